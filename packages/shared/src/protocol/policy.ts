@@ -1,0 +1,52 @@
+/** The project's policy and monitoring notice, sent in `welcome`, in `policy` commands and at enrollment. */
+import Type, { type Static } from 'typebox';
+
+export const Policy = Type.Object(
+  {
+    activitySampleMs: Type.Integer({ minimum: 200, maximum: 60_000, default: 1000 }),
+    idleThresholdMs: Type.Integer({ minimum: 10_000, maximum: 86_400_000, default: 180_000 }),
+    heartbeatMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 15_000 }),
+    screenshotsEnabled: Type.Boolean({ default: true }),
+    screenshotIntervalMs: Type.Integer({ minimum: 10_000, maximum: 86_400_000, default: 300_000 }),
+    screenshotJitter: Type.Number({ minimum: 0, maximum: 0.5, default: 0.2 }),
+    screenshotMaxWidth: Type.Integer({ minimum: 160, maximum: 7680, default: 1280 }),
+    screenshotFormat: Type.Union([Type.Literal('jpeg'), Type.Literal('webp')], { default: 'jpeg' }),
+    screenshotQuality: Type.Integer({ minimum: 1, maximum: 100, default: 60 }),
+    privacyList: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+      maxItems: 500,
+      default: [],
+      description: 'Case-insensitive substrings of app or window title that pause screenshots (e.g. payment pages)',
+    }),
+    deviceScanMs: Type.Integer({ minimum: 500, maximum: 60_000, default: 2000 }),
+    outboxMaxBytes: Type.Integer({ minimum: 1024 * 1024, default: 256 * 1024 * 1024 }),
+    retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 60 }),
+  },
+  // Open to new fields so a newer server does not break an older agent.
+  { additionalProperties: true },
+);
+export type Policy = Static<typeof Policy>;
+
+export const Notice = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1 }),
+    text: Type.String({ minLength: 1, maxLength: 20_000 }),
+  },
+  { additionalProperties: false },
+);
+export type Notice = Static<typeof Notice>;
+
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
+  activitySampleMs: 1000,
+  idleThresholdMs: 180_000,
+  heartbeatMs: 15_000,
+  screenshotsEnabled: true,
+  screenshotIntervalMs: 300_000,
+  screenshotJitter: 0.2,
+  screenshotMaxWidth: 1280,
+  screenshotFormat: 'jpeg',
+  screenshotQuality: 60,
+  privacyList: [],
+  deviceScanMs: 2000,
+  outboxMaxBytes: 256 * 1024 * 1024,
+  retentionDays: 60,
+});

@@ -8,10 +8,26 @@ export const ERROR_CATALOG = {
   // Frame and payload problems (protocol close 4400).
   frame_too_large: { close: 4400, status: 413, message: 'Frame exceeds the protocol size limit' },
   frame_malformed: { close: 4400, status: 400, message: 'Frame is not a well-formed signed envelope' },
-  payload_invalid: { close: 4400, status: 400, message: 'Payload is not valid JSON or does not match its schema' },
-  unexpected_message: { close: 4400, status: 400, message: 'Message type not expected at this point of the session' },
-  blob_hash_mismatch: { close: 4400, status: 400, message: 'Blob bytes do not match the sha256 in the payload' },
-  blob_size_mismatch: { close: 4400, status: 400, message: 'Blob length does not match the size in the payload' },
+  payload_invalid: {
+    close: 4400,
+    status: 400,
+    message: 'Payload is not valid JSON or does not match its schema',
+  },
+  unexpected_message: {
+    close: 4400,
+    status: 400,
+    message: 'Message type not expected at this point of the session',
+  },
+  blob_hash_mismatch: {
+    close: 4400,
+    status: 400,
+    message: 'Blob bytes do not match the sha256 in the payload',
+  },
+  blob_size_mismatch: {
+    close: 4400,
+    status: 400,
+    message: 'Blob length does not match the size in the payload',
+  },
   // Authentication (protocol close 4401).
   bad_signature: { close: 4401, status: 401, message: 'Signature does not verify' },
   unknown_agent: { close: 4401, status: 401, message: 'Agent is not enrolled' },
@@ -24,7 +40,11 @@ export const ERROR_CATALOG = {
   agent_revoked: { close: 4410, status: 401, message: 'Agent has been revoked' },
   // Enrollment and HTTP API.
   bad_request: { close: 4400, status: 400, message: 'Request body is malformed' },
-  token_invalid: { close: 4401, status: 401, message: 'Enrollment token is unknown, expired, used up or revoked' },
+  token_invalid: {
+    close: 4401,
+    status: 401,
+    message: 'Enrollment token is unknown, expired, used up or revoked',
+  },
   unauthorized: { close: 4401, status: 401, message: 'Authentication required' },
   forbidden: { close: 4403, status: 403, message: 'Not allowed for this role or scope' },
   not_found: { close: 4400, status: 404, message: 'No such resource' },

@@ -79,7 +79,8 @@ export function openBinaryFrame(data: Uint8Array): { envelope: OpenedEnvelope; b
   if (data.length > MAX_BINARY_FRAME_BYTES) {
     throw new SeatwatchError('frame_too_large', `binary frame over ${MAX_BINARY_FRAME_BYTES} bytes`);
   }
-  if (data.length < 4) throw new SeatwatchError('frame_malformed', 'binary frame shorter than its 4-byte header');
+  if (data.length < 4)
+    throw new SeatwatchError('frame_malformed', 'binary frame shorter than its 4-byte header');
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const n = view.getUint32(0, false);
   if (n > data.length - 4) throw new SeatwatchError('frame_malformed', 'envelope length runs past the frame');
@@ -146,9 +147,16 @@ export function decodeBinaryFrame(
 }
 
 /** The receiver's check of a blob against its signed size and hash. */
-export function checkBlob(payload: BlobPayload, blob: Uint8Array, sha256Hex: (data: Uint8Array) => string): void {
+export function checkBlob(
+  payload: BlobPayload,
+  blob: Uint8Array,
+  sha256Hex: (data: Uint8Array) => string,
+): void {
   if (payload.size !== blob.length) {
-    throw new SeatwatchError('blob_size_mismatch', `payload says ${payload.size}, frame carries ${blob.length}`);
+    throw new SeatwatchError(
+      'blob_size_mismatch',
+      `payload says ${payload.size}, frame carries ${blob.length}`,
+    );
   }
   if (sha256Hex(blob) !== payload.sha256) throw new SeatwatchError('blob_hash_mismatch');
 }

@@ -16,7 +16,10 @@ export const ActivityEvent = Type.Object(
   {
     type: Type.Literal('activity'),
     time: Millis,
-    end: Type.Integer({ minimum: 0, description: 'End of the span (ms); the span grows while app and title stay the same' }),
+    end: Type.Integer({
+      minimum: 0,
+      description: 'End of the span (ms); the span grows while app and title stay the same',
+    }),
     app: Text('Application (process or window class) in the foreground'),
     title: Text('Window title in the foreground'),
   },
@@ -66,7 +69,10 @@ export const NetworkEvent = Type.Object(
     localIps: Type.Array(Type.String(), { maxItems: 64 }),
     gateway: Type.Union([Type.String(), Type.Null()]),
   },
-  { ...closed, description: 'Hostname, OS user, local IPs and default gateway: at start and on every change' },
+  {
+    ...closed,
+    description: 'Hostname, OS user, local IPs and default gateway: at start and on every change',
+  },
 );
 
 export const NoticeAckEvent = Type.Object(
@@ -127,7 +133,10 @@ export const DataDroppedEvent = Type.Object(
     toSeq: Type.Integer({ minimum: 1 }),
     reason: Type.String(),
   },
-  { ...closed, description: 'The agent had to drop data (outbox full); sent before the sequence gap it causes' },
+  {
+    ...closed,
+    description: 'The agent had to drop data (outbox full); sent before the sequence gap it causes',
+  },
 );
 
 export const CaptureEvent = Type.Object(
@@ -148,7 +157,10 @@ export const CaptureEvent = Type.Object(
     reason: Type.String({ description: 'Why it was paused, failed or unavailable; empty when captured' }),
     commandId: Type.Union([Type.String({ maxLength: MAX_ID_LENGTH }), Type.Null()]),
   },
-  { ...closed, description: 'One screenshot attempt per monitor; outcome "captured" travels in a blob frame' },
+  {
+    ...closed,
+    description: 'One screenshot attempt per monitor; outcome "captured" travels in a blob frame',
+  },
 );
 
 export const AgentErrorEvent = Type.Object(

@@ -8,7 +8,11 @@ const V = Type.Literal(1);
 const Millis = Type.Integer({ minimum: 0 });
 const Id = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
 const Base64 = (bytes: number) =>
-  Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', minLength: 4 * Math.ceil(bytes / 3), maxLength: 4 * Math.ceil(bytes / 3) });
+  Type.String({
+    pattern: '^[A-Za-z0-9+/]*={0,2}$',
+    minLength: 4 * Math.ceil(bytes / 3),
+    maxLength: 4 * Math.ceil(bytes / 3),
+  });
 const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
 const closed = { additionalProperties: false } as const;
@@ -89,7 +93,12 @@ export const CommandPayload = Type.Object(
 );
 
 export const ErrorPayload = Type.Object(
-  { t: Type.Literal('error'), v: V, code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 2048 }) },
+  {
+    t: Type.Literal('error'),
+    v: V,
+    code: Type.String({ maxLength: 64 }),
+    message: Type.String({ maxLength: 2048 }),
+  },
   closed,
 );
 

@@ -15,7 +15,8 @@ export const Policy = Type.Object(
     privacyList: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
       maxItems: 500,
       default: [],
-      description: 'Case-insensitive substrings of app or window title that pause screenshots (e.g. payment pages)',
+      description:
+        'Case-insensitive substrings of app or window title that pause screenshots (e.g. payment pages)',
     }),
     deviceScanMs: Type.Integer({ minimum: 500, maximum: 60_000, default: 2000 }),
     outboxMaxBytes: Type.Integer({ minimum: 1024 * 1024, default: 256 * 1024 * 1024 }),

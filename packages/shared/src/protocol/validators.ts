@@ -48,7 +48,10 @@ export function validatePayload(value: unknown, sender: Sender, frame: 'text' | 
   if (typeof t !== 'string') throw new SeatwatchError('payload_invalid', 'missing string field t');
   if (v !== 1) throw new SeatwatchError('payload_invalid', 'field v must be 1');
   if (!ALLOWED[sender][frame].has(t)) {
-    throw new SeatwatchError('payload_invalid', `a ${sender} does not send "${t.slice(0, 32)}" in a ${frame} frame`);
+    throw new SeatwatchError(
+      'payload_invalid',
+      `a ${sender} does not send "${t.slice(0, 32)}" in a ${frame} frame`,
+    );
   }
   const validate = payloadValidators[t as PayloadType];
   if (!validate(value)) throw new SeatwatchError('payload_invalid', `${t}: ${describeErrors(validate)}`);

@@ -18,7 +18,8 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES) throw new RangeError('Ed25519 public key must be 32 bytes');
+  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES)
+    throw new RangeError('Ed25519 public key must be 32 bytes');
   return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
 }
 

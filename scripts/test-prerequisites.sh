@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Makes sure what the test suite talks to is here and running, on Debian:
+#  - PostgreSQL on 127.0.0.1:5432 with trust auth for local test databases;
+#  - Xvfb, openbox, xterm, xdotool, x11-utils, xprintidle (real screenshots,
+#    real windows and idle time for the agent's collectors);
+#  - chromium (dashboard end-to-end tests through playwright-core).
+# Installs only what is missing (apt-get, as root or with sudo) and prints what it does.
+set -euo pipefail
+
+log() { printf '[prerequisites] %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need=()
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v openbox >/dev/null || need+=(openbox)
+command -v xterm >/dev/null || need+=(xterm)
+command -v xdotool >/dev/null || need+=(xdotool)
+command -v xprop >/dev/null || need+=(x11-utils)
+command -v xprintidle >/dev/null || need+=(xprintidle)
+command -v chromium >/dev/null || need+=(chromium)
+command -v pg_ctlcluster >/dev/null || need+=(postgresql)
+
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing with apt-get: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+pg_ready() { pg_isready -h 127.0.0.1 -p 5432 -q; }
+if ! pg_ready; then
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  conf=/etc/postgresql/$version/main/pg_hba.conf
+  # Local test databases only: trust on loopback, as on the project's CI machines.
+  if ! as_root grep -qE '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$conf"; then
+    log "allowing trust auth on 127.0.0.1 in $conf"
+    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$conf"
+  fi
+  log "starting PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
+fi
+pg_ready || { log "PostgreSQL is not reachable on 127.0.0.1:5432"; exit 1; }
+log "PostgreSQL is up; X11 tools and chromium are present"

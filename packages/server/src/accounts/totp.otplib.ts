@@ -34,7 +34,8 @@ export async function checkTotp(
     epochTolerance: TOLERANCE_S,
     ...(lastTimeStep === null ? {} : { afterTimeStep: lastTimeStep }),
   });
-  return result.valid ? { ok: true, timeStep: result.timeStep } : { ok: false };
+  // The TOTP strategy always reports the matched time step (the HOTP one has none).
+  return result.valid && 'timeStep' in result ? { ok: true, timeStep: result.timeStep } : { ok: false };
 }
 
 /** The code an authenticator shows at `nowMs` (tests and the CLI's recovery path use it). */

@@ -1,0 +1,76 @@
+/** The live seat board: one snapshot, then seat patches over the live stream. */
+import Type, { type Static } from 'typebox';
+
+const closed = { additionalProperties: false } as const;
+const Millis = Type.Integer({ minimum: 0 });
+const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const SeatActivityState = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('idle'),
+  Type.Literal('locked'),
+  Type.Literal('offline'),
+]);
+
+export const Severity = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('warning'),
+  Type.Literal('medium'),
+  Type.Literal('high'),
+  Type.Literal('critical'),
+]);
+
+/** Strings marked "from the seat" are untrusted text: render as text, never as HTML. */
+export const BoardSeat = Type.Object(
+  {
+    id: Type.String(),
+    projectId: Type.String(),
+    siteId: Nullable(Type.String()),
+    teamId: Nullable(Type.String()),
+    name: Type.String(),
+    agentId: Nullable(Type.String()),
+    hostname: Nullable(Type.String({ description: 'from the seat' })),
+    operator: Nullable(Type.String({ description: 'OS user, from the seat' })),
+    connected: Type.Boolean(),
+    state: SeatActivityState,
+    stateSince: Nullable(Millis),
+    app: Nullable(Type.String({ description: 'foreground application, from the seat' })),
+    lastSeenAt: Nullable(Millis),
+    openAlerts: Type.Integer({ minimum: 0 }),
+    alertSeverity: Nullable(Severity),
+    screenshot: Nullable(Type.Object({ id: Type.String(), time: Millis }, closed)),
+  },
+  closed,
+);
+
+export const BoardProject = Type.Object(
+  { id: Type.String(), name: Type.String(), clearThumbnails: Type.Boolean() },
+  closed,
+);
+export const BoardSite = Type.Object(
+  { id: Type.String(), projectId: Type.String(), name: Type.String() },
+  closed,
+);
+export const BoardTeam = Type.Object(
+  { id: Type.String(), projectId: Type.String(), siteId: Nullable(Type.String()), name: Type.String() },
+  closed,
+);
+
+export const Board = Type.Object(
+  {
+    now: Millis,
+    projects: Type.Array(BoardProject),
+    sites: Type.Array(BoardSite),
+    teams: Type.Array(BoardTeam),
+    seats: Type.Array(BoardSeat),
+  },
+  closed,
+);
+
+export type SeatActivityState = Static<typeof SeatActivityState>;
+export type Severity = Static<typeof Severity>;
+export type BoardSeat = Static<typeof BoardSeat>;
+export type BoardProject = Static<typeof BoardProject>;
+export type BoardSite = Static<typeof BoardSite>;
+export type BoardTeam = Static<typeof BoardTeam>;
+export type Board = Static<typeof Board>;

@@ -1,0 +1,8 @@
+/**
+ * The dashboard's HTTP API (issue #6), declared once: the server validates
+ * and documents its routes with these schemas, the web app imports the types.
+ */
+export * from './auth.js';
+export * from './board.js';
+export * from './seat.js';
+export * from './users.js';

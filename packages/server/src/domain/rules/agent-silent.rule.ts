@@ -1,0 +1,109 @@
+/**
+ * agent_silent: a seat that should be reporting went quiet.
+ * - connection_lost: the connection closed without a signed lifecycle
+ *   "stopping" event before it (killed agent, pulled cable): flagged at once.
+ * - no_frames: the connection is open but nothing (frame or ping) arrived
+ *   for longer than the silence threshold (default 3 heartbeats).
+ * Both only while the seat was active or its team on shift. The engine
+ * resolves the anomaly when the agent comes back.
+ */
+import Type from 'typebox';
+import type { AnomalyCandidate } from './anomaly.js';
+import { type Presence, presenceExpected } from './presence.js';
+import { defineRule } from './rule-definition.js';
+
+export const agentSilentRule = defineRule({
+  id: 'agent_silent',
+  severity: 'high',
+  enabled: true,
+  summary: 'The agent was killed, cut off or went quiet while the seat was active or on shift',
+  config: Type.Object(
+    {
+      heartbeatMultiplier: Type.Number({
+        minimum: 1.5,
+        maximum: 20,
+        description: 'Silence threshold in heartbeats (the policy heartbeat)',
+      }),
+      silenceMs: Type.Union([Type.Integer({ minimum: 5000, maximum: 86_400_000 }), Type.Null()], {
+        description: 'A fixed silence threshold instead of the multiplier',
+      }),
+    },
+    { additionalProperties: false },
+  ),
+  defaults: { heartbeatMultiplier: 3, silenceMs: null },
+});
+
+export interface SilenceSettings {
+  readonly heartbeatMultiplier: number;
+  readonly silenceMs: number | null;
+}
+
+export function silenceThresholdMs(heartbeatMs: number, config: SilenceSettings): number {
+  return config.silenceMs ?? Math.round(heartbeatMs * config.heartbeatMultiplier);
+}
+
+export interface ConnectionLost {
+  readonly at: number;
+  readonly session: string;
+  readonly loginId: number | string | null;
+  /** The WebSocket close code as the server saw it (1006: the socket just dropped). */
+  readonly closeCode: number;
+  readonly lastFrameAt: number;
+  readonly presence: Presence;
+}
+
+export function detectConnectionLost(input: ConnectionLost): AnomalyCandidate | null {
+  if (!presenceExpected(input.presence, input.at)) return null;
+  return {
+    rule: 'agent_silent',
+    key: '',
+    at: input.at,
+    evidence: [
+      {
+        kind: 'login',
+        ...(input.loginId === null ? {} : { id: input.loginId }),
+        at: input.at,
+        cause: 'connection_lost',
+        session: input.session,
+        closeCode: input.closeCode,
+        lastFrameAt: input.lastFrameAt,
+        seatState: input.presence.seatState,
+      },
+    ],
+  };
+}
+
+export interface SilenceCheck {
+  readonly now: number;
+  readonly session: string;
+  readonly loginId: number | string | null;
+  /** Last frame or ping from the agent. */
+  readonly lastHeardAt: number;
+  readonly heartbeatMs: number;
+  readonly presence: Presence;
+}
+
+export function detectSilence(input: SilenceCheck, config: SilenceSettings): AnomalyCandidate | null {
+  const threshold = silenceThresholdMs(input.heartbeatMs, config);
+  const silentFor = input.now - input.lastHeardAt;
+  if (silentFor <= threshold) return null;
+  if (!presenceExpected(input.presence, input.now)) return null;
+  return {
+    rule: 'agent_silent',
+    key: '',
+    at: input.now,
+    evidence: [
+      {
+        kind: 'login',
+        ...(input.loginId === null ? {} : { id: input.loginId }),
+        at: input.now,
+        cause: 'no_frames',
+        session: input.session,
+        lastFrameAt: input.lastHeardAt,
+        silentForMs: silentFor,
+        thresholdMs: threshold,
+        seatState: input.presence.seatState,
+      },
+    ],
+  };
+}

@@ -1,0 +1,67 @@
+/** prohibited_app: the foreground app or window title matches an entry of the project's deny list. */
+import Type, { type Static } from 'typebox';
+import { type AnomalyCandidate, boundedKey, eventRef, type ObservedEvent } from './anomaly.js';
+import { defineRule } from './rule-definition.js';
+
+export const DenyEntry = Type.Object(
+  {
+    pattern: Type.String({ minLength: 1, maxLength: 256 }),
+    field: Type.Union([Type.Literal('app'), Type.Literal('title'), Type.Literal('any')], {
+      description: 'What the pattern is compared with',
+    }),
+    match: Type.Union([Type.Literal('contains'), Type.Literal('exact')], {
+      description: 'Case-insensitive part of, or the whole value',
+    }),
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type DenyEntry = Static<typeof DenyEntry>;
+
+export const prohibitedAppRule = defineRule({
+  id: 'prohibited_app',
+  severity: 'medium',
+  enabled: true,
+  summary: "The foreground app or window title matches the project's deny list",
+  config: Type.Object(
+    { denyList: Type.Array(DenyEntry, { maxItems: 500 }) },
+    { additionalProperties: false },
+  ),
+  defaults: { denyList: [] },
+});
+
+function matches(entry: DenyEntry, value: string): boolean {
+  const pattern = entry.pattern.toLowerCase();
+  const text = value.toLowerCase();
+  return entry.match === 'exact' ? text === pattern : text.includes(pattern);
+}
+
+/** The first deny-list entry the span matches, keyed by the entry so each prohibited app is its own anomaly. */
+export function detectProhibitedApp(
+  observed: ObservedEvent,
+  config: { readonly denyList: readonly DenyEntry[] },
+): AnomalyCandidate | null {
+  const { event } = observed;
+  if (event.type !== 'activity') return null;
+  for (const entry of config.denyList) {
+    const hit =
+      (entry.field !== 'title' && matches(entry, event.app)) ||
+      (entry.field !== 'app' && matches(entry, event.title));
+    if (!hit) continue;
+    return {
+      rule: 'prohibited_app',
+      key: boundedKey(`${entry.field}:${entry.match}:${entry.pattern.toLowerCase()}`),
+      at: event.time,
+      evidence: [
+        eventRef(observed, {
+          app: event.app,
+          title: event.title,
+          end: event.end,
+          pattern: entry.pattern,
+          ...(entry.label === undefined ? {} : { label: entry.label }),
+        }),
+      ],
+    };
+  }
+  return null;
+}

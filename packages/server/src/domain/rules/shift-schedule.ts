@@ -1,0 +1,210 @@
+/**
+ * A team's shift schedule (time zone, weekly hours, dated exceptions) and
+ * the questions the rules ask of it: is this instant inside the shift, which
+ * shift interval holds it, and what is the local date.
+ *
+ * Everything is decided on the wall clock of the schedule's time zone
+ * (through Intl, which ships the IANA database), so "09:00–17:00" means
+ * 09:00–17:00 local time on both sides of a daylight-saving change.
+ */
+import Type, { type Static } from 'typebox';
+
+const StartTime = Type.String({
+  pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+  description: 'HH:MM local time',
+});
+const EndTime = Type.String({
+  pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
+  description: 'HH:MM; an end at or before the start runs past midnight (equal: 24 hours)',
+});
+
+export const ShiftInterval = Type.Object({ start: StartTime, end: EndTime }, { additionalProperties: false });
+
+export const WeeklyShift = Type.Object(
+  {
+    day: Type.Integer({ minimum: 1, maximum: 7, description: 'ISO weekday: 1 Monday … 7 Sunday' }),
+    start: StartTime,
+    end: EndTime,
+  },
+  { additionalProperties: false },
+);
+
+export const ShiftException = Type.Object(
+  {
+    date: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'Local date YYYY-MM-DD' }),
+    intervals: Type.Array(ShiftInterval, {
+      maxItems: 16,
+      description: 'Replaces the weekly hours of that date; empty = no shift (a holiday)',
+    }),
+    note: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ShiftSchedule = Type.Object(
+  {
+    timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
+    weekly: Type.Array(WeeklyShift, { maxItems: 64 }),
+    exceptions: Type.Array(ShiftException, { maxItems: 1000 }),
+  },
+  { additionalProperties: false },
+);
+
+export type ShiftInterval = Static<typeof ShiftInterval>;
+export type WeeklyShift = Static<typeof WeeklyShift>;
+export type ShiftException = Static<typeof ShiftException>;
+export type ShiftSchedule = Static<typeof ShiftSchedule>;
+
+const MINUTES_PER_DAY = 1440;
+const MS_PER_MINUTE = 60_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      weekday: 'short',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+export interface WallClock {
+  /** Local date, YYYY-MM-DD. */
+  readonly date: string;
+  /** ISO weekday, 1 Monday … 7 Sunday. */
+  readonly weekday: number;
+  /** Minutes since local midnight, with the seconds as a fraction. */
+  readonly minute: number;
+}
+
+/** The local date and time of an instant in a time zone. Throws RangeError for an unknown zone. */
+export function wallClock(timeZone: string, at: number): WallClock {
+  const parts: Record<string, string> = {};
+  for (const part of formatterFor(timeZone).formatToParts(at)) parts[part.type] = part.value;
+  const seconds = Number(parts.second) + (((at % 1000) + 1000) % 1000) / 1000;
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    weekday: WEEKDAYS[parts.weekday ?? ''] ?? 1,
+    minute: Number(parts.hour) * 60 + Number(parts.minute) + seconds / 60,
+  };
+}
+
+export function localDate(timeZone: string, at: number): string {
+  return wallClock(timeZone, at).date;
+}
+
+function shiftDate(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+function toMinutes(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+/** [start, end) in minutes from the local midnight of the interval's own date; may run past 1440. */
+function span(interval: ShiftInterval): [number, number] {
+  const start = toMinutes(interval.start);
+  const end = toMinutes(interval.end);
+  return [start, end > start ? end : end + MINUTES_PER_DAY];
+}
+
+function intervalsOn(schedule: ShiftSchedule, date: string, weekday: number): readonly ShiftInterval[] {
+  const exception = schedule.exceptions.find((e) => e.date === date);
+  if (exception) return exception.intervals;
+  return schedule.weekly.filter((w) => w.day === weekday);
+}
+
+export interface ShiftWindow {
+  /** The interval's start and end as instants (wall-clock arithmetic; off by the DST step on a change night). */
+  readonly startedAt: number;
+  readonly endsAt: number;
+}
+
+/**
+ * The shift interval that holds `at`, widened by `graceMs` on both sides,
+ * or null outside every shift. Intervals of the day before (past midnight)
+ * and the day after (widened back across midnight) count too.
+ */
+export function shiftAt(schedule: ShiftSchedule, at: number, graceMs = 0): ShiftWindow | null {
+  const now = wallClock(schedule.timeZone, at);
+  const grace = graceMs / MS_PER_MINUTE;
+  for (const offset of [0, -1, 1]) {
+    const date = offset === 0 ? now.date : shiftDate(now.date, offset);
+    const weekday = ((now.weekday - 1 + offset + 7) % 7) + 1;
+    for (const interval of intervalsOn(schedule, date, weekday)) {
+      const [start, end] = span(interval);
+      const from = start + offset * MINUTES_PER_DAY - grace;
+      const to = end + offset * MINUTES_PER_DAY + grace;
+      if (now.minute >= from && now.minute < to) {
+        return {
+          startedAt: Math.round(at - (now.minute - from) * MS_PER_MINUTE),
+          endsAt: Math.round(at + (to - now.minute) * MS_PER_MINUTE),
+        };
+      }
+    }
+  }
+  return null;
+}
+
+export function isInShift(schedule: ShiftSchedule, at: number, graceMs = 0): boolean {
+  return shiftAt(schedule, at, graceMs) !== null;
+}
+
+/** The next instant after `at` when a shift interval starts, looking a week ahead; null if none. */
+export function nextShiftStart(schedule: ShiftSchedule, at: number): number | null {
+  const now = wallClock(schedule.timeZone, at);
+  let best: number | null = null;
+  for (let offset = 0; offset <= 7; offset++) {
+    const date = offset === 0 ? now.date : shiftDate(now.date, offset);
+    const weekday = ((now.weekday - 1 + offset) % 7) + 1;
+    for (const interval of intervalsOn(schedule, date, weekday)) {
+      const start = span(interval)[0] + offset * MINUTES_PER_DAY;
+      if (start > now.minute && (best === null || start < best)) best = start;
+    }
+    if (best !== null) break;
+  }
+  return best === null ? null : Math.round(at + (best - now.minute) * MS_PER_MINUTE);
+}
+
+/** How much of [from, to) lies inside the shift (ms). */
+export function shiftOverlapMs(schedule: ShiftSchedule, from: number, to: number): number {
+  let total = 0;
+  let t = from;
+  // Each step enters or leaves an interval; the bound only guards against a pathological schedule.
+  for (let step = 0; t < to && step < 1000; step++) {
+    const window = shiftAt(schedule, t);
+    if (window) {
+      const end = Math.min(window.endsAt, to);
+      total += Math.max(0, end - t);
+      t = Math.max(end, t + 1);
+    } else {
+      const next = nextShiftStart(schedule, t);
+      if (next === null) break;
+      t = Math.max(next, t + 1);
+    }
+  }
+  return total;
+}

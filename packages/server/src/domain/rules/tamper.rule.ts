@@ -1,0 +1,170 @@
+/**
+ * tamper: signs that someone forges, replays or suppresses what the agent
+ * says. One dedup key per kind of signal:
+ * - bad_signature: a frame or hello that names a known agent but does not verify;
+ * - session_replay: a data frame carrying another session's id (a frame
+ *   lifted from one connection and played into another);
+ * - hello_replay: a hello that does not echo this connection's challenge;
+ * - revoked_agent: a revoked agent still connecting;
+ * - sequence_gap: frames missing between the last stored seq and this one,
+ *   which the agent did not announce with a data_dropped event. A gap it did
+ *   announce (outbox full) is still recorded, under sequence_gap_declared and
+ *   at the lower severity its settings give.
+ */
+import Type from 'typebox';
+import { type AnomalyCandidate, type EvidenceRef, SEVERITIES, type Severity } from './anomaly.js';
+import { defineRule } from './rule-definition.js';
+
+export const tamperRule = defineRule({
+  id: 'tamper',
+  severity: 'critical',
+  enabled: true,
+  summary: 'Invalid signatures, replayed frames, unannounced sequence gaps or a revoked agent connecting',
+  config: Type.Object(
+    {
+      declaredGapSeverity: Type.Enum([...SEVERITIES], {
+        description: 'Severity of a gap the agent announced with data_dropped',
+      }),
+    },
+    { additionalProperties: false },
+  ),
+  defaults: { declaredGapSeverity: 'low' as Severity },
+});
+
+export type TamperSignal =
+  | {
+      readonly kind: 'bad_signature';
+      readonly at: number;
+      readonly frame: 'hello' | 'data';
+      readonly session: string | null;
+      readonly loginId: number | string | null;
+    }
+  | {
+      readonly kind: 'session_replay';
+      readonly at: number;
+      readonly session: string;
+      readonly claimedSession: string;
+      readonly seq: number | null;
+    }
+  | { readonly kind: 'hello_replay'; readonly at: number; readonly loginId: number | string | null }
+  | {
+      readonly kind: 'revoked_agent';
+      readonly at: number;
+      readonly ip: string;
+      readonly loginId: number | string | null;
+    }
+  | {
+      readonly kind: 'sequence_gap';
+      readonly at: number;
+      /** First and last missing seq. */
+      readonly fromSeq: number;
+      readonly toSeq: number;
+      /** data_dropped announcements known for this agent (this frame's and earlier ones). */
+      readonly announced: readonly {
+        readonly fromSeq: number;
+        readonly toSeq: number;
+        readonly eventId: number | string;
+      }[];
+    };
+
+/** True when the announced ranges together cover every missing seq. */
+export function gapIsAnnounced(
+  fromSeq: number,
+  toSeq: number,
+  announced: readonly { readonly fromSeq: number; readonly toSeq: number }[],
+): boolean {
+  let next = fromSeq;
+  const ranges = [...announced].sort((a, b) => a.fromSeq - b.fromSeq);
+  for (const range of ranges) {
+    if (range.fromSeq > next) break;
+    if (range.toSeq >= next) next = range.toSeq + 1;
+    if (next > toSeq) return true;
+  }
+  return next > toSeq;
+}
+
+export function detectTamper(
+  signal: TamperSignal,
+  config: { readonly declaredGapSeverity: Severity },
+): AnomalyCandidate {
+  const login = (loginId: number | string | null): { id?: number | string } =>
+    loginId === null ? {} : { id: loginId };
+  switch (signal.kind) {
+    case 'bad_signature':
+      return {
+        rule: 'tamper',
+        key: 'bad_signature',
+        at: signal.at,
+        evidence: [
+          signal.frame === 'hello'
+            ? { kind: 'login', ...login(signal.loginId), at: signal.at, signal: 'bad_signature' }
+            : { kind: 'frame', at: signal.at, signal: 'bad_signature', session: signal.session },
+        ],
+      };
+    case 'session_replay':
+      return {
+        rule: 'tamper',
+        key: 'session_replay',
+        at: signal.at,
+        evidence: [
+          {
+            kind: 'frame',
+            at: signal.at,
+            ...(signal.seq === null ? {} : { seq: signal.seq }),
+            signal: 'session_replay',
+            session: signal.session,
+            claimedSession: signal.claimedSession,
+          },
+        ],
+      };
+    case 'hello_replay':
+      return {
+        rule: 'tamper',
+        key: 'hello_replay',
+        at: signal.at,
+        evidence: [{ kind: 'login', ...login(signal.loginId), at: signal.at, signal: 'hello_replay' }],
+      };
+    case 'revoked_agent':
+      return {
+        rule: 'tamper',
+        key: 'revoked_agent',
+        at: signal.at,
+        evidence: [
+          { kind: 'login', ...login(signal.loginId), at: signal.at, signal: 'revoked_agent', ip: signal.ip },
+        ],
+      };
+    case 'sequence_gap': {
+      const announced = gapIsAnnounced(signal.fromSeq, signal.toSeq, signal.announced);
+      const evidence: EvidenceRef[] = [
+        {
+          kind: 'frame',
+          seq: signal.toSeq + 1,
+          at: signal.at,
+          signal: 'sequence_gap',
+          fromSeq: signal.fromSeq,
+          toSeq: signal.toSeq,
+        },
+        ...signal.announced
+          .filter((a) => a.toSeq >= signal.fromSeq && a.fromSeq <= signal.toSeq)
+          .map(
+            (a): EvidenceRef => ({
+              kind: 'event',
+              id: a.eventId,
+              type: 'data_dropped',
+              fromSeq: a.fromSeq,
+              toSeq: a.toSeq,
+            }),
+          ),
+      ];
+      return announced
+        ? {
+            rule: 'tamper',
+            key: 'sequence_gap_declared',
+            at: signal.at,
+            severity: config.declaredGapSeverity,
+            evidence,
+          }
+        : { rule: 'tamper', key: 'sequence_gap', at: signal.at, evidence };
+    }
+  }
+}

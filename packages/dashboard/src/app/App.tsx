@@ -1,0 +1,63 @@
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { AdminPage } from '../admin/AdminPage.js';
+import { AlertsPage } from '../alerts/AlertsPage.js';
+import { AccountPage } from '../auth/AccountPage.js';
+import { LoginPage } from '../auth/LoginPage.js';
+import { SetupPage } from '../auth/SetupPage.js';
+import { SessionProvider, useSession } from '../auth/session-context.js';
+import { BoardPage } from '../board/BoardPage.js';
+import { I18nProvider, useI18n } from '../i18n/i18n-context.js';
+import { SeatPage } from '../seat/SeatPage.js';
+import { errorText } from './errors.js';
+import { Layout } from './Layout.js';
+import { menusFor } from './menus.js';
+
+function Home() {
+  const { session } = useSession();
+  const menus = menusFor(session?.user?.grants ?? []);
+  if (menus.board) return <BoardPage />;
+  if (menus.alerts) return <Navigate to="/alerts" replace />;
+  return <Navigate to="/account" replace />;
+}
+
+function SignedIn() {
+  return (
+    <Layout>
+      <Routes>
+        <Route path="/" element={<Home />} />
+        <Route path="/alerts" element={<AlertsPage />} />
+        <Route path="/seats/:id" element={<SeatPage />} />
+        <Route path="/admin/*" element={<AdminPage />} />
+        <Route path="/account" element={<AccountPage />} />
+        <Route path="*" element={<Navigate to="/" replace />} />
+      </Routes>
+    </Layout>
+  );
+}
+
+function Gate() {
+  const i18n = useI18n();
+  const { session, error } = useSession();
+  if (!session) {
+    return <p className="centered muted">{error ? errorText(i18n, error) : i18n.t('common.loading')}</p>;
+  }
+  return (
+    <Routes>
+      <Route path="/setup" element={<SetupPage />} />
+      <Route path="/login" element={<LoginPage />} />
+      <Route path="*" element={session.stage === 'full' ? <SignedIn /> : <Navigate to="/login" replace />} />
+    </Routes>
+  );
+}
+
+export function App() {
+  return (
+    <I18nProvider>
+      <SessionProvider>
+        <BrowserRouter>
+          <Gate />
+        </BrowserRouter>
+      </SessionProvider>
+    </I18nProvider>
+  );
+}

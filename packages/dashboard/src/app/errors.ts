@@ -1,0 +1,25 @@
+import { ApiError } from '../api/http.js';
+import type { I18n } from '../i18n/i18n-context.js';
+import type { MessageKey } from '../i18n/translate.js';
+
+const KNOWN: Readonly<Record<string, MessageKey>> = {
+  unauthorized: 'error.unauthorized',
+  forbidden: 'error.forbidden',
+  not_found: 'error.notFound',
+  conflict: 'error.conflict',
+  rate_limited: 'error.rateLimited',
+  bad_request: 'error.badRequest',
+  ip_not_allowed: 'error.ipNotAllowed',
+  unavailable: 'error.unavailable',
+};
+
+/** A sentence for the viewer; the server's own message (English) is added for bad requests, which say what was wrong. */
+export function errorText(i18n: I18n, error: unknown): string {
+  if (error instanceof ApiError) {
+    const key = KNOWN[error.code];
+    if (key === 'error.badRequest') return i18n.t(key, { detail: error.message });
+    if (key) return i18n.t(key);
+    return i18n.t('error.generic', { detail: error.message });
+  }
+  return i18n.t('error.generic', { detail: error instanceof Error ? error.message : String(error) });
+}

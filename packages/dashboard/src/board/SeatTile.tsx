@@ -1,0 +1,54 @@
+import type { BoardSeat } from '@seatwatch/shared/dashboard-api';
+import { memo } from 'react';
+import { Link } from 'react-router';
+import { useI18n } from '../i18n/i18n-context.js';
+import { displayState } from './board-view.js';
+import { useCoarseNow } from './clock.js';
+import { Thumbnail } from './Thumbnail.js';
+
+function TimeInState({ since }: { since: number | null }) {
+  const { duration } = useI18n();
+  const now = useCoarseNow();
+  return <span className="since">{since === null ? '' : duration(Math.max(0, now - since))}</span>;
+}
+
+/** Everything from the seat (host name, operator, application) is rendered as text by React, never as HTML. */
+export const SeatTile = memo(function SeatTile({ seat }: { seat: BoardSeat }) {
+  const { t } = useI18n();
+  const state = displayState(seat);
+  return (
+    <Link
+      to={`/seats/${encodeURIComponent(seat.id)}`}
+      className={`tile state-${state}`}
+      data-testid="seat-tile"
+      data-seat-id={seat.id}
+      data-state={state}
+    >
+      <Thumbnail screenshotId={seat.screenshot?.id ?? null} />
+      <div className="tile-body">
+        <div className="tile-row">
+          <span className="seat-name">{seat.name}</span>
+          {seat.openAlerts > 0 && (
+            <span
+              className={`badge sev-${seat.alertSeverity ?? 'medium'}`}
+              title={t('tile.alerts', { count: seat.openAlerts })}
+              data-testid="alert-badge"
+            >
+              {seat.openAlerts}
+            </span>
+          )}
+        </div>
+        <div className="tile-row">
+          <span className={`state-pill state-${seat.state}`}>{t(`state.${seat.state}`)}</span>
+          <TimeInState since={seat.stateSince} />
+        </div>
+        <div className="operator" data-testid="seat-operator">
+          {seat.operator ?? t('tile.noOperator')}
+        </div>
+        <div className="app" data-testid="seat-app">
+          {seat.app ?? ''}
+        </div>
+      </div>
+    </Link>
+  );
+});

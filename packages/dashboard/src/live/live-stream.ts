@@ -1,0 +1,71 @@
+/**
+ * The live stream (server-sent events on /api/v1/live): seat changes and
+ * anomalies as the server commits them. One EventSource for the whole app;
+ * the browser reconnects by itself, and every (re)open is announced so that
+ * pages reload their snapshot and miss nothing that happened while away.
+ */
+import type { BoardSeat } from '@seatwatch/shared/dashboard-api';
+
+export type LiveStatus = 'connecting' | 'open' | 'reconnecting';
+
+export interface LiveHandlers {
+  seat?: (seat: BoardSeat) => void;
+  anomaly?: (anomaly: unknown) => void;
+  /** The stream (re)opened: reload snapshots. */
+  open?: () => void;
+}
+
+type Listener = (status: LiveStatus) => void;
+
+class LiveStream {
+  private source: EventSource | null = null;
+  private readonly handlers = new Set<LiveHandlers>();
+  private readonly statusListeners = new Set<Listener>();
+  status: LiveStatus = 'connecting';
+
+  subscribe(handlers: LiveHandlers): () => void {
+    this.handlers.add(handlers);
+    this.ensureOpen();
+    return () => {
+      this.handlers.delete(handlers);
+      if (this.handlers.size === 0) this.close();
+    };
+  }
+
+  onStatus(listener: Listener): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  close(): void {
+    this.source?.close();
+    this.source = null;
+    this.setStatus('connecting');
+  }
+
+  private setStatus(status: LiveStatus): void {
+    this.status = status;
+    for (const listener of this.statusListeners) listener(status);
+  }
+
+  private ensureOpen(): void {
+    if (this.source) return;
+    const source = new EventSource('/api/v1/live', { withCredentials: true });
+    this.source = source;
+    source.addEventListener('open', () => {
+      this.setStatus('open');
+      for (const handlers of this.handlers) handlers.open?.();
+    });
+    source.addEventListener('error', () => this.setStatus('reconnecting'));
+    source.addEventListener('seat', (event) => {
+      const seat = JSON.parse((event as MessageEvent<string>).data) as BoardSeat;
+      for (const handlers of this.handlers) handlers.seat?.(seat);
+    });
+    source.addEventListener('anomaly', (event) => {
+      const anomaly: unknown = JSON.parse((event as MessageEvent<string>).data);
+      for (const handlers of this.handlers) handlers.anomaly?.(anomaly);
+    });
+  }
+}
+
+export const liveStream = new LiveStream();

@@ -1,0 +1,304 @@
+import type { SeatDetail } from '@seatwatch/shared/dashboard-api';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { seats } from '../api/client.js';
+import { errorText } from '../app/errors.js';
+import { displayState } from '../board/board-view.js';
+import { useI18n } from '../i18n/i18n-context.js';
+import { todayRange } from '../i18n/translate.js';
+import { liveStream } from '../live/live-stream.js';
+import { appHue, appTotals, awayPeriods, place } from './timeline.js';
+
+type CaptureState =
+  | { phase: 'idle' }
+  | { phase: 'requested'; commandId: string }
+  | { phase: 'arrived'; commandId: string };
+
+function DayStrip({ detail, from, to }: { detail: SeatDetail; from: number; to: number }) {
+  const { t, time } = useI18n();
+  const now = Date.now();
+  const away = awayPeriods(detail.states, Math.min(now, to));
+  const hours = Array.from({ length: 5 }, (_, i) => from + ((to - from) * i) / 4);
+  return (
+    <div className="strip-wrap">
+      <div className="strip" role="img" aria-label={t('seat.timeline')}>
+        {detail.spans.map((span) => {
+          const at = place(span.start, span.end, from, to);
+          return at ? (
+            <div
+              key={`a${span.start}`}
+              className="strip-span"
+              title={`${span.app} — ${span.title}`}
+              style={{
+                left: `${at.left}%`,
+                width: `${at.width}%`,
+                background: `hsl(${appHue(span.app)} 55% 55%)`,
+              }}
+            />
+          ) : null;
+        })}
+        {away.map((period) => {
+          const at = place(period.start, period.end, from, to);
+          return at ? (
+            <div
+              key={`s${period.start}`}
+              className={`strip-away ${period.state}`}
+              title={t(`state.${period.state}`)}
+              style={{ left: `${at.left}%`, width: `${at.width}%` }}
+            />
+          ) : null;
+        })}
+      </div>
+      <div className="strip-axis">
+        {hours.map((ms) => (
+          <span key={ms}>{time(ms)}</span>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export function SeatPage() {
+  const i18n = useI18n();
+  const { t, time, dateTime, duration } = i18n;
+  const { id = '' } = useParams();
+  const [range] = useState(() => todayRange(Date.now()));
+  const [detail, setDetail] = useState<SeatDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [capture, setCapture] = useState<CaptureState>({ phase: 'idle' });
+  const captureRef = useRef(capture);
+  captureRef.current = capture;
+
+  const load = useCallback(async () => {
+    try {
+      const next = await seats.detail(id, range.from, range.to);
+      setDetail(next);
+      setError(null);
+      const current = captureRef.current;
+      if (
+        current.phase === 'requested' &&
+        next.screenshots.some((shot) => shot.commandId === current.commandId)
+      ) {
+        setCapture({ phase: 'arrived', commandId: current.commandId });
+      }
+    } catch (caught) {
+      setError(caught);
+    }
+  }, [id, range]);
+
+  useEffect(() => {
+    void load();
+    return liveStream.subscribe({
+      open: () => void load(),
+      seat: (seat) => {
+        if (seat.id === id) void load();
+      },
+    });
+  }, [id, load]);
+
+  const totals = useMemo(
+    () => (detail ? appTotals(detail.spans, range.from, range.to).slice(0, 8) : []),
+    [detail, range],
+  );
+
+  const captureNow = async () => {
+    try {
+      const { commandId } = await seats.capture(id);
+      setCapture({ phase: 'requested', commandId });
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  if (!detail) {
+    return error ? (
+      <p className="error">{errorText(i18n, error)}</p>
+    ) : (
+      <p className="muted">{t('common.loading')}</p>
+    );
+  }
+  const { seat, agent } = detail;
+  const state = displayState(seat);
+  const arrivedId = capture.phase === 'arrived' ? capture.commandId : null;
+
+  return (
+    <section className="seat">
+      <p>
+        <Link to="/">{t('seat.back')}</Link>
+      </p>
+      <div className="seat-head">
+        <h1 data-testid="seat-title">{t('seat.title', { name: seat.name })}</h1>
+        <span className={`state-pill state-${state}`}>{t(`state.${state}`)}</span>
+        <span className="spacer" />
+        {detail.canCapture && (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void captureNow()}
+            disabled={capture.phase === 'requested' || !seat.connected}
+          >
+            {t('seat.captureNow')}
+          </button>
+        )}
+      </div>
+      {capture.phase === 'requested' && <p className="notice">{t('seat.captureRequested')}</p>}
+      {capture.phase === 'arrived' && (
+        <p className="notice ok" data-testid="capture-arrived">
+          {t('seat.captureArrived')}
+        </p>
+      )}
+      {error !== null && <p className="error">{errorText(i18n, error)}</p>}
+
+      <dl className="facts">
+        <dt>{t('seat.project')}</dt>
+        <dd>{detail.projectName}</dd>
+        <dt>{t('seat.site')}</dt>
+        <dd>{detail.siteName ?? t('common.none')}</dd>
+        <dt>{t('seat.team')}</dt>
+        <dd>{detail.teamName ?? t('common.none')}</dd>
+        <dt>{t('seat.operator')}</dt>
+        <dd data-testid="detail-operator">{seat.operator ?? t('common.none')}</dd>
+        <dt>{t('seat.app')}</dt>
+        <dd data-testid="detail-app">{seat.app ?? t('common.none')}</dd>
+        {agent && (
+          <>
+            <dt>{t('seat.hostname')}</dt>
+            <dd>{agent.hostname}</dd>
+            <dt>{t('seat.os')}</dt>
+            <dd>{agent.os}</dd>
+            <dt>{t('seat.lastIp')}</dt>
+            <dd>{agent.lastIp ?? t('common.none')}</dd>
+            <dt>{t('seat.lastSeen')}</dt>
+            <dd>{agent.lastSeenAt ? dateTime(agent.lastSeenAt) : t('common.none')}</dd>
+            <dt>{t('seat.agentVersion')}</dt>
+            <dd>{agent.agentVersion}</dd>
+            <dt>{t('seat.noticeVersion')}</dt>
+            <dd>{agent.noticeVersion}</dd>
+          </>
+        )}
+      </dl>
+      {!agent && <p className="muted">{t('seat.noAgent')}</p>}
+
+      <h2>{t('seat.timeline')}</h2>
+      <DayStrip detail={detail} from={range.from} to={range.to} />
+      {totals.length === 0 ? (
+        <p className="muted">{t('seat.timelineEmpty')}</p>
+      ) : (
+        <ul className="totals">
+          {totals.map((total) => (
+            <li key={total.app}>
+              <span className="swatch" style={{ background: `hsl(${appHue(total.app)} 55% 55%)` }} />
+              <span className="app-name">{total.app}</span>
+              <span className="muted">{duration(total.ms)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <h2>{t('seat.screenshots')}</h2>
+      {detail.screenshots.length === 0 ? (
+        <p className="muted">{t('seat.screenshotsEmpty')}</p>
+      ) : (
+        <div className="shots">
+          {detail.screenshots.map((shot) => (
+            <figure
+              key={shot.id}
+              className={shot.commandId && shot.commandId === arrivedId ? 'shot new' : 'shot'}
+              data-testid={
+                shot.commandId && shot.commandId === arrivedId ? 'captured-screenshot' : 'screenshot'
+              }
+            >
+              <img
+                src={seats.thumbnailUrl(shot.id)}
+                alt={t('seat.screenshotAlt', { time: time(shot.time) })}
+                loading="lazy"
+              />
+              <figcaption>
+                {time(shot.time)}
+                {shot.trigger === 'command' ? ` · ${t('seat.onRequest')}` : ''}
+              </figcaption>
+            </figure>
+          ))}
+        </div>
+      )}
+
+      <div className="columns">
+        <div>
+          <h2>{t('seat.recentActivity')}</h2>
+          {detail.spans.length === 0 ? (
+            <p className="muted">{t('seat.timelineEmpty')}</p>
+          ) : (
+            <table className="data">
+              <thead>
+                <tr>
+                  <th>{t('seat.from')}</th>
+                  <th>{t('seat.duration')}</th>
+                  <th>{t('seat.app')}</th>
+                  <th>{t('seat.windowTitle')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...detail.spans]
+                  .reverse()
+                  .slice(0, 50)
+                  .map((span) => (
+                    <tr key={span.start}>
+                      <td>{time(span.start)}</td>
+                      <td>{duration(span.end - span.start)}</td>
+                      <td>{span.app}</td>
+                      <td className="title-cell" data-testid="span-title">
+                        {span.title}
+                      </td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+        <div>
+          <h2>{t('seat.devices')}</h2>
+          {detail.devices.length === 0 ? (
+            <p className="muted">{t('seat.devicesEmpty')}</p>
+          ) : (
+            <table className="data">
+              <tbody>
+                {detail.devices.map((device) => (
+                  <tr key={`${device.time}-${device.name}-${device.action}`}>
+                    <td>{time(device.time)}</td>
+                    <td>
+                      {device.action === 'attached' ? t('seat.deviceAttached') : t('seat.deviceDetached')}
+                    </td>
+                    <td data-testid="device-name">
+                      {device.name}
+                      {device.massStorage && <span className="badge sev-high">{t('seat.massStorage')}</span>}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h2>{t('seat.logins')}</h2>
+          {detail.logins.length === 0 ? (
+            <p className="muted">{t('seat.loginsEmpty')}</p>
+          ) : (
+            <table className="data">
+              <tbody>
+                {detail.logins.map((login) => (
+                  <tr key={`${login.time}-${login.ip}`} className={login.allowed ? '' : 'refused'}>
+                    <td>{dateTime(login.time)}</td>
+                    <td>{login.ip}</td>
+                    <td>
+                      {login.allowed
+                        ? t('seat.loginAllowed')
+                        : t('seat.loginRefused', { reason: login.reason ?? '' })}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

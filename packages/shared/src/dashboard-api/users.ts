@@ -66,7 +66,20 @@ export const ProjectDashboardSettings = Type.Object(
   closed,
 );
 
+/** Projects and teams the viewer may hand out grants in; installation: may give installation-wide grants. */
+export const GrantOptions = Type.Object(
+  {
+    installation: Type.Boolean(),
+    projects: Type.Array(Type.Object({ id: Type.String(), name: Type.String() }, closed)),
+    teams: Type.Array(
+      Type.Object({ id: Type.String(), projectId: Type.String(), name: Type.String() }, closed),
+    ),
+  },
+  closed,
+);
+
 export type UserRow = Static<typeof UserRow>;
+export type GrantOptions = Static<typeof GrantOptions>;
 export type CreateUserRequest = Static<typeof CreateUserRequest>;
 export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
 export type SetupLinkResponse = Static<typeof SetupLinkResponse>;

@@ -5,6 +5,7 @@
  * (agent, rule, key) into one open anomaly.
  */
 import type { Event } from '@seatwatch/shared';
+import { ANOMALY_RULES } from '@seatwatch/shared/dashboard-api';
 import Type from 'typebox';
 
 /**
@@ -23,21 +24,7 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
-export const RULE_IDS = [
-  'agent_silent',
-  'agent_stopped',
-  'capture_blocked',
-  'clock_skew',
-  'concurrent_login',
-  'ip_changed',
-  'ip_not_allowed',
-  'long_idle',
-  'off_hours',
-  'prohibited_app',
-  'tamper',
-  'unknown_device',
-  'usb_storage',
-] as const;
+export const RULE_IDS = ANOMALY_RULES;
 export type RuleId = (typeof RULE_IDS)[number];
 
 export function isRuleId(value: unknown): value is RuleId {

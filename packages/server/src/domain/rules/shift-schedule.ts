@@ -7,53 +7,15 @@
  * (through Intl, which ships the IANA database), so "09:00–17:00" means
  * 09:00–17:00 local time on both sides of a daylight-saving change.
  */
-import Type, { type Static } from 'typebox';
+import type { ShiftInterval, ShiftSchedule } from '@seatwatch/shared/dashboard-api';
 
-const StartTime = Type.String({
-  pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
-  description: 'HH:MM local time',
-});
-const EndTime = Type.String({
-  pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
-  description: 'HH:MM; an end at or before the start runs past midnight (equal: 24 hours)',
-});
-
-export const ShiftInterval = Type.Object({ start: StartTime, end: EndTime }, { additionalProperties: false });
-
-export const WeeklyShift = Type.Object(
-  {
-    day: Type.Integer({ minimum: 1, maximum: 7, description: 'ISO weekday: 1 Monday … 7 Sunday' }),
-    start: StartTime,
-    end: EndTime,
-  },
-  { additionalProperties: false },
-);
-
-export const ShiftException = Type.Object(
-  {
-    date: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'Local date YYYY-MM-DD' }),
-    intervals: Type.Array(ShiftInterval, {
-      maxItems: 16,
-      description: 'Replaces the weekly hours of that date; empty = no shift (a holiday)',
-    }),
-    note: Type.Optional(Type.String({ maxLength: 200 })),
-  },
-  { additionalProperties: false },
-);
-
-export const ShiftSchedule = Type.Object(
-  {
-    timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
-    weekly: Type.Array(WeeklyShift, { maxItems: 64 }),
-    exceptions: Type.Array(ShiftException, { maxItems: 1000 }),
-  },
-  { additionalProperties: false },
-);
-
-export type ShiftInterval = Static<typeof ShiftInterval>;
-export type WeeklyShift = Static<typeof WeeklyShift>;
-export type ShiftException = Static<typeof ShiftException>;
-export type ShiftSchedule = Static<typeof ShiftSchedule>;
+// The schemas are part of the API contract (shared); the questions asked of them live here.
+export {
+  ShiftException,
+  ShiftInterval,
+  ShiftSchedule,
+  WeeklyShift,
+} from '@seatwatch/shared/dashboard-api';
 
 const MINUTES_PER_DAY = 1440;
 const MS_PER_MINUTE = 60_000;

@@ -1,0 +1,215 @@
+/**
+ * buildApp(deps): the collector as a Fastify app, ready to listen but never
+ * listening (main.ts and tests do that). Everything with I/O arrives in
+ * `deps`; the app owns only what it creates (gateway, committer, metrics,
+ * retention schedule) and stops those on close. The database, blob store
+ * and notification port belong to the caller, which closes them after
+ * `app.close()`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Ed25519Signer } from '@seatwatch/shared';
+import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createLoginRecorder } from './access/login-recorder.js';
+import type { BlobStore } from './blobs/blob-store.js';
+import { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
+import { type CommandService, createCommandService } from './commands/command-service.js';
+import type { ServerConfig } from './config.js';
+import type { Database } from './db/connect.js';
+import { cidrMatcher } from './domain/client-ip.js';
+import { createEnrollmentService } from './enrollment/enrollment-service.js';
+import { GroupCommitter } from './ingest/group-committer.js';
+import { IngestHub } from './ingest/ingest-hub.js';
+import type { NotificationPort } from './notifications/notification-port.js';
+import type { AdminAuthorizer } from './plugins/admin-auth.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
+import { createServerMetrics, metricsRoute, type ServerMetrics } from './plugins/metrics.js';
+import { createUpgradeRouter, type UpgradeRouter } from './plugins/upgrade-router.js';
+import { type RetentionReport, runRetention, scheduleRetention } from './retention/retention-job.js';
+import { type AgentGateway, createAgentGateway } from './routes/agent-gateway/gateway.js';
+import { ADMIN_PREFIX, adminRoutes } from './routes/api/admin/admin-routes.js';
+import { enrollRoutes } from './routes/api/enroll.routes.js';
+import { healthRoutes } from './routes/health/health.routes.js';
+
+export interface AppDeps {
+  config: ServerConfig;
+  database: Database;
+  notifications: NotificationPort;
+  blobs: BlobStore;
+  /** The server's Ed25519 key: signs every server message. */
+  serverSigner: Ed25519Signer;
+  /** Decides who may use /api/v1/admin/** (see adminTokenAuthorizer). */
+  authorizeAdmin: AdminAuthorizer;
+  /** Certificate and key (PEM) to serve HTTPS and WSS. */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /** Defaults to sharp. */
+  thumbnails?: ThumbnailMaker;
+  /** Clock (ms since the epoch); defaults to Date.now. */
+  now?: () => number;
+  randomBytes?: (size: number) => Uint8Array;
+  newId?: () => string;
+  /** A pino logger; defaults to one at config.logLevel on stdout. */
+  logger?: FastifyBaseLogger;
+  /** Process metrics (CPU, memory, event loop) in /metrics; off in tests that run many apps. */
+  processMetrics?: boolean;
+}
+
+/** What other parts of the server (anomaly rules, live dashboard) build on: `app.seatwatch`. */
+export interface SeatwatchRuntime {
+  readonly config: ServerConfig;
+  readonly database: Database;
+  readonly blobs: BlobStore;
+  /** Ingest observer hook: committed frames, connections, logins, refusals. */
+  readonly ingest: IngestHub;
+  /** Cross-process notifications (PostgreSQL LISTEN/NOTIFY, or in-process on PGlite). */
+  readonly notifications: NotificationPort;
+  /** Commands to agents, delivered by whichever process holds the socket. */
+  readonly commands: CommandService;
+  readonly gateway: AgentGateway;
+  readonly metrics: ServerMetrics;
+  /** Register further WebSocket endpoints (path -> upgrade handler) on the same server. */
+  readonly upgrades: UpgradeRouter;
+  readonly serverPublicKey: string;
+  readonly now: () => number;
+  /** One retention pass now (the schedule runs it every config.retention.intervalMs). */
+  runRetention(): Promise<RetentionReport>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    seatwatch: SeatwatchRuntime;
+  }
+}
+
+export const SERVER_VERSION = '0.1.0';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  const now = deps.now ?? Date.now;
+  const isTrustedProxy = cidrMatcher(config.trustedProxies);
+  const app = Fastify({
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
+    ...(deps.logger
+      ? { loggerInstance: deps.logger }
+      : { logger: { level: config.logLevel, redact: ['req.headers.authorization'] } }),
+    trustProxy: (address: string) => isTrustedProxy(address),
+    ajv: { customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array' } },
+  }) as unknown as FastifyInstance;
+  const log = app.log;
+
+  const metrics = createServerMetrics({ defaultMetrics: deps.processMetrics ?? false });
+  const hub = new IngestHub((error, hook) => log.error({ err: error, hook }, 'ingest observer failed'));
+  const logins = createLoginRecorder({
+    hub,
+    notifications: deps.notifications,
+    onError: (error) => log.warn({ err: error }, 'could not publish a notification'),
+  });
+  const committer = new GroupCommitter({
+    db: database.db,
+    now,
+    maxFramesPerCommit: config.maxFramesPerCommit,
+    observeCommit: (seconds, frames, ok) => {
+      metrics.dbWrite.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
+      if (ok) metrics.commitSize.observe(frames);
+    },
+    onGroupFailed: (error, frames) =>
+      log.error({ err: error, frames }, 'group commit failed; retrying its frames one by one'),
+    onCommitted: (frames) => hub.emitCommitted(frames),
+  });
+  const commands = createCommandService({ db: database.db, notifications: deps.notifications, now });
+  const upgrades = createUpgradeRouter(app.server);
+  const gateway = createAgentGateway({
+    db: database.db,
+    verifier: createNodeCryptoVerifier(),
+    signer: deps.serverSigner,
+    committer,
+    hub,
+    logins,
+    blobs: deps.blobs,
+    thumbnails: deps.thumbnails ?? createSharpThumbnailMaker(),
+    notifications: deps.notifications,
+    metrics,
+    logger: log.child({ component: 'agent-gateway' }),
+    now,
+    randomBytes: deps.randomBytes ?? ((size) => randomBytes(size)),
+    newId: deps.newId ?? randomUUID,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    maxPendingFrames: config.maxPendingFramesPerAgent,
+    upgrades,
+    isTrustedProxy,
+    pingIntervalMs: config.wsPingIntervalMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  });
+  const serverPublicKey = Buffer.from(deps.serverSigner.publicKey).toString('base64');
+  const retentionDeps = {
+    database,
+    blobs: deps.blobs,
+    now,
+    batchSize: config.retention.batchSize,
+    logger: log.child({ component: 'retention' }),
+  };
+
+  let accepting = true;
+  app.decorate('seatwatch', {
+    config,
+    database,
+    blobs: deps.blobs,
+    ingest: hub,
+    notifications: deps.notifications,
+    commands,
+    gateway,
+    metrics,
+    upgrades,
+    serverPublicKey,
+    now,
+    runRetention: () => runRetention(retentionDeps),
+  } satisfies SeatwatchRuntime);
+
+  registerErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Seatwatch collector API',
+        version: SERVER_VERSION,
+        description:
+          'Enrollment for seat agents and the administration API. Agents then speak protocol v1 over the ' +
+          'WebSocket GET /api/v1/agent/ws (see docs/protocol.md).',
+      },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: ({ schema, url }) => ({
+      schema: url.startsWith(ADMIN_PREFIX) ? { ...schema, security: [{ adminToken: [] }] } : schema,
+      url,
+    }),
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  await app.register(healthRoutes, { db: database.db, accepting: () => accepting });
+  await app.register(async (scope) => metricsRoute(scope, metrics));
+  await app.register(enrollRoutes, {
+    enroll: createEnrollmentService({ db: database.db, logins, metrics, serverPublicKey, now }),
+    isTrustedProxy,
+    rateLimit: config.enrollRateLimit,
+  });
+  await app.register(adminRoutes, {
+    prefix: ADMIN_PREFIX,
+    db: database.db,
+    commands,
+    authorize: deps.authorizeAdmin,
+    now,
+  });
+
+  const retention =
+    config.retention.intervalMs > 0 ? scheduleRetention(retentionDeps, config.retention.intervalMs) : null;
+
+  app.addHook('preClose', async () => {
+    accepting = false;
+    await gateway.drain();
+  });
+  app.addHook('onClose', async () => {
+    await retention?.stop();
+  });
+  return app;
+}

@@ -1,0 +1,263 @@
+/**
+ * Server configuration: an optional JSON file (SEATWATCH_CONFIG), then the
+ * environment on top, validated once with TypeBox + Ajv, then frozen and
+ * passed down. Every error names the setting and where it came from.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { HANDSHAKE_TIMEOUT_MS } from '@seatwatch/shared';
+import { Ajv } from 'ajv';
+import ipaddr from 'ipaddr.js';
+import Type, { type Static } from 'typebox';
+
+const Base64Key = (description: string) =>
+  Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: `${description} (base64 of 32 bytes)` });
+
+export const ServerConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    publicUrl: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description: 'The URL agents and people use (behind a proxy); printed at start',
+      }),
+    ),
+    dataDir: Type.String({
+      minLength: 1,
+      default: '.data',
+      description: 'Data folder (embedded database, blobs, key files); relative to the working directory',
+    }),
+    databaseUrl: Type.Optional(
+      Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; PGlite when absent' }),
+    ),
+    databasePoolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+    tls: Type.Optional(
+      Type.Object(
+        { certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }) },
+        { additionalProperties: false },
+      ),
+    ),
+    trustedProxies: Type.Array(Type.String(), {
+      default: [],
+      description: 'IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed',
+    }),
+    adminToken: Type.Optional(
+      Type.String({
+        minLength: 24,
+        description: 'Admin API token; generated into <dataDir>/admin-token if absent',
+      }),
+    ),
+    serverKey: Type.Optional(Base64Key('Ed25519 seed of the server key; else <dataDir>/server-key')),
+    blobKey: Type.Optional(Base64Key('AES-256-GCM key for blobs at rest; else <dataDir>/blob-key')),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { default: 'info' },
+    ),
+    handshakeTimeoutMs: Type.Integer({ minimum: 1, default: HANDSHAKE_TIMEOUT_MS }),
+    wsPingIntervalMs: Type.Integer({
+      minimum: 0,
+      default: 15_000,
+      description: 'Ping agents this often; one missed pong closes the socket (0: off)',
+    }),
+    maxPendingFramesPerAgent: Type.Integer({
+      minimum: 1,
+      default: 64,
+      description: 'Uncommitted frames per connection before the socket is paused',
+    }),
+    maxFramesPerCommit: Type.Integer({ minimum: 1, default: 1000 }),
+    shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10_000 }),
+    retention: Type.Object(
+      {
+        intervalMs: Type.Integer({ minimum: 0, default: 3_600_000, description: '0 disables the job' }),
+        batchSize: Type.Integer({ minimum: 1, default: 5000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    enrollRateLimit: Type.Object(
+      {
+        max: Type.Integer({ minimum: 1, default: 30 }),
+        windowMs: Type.Integer({ minimum: 1, default: 60_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+type Mutable = Static<typeof ServerConfigSchema>;
+export type ServerConfig = Readonly<
+  Omit<Mutable, 'trustedProxies' | 'retention' | 'enrollRateLimit' | 'tls'> & {
+    trustedProxies: readonly string[];
+    retention: Readonly<Mutable['retention']>;
+    enrollRateLimit: Readonly<Mutable['enrollRateLimit']>;
+    tls?: Readonly<NonNullable<Mutable['tls']>>;
+  }
+>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type EnvKind = 'string' | 'int' | 'list';
+/** Environment variable -> setting path. Env wins over the file. */
+const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
+  ['SEATWATCH_HOST', ['host'], 'string'],
+  ['SEATWATCH_PORT', ['port'], 'int'],
+  ['SEATWATCH_PUBLIC_URL', ['publicUrl'], 'string'],
+  ['SEATWATCH_DATA_DIR', ['dataDir'], 'string'],
+  ['DATABASE_URL', ['databaseUrl'], 'string'],
+  ['SEATWATCH_DATABASE_POOL_SIZE', ['databasePoolSize'], 'int'],
+  ['SEATWATCH_TLS_CERT', ['tls', 'certFile'], 'string'],
+  ['SEATWATCH_TLS_KEY', ['tls', 'keyFile'], 'string'],
+  ['SEATWATCH_TRUSTED_PROXIES', ['trustedProxies'], 'list'],
+  ['SEATWATCH_ADMIN_TOKEN', ['adminToken'], 'string'],
+  ['SEATWATCH_SERVER_KEY', ['serverKey'], 'string'],
+  ['SEATWATCH_BLOB_KEY', ['blobKey'], 'string'],
+  ['SEATWATCH_LOG_LEVEL', ['logLevel'], 'string'],
+  ['SEATWATCH_HANDSHAKE_TIMEOUT_MS', ['handshakeTimeoutMs'], 'int'],
+  ['SEATWATCH_WS_PING_INTERVAL_MS', ['wsPingIntervalMs'], 'int'],
+  ['SEATWATCH_MAX_PENDING_FRAMES_PER_AGENT', ['maxPendingFramesPerAgent'], 'int'],
+  ['SEATWATCH_MAX_FRAMES_PER_COMMIT', ['maxFramesPerCommit'], 'int'],
+  ['SEATWATCH_SHUTDOWN_TIMEOUT_MS', ['shutdownTimeoutMs'], 'int'],
+  ['SEATWATCH_RETENTION_INTERVAL_MS', ['retention', 'intervalMs'], 'int'],
+  ['SEATWATCH_RETENTION_BATCH_SIZE', ['retention', 'batchSize'], 'int'],
+  ['SEATWATCH_ENROLL_RATE_LIMIT_MAX', ['enrollRateLimit', 'max'], 'int'],
+  ['SEATWATCH_ENROLL_RATE_LIMIT_WINDOW_MS', ['enrollRateLimit', 'windowMs'], 'int'],
+];
+
+const ajv = new Ajv({ strict: true, allErrors: true, useDefaults: true, coerceTypes: false });
+const validate = ajv.compile(ServerConfigSchema);
+
+export interface ConfigSources {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Reads the SEATWATCH_CONFIG file; injected so tests need no files. */
+  readFile: (path: string) => string;
+}
+
+/** Builds the frozen configuration, or throws ConfigError listing every problem. */
+export function loadConfig(sources: ConfigSources): ServerConfig {
+  const file = sources.env.SEATWATCH_CONFIG;
+  if (!file) return buildConfig({}, '', sources.env, sources.cwd);
+  const path = isAbsolute(file) ? file : resolve(sources.cwd, file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(sources.readFile(path));
+  } catch (error) {
+    throw new ConfigError([`cannot read ${path} (SEATWATCH_CONFIG): ${(error as Error).message}`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`${path} (SEATWATCH_CONFIG) must hold a JSON object`]);
+  }
+  return buildConfig(parsed as Record<string, unknown>, path, sources.env, sources.cwd);
+}
+
+/** Configuration for tests and embedding: defaults plus these values, validated the same way. */
+export function configWith(values: Record<string, unknown>, cwd = process.cwd()): ServerConfig {
+  return buildConfig(structuredClone(values), 'configWith()', {}, cwd);
+}
+
+function buildConfig(
+  fileValues: Record<string, unknown>,
+  fileLabel: string,
+  env: ConfigSources['env'],
+  cwd: string,
+): ServerConfig {
+  const problems: string[] = [];
+  const origin = new Map<string, string>();
+  const raw = fileValues;
+  for (const key of Object.keys(raw)) origin.set(key, fileLabel);
+
+  for (const [name, path, kind] of ENV) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    let value: unknown = text;
+    if (kind === 'int') {
+      if (!/^-?\d+$/.test(text.trim())) {
+        problems.push(`${name} must be an integer, got "${text}"`);
+        continue;
+      }
+      value = Number.parseInt(text, 10);
+    } else if (kind === 'list') {
+      value = text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+    }
+    setPath(raw, path, value);
+    origin.set(path.join('.'), name);
+  }
+
+  if (problems.length === 0 && !validate(raw)) {
+    for (const error of validate.errors ?? []) {
+      const path = error.instancePath.slice(1).replaceAll('/', '.');
+      const setting =
+        error.keyword === 'additionalProperties'
+          ? `${path ? `${path}.` : ''}${(error.params as { additionalProperty: string }).additionalProperty}`
+          : path || '(root)';
+      const from = origin.get(setting) ?? origin.get(setting.split('.')[0]!);
+      const message =
+        error.keyword === 'additionalProperties' ? 'is not a known setting' : (error.message ?? 'is invalid');
+      problems.push(`${setting}${from ? ` (from ${from})` : ''} ${message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config = raw as Mutable;
+  for (const entry of config.trustedProxies) {
+    if (!isIpOrCidr(entry)) {
+      problems.push(
+        `trustedProxies (from ${origin.get('trustedProxies')}) has "${entry}": not an IP or CIDR`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  config.dataDir = resolve(cwd, config.dataDir);
+  if (config.tls) {
+    config.tls.certFile = resolve(cwd, config.tls.certFile);
+    config.tls.keyFile = resolve(cwd, config.tls.keyFile);
+  }
+  return deepFreeze(config) as ServerConfig;
+}
+
+function isIpOrCidr(text: string): boolean {
+  return text.includes('/') ? safe(() => ipaddr.parseCIDR(text)) : ipaddr.isValid(text);
+}
+
+function safe(fn: () => unknown): boolean {
+  try {
+    fn();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path.at(-1)!] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** True when the listen address only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (!ipaddr.isValid(host)) return false;
+  return ipaddr.process(host).range() === 'loopback';
+}

@@ -1,0 +1,130 @@
+/**
+ * Opens the database: real PostgreSQL through a `pg` pool when a URL is
+ * given, otherwise embedded PGlite (in a folder, or in memory for tests).
+ * Both give the same drizzle API over the same schema.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Pool } from 'pg';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** The handle inside `db.transaction(async (tx) => ...)`. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Either a transaction or the database itself. */
+export type Executor = Db | Tx;
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly db: Db;
+  /** For a dedicated LISTEN connection (postgres only). */
+  readonly connectionString: string | null;
+  /** The pg pool (postgres only), for work that needs one session (advisory locks). */
+  readonly pool: Pool | null;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL; when absent, PGlite is used. */
+  databaseUrl?: string | undefined;
+  /** PGlite data folder; absent means in memory (tests). */
+  pgliteDir?: string | undefined;
+  /** pg pool size. */
+  poolSize?: number;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  return openPglite(options.pgliteDir);
+}
+
+async function openPostgres(connectionString: string, poolSize: number): Promise<Database> {
+  const { default: pg } = await import('pg');
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle client that loses its server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = drizzle({ client: pool, schema }) as unknown as Db;
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return { kind: 'postgres', db, connectionString, pool, close: () => pool.end() };
+}
+
+async function openPglite(dir: string | undefined): Promise<Database> {
+  // Imported only here: the WebAssembly build is large and unused with PostgreSQL.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  let releaseLock = () => {};
+  if (dir) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    releaseLock = lockPgliteDir(dir);
+  }
+  try {
+    const client = dir ? await PGlite.create(dir) : await PGlite.create();
+    const db = drizzle({ client, schema }) as unknown as Db;
+    return {
+      kind: 'pglite',
+      db,
+      connectionString: null,
+      pool: null,
+      close: async () => {
+        await client.close();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same
+ * folder would corrupt it. A lock file holding our pid refuses that; a lock
+ * left by a dead process (a crash, SIGKILL) is taken over.
+ */
+function lockPgliteDir(dir: string): () => void {
+  const lockPath = join(dir, 'seatwatch.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+        throw new Error(
+          `The embedded database in ${dir} is in use by process ${holder}. ` +
+            'Stop that server first, or use PostgreSQL (DATABASE_URL) to run several processes.',
+        );
+      }
+      rmSync(lockPath, { force: true });
+    }
+  }
+  throw new Error(`Could not lock ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Rows of a raw `db.execute(sql...)`: both drivers return `{ rows }`. */
+export async function queryRows<T>(executor: Executor, query: Parameters<Db['execute']>[0]): Promise<T[]> {
+  const result = (await executor.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}

@@ -1,0 +1,107 @@
+/** Agents: enrollment, the hello lookup, connection bookkeeping, revocation. */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../connect.js';
+import { agents, seats } from '../schema/index.js';
+
+export type AgentRow = typeof agents.$inferSelect;
+export type NewAgent = typeof agents.$inferInsert;
+
+export interface HelloAgent {
+  agent: AgentRow;
+  siteId: string | null;
+  teamId: string | null;
+}
+
+export async function insertAgent(ex: Executor, row: NewAgent): Promise<AgentRow> {
+  const [inserted] = await ex.insert(agents).values(row).returning();
+  return inserted!;
+}
+
+export async function findAgentByPublicKey(ex: Executor, publicKey: string): Promise<AgentRow | null> {
+  const [row] = await ex.select().from(agents).where(eq(agents.publicKey, publicKey));
+  return row ?? null;
+}
+
+/** The agent a hello claims to be, with its seat's site and team. */
+export async function findAgentForHello(ex: Executor, agentId: string): Promise<HelloAgent | null> {
+  const [row] = await ex
+    .select({ agent: agents, siteId: seats.siteId, teamId: seats.teamId })
+    .from(agents)
+    .innerJoin(seats, eq(seats.id, agents.seatId))
+    .where(eq(agents.id, agentId));
+  return row ?? null;
+}
+
+export async function findAgent(ex: Executor, projectId: string, agentId: string): Promise<AgentRow | null> {
+  const [row] = await ex
+    .select()
+    .from(agents)
+    .where(and(eq(agents.projectId, projectId), eq(agents.id, agentId)));
+  return row ?? null;
+}
+
+export function listAgents(ex: Executor, projectId: string): Promise<AgentRow[]> {
+  return ex.select().from(agents).where(eq(agents.projectId, projectId)).orderBy(asc(agents.enrolledAt));
+}
+
+export interface ConnectedInfo {
+  agentId: string;
+  session: string;
+  ip: string;
+  at: Date;
+  hostname: string;
+  osUser: string;
+  agentVersion: string;
+  noticeVersion: number;
+}
+
+/** Records an accepted hello on the agent row; returns the highest seq stored for it. */
+export async function markAgentConnected(ex: Executor, info: ConnectedInfo): Promise<number> {
+  const [row] = await ex
+    .update(agents)
+    .set({
+      session: info.session,
+      connectedAt: info.at,
+      lastSeenAt: info.at,
+      lastIp: info.ip,
+      hostname: info.hostname,
+      osUser: info.osUser,
+      agentVersion: info.agentVersion,
+      noticeVersion: info.noticeVersion,
+    })
+    .where(eq(agents.id, info.agentId))
+    .returning({ ackedSeq: agents.ackedSeq });
+  return Number(row!.ackedSeq);
+}
+
+/** Clears the session only if it is still this connection's (a newer one may have replaced it). */
+export async function markAgentDisconnected(
+  ex: Executor,
+  agentId: string,
+  session: string,
+  at: Date,
+): Promise<void> {
+  await ex
+    .update(agents)
+    .set({ session: null, disconnectedAt: at })
+    .where(and(eq(agents.id, agentId), eq(agents.session, session)));
+}
+
+export async function revokeAgent(
+  ex: Executor,
+  projectId: string,
+  agentId: string,
+  by: string,
+  at: Date,
+): Promise<AgentRow | null> {
+  const [row] = await ex
+    .update(agents)
+    .set({
+      status: 'revoked',
+      revokedAt: sql`coalesce(${agents.revokedAt}, ${at.toISOString()}::timestamptz)`,
+      revokedBy: sql`coalesce(${agents.revokedBy}, ${by})`,
+    })
+    .where(and(eq(agents.projectId, projectId), eq(agents.id, agentId)))
+    .returning();
+  return row ?? null;
+}

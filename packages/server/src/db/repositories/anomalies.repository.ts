@@ -1,0 +1,81 @@
+/**
+ * Anomaly rows. recordAnomaly() is the one way to raise one: it inserts,
+ * or adds an occurrence to the OPEN row of the same (project, agent, rule,
+ * key) — the partial unique index anomalies_one_open_uq makes that atomic.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { type Executor, queryRows } from '../connect.js';
+import { type AnomalySeverity, type AnomalyStatus, anomalies, type EvidenceRef } from '../schema/index.js';
+
+export type AnomalyRow = typeof anomalies.$inferSelect;
+
+export interface AnomalyOccurrence {
+  projectId: string;
+  siteId: string | null;
+  teamId: string | null;
+  seatId: string | null;
+  agentId: string | null;
+  rule: string;
+  severity: AnomalySeverity;
+  operator: string | null;
+  key: string;
+  /** When it happened (ms). */
+  at: number;
+  /** Occurrences this call adds (default 1). */
+  count?: number;
+  evidence: EvidenceRef[];
+}
+
+export interface RecordedAnomaly {
+  id: string;
+  /** True when this call opened a new row, false when it added to an open one. */
+  opened: boolean;
+  count: number;
+}
+
+/** Evidence kept per anomaly: the first ones tell the story; a storm must not grow the row without end. */
+export const MAX_EVIDENCE_REFS = 50;
+
+export async function recordAnomaly(ex: Executor, occurrence: AnomalyOccurrence): Promise<RecordedAnomaly> {
+  const at = new Date(occurrence.at).toISOString();
+  const rows = await queryRows<{ id: string; opened: boolean; count: number }>(
+    ex,
+    sql`
+      insert into anomalies as a
+        (id, project_id, site_id, team_id, seat_id, agent_id, rule, severity, operator, key,
+         first_at, last_at, count, evidence)
+      values (${randomUUID()}, ${occurrence.projectId}, ${occurrence.siteId}, ${occurrence.teamId},
+              ${occurrence.seatId}, ${occurrence.agentId}, ${occurrence.rule}, ${occurrence.severity},
+              ${occurrence.operator}, ${occurrence.key}, ${at}::timestamptz, ${at}::timestamptz,
+              ${occurrence.count ?? 1}, ${JSON.stringify(occurrence.evidence)}::jsonb)
+      on conflict (project_id, coalesce(agent_id, ''), rule, key) where status = 'open'
+      do update set
+        last_at = greatest(a.last_at, excluded.last_at),
+        first_at = least(a.first_at, excluded.first_at),
+        count = a.count + excluded.count,
+        severity = excluded.severity,
+        operator = coalesce(excluded.operator, a.operator),
+        evidence = case when jsonb_array_length(a.evidence) >= ${MAX_EVIDENCE_REFS} then a.evidence
+                        else a.evidence || excluded.evidence end
+      returning id, (xmax = 0) as opened, count`,
+  );
+  const row = rows[0]!;
+  return { id: row.id, opened: row.opened, count: Number(row.count) };
+}
+
+export function listAnomalies(
+  ex: Executor,
+  filter: { projectId: string; status?: AnomalyStatus | undefined; rule?: string | undefined; limit: number },
+): Promise<AnomalyRow[]> {
+  const conditions: SQL[] = [eq(anomalies.projectId, filter.projectId)];
+  if (filter.status) conditions.push(eq(anomalies.status, filter.status));
+  if (filter.rule) conditions.push(eq(anomalies.rule, filter.rule));
+  return ex
+    .select()
+    .from(anomalies)
+    .where(and(...conditions))
+    .orderBy(desc(anomalies.lastAt))
+    .limit(filter.limit);
+}

@@ -1,0 +1,201 @@
+/**
+ * The write side of ingest: one call stores the rows of many frames (from
+ * many agents) inside the caller's transaction. Each table gets one
+ * statement whose rows travel as a single JSON parameter expanded with
+ * jsonb_to_recordset: the statement text never changes, there is no
+ * parameter-count limit, and pg and PGlite both handle it the same way.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import type {
+  CommandResultRow,
+  DeviceRow,
+  EventRow,
+  ScreenshotRow,
+  SpanRow,
+} from '../../domain/ingest-mapping.js';
+import { type Executor, queryRows } from '../connect.js';
+
+/** ms since the epoch -> timestamptz, exactly (no float rounding). */
+const ts = (column: string) => sql.raw(`(timestamptz 'epoch' + ${column} * interval '1 millisecond')`);
+const json = (rows: unknown[]): SQL => sql`${JSON.stringify(rows)}::jsonb`;
+
+export interface AgentProgress {
+  agentId: string;
+  /** Highest seq stored by this write. */
+  seq: number;
+  /** When the server last heard from the agent (ms). */
+  seenAt: number;
+  state: { state: string; at: number } | null;
+}
+
+export async function insertEvents(ex: Executor, rows: readonly EventRow[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (rows.length === 0) return ids;
+  const inserted = await queryRows<{ id: number; agent_id: string; seq: number; idx: number }>(
+    ex,
+    sql`
+      insert into events (project_id, agent_id, seat_id, seq, idx, type, time, body, received_at)
+      select project_id, agent_id, seat_id, seq, idx, type, ${ts('time')}, body, ${ts('received_at')}
+      from jsonb_to_recordset(${json(
+        rows.map((r) => ({
+          project_id: r.projectId,
+          agent_id: r.agentId,
+          seat_id: r.seatId,
+          seq: r.seq,
+          idx: r.idx,
+          type: r.type,
+          time: r.time,
+          body: r.body,
+          received_at: r.receivedAt,
+        })),
+      )}) as x(project_id text, agent_id text, seat_id text, seq bigint, idx int, type text,
+               time bigint, body jsonb, received_at bigint)
+      on conflict (agent_id, seq, idx) do nothing
+      returning id, agent_id, seq, idx`,
+  );
+  for (const row of inserted) ids.set(`${row.agent_id}/${Number(row.seq)}/${row.idx}`, Number(row.id));
+  return ids;
+}
+
+/** Spans must already be merged (one row per agent and start); the end only moves forward. */
+export async function upsertSpans(ex: Executor, rows: readonly SpanRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await ex.execute(sql`
+    insert into activity_spans as s (project_id, agent_id, seat_id, started_at, ended_at, app, title, seq)
+    select project_id, agent_id, seat_id, ${ts('started_at')}, ${ts('ended_at')}, app, title, seq
+    from jsonb_to_recordset(${json(
+      rows.map((r) => ({
+        project_id: r.projectId,
+        agent_id: r.agentId,
+        seat_id: r.seatId,
+        started_at: r.startedAt,
+        ended_at: r.endedAt,
+        app: r.app,
+        title: r.title,
+        seq: r.seq,
+      })),
+    )}) as x(project_id text, agent_id text, seat_id text, started_at bigint, ended_at bigint,
+             app text, title text, seq bigint)
+    on conflict (agent_id, started_at) do update set
+      ended_at = greatest(s.ended_at, excluded.ended_at),
+      app = case when excluded.seq >= s.seq then excluded.app else s.app end,
+      title = case when excluded.seq >= s.seq then excluded.title else s.title end,
+      seq = greatest(s.seq, excluded.seq)`);
+}
+
+export async function insertDeviceEvents(ex: Executor, rows: readonly DeviceRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await ex.execute(sql`
+    insert into device_events (project_id, agent_id, seat_id, seq, idx, time, action, device_id, vendor_id,
+                               product_id, name, manufacturer, serial, device_class, mass_storage)
+    select project_id, agent_id, seat_id, seq, idx, ${ts('time')}, action, device_id, vendor_id,
+           product_id, name, manufacturer, serial, device_class, mass_storage
+    from jsonb_to_recordset(${json(
+      rows.map((r) => ({
+        project_id: r.projectId,
+        agent_id: r.agentId,
+        seat_id: r.seatId,
+        seq: r.seq,
+        idx: r.idx,
+        time: r.time,
+        action: r.action,
+        device_id: r.deviceId,
+        vendor_id: r.vendorId,
+        product_id: r.productId,
+        name: r.name,
+        manufacturer: r.manufacturer,
+        serial: r.serial,
+        device_class: r.deviceClass,
+        mass_storage: r.massStorage,
+      })),
+    )}) as x(project_id text, agent_id text, seat_id text, seq bigint, idx int, time bigint, action text,
+             device_id text, vendor_id text, product_id text, name text, manufacturer text, serial text,
+             device_class text, mass_storage boolean)
+    on conflict (agent_id, seq, idx) do nothing`);
+}
+
+export async function insertScreenshots(
+  ex: Executor,
+  rows: readonly ScreenshotRow[],
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (rows.length === 0) return ids;
+  const inserted = await queryRows<{ id: number; agent_id: string; seq: number }>(
+    ex,
+    sql`
+      insert into screenshots (project_id, agent_id, seat_id, seq, time, sha256, size, mime, width, height,
+                               monitor, trigger, command_id, thumb_sha256, received_at)
+      select project_id, agent_id, seat_id, seq, ${ts('time')}, sha256, size, mime, width, height,
+             monitor, trigger, command_id, thumb_sha256, ${ts('received_at')}
+      from jsonb_to_recordset(${json(
+        rows.map((r) => ({
+          project_id: r.projectId,
+          agent_id: r.agentId,
+          seat_id: r.seatId,
+          seq: r.seq,
+          time: r.time,
+          sha256: r.sha256,
+          size: r.size,
+          mime: r.mime,
+          width: r.width,
+          height: r.height,
+          monitor: r.monitor,
+          trigger: r.trigger,
+          command_id: r.commandId,
+          thumb_sha256: r.thumbSha256,
+          received_at: r.receivedAt,
+        })),
+      )}) as x(project_id text, agent_id text, seat_id text, seq bigint, time bigint, sha256 text, size int,
+               mime text, width int, height int, monitor int, trigger text, command_id text,
+               thumb_sha256 text, received_at bigint)
+      on conflict (agent_id, seq) do nothing
+      returning id, agent_id, seq`,
+  );
+  for (const row of inserted) ids.set(`${row.agent_id}/${Number(row.seq)}`, Number(row.id));
+  return ids;
+}
+
+/** Moves each agent's stored seq, last-seen time and seat state forward (never back). */
+export async function advanceAgents(ex: Executor, progress: readonly AgentProgress[]): Promise<void> {
+  if (progress.length === 0) return;
+  // Sorted so that two processes updating overlapping agents lock rows in the same order.
+  const rows = [...progress]
+    .sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))
+    .map((p) => ({
+      agent_id: p.agentId,
+      seq: p.seq,
+      seen: p.seenAt,
+      state: p.state?.state ?? null,
+      state_at: p.state?.at ?? null,
+    }));
+  await ex.execute(sql`
+    update agents a set
+      acked_seq = greatest(a.acked_seq, x.seq),
+      last_seen_at = greatest(a.last_seen_at, ${ts('x.seen')}),
+      state = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
+                   then x.state else a.state end,
+      state_at = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
+                      then ${ts('x.state_at')} else a.state_at end
+    from jsonb_to_recordset(${json(rows)}) as x(agent_id text, seq bigint, seen bigint, state text, state_at bigint)
+    where a.id = x.agent_id`);
+}
+
+/** Command outcomes reported by agents; a result naming another agent's command changes nothing. */
+export async function applyCommandResults(ex: Executor, rows: readonly CommandResultRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await ex.execute(sql`
+    update agent_commands c set
+      status = case when x.ok then 'succeeded' else 'failed' end,
+      result_at = ${ts('x.at')},
+      result_message = x.message
+    from jsonb_to_recordset(${json(
+      rows.map((r) => ({
+        agent_id: r.agentId,
+        command_id: r.commandId,
+        ok: r.ok,
+        message: r.message,
+        at: r.at,
+      })),
+    )}) as x(agent_id text, command_id text, ok boolean, message text, at bigint)
+    where c.id = x.command_id and c.agent_id = x.agent_id`);
+}

@@ -1,0 +1,185 @@
+/** Projects, sites, teams, seats and their policies. */
+import { DEFAULT_POLICY, type Notice, type Policy } from '@seatwatch/shared';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
+import { DEFAULT_NOTICE_TEXT, nextNoticeVersion } from '../../domain/notice.js';
+import type { Executor } from '../connect.js';
+import { policies, projects, seats, sites, teams } from '../schema/index.js';
+
+export type ProjectRow = typeof projects.$inferSelect;
+export type SiteRow = typeof sites.$inferSelect;
+export type TeamRow = typeof teams.$inferSelect;
+export type SeatRow = typeof seats.$inferSelect;
+
+export interface EffectivePolicy {
+  policy: Policy;
+  notice: Notice;
+}
+
+export async function createProject(
+  ex: Executor,
+  input: { name: string; policy?: Partial<Policy>; noticeText?: string },
+): Promise<ProjectRow> {
+  const [project] = await ex.insert(projects).values({ name: input.name }).returning();
+  await ex.insert(policies).values({
+    projectId: project!.id,
+    siteId: null,
+    settings: { ...DEFAULT_POLICY, ...input.policy },
+    noticeText: input.noticeText ?? DEFAULT_NOTICE_TEXT,
+    noticeVersion: 1,
+  });
+  return project!;
+}
+
+export function listProjects(ex: Executor): Promise<ProjectRow[]> {
+  return ex.select().from(projects).orderBy(asc(projects.name));
+}
+
+export async function findProject(ex: Executor, id: string): Promise<ProjectRow | null> {
+  const [row] = await ex.select().from(projects).where(eq(projects.id, id));
+  return row ?? null;
+}
+
+export async function createSite(ex: Executor, projectId: string, name: string): Promise<SiteRow> {
+  const [row] = await ex.insert(sites).values({ projectId, name }).returning();
+  return row!;
+}
+
+export function listSites(ex: Executor, projectId: string): Promise<SiteRow[]> {
+  return ex.select().from(sites).where(eq(sites.projectId, projectId)).orderBy(asc(sites.name));
+}
+
+export async function findSite(ex: Executor, projectId: string, id: string): Promise<SiteRow | null> {
+  const [row] = await ex
+    .select()
+    .from(sites)
+    .where(and(eq(sites.projectId, projectId), eq(sites.id, id)));
+  return row ?? null;
+}
+
+export async function createTeam(
+  ex: Executor,
+  input: { projectId: string; siteId: string | null; name: string },
+): Promise<TeamRow> {
+  const [row] = await ex.insert(teams).values(input).returning();
+  return row!;
+}
+
+export function listTeams(ex: Executor, projectId: string): Promise<TeamRow[]> {
+  return ex.select().from(teams).where(eq(teams.projectId, projectId)).orderBy(asc(teams.name));
+}
+
+export async function findTeam(ex: Executor, projectId: string, id: string): Promise<TeamRow | null> {
+  const [row] = await ex
+    .select()
+    .from(teams)
+    .where(and(eq(teams.projectId, projectId), eq(teams.id, id)));
+  return row ?? null;
+}
+
+export async function createSeat(
+  ex: Executor,
+  input: { projectId: string; siteId: string | null; teamId: string | null; name: string },
+): Promise<SeatRow> {
+  const [row] = await ex.insert(seats).values(input).returning();
+  return row!;
+}
+
+/** The seat of this name in the project, made on first use (enrollment names seats by hostname). */
+export async function findOrCreateSeat(
+  ex: Executor,
+  input: { projectId: string; siteId: string | null; name: string },
+): Promise<SeatRow> {
+  await ex
+    .insert(seats)
+    .values({ ...input, teamId: null })
+    .onConflictDoNothing({ target: [seats.projectId, seats.name] });
+  const [row] = await ex
+    .select()
+    .from(seats)
+    .where(and(eq(seats.projectId, input.projectId), eq(seats.name, input.name)));
+  return row!;
+}
+
+export function listSeats(ex: Executor, projectId: string): Promise<SeatRow[]> {
+  return ex.select().from(seats).where(eq(seats.projectId, projectId)).orderBy(asc(seats.name));
+}
+
+export async function setSeatLegalHold(
+  ex: Executor,
+  projectId: string,
+  seatId: string,
+  hold: boolean,
+): Promise<SeatRow | null> {
+  const [row] = await ex
+    .update(seats)
+    .set({ legalHold: hold })
+    .where(and(eq(seats.projectId, projectId), eq(seats.id, seatId)))
+    .returning();
+  return row ?? null;
+}
+
+/** The site's policy if it has one, else the project's; fields the row lacks take their defaults. */
+export async function effectivePolicy(
+  ex: Executor,
+  projectId: string,
+  siteId: string | null,
+): Promise<EffectivePolicy> {
+  const [row] = await ex
+    .select()
+    .from(policies)
+    .where(
+      and(
+        eq(policies.projectId, projectId),
+        siteId === null ? isNull(policies.siteId) : or(isNull(policies.siteId), eq(policies.siteId, siteId)),
+      ),
+    )
+    .orderBy(sql`${policies.siteId} nulls last`)
+    .limit(1);
+  if (!row) throw new Error(`project ${projectId} has no policy row`);
+  return {
+    policy: { ...DEFAULT_POLICY, ...row.settings },
+    notice: { version: row.noticeVersion, text: row.noticeText },
+  };
+}
+
+/** Replaces the policy of a project (siteId null) or a site; the notice version moves on when its text changes. */
+export async function putPolicy(
+  ex: Executor,
+  input: { projectId: string; siteId: string | null; policy: Policy; noticeText: string },
+): Promise<EffectivePolicy> {
+  const current = await effectivePolicy(ex, input.projectId, input.siteId);
+  const version = nextNoticeVersion(current.notice, input.noticeText);
+  await ex
+    .insert(policies)
+    .values({
+      projectId: input.projectId,
+      siteId: input.siteId,
+      settings: input.policy,
+      noticeText: input.noticeText,
+      noticeVersion: version,
+    })
+    .onConflictDoUpdate({
+      target: [policies.projectId, policies.siteId],
+      set: {
+        settings: input.policy,
+        noticeText: input.noticeText,
+        noticeVersion: version,
+        updatedAt: new Date(),
+      },
+    });
+  return { policy: { ...DEFAULT_POLICY, ...input.policy }, notice: { version, text: input.noticeText } };
+}
+
+/** Retention days of every project (from its project-level policy). */
+export async function projectRetentions(
+  ex: Executor,
+): Promise<Array<{ projectId: string; retentionDays: number }>> {
+  const rows = await ex
+    .select({ projectId: policies.projectId, settings: policies.settings })
+    .from(policies)
+    .where(isNull(policies.siteId));
+  return rows.map((row) => ({
+    projectId: row.projectId,
+    retentionDays: row.settings.retentionDays ?? DEFAULT_POLICY.retentionDays,
+  }));
+}

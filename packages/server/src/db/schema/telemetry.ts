@@ -1,0 +1,126 @@
+/**
+ * What agents report: every event as received (sanitised), plus the
+ * projections the dashboard reads (activity spans, device events,
+ * screenshot metadata; screenshot bytes live in the blob store).
+ * Every row carries project, agent and seat so that queries and retention
+ * never need a join to know whose data it is.
+ */
+import { bigint, boolean, index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
+import { agents } from './agents.js';
+import { timestampColumn } from './columns.js';
+
+// Only the agent is a foreign key: it fixes project and seat, deletes cascade through it, and each
+// row inserted on the hot ingest path pays for one key check instead of three.
+const owner = () => ({
+  projectId: text('project_id').notNull(),
+  agentId: text('agent_id')
+    .notNull()
+    .references(() => agents.id, { onDelete: 'cascade' }),
+  seatId: text('seat_id').notNull(),
+});
+
+/** One row per event of a batch (and the capture event of a blob): (agent, seq, idx) is unique. */
+export const events = pgTable(
+  'events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    ...owner(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** Position of the event in its frame. */
+    idx: integer('idx').notNull(),
+    type: text('type').notNull(),
+    /** The event's own time (agent clock). */
+    time: timestampColumn('time').notNull(),
+    /** The event as received, after the sanitising rule (docs/server.md). */
+    body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+    receivedAt: timestampColumn('received_at').notNull(),
+    legalHold: boolean('legal_hold').notNull().default(false),
+  },
+  (t) => [
+    unique('events_agent_seq_idx_uq').on(t.agentId, t.seq, t.idx),
+    index('events_seat_time_idx').on(t.seatId, t.time),
+    index('events_project_time_idx').on(t.projectId, t.time),
+  ],
+);
+
+/**
+ * Foreground activity. An agent may report the same span again as it grows,
+ * so a span is keyed by (agent, start) and its end only moves forward.
+ */
+export const activitySpans = pgTable(
+  'activity_spans',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    ...owner(),
+    startedAt: timestampColumn('started_at').notNull(),
+    endedAt: timestampColumn('ended_at').notNull(),
+    app: text('app').notNull(),
+    title: text('title').notNull(),
+    /** seq of the frame that last extended the span. */
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    legalHold: boolean('legal_hold').notNull().default(false),
+  },
+  (t) => [
+    unique('activity_spans_agent_start_uq').on(t.agentId, t.startedAt),
+    index('activity_spans_seat_start_idx').on(t.seatId, t.startedAt),
+    index('activity_spans_project_start_idx').on(t.projectId, t.startedAt),
+  ],
+);
+
+export type DeviceAction = 'attached' | 'detached';
+
+export const deviceEvents = pgTable(
+  'device_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    ...owner(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    idx: integer('idx').notNull(),
+    time: timestampColumn('time').notNull(),
+    action: text('action').$type<DeviceAction>().notNull(),
+    deviceId: text('device_id').notNull(),
+    vendorId: text('vendor_id'),
+    productId: text('product_id'),
+    name: text('name').notNull(),
+    manufacturer: text('manufacturer'),
+    serial: text('serial'),
+    deviceClass: text('device_class'),
+    massStorage: boolean('mass_storage').notNull(),
+    legalHold: boolean('legal_hold').notNull().default(false),
+  },
+  (t) => [
+    unique('device_events_agent_seq_idx_uq').on(t.agentId, t.seq, t.idx),
+    index('device_events_seat_time_idx').on(t.seatId, t.time),
+    index('device_events_project_time_idx').on(t.projectId, t.time),
+  ],
+);
+
+/** Screenshot metadata; bytes (and the thumbnail's) are in the blob store under their SHA-256. */
+export const screenshots = pgTable(
+  'screenshots',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    ...owner(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    time: timestampColumn('time').notNull(),
+    sha256: text('sha256').notNull(),
+    size: integer('size').notNull(),
+    mime: text('mime').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    monitor: integer('monitor').notNull(),
+    trigger: text('trigger').notNull(),
+    commandId: text('command_id'),
+    /** Null when the image could not be decoded for a thumbnail (the original is still kept). */
+    thumbSha256: text('thumb_sha256'),
+    receivedAt: timestampColumn('received_at').notNull(),
+    legalHold: boolean('legal_hold').notNull().default(false),
+  },
+  (t) => [
+    unique('screenshots_agent_seq_uq').on(t.agentId, t.seq),
+    index('screenshots_seat_time_idx').on(t.seatId, t.time),
+    index('screenshots_project_time_idx').on(t.projectId, t.time),
+    index('screenshots_sha256_idx').on(t.sha256),
+    index('screenshots_thumb_sha256_idx').on(t.thumbSha256),
+  ],
+);

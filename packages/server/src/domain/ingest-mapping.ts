@@ -1,0 +1,283 @@
+/**
+ * From verified, schema-valid frames to the rows that store them. Pure:
+ * the group committer writes what this returns.
+ *
+ * The sanitising rule (docs/server.md): every string in an event goes
+ * through sanitizeText (NUL removed, lone surrogates replaced, cut to a
+ * limit with "…") with the limit of its field name in MAX_STRING_LENGTHS,
+ * or `message` for any other field; times are clamped to what a timestamp
+ * column and a JavaScript Date can both hold. Nothing else is dropped, so
+ * one bad string never costs the rest of the batch.
+ */
+import {
+  type BlobPayload,
+  type CaptureEvent,
+  type Event,
+  MAX_ID_LENGTH,
+  MAX_STRING_LENGTHS,
+  sanitizeText,
+} from '@seatwatch/shared';
+
+/** 9999-12-31T23:59:59.999Z: the end of what both PostgreSQL timestamps and Date spell the same. */
+export const MAX_STORED_TIME_MS = 253_402_300_799_999;
+
+const FIELD_LIMITS: Readonly<Record<string, number>> = {
+  title: MAX_STRING_LENGTHS.title,
+  app: MAX_STRING_LENGTHS.app,
+  hostname: MAX_STRING_LENGTHS.hostname,
+  osUser: MAX_STRING_LENGTHS.osUser,
+  id: MAX_STRING_LENGTHS.deviceField,
+  vendorId: MAX_STRING_LENGTHS.deviceField,
+  productId: MAX_STRING_LENGTHS.deviceField,
+  name: MAX_STRING_LENGTHS.deviceField,
+  manufacturer: MAX_STRING_LENGTHS.deviceField,
+  serial: MAX_STRING_LENGTHS.deviceField,
+  deviceClass: MAX_STRING_LENGTHS.deviceField,
+  message: MAX_STRING_LENGTHS.message,
+  detail: MAX_STRING_LENGTHS.message,
+  reason: MAX_STRING_LENGTHS.reason,
+  localIps: MAX_STRING_LENGTHS.ip,
+  gateway: MAX_STRING_LENGTHS.ip,
+  mime: MAX_STRING_LENGTHS.mime,
+  commandId: MAX_ID_LENGTH,
+};
+const TIME_FIELDS = new Set(['time', 'end']);
+
+function sanitizeValue(value: unknown, field: string): unknown {
+  if (typeof value === 'string')
+    return sanitizeText(value, FIELD_LIMITS[field] ?? MAX_STRING_LENGTHS.message);
+  if (typeof value === 'number' && TIME_FIELDS.has(field)) return Math.min(value, MAX_STORED_TIME_MS);
+  if (Array.isArray(value)) return value.map((item) => sanitizeValue(item, field));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) out[key] = sanitizeValue(child, key);
+    return out;
+  }
+  return value;
+}
+
+/** Applies the sanitising rule to one schema-valid event. */
+export function sanitizeEvent<T extends Event>(event: T): T {
+  const clean = sanitizeValue(event, '') as T;
+  if (clean.type === 'activity' && clean.end < clean.time) clean.end = clean.time;
+  return clean;
+}
+
+/** Sanitises free text from a seat that is not inside an event (hello info, enrollment fields). */
+export function sanitizeField(value: string, field: keyof typeof MAX_STRING_LENGTHS): string {
+  return sanitizeText(value, MAX_STRING_LENGTHS[field]);
+}
+
+export interface AgentContext {
+  agentId: string;
+  projectId: string;
+  seatId: string;
+  siteId: string | null;
+  teamId: string | null;
+}
+
+interface Owned {
+  projectId: string;
+  agentId: string;
+  seatId: string;
+}
+
+export interface EventRow extends Owned {
+  seq: number;
+  idx: number;
+  type: Event['type'];
+  time: number;
+  body: Event;
+  receivedAt: number;
+}
+
+export interface SpanRow extends Owned {
+  startedAt: number;
+  endedAt: number;
+  app: string;
+  title: string;
+  seq: number;
+}
+
+export interface DeviceRow extends Owned {
+  seq: number;
+  idx: number;
+  time: number;
+  action: 'attached' | 'detached';
+  deviceId: string;
+  vendorId: string | null;
+  productId: string | null;
+  name: string;
+  manufacturer: string | null;
+  serial: string | null;
+  deviceClass: string | null;
+  massStorage: boolean;
+}
+
+export interface ScreenshotRow extends Owned {
+  seq: number;
+  time: number;
+  sha256: string;
+  size: number;
+  mime: string;
+  width: number;
+  height: number;
+  monitor: number;
+  trigger: CaptureEvent['trigger'];
+  commandId: string | null;
+  thumbSha256: string | null;
+  receivedAt: number;
+}
+
+export interface CommandResultRow {
+  agentId: string;
+  commandId: string;
+  ok: boolean;
+  message: string;
+  at: number;
+}
+
+export interface StateChange {
+  state: 'active' | 'idle' | 'locked';
+  at: number;
+}
+
+/** Everything one frame stores. */
+export interface FrameRows {
+  events: EventRow[];
+  spans: SpanRow[];
+  devices: DeviceRow[];
+  screenshot: ScreenshotRow | null;
+  commandResults: CommandResultRow[];
+  /** The seat's latest state in this frame, if it reported one. */
+  state: StateChange | null;
+  /** data_dropped announcements in this frame. */
+  drops: Array<{ fromSeq: number; toSeq: number }>;
+}
+
+function mapEvents(ctx: AgentContext, seq: number, events: readonly Event[], receivedAt: number): FrameRows {
+  const owner: Owned = { projectId: ctx.projectId, agentId: ctx.agentId, seatId: ctx.seatId };
+  const rows: FrameRows = {
+    events: [],
+    spans: [],
+    devices: [],
+    screenshot: null,
+    commandResults: [],
+    state: null,
+    drops: [],
+  };
+  events.forEach((raw, idx) => {
+    const event = sanitizeEvent(raw);
+    rows.events.push({ ...owner, seq, idx, type: event.type, time: event.time, body: event, receivedAt });
+    switch (event.type) {
+      case 'activity':
+        rows.spans.push({
+          ...owner,
+          startedAt: event.time,
+          endedAt: event.end,
+          app: event.app,
+          title: event.title,
+          seq,
+        });
+        break;
+      case 'status':
+        if (!rows.state || event.time >= rows.state.at) rows.state = { state: event.state, at: event.time };
+        break;
+      case 'device_attached':
+      case 'device_detached':
+        rows.devices.push({
+          ...owner,
+          seq,
+          idx,
+          time: event.time,
+          action: event.type === 'device_attached' ? 'attached' : 'detached',
+          deviceId: event.device.id,
+          vendorId: event.device.vendorId,
+          productId: event.device.productId,
+          name: event.device.name,
+          manufacturer: event.device.manufacturer,
+          serial: event.device.serial,
+          deviceClass: event.device.deviceClass,
+          massStorage: event.device.massStorage,
+        });
+        break;
+      case 'command_result':
+        rows.commandResults.push({
+          agentId: ctx.agentId,
+          commandId: event.commandId,
+          ok: event.ok,
+          message: event.message,
+          at: event.time,
+        });
+        break;
+      case 'data_dropped':
+        rows.drops.push({ fromSeq: event.fromSeq, toSeq: event.toSeq });
+        break;
+      default:
+        break;
+    }
+  });
+  return rows;
+}
+
+export function mapBatch(
+  ctx: AgentContext,
+  seq: number,
+  events: readonly Event[],
+  receivedAt: number,
+): FrameRows {
+  return mapEvents(ctx, seq, events, receivedAt);
+}
+
+/** A blob frame stores its capture event (idx 0) and the screenshot's metadata. */
+export function mapBlob(
+  ctx: AgentContext,
+  payload: BlobPayload,
+  receivedAt: number,
+  thumbSha256: string | null,
+): FrameRows {
+  const rows = mapEvents(ctx, payload.seq, [payload.event], receivedAt);
+  const capture = rows.events[0]!.body as CaptureEvent;
+  rows.screenshot = {
+    projectId: ctx.projectId,
+    agentId: ctx.agentId,
+    seatId: ctx.seatId,
+    seq: payload.seq,
+    time: capture.time,
+    sha256: payload.sha256,
+    size: payload.size,
+    mime: payload.mime,
+    width: capture.width,
+    height: capture.height,
+    monitor: capture.monitor,
+    trigger: capture.trigger,
+    commandId: capture.commandId,
+    thumbSha256,
+    receivedAt,
+  };
+  return rows;
+}
+
+/**
+ * One row per (agent, start) for a single upsert statement: the same span
+ * reported twice in one group keeps the furthest end and the text of the
+ * latest report.
+ */
+export function mergeSpans(rows: readonly SpanRow[]): SpanRow[] {
+  const byKey = new Map<string, SpanRow>();
+  for (const row of rows) {
+    const key = `${row.agentId}\u0000${row.startedAt}`;
+    const seen = byKey.get(key);
+    if (!seen) {
+      byKey.set(key, { ...row });
+      continue;
+    }
+    const latest = row.seq >= seen.seq ? row : seen;
+    byKey.set(key, {
+      ...latest,
+      endedAt: Math.max(seen.endedAt, row.endedAt),
+      seq: Math.max(seen.seq, row.seq),
+    });
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,23 @@
+/** Public surface of @seatwatch/server for other packages (e2e tests, bench). */
+export { type AppDeps, buildApp, SERVER_VERSION, type SeatwatchRuntime } from './app.js';
+export { createFilesystemBlobStore } from './blobs/blob-store.filesystem.js';
+export type { BlobStore } from './blobs/blob-store.js';
+export { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
+export type { CommandService } from './commands/command-service.js';
+export { ConfigError, configWith, loadConfig, type ServerConfig } from './config.js';
+export { type Database, type Db, openDatabase } from './db/connect.js';
+export { migrateDatabase } from './db/migrate.js';
+export * as schema from './db/schema/index.js';
+export type {
+  AgentSession,
+  CommittedEvent,
+  CommittedFrame,
+  FrameRefusal,
+  IngestHub,
+  IngestObserver,
+  LoginAttempt,
+  SessionClose,
+} from './ingest/ingest-hub.js';
+export type { Notification, NotificationPort } from './notifications/notification-port.js';
+export { type AdminActor, type AdminAuthorizer, adminTokenAuthorizer } from './plugins/admin-auth.js';
+export { type RunningServer, startServer } from './start-server.js';

@@ -1,0 +1,224 @@
+/**
+ * Group commit. Connections submit verified, mapped frames; while one
+ * transaction is writing, new frames queue up, and the next transaction
+ * takes them all (up to maxFramesPerCommit) from every agent at once. Each
+ * submitter's promise settles only after the commit that stored its frame,
+ * so acks follow commits.
+ *
+ * If a group fails, its frames are retried one per transaction, in order,
+ * so that one bad frame costs only its own connection. A stream (one
+ * connection) whose frame failed stores nothing more: acknowledging a later
+ * seq would acknowledge the lost one too.
+ */
+
+import type { Db, Tx } from '../db/connect.js';
+import { recordAnomaly } from '../db/repositories/anomalies.repository.js';
+import {
+  type AgentProgress,
+  advanceAgents,
+  applyCommandResults,
+  insertDeviceEvents,
+  insertEvents,
+  insertScreenshots,
+  upsertSpans,
+} from '../db/repositories/ingest.repository.js';
+import { type FrameRows, mergeSpans } from '../domain/ingest-mapping.js';
+import type { SequenceGap } from '../domain/sequencing.js';
+import type { AgentSession, CommittedFrame } from './ingest-hub.js';
+
+export interface FrameStream {
+  readonly agent: AgentSession;
+  /** Set when a frame of this stream failed to commit. */
+  failed: boolean;
+}
+
+export interface PendingFrame {
+  stream: FrameStream;
+  kind: 'batch' | 'blob';
+  seq: number;
+  receivedAt: number;
+  rows: FrameRows;
+  gap: (SequenceGap & { announced: boolean }) | null;
+}
+
+/** A frame that was not stored (its stream failed earlier, or its own commit failed). */
+export class FrameNotStoredError extends Error {
+  constructor(seq: number, options?: ErrorOptions) {
+    super(`frame ${seq} was not stored`, options);
+    this.name = 'FrameNotStoredError';
+  }
+}
+
+export interface GroupCommitterDeps {
+  db: Db;
+  now: () => number;
+  maxFramesPerCommit: number;
+  /** Called with each transaction's duration and size (metrics). */
+  observeCommit: (seconds: number, frames: number, ok: boolean) => void;
+  onGroupFailed: (error: unknown, frames: number) => void;
+  /** Called once per transaction with what it stored, after the submitters' acks have gone out. */
+  onCommitted: (frames: CommittedFrame[]) => void;
+}
+
+interface Waiting {
+  frame: PendingFrame;
+  resolve: (committed: CommittedFrame) => void;
+  reject: (error: Error) => void;
+}
+
+export class GroupCommitter {
+  #queue: Waiting[] = [];
+  #running: Promise<void> | null = null;
+
+  constructor(private readonly deps: GroupCommitterDeps) {}
+
+  /** Frames waiting for or inside a commit. */
+  get backlog(): number {
+    return this.#queue.length;
+  }
+
+  submit(frame: PendingFrame): Promise<CommittedFrame> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ frame, resolve, reject });
+      this.#running ??= this.#drain().finally(() => {
+        this.#running = null;
+      });
+    });
+  }
+
+  /** Resolves when everything submitted so far has been committed or refused. */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0, this.deps.maxFramesPerCommit).filter((waiting) => {
+        if (!waiting.frame.stream.failed) return true;
+        waiting.reject(new FrameNotStoredError(waiting.frame.seq));
+        return false;
+      });
+      if (group.length === 0) continue;
+      try {
+        this.#settle(group, await this.#commit(group.map((w) => w.frame)));
+      } catch (error) {
+        this.deps.onGroupFailed(error, group.length);
+        await this.#commitOneByOne(group);
+      }
+    }
+  }
+
+  async #commitOneByOne(group: Waiting[]): Promise<void> {
+    for (const waiting of group) {
+      if (waiting.frame.stream.failed) {
+        waiting.reject(new FrameNotStoredError(waiting.frame.seq));
+        continue;
+      }
+      try {
+        this.#settle([waiting], await this.#commit([waiting.frame]));
+      } catch (error) {
+        waiting.frame.stream.failed = true;
+        waiting.reject(new FrameNotStoredError(waiting.frame.seq, { cause: error }));
+      }
+    }
+  }
+
+  #settle(group: Waiting[], committed: CommittedFrame[]): void {
+    group.forEach((waiting, i) => {
+      waiting.resolve(committed[i]!);
+    });
+    // The submitters send their acks in promise continuations; observers run after those.
+    setImmediate(() => this.deps.onCommitted(committed));
+  }
+
+  async #commit(frames: PendingFrame[]): Promise<CommittedFrame[]> {
+    const started = performance.now();
+    try {
+      const committed = await this.deps.db.transaction((tx) => writeFrames(tx, frames, this.deps.now));
+      this.deps.observeCommit((performance.now() - started) / 1000, frames.length, true);
+      return committed;
+    } catch (error) {
+      this.deps.observeCommit((performance.now() - started) / 1000, frames.length, false);
+      throw error;
+    }
+  }
+}
+
+/** Stores the frames (in order) in one transaction and describes what was stored. */
+async function writeFrames(tx: Tx, frames: PendingFrame[], now: () => number): Promise<CommittedFrame[]> {
+  const eventIds = await insertEvents(
+    tx,
+    frames.flatMap((f) => f.rows.events),
+  );
+  await upsertSpans(tx, mergeSpans(frames.flatMap((f) => f.rows.spans)));
+  await insertDeviceEvents(
+    tx,
+    frames.flatMap((f) => f.rows.devices),
+  );
+  const screenshotIds = await insertScreenshots(
+    tx,
+    frames.flatMap((f) => (f.rows.screenshot ? [f.rows.screenshot] : [])),
+  );
+  await applyCommandResults(
+    tx,
+    frames.flatMap((f) => f.rows.commandResults),
+  );
+
+  const progress = new Map<string, AgentProgress>();
+  for (const frame of frames) {
+    const id = frame.stream.agent.agentId;
+    const seen = progress.get(id) ?? { agentId: id, seq: 0, seenAt: 0, state: null };
+    seen.seq = Math.max(seen.seq, frame.seq);
+    seen.seenAt = Math.max(seen.seenAt, frame.receivedAt);
+    const state = frame.rows.state;
+    if (state && (!seen.state || state.at >= seen.state.at)) seen.state = state;
+    progress.set(id, seen);
+  }
+  await advanceAgents(tx, [...progress.values()]);
+
+  const committedAt = now();
+  const committed: CommittedFrame[] = [];
+  for (const frame of frames) {
+    const agent = frame.stream.agent;
+    let gap: CommittedFrame['gap'] = null;
+    if (frame.gap) {
+      // An announced loss (data_dropped) is still a gap, but not the unexplained one that suggests tampering.
+      const recorded = await recordAnomaly(tx, {
+        projectId: agent.projectId,
+        siteId: agent.siteId,
+        teamId: agent.teamId,
+        seatId: agent.seatId,
+        agentId: agent.agentId,
+        rule: frame.gap.announced ? 'data_dropped' : 'tamper',
+        severity: frame.gap.announced ? 'low' : 'critical',
+        operator: agent.operator,
+        key: 'sequence_gap',
+        at: frame.receivedAt,
+        evidence: [{ kind: 'frame', seq: frame.seq, fromSeq: frame.gap.fromSeq, toSeq: frame.gap.toSeq }],
+      });
+      gap = { ...frame.gap, anomalyId: recorded.id };
+    }
+    const screenshot = frame.rows.screenshot;
+    const screenshotId = screenshot ? screenshotIds.get(`${agent.agentId}/${frame.seq}`) : undefined;
+    committed.push({
+      agent,
+      kind: frame.kind,
+      seq: frame.seq,
+      receivedAt: frame.receivedAt,
+      committedAt,
+      events: frame.rows.events.flatMap((row) => {
+        const id = eventIds.get(`${row.agentId}/${row.seq}/${row.idx}`);
+        // Absent when the row was already stored (by another connection of the agent racing this one).
+        return id === undefined
+          ? []
+          : [{ id, seq: row.seq, idx: row.idx, type: row.type, time: row.time, body: row.body }];
+      }),
+      screenshot: screenshot && screenshotId !== undefined ? { ...screenshot, id: screenshotId } : null,
+      spans: frame.rows.spans,
+      devices: frame.rows.devices,
+      state: frame.rows.state,
+      gap,
+    });
+  }
+  return committed;
+}

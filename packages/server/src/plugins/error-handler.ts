@@ -1,0 +1,51 @@
+/**
+ * The one place where errors become HTTP answers: a SeatwatchError gives
+ * its catalogued status and `{error, message}` body; schema validation
+ * failures are `bad_request`; a unique-key clash in the database is
+ * `conflict`; anything unexpected is logged and answered `internal`
+ * without details.
+ */
+import { ERROR_CATALOG, type ErrorCode, SeatwatchError } from '@seatwatch/shared';
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
+
+function databaseCode(error: unknown): string | null {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return null;
+}
+
+function body(code: ErrorCode, message?: string) {
+  return { error: code, message: message ?? ERROR_CATALOG[code].message };
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | SeatwatchError, request, reply) => {
+    if (error instanceof SeatwatchError) return reply.status(error.status).send(error.toBody());
+    if ((error as FastifyError).validation) {
+      return reply
+        .status(400)
+        .send(body('bad_request', `${ERROR_CATALOG.bad_request.message}: ${error.message}`));
+    }
+    const dbCode = databaseCode(error);
+    if (dbCode === UNIQUE_VIOLATION)
+      return reply.status(409).send(body('conflict', 'That name or value exists already'));
+    if (dbCode === FOREIGN_KEY_VIOLATION)
+      return reply.status(404).send(body('not_found', 'A referenced resource does not exist'));
+    const status = (error as FastifyError).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code: ErrorCode = status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : 'bad_request';
+      return reply.status(status).send(body(code, error.message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send(body('internal'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(body('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

@@ -1,0 +1,611 @@
+/**
+ * One agent's WebSocket, from challenge to close (protocol v1 "Session").
+ *
+ * Messages are handled one at a time in arrival order (a promise chain), so
+ * a hello's database lookups finish before the next frame is looked at and
+ * frames reach the group committer in seq order. Handling a data frame ends
+ * once it is queued for commit; the ack follows the commit. Too many frames
+ * waiting (to be handled or committed) pause the socket, so a flood is held
+ * by TCP instead of memory.
+ */
+import {
+  type AgentTextPayload,
+  type BatchPayload,
+  type BlobPayload,
+  CloseCode,
+  checkBlob,
+  type Ed25519Signer,
+  type Ed25519Verifier,
+  encodeTextFrame,
+  fromBase64,
+  type HelloPayload,
+  MAX_ID_LENGTH,
+  type Notice,
+  openBinaryFrame,
+  openTextFrame,
+  type Policy,
+  parsePayloadJson,
+  SeatwatchError,
+  type ServerPayload,
+  toBase64,
+  unverifiedHelloAgent,
+  validatePayload,
+  verifyEnvelope,
+} from '@seatwatch/shared';
+import { sha256Hex } from '@seatwatch/shared/node-crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import WebSocket from 'ws';
+import { checkIpAccess } from '../../access/ip-access.js';
+import type { LoginInput, LoginRecorder } from '../../access/login-recorder.js';
+import type { BlobStore } from '../../blobs/blob-store.js';
+import type { ThumbnailMaker } from '../../blobs/thumbnails.sharp.js';
+import type { Db } from '../../db/connect.js';
+import {
+  findAgentForHello,
+  type HelloAgent,
+  markAgentConnected,
+  markAgentDisconnected,
+} from '../../db/repositories/agents.repository.js';
+import { claimPendingCommands, releaseCommand } from '../../db/repositories/commands.repository.js';
+import { effectivePolicy } from '../../db/repositories/tenancy.repository.js';
+import { type FrameRows, mapBatch, mapBlob, sanitizeField } from '../../domain/ingest-mapping.js';
+import { decideFrame, isGapAnnounced } from '../../domain/sequencing.js';
+import { FrameNotStoredError, type FrameStream, type GroupCommitter } from '../../ingest/group-committer.js';
+import type { AgentSession, IngestHub } from '../../ingest/ingest-hub.js';
+import type { NotificationPort } from '../../notifications/notification-port.js';
+import type { ServerMetrics } from '../../plugins/metrics.js';
+
+export interface ConnectionDeps {
+  db: Db;
+  verifier: Ed25519Verifier;
+  signer: Ed25519Signer;
+  committer: GroupCommitter;
+  hub: IngestHub;
+  logins: LoginRecorder;
+  blobs: BlobStore;
+  thumbnails: ThumbnailMaker;
+  notifications: NotificationPort;
+  metrics: ServerMetrics;
+  logger: FastifyBaseLogger;
+  now: () => number;
+  randomBytes: (size: number) => Uint8Array;
+  newId: () => string;
+  handshakeTimeoutMs: number;
+  maxPendingFrames: number;
+  /** Called once the hello is accepted; returns the connection this one replaces, if any. */
+  register: (connection: AgentConnection) => AgentConnection | undefined;
+  unregister: (connection: AgentConnection) => void;
+}
+
+type State = 'challenged' | 'authenticating' | 'open' | 'closing';
+
+/** Remembered data_dropped announcements, to tell an announced gap from an unexplained one. */
+const MAX_REMEMBERED_DROPS = 64;
+
+export class AgentConnection {
+  #state: State = 'challenged';
+  readonly #nonce: string;
+  #agent: AgentSession | null = null;
+  #publicKey: Uint8Array | null = null;
+  #stream: FrameStream | null = null;
+  /** Highest seq accepted (stored, or queued to be). */
+  #highest = 0;
+  /** Highest seq known committed. */
+  #committed = 0;
+  #lastAckSent = 0;
+  #ackScheduled = false;
+  /** Frames waiting for their commit: seq and arrival time, in seq order. */
+  #unacked: Array<{ seq: number; receivedAt: number }> = [];
+  #drops: Array<{ fromSeq: number; toSeq: number }> = [];
+  /** Messages received but not yet handled. */
+  #inbox = 0;
+  #paused = false;
+  #chain: Promise<void> = Promise.resolve();
+  #handshakeTimer: NodeJS.Timeout | null = null;
+  #alive = true;
+  #closedByServer = false;
+  #draining = false;
+  readonly closed: Promise<void>;
+  #markClosed!: () => void;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly ip: string,
+    readonly peerIp: string,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.#nonce = toBase64(deps.randomBytes(32));
+    this.closed = new Promise((resolve) => {
+      this.#markClosed = resolve;
+    });
+  }
+
+  get agentId(): string | null {
+    return this.#agent?.agentId ?? null;
+  }
+
+  get session(): string | null {
+    return this.#agent?.session ?? null;
+  }
+
+  start(): void {
+    this.ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    this.ws.on('pong', () => {
+      this.#alive = true;
+    });
+    this.ws.on('error', (error) => this.deps.logger.debug({ err: error, ip: this.ip }, 'agent socket error'));
+    this.ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
+    this.#handshakeTimer = setTimeout(() => {
+      if (this.#state === 'challenged' || this.#state === 'authenticating') {
+        this.#fail(new SeatwatchError('handshake_timeout'));
+      }
+    }, this.deps.handshakeTimeoutMs);
+    this.#send({ t: 'challenge', v: 1, nonce: this.#nonce, time: this.deps.now() });
+  }
+
+  /** Liveness: called by the gateway every ping interval. */
+  heartbeat(): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (!this.#alive) {
+      this.deps.logger.info({ agentId: this.agentId, ip: this.ip }, 'agent missed a ping; closing');
+      this.ws.terminate();
+      return;
+    }
+    this.#alive = false;
+    this.ws.ping();
+  }
+
+  /** A newer connection of the same agent took over. */
+  replaced(): void {
+    this.#closeWith(new SeatwatchError('replaced'));
+  }
+
+  /** The agent was revoked: send what is pending (the revoke command), then close 4410. */
+  revoked(): void {
+    this.#enqueue(async () => {
+      await this.#deliverCommands();
+      this.#closeWith(new SeatwatchError('agent_revoked'));
+    });
+  }
+
+  /** Commands are pending for this agent. */
+  commandsPending(): void {
+    this.#enqueue(() => this.#deliverCommands());
+  }
+
+  /** Shutdown, step 1: handle nothing new; resolves when what arrived before is queued for commit. */
+  async stopReading(): Promise<void> {
+    this.#draining = true;
+    this.ws.pause();
+    await this.#chain;
+  }
+
+  /** Shutdown, step 2 (after the commits): close with 1001. */
+  goAway(): void {
+    if (this.#state === 'closing') return;
+    this.#sendAckNow();
+    this.#state = 'closing';
+    this.#closedByServer = true;
+    this.ws.close(CloseCode.goingAway, 'server shutting down');
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.#state === 'closing' || this.#draining) return;
+    this.#alive = true;
+    const receivedAt = this.deps.now();
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.#inbox++;
+    this.#applyBackpressure();
+    this.#enqueue(async () => {
+      try {
+        await this.#handle(bytes, isBinary, receivedAt);
+      } finally {
+        this.#inbox--;
+        this.#applyBackpressure();
+      }
+    });
+  }
+
+  #enqueue(task: () => Promise<void>): void {
+    this.#chain = this.#chain.then(async () => {
+      if (this.#state === 'closing') return;
+      try {
+        await task();
+      } catch (error) {
+        this.#fail(error);
+      }
+    });
+  }
+
+  #applyBackpressure(): void {
+    const waiting = this.#inbox + this.#unacked.length;
+    if (!this.#paused && waiting >= this.deps.maxPendingFrames) {
+      this.#paused = true;
+      this.ws.pause();
+    } else if (this.#paused && waiting < this.deps.maxPendingFrames && !this.#draining) {
+      this.#paused = false;
+      this.ws.resume();
+    }
+  }
+
+  async #handle(bytes: Uint8Array, isBinary: boolean, receivedAt: number): Promise<void> {
+    if (this.#state === 'challenged') return this.#hello(bytes, isBinary, receivedAt);
+    if (this.#state !== 'open') return;
+    if (isBinary) return this.#blob(bytes, receivedAt);
+    return this.#text(bytes, receivedAt);
+  }
+
+  // ---- hello -------------------------------------------------------------------------------
+
+  async #hello(bytes: Uint8Array, isBinary: boolean, receivedAt: number): Promise<void> {
+    if (isBinary) throw new SeatwatchError('unexpected_message', 'expected a hello in a text frame');
+    const envelope = openTextFrame(bytes);
+    const value = parsePayloadJson(envelope);
+    const claimed = unverifiedHelloAgent(value);
+    if (claimed === null) {
+      const isHello = (value as { t?: unknown } | null)?.t === 'hello';
+      throw new SeatwatchError(
+        isHello ? 'payload_invalid' : 'unexpected_message',
+        isHello ? 'hello without a valid agent field' : 'expected a hello',
+      );
+    }
+    this.#state = 'authenticating';
+    const found = await findAgentForHello(this.deps.db, claimed);
+    const base = this.#loginBase(receivedAt, claimed, found);
+    if (!found) return this.#refuse('unknown_agent', base);
+    if (found.agent.status !== 'active') return this.#refuse('agent_revoked', base);
+
+    const publicKey = fromBase64(found.agent.publicKey, 32);
+    try {
+      verifyEnvelope(envelope, 'agent', publicKey, this.deps.verifier);
+    } catch (error) {
+      return this.#refuse('bad_signature', base, error);
+    }
+    let hello: HelloPayload;
+    try {
+      hello = validatePayload(value, 'agent', 'text') as HelloPayload;
+    } catch (error) {
+      return this.#refuse('payload_invalid', base, error);
+    }
+    // Signed by the agent from here on: its info may go into the login record.
+    const info = {
+      hostname: sanitizeField(hello.info.hostname, 'hostname'),
+      osUser: sanitizeField(hello.info.osUser, 'osUser'),
+      agentVersion: sanitizeField(hello.info.agentVersion, 'app'),
+    };
+    const signed: LoginInput = {
+      ...base,
+      clockSkewMs: hello.time - receivedAt,
+      hostname: info.hostname,
+      osUser: info.osUser,
+      agentVersion: info.agentVersion,
+    };
+    if (hello.nonce !== this.#nonce) return this.#refuse('wrong_nonce', signed);
+    const decision = await checkIpAccess(this.deps.db, found.agent.projectId, found.siteId, this.ip);
+    if (!decision.allowed) return this.#refuse('ip_not_allowed', signed);
+
+    const session = this.deps.newId();
+    const { written, ackedSeq } = await this.deps.db.transaction(async (tx) => {
+      const login = await this.deps.logins.write(tx, { ...signed, allowed: true, session });
+      const stored = await markAgentConnected(tx, {
+        agentId: found.agent.id,
+        session,
+        ip: this.ip,
+        at: new Date(receivedAt),
+        ...info,
+        noticeVersion: hello.info.noticeVersion,
+      });
+      return { written: login, ackedSeq: stored };
+    });
+    const { policy, notice } = await effectivePolicy(this.deps.db, found.agent.projectId, found.siteId);
+    if (this.ws.readyState !== WebSocket.OPEN || this.#state !== 'authenticating') {
+      // Closed while we were writing (handshake timeout, the agent left): undo the session mark.
+      await markAgentDisconnected(this.deps.db, found.agent.id, session, new Date(this.deps.now()));
+      return;
+    }
+
+    this.#agent = {
+      agentId: found.agent.id,
+      projectId: found.agent.projectId,
+      seatId: found.agent.seatId,
+      siteId: found.siteId,
+      teamId: found.teamId,
+      session,
+      ip: this.ip,
+      operator: info.osUser,
+      hostname: info.hostname,
+      agentVersion: info.agentVersion,
+      noticeVersion: hello.info.noticeVersion,
+      clockSkewMs: hello.time - receivedAt,
+      connectedAt: receivedAt,
+    };
+    this.#publicKey = publicKey;
+    this.#stream = { agent: this.#agent, failed: false };
+    this.#highest = this.#committed = this.#lastAckSent = ackedSeq;
+    this.#state = 'open';
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+
+    this.deps.register(this)?.replaced();
+    this.deps.metrics.connectedAgents.inc();
+    this.deps.metrics.logins.inc({ outcome: 'allowed' });
+    this.#send(this.#welcome(session, ackedSeq, policy, notice));
+    this.deps.logins.announce(written);
+    this.deps.hub.emitConnected(this.#agent);
+    this.#publish({ topic: 'agent.connected', agentId: this.#agent.agentId, session });
+    this.#publishSeat('connected');
+    await this.#deliverCommands();
+  }
+
+  #welcome(session: string, ackedSeq: number, policy: Policy, notice: Notice): ServerPayload {
+    return { t: 'welcome', v: 1, session, ackedSeq, policy, notice };
+  }
+
+  #loginBase(at: number, claimed: string, found: HelloAgent | null): LoginInput {
+    return {
+      kind: 'hello',
+      at,
+      ip: this.ip,
+      peerIp: this.peerIp,
+      allowed: false,
+      reason: null,
+      projectId: found?.agent.projectId ?? null,
+      agentId: found?.agent.id ?? null,
+      claimedAgent: sanitizeField(claimed, 'hostname').slice(0, MAX_ID_LENGTH),
+      seatId: found?.agent.seatId ?? null,
+      siteId: found?.siteId ?? null,
+      teamId: found?.teamId ?? null,
+      clockSkewMs: null,
+      session: null,
+      hostname: null,
+      osUser: null,
+      agentVersion: null,
+    };
+  }
+
+  /** Stores the refused hello (and its anomaly), then closes with the refusal's code. */
+  async #refuse(
+    code:
+      | 'unknown_agent'
+      | 'agent_revoked'
+      | 'bad_signature'
+      | 'payload_invalid'
+      | 'wrong_nonce'
+      | 'ip_not_allowed',
+    input: LoginInput,
+    cause?: unknown,
+  ): Promise<void> {
+    const written = await this.deps.db.transaction((tx) =>
+      this.deps.logins.write(tx, { ...input, allowed: false, reason: code }),
+    );
+    this.deps.logins.announce(written);
+    this.deps.metrics.logins.inc({ outcome: code });
+    throw cause instanceof SeatwatchError && cause.code === code ? cause : new SeatwatchError(code);
+  }
+
+  // ---- data frames -------------------------------------------------------------------------
+
+  async #text(bytes: Uint8Array, receivedAt: number): Promise<void> {
+    const envelope = openTextFrame(bytes);
+    verifyEnvelope(envelope, 'agent', this.#publicKey!, this.deps.verifier);
+    const payload = validatePayload(parsePayloadJson(envelope), 'agent', 'text') as AgentTextPayload;
+    if (payload.t === 'hello') throw new SeatwatchError('unexpected_message', 'hello after welcome');
+    if (payload.t === 'error') {
+      this.deps.logger.info(
+        {
+          agentId: this.agentId,
+          code: sanitizeField(payload.code, 'reason'),
+          message: sanitizeField(payload.message, 'message'),
+        },
+        'agent reported an error',
+      );
+      return;
+    }
+    this.#checkSession(payload.session);
+    this.#accept(
+      payload,
+      receivedAt,
+      (ctx) => mapBatch(ctx, payload.seq, payload.events, receivedAt),
+      'batch',
+    );
+  }
+
+  async #blob(bytes: Uint8Array, receivedAt: number): Promise<void> {
+    const { envelope, blob } = openBinaryFrame(bytes);
+    verifyEnvelope(envelope, 'agent', this.#publicKey!, this.deps.verifier);
+    const payload = validatePayload(parsePayloadJson(envelope), 'agent', 'binary') as BlobPayload;
+    this.#checkSession(payload.session);
+    checkBlob(payload, blob, sha256Hex);
+    if (decideFrame(payload.seq, this.#highest).kind === 'resend') {
+      this.#acceptResend(payload.seq);
+      return;
+    }
+    await this.deps.blobs.put(payload.sha256, blob);
+    const thumbnail = await this.deps.thumbnails(blob);
+    let thumbSha256: string | null = null;
+    if (thumbnail) {
+      thumbSha256 = sha256Hex(thumbnail.bytes);
+      await this.deps.blobs.put(thumbSha256, thumbnail.bytes);
+    }
+    this.#accept(payload, receivedAt, (ctx) => mapBlob(ctx, payload, receivedAt, thumbSha256), 'blob');
+  }
+
+  #checkSession(session: string): void {
+    if (session !== this.#agent!.session) throw new SeatwatchError('wrong_session');
+  }
+
+  #acceptResend(seq: number): void {
+    this.deps.metrics.resends.inc();
+    // Already committed: ack again now. Still in flight: the ack after its commit covers it.
+    if (seq <= this.#committed) this.#sendAckNow(true);
+  }
+
+  #accept(
+    payload: BatchPayload | BlobPayload,
+    receivedAt: number,
+    map: (ctx: AgentSession) => FrameRows,
+    kind: 'batch' | 'blob',
+  ): void {
+    const decision = decideFrame(payload.seq, this.#highest);
+    if (decision.kind === 'resend') {
+      this.#acceptResend(payload.seq);
+      return;
+    }
+    const rows = map(this.#agent!);
+    const gap = decision.gap
+      ? { ...decision.gap, announced: isGapAnnounced(decision.gap, [...this.#drops, ...rows.drops]) }
+      : null;
+    this.#drops = [...this.#drops, ...rows.drops].slice(-MAX_REMEMBERED_DROPS);
+    this.#highest = payload.seq;
+    this.#unacked.push({ seq: payload.seq, receivedAt });
+    this.#applyBackpressure();
+    const stream = this.#stream!;
+    this.deps.committer
+      .submit({ stream, kind, seq: payload.seq, receivedAt, rows, gap })
+      .then((committed) => {
+        this.#committed = Math.max(this.#committed, committed.seq);
+        this.deps.metrics.frames.inc({ kind });
+        this.deps.metrics.events.inc(rows.events.length);
+        this.#scheduleAck();
+        if (rows.state || rows.devices.length > 0) this.#publishSeat(rows.state ? 'state' : 'device');
+        if (committed.gap) {
+          this.#publish({
+            topic: 'anomaly.raised',
+            projectId: committed.agent.projectId,
+            anomalyId: committed.gap.anomalyId,
+            rule: committed.gap.announced ? 'data_dropped' : 'tamper',
+            severity: committed.gap.announced ? 'low' : 'critical',
+            agentId: committed.agent.agentId,
+            opened: true,
+          });
+        }
+      })
+      .catch((error: unknown) => this.#fail(error));
+  }
+
+  // ---- acks and commands -------------------------------------------------------------------
+
+  #scheduleAck(): void {
+    if (this.#ackScheduled) return;
+    this.#ackScheduled = true;
+    // Coalesced: every commit settled in this turn is covered by one ack for the highest seq.
+    queueMicrotask(() => {
+      this.#ackScheduled = false;
+      this.#sendAckNow();
+    });
+  }
+
+  #sendAckNow(again = false): void {
+    const seq = this.#committed;
+    if (seq === 0 || (!again && seq <= this.#lastAckSent)) return;
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.#send({ t: 'ack', v: 1, session: this.#agent!.session, seq });
+    this.#lastAckSent = Math.max(this.#lastAckSent, seq);
+    const now = this.deps.now();
+    while (this.#unacked.length > 0 && this.#unacked[0]!.seq <= seq) {
+      this.deps.metrics.ackLatency.observe((now - this.#unacked.shift()!.receivedAt) / 1000);
+    }
+    this.#applyBackpressure();
+  }
+
+  async #deliverCommands(): Promise<void> {
+    if (this.#state !== 'open') return;
+    const agent = this.#agent!;
+    const commands = await claimPendingCommands(this.deps.db, agent.agentId, new Date(this.deps.now()));
+    for (const command of commands) {
+      if (this.ws.readyState !== WebSocket.OPEN || this.#state !== 'open') {
+        await releaseCommand(this.deps.db, command.id);
+        continue;
+      }
+      this.#send({
+        t: 'command',
+        v: 1,
+        session: agent.session,
+        id: command.id,
+        cmd: command.cmd,
+        args: command.args,
+      });
+    }
+  }
+
+  // ---- closing -----------------------------------------------------------------------------
+
+  #fail(error: unknown): void {
+    if (error instanceof SeatwatchError) {
+      if (error.closeCode >= 4400 && this.#state !== 'closing') {
+        this.deps.metrics.verificationFailures.inc({ reason: error.code });
+        this.deps.hub.emitRefused({ agent: this.#agent, code: error.code, ip: this.ip, at: this.deps.now() });
+      }
+      this.deps.logger.info(
+        { agentId: this.agentId, ip: this.ip, code: error.code, detail: error.message },
+        'closing agent connection',
+      );
+      this.#closeWith(error);
+      return;
+    }
+    if (error instanceof FrameNotStoredError) {
+      this.deps.logger.error({ err: error.cause ?? error, agentId: this.agentId }, 'frame not stored');
+      this.#closeWith(new SeatwatchError('unavailable', 'storage failed; resend later'));
+      return;
+    }
+    this.deps.logger.error({ err: error, agentId: this.agentId, ip: this.ip }, 'agent connection failed');
+    this.#closeWith(new SeatwatchError('internal'));
+  }
+
+  /** Sends the signed error payload, then closes with the error's close code. */
+  #closeWith(error: SeatwatchError): void {
+    if (this.#state === 'closing') return;
+    this.#state = 'closing';
+    this.#closedByServer = true;
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.#send({ t: 'error', v: 1, code: error.code, message: error.message.slice(0, 2048) });
+    this.ws.close(error.closeCode, error.code);
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#state = 'closing';
+    const agent = this.#agent;
+    if (agent) {
+      this.deps.unregister(this);
+      this.deps.metrics.connectedAgents.dec();
+      const at = this.deps.now();
+      markAgentDisconnected(this.deps.db, agent.agentId, agent.session, new Date(at)).catch(
+        (error: unknown) =>
+          this.deps.logger.warn({ err: error, agentId: agent.agentId }, 'could not record the disconnection'),
+      );
+      this.deps.hub.emitDisconnected(agent, { code, reason, at, byServer: this.#closedByServer });
+      this.#publishSeat('disconnected');
+    }
+    this.#markClosed();
+  }
+
+  // ---- output ------------------------------------------------------------------------------
+
+  #send(payload: ServerPayload): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(encodeTextFrame(payload, 'server', this.deps.signer));
+  }
+
+  #publish(notification: Parameters<NotificationPort['publish']>[0]): void {
+    this.deps.notifications
+      .publish(notification)
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not publish a notification'));
+  }
+
+  #publishSeat(reason: 'connected' | 'disconnected' | 'state' | 'device'): void {
+    const agent = this.#agent;
+    if (!agent) return;
+    this.#publish({
+      topic: 'seat.changed',
+      projectId: agent.projectId,
+      seatId: agent.seatId,
+      agentId: agent.agentId,
+      reason,
+    });
+  }
+}

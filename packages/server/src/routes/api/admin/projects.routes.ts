@@ -1,0 +1,183 @@
+/** Projects, their policy and notice, sites, teams and seats. */
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { SeatwatchError } from '@seatwatch/shared';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import {
+  createProject,
+  createSeat,
+  createSite,
+  createTeam,
+  effectivePolicy,
+  findProject,
+  findSite,
+  findTeam,
+  listProjects,
+  listSeats,
+  listSites,
+  listTeams,
+  putPolicy,
+  setSeatLegalHold,
+} from '../../../db/repositories/tenancy.repository.js';
+import { type AdminRouteDeps, actorOf } from './admin-routes.js';
+import {
+  CreateProject,
+  CreateSeat,
+  CreateSite,
+  CreateTeam,
+  LegalHold,
+  PolicyBody,
+  Project,
+  ProjectParams,
+  PutPolicy,
+  Seat,
+  Site,
+  Team,
+} from './admin-schemas.js';
+
+const tags = ['projects'];
+
+export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = deps;
+
+  const requireSite = async (projectId: string, siteId: string | undefined) => {
+    if (siteId === undefined) return null;
+    if (!(await findSite(db, projectId, siteId)))
+      throw new SeatwatchError('not_found', 'no such site in this project');
+    return siteId;
+  };
+
+  app.get('/projects', { schema: { tags, response: { 200: Type.Array(Project) } } }, () => listProjects(db));
+
+  app.post(
+    '/projects',
+    { schema: { tags, body: CreateProject, response: { 201: Project } } },
+    async (request, reply) => {
+      const { name, retentionDays, noticeText } = request.body;
+      const project = await db.transaction((tx) =>
+        createProject(tx, {
+          name,
+          ...(retentionDays === undefined ? {} : { policy: { retentionDays } }),
+          ...(noticeText === undefined ? {} : { noticeText }),
+        }),
+      );
+      return reply.status(201).send(project);
+    },
+  );
+
+  app.get(
+    '/projects/:projectId',
+    { schema: { tags, params: ProjectParams, response: { 200: Project } } },
+    async (request) => (await findProject(db, request.params.projectId))!,
+  );
+
+  app.get(
+    '/projects/:projectId/policy',
+    {
+      schema: {
+        tags,
+        params: ProjectParams,
+        querystring: Type.Object({ siteId: Type.Optional(Type.String()) }),
+        response: { 200: PolicyBody },
+      },
+    },
+    async (request) => {
+      const siteId = await requireSite(request.params.projectId, request.query.siteId);
+      return { siteId, ...(await effectivePolicy(db, request.params.projectId, siteId)) };
+    },
+  );
+
+  app.put(
+    '/projects/:projectId/policy',
+    { schema: { tags, params: ProjectParams, body: PutPolicy, response: { 200: PolicyBody } } },
+    async (request) => {
+      const { projectId } = request.params;
+      const siteId = await requireSite(projectId, request.body.siteId);
+      const result = await db.transaction((tx) =>
+        putPolicy(tx, {
+          projectId,
+          siteId,
+          policy: request.body.policy,
+          noticeText: request.body.noticeText,
+        }),
+      );
+      if (request.body.push) await deps.commands.pushPolicy(projectId, actorOf(request));
+      return { siteId, ...result };
+    },
+  );
+
+  app.get(
+    '/projects/:projectId/sites',
+    { schema: { tags, params: ProjectParams, response: { 200: Type.Array(Site) } } },
+    (request) => listSites(db, request.params.projectId),
+  );
+
+  app.post(
+    '/projects/:projectId/sites',
+    { schema: { tags, params: ProjectParams, body: CreateSite, response: { 201: Site } } },
+    async (request, reply) =>
+      reply.status(201).send(await createSite(db, request.params.projectId, request.body.name)),
+  );
+
+  app.get(
+    '/projects/:projectId/teams',
+    { schema: { tags, params: ProjectParams, response: { 200: Type.Array(Team) } } },
+    (request) => listTeams(db, request.params.projectId),
+  );
+
+  app.post(
+    '/projects/:projectId/teams',
+    { schema: { tags, params: ProjectParams, body: CreateTeam, response: { 201: Team } } },
+    async (request, reply) => {
+      const { projectId } = request.params;
+      const siteId = await requireSite(projectId, request.body.siteId);
+      return reply.status(201).send(await createTeam(db, { projectId, siteId, name: request.body.name }));
+    },
+  );
+
+  app.get(
+    '/projects/:projectId/seats',
+    { schema: { tags, params: ProjectParams, response: { 200: Type.Array(Seat) } } },
+    (request) => listSeats(db, request.params.projectId),
+  );
+
+  app.post(
+    '/projects/:projectId/seats',
+    { schema: { tags, params: ProjectParams, body: CreateSeat, response: { 201: Seat } } },
+    async (request, reply) => {
+      const { projectId } = request.params;
+      const siteId = await requireSite(projectId, request.body.siteId);
+      const teamId = request.body.teamId ?? null;
+      if (teamId && !(await findTeam(db, projectId, teamId))) {
+        throw new SeatwatchError('not_found', 'no such team in this project');
+      }
+      return reply
+        .status(201)
+        .send(await createSeat(db, { projectId, siteId, teamId, name: request.body.name }));
+    },
+  );
+
+  app.put(
+    '/projects/:projectId/seats/:seatId/legal-hold',
+    {
+      schema: {
+        tags,
+        params: Type.Object({ ...ProjectParams.properties, seatId: Type.String() }),
+        body: LegalHold,
+        response: { 200: Seat },
+      },
+    },
+    async (request) => {
+      const seat = await setSeatLegalHold(
+        db,
+        request.params.projectId,
+        request.params.seatId,
+        request.body.hold,
+      );
+      if (!seat) throw new SeatwatchError('not_found', 'no such seat in this project');
+      return seat;
+    },
+  );
+}

@@ -1,0 +1,50 @@
+/** POST /api/v1/enroll (protocol v1 "Enrollment"), rate limited per client IP. */
+
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { EnrollRequest, EnrollResponse, ErrorBody, SeatwatchError } from '@seatwatch/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { clientIp, type IpPredicate } from '../../domain/client-ip.js';
+import type { Enroll } from '../../enrollment/enrollment-service.js';
+
+export interface EnrollRouteDeps {
+  enroll: Enroll;
+  isTrustedProxy: IpPredicate;
+  rateLimit: { max: number; windowMs: number };
+}
+
+export function requestClientIp(request: FastifyRequest, isTrustedProxy: IpPredicate): string {
+  const forwarded = request.headers['x-forwarded-for'];
+  return clientIp(
+    request.raw.socket.remoteAddress ?? '',
+    Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+    isTrustedProxy,
+  );
+}
+
+export async function enrollRoutes(base: FastifyInstance, deps: EnrollRouteDeps): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (request) => requestClientIp(request, deps.isTrustedProxy),
+    errorResponseBuilder: () => new SeatwatchError('rate_limited'),
+  });
+  app.post(
+    '/api/v1/enroll',
+    {
+      config: { rateLimit: { max: deps.rateLimit.max, timeWindow: deps.rateLimit.windowMs } },
+      schema: {
+        tags: ['enrollment'],
+        description:
+          'Enrolls a seat agent with a one-time enrollment token. The caller IP must be on the project allowlist.',
+        body: EnrollRequest,
+        response: { 201: EnrollResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const ip = requestClientIp(request, deps.isTrustedProxy);
+      const peerIp = clientIp(request.raw.socket.remoteAddress ?? '', undefined, () => false);
+      return reply.status(201).send(await deps.enroll(request.body, { ip, peerIp }));
+    },
+  );
+}

@@ -1,0 +1,28 @@
+/** Liveness and readiness for orchestrators and load balancers. */
+
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../../db/connect.js';
+
+export interface HealthDeps {
+  db: Db;
+  /** False once shutdown has begun. */
+  accepting: () => boolean;
+}
+
+export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
+  app.get('/healthz', { schema: { tags: ['operations'] } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { tags: ['operations'] } }, async (request, reply) => {
+    if (!deps.accepting()) {
+      return reply.status(503).send({ error: 'unavailable', message: 'shutting down' });
+    }
+    try {
+      await deps.db.execute(sql`select 1`);
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness: database unreachable');
+      return reply.status(503).send({ error: 'unavailable', message: 'database unreachable' });
+    }
+    return { status: 'ready' };
+  });
+}

@@ -1,4 +1,5 @@
 /** The whole schema. Add a file per area and export it here; then run drizzle-kit generate. */
+export * from './accounts.js';
 export * from './agents.js';
 export * from './anomalies.js';
 export * from './telemetry.js';

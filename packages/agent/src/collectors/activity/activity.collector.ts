@@ -1,0 +1,99 @@
+/**
+ * Samples the foreground window every policy.activitySampleMs and merges the
+ * samples into spans (core/spans.ts). A span is sent when it closes, and
+ * while it stays open an update of it every policy.heartbeatMs, so a long
+ * stretch in one window is neither lost in a crash nor held back for hours:
+ * events with the same start time, app and title describe one span, and the
+ * latest end wins.
+ */
+import { MAX_STRING_LENGTHS, sanitizeText } from '@seatwatch/shared';
+import { mergeSample, type Span } from '../../core/spans.js';
+import { type Loop, startLoop } from '../../runtime/loop.js';
+import type { Collector, CollectorContext, CollectorStatus } from '../collector.js';
+import { type Probe, withTimeout } from '../probe.js';
+import type { ActiveWindow, ActiveWindowPort } from './active-window.port.js';
+
+export interface ActivityCollector extends Collector {
+  /** The newest sample: the screenshot collector checks it against the privacy list. */
+  currentWindow(): ActiveWindow | null;
+}
+
+export function createActivityCollector(
+  ctx: CollectorContext,
+  probe: Probe<ActiveWindowPort>,
+): ActivityCollector {
+  let loop: Loop | null = null;
+  let open: Span | null = null;
+  let lastSent: Span | null = null;
+  let lastSentAt = 0;
+  let current: ActiveWindow | null = null;
+  let failing: string | null = null;
+
+  const send = (span: Span) => {
+    ctx.emit({ type: 'activity', time: span.time, end: span.end, app: span.app, title: span.title });
+    lastSent = span;
+    lastSentAt = ctx.clock.now();
+  };
+
+  const tick = async () => {
+    if (!probe.ok) return;
+    const now = ctx.clock.now();
+    const policy = ctx.policy();
+    let sample: ActiveWindow | null;
+    try {
+      sample = await withTimeout(probe.port.current(), 5000, 'active window');
+      failing = null;
+    } catch (error) {
+      failing = error instanceof Error ? error.message : String(error);
+      ctx.reportError('activity', error);
+      return;
+    }
+    current = sample
+      ? {
+          app: sanitizeText(sample.app, MAX_STRING_LENGTHS.app),
+          title: sanitizeText(sample.title, MAX_STRING_LENGTHS.title),
+        }
+      : null;
+    // Two missed samples end a span: the seat was suspended or the agent starved.
+    const pulseMs = policy.activitySampleMs * 2 + 1000;
+    const result = mergeSample(open, current ? { time: now, ...current } : null, now, pulseMs);
+    if (result.closed) send(result.closed);
+    open = result.open;
+    if (open && !sameSpan(lastSent, open)) {
+      // A new span is announced at once, so the dashboard shows the current window without waiting a heartbeat.
+      send(open);
+    } else if (open && now - lastSentAt >= policy.heartbeatMs && open.end > (lastSent?.end ?? 0)) {
+      send(open);
+    }
+  };
+
+  return {
+    name: 'activity',
+    start() {
+      if (loop || !probe.ok) return;
+      loop = startLoop(ctx.clock, () => ctx.policy().activitySampleMs, tick);
+    },
+    stop() {
+      loop?.stop();
+      loop = null;
+      // The span's last stretch since its heartbeat.
+      if (open && !(sameSpan(lastSent, open) && lastSent!.end >= open.end)) send(open);
+      open = null;
+    },
+    status(): CollectorStatus {
+      if (!probe.ok) return { state: 'unavailable', detail: probe.reason };
+      if (!loop) return { state: 'stopped', detail: 'not collecting' };
+      if (failing) return { state: 'unavailable', detail: `failing: ${failing}` };
+      const policy = ctx.policy();
+      return {
+        state: 'running',
+        detail: `foreground application and window title every ${policy.activitySampleMs / 1000} s, via ${probe.port.name}`,
+      };
+    },
+    currentWindow: () => current,
+  };
+}
+
+function sameSpan(a: Span | null, b: Span): boolean {
+  return a !== null && a.time === b.time && a.app === b.app && a.title === b.title;
+}

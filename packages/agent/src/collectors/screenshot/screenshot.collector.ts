@@ -1,0 +1,191 @@
+/**
+ * Screenshots of every monitor at policy.screenshotIntervalMs ± jitter and on
+ * capture_now. Every attempt is one capture event per monitor whose outcome
+ * says what happened: captured (the image travels in a blob frame),
+ * unchanged (same perceptual hash as the last one sent), paused (the
+ * foreground window is on the privacy list, or screenshots are off),
+ * unavailable (no capture possible here, screen locked, blank frame) or
+ * failed. Never a black frame passed off as a real one.
+ */
+import type { CaptureEvent } from '@seatwatch/shared';
+import type { PresenceState } from '../../core/idle-machine.js';
+import { differenceHash, isUnchanged, looksBlank } from '../../core/perceptual-hash.js';
+import { matchPrivacyList } from '../../core/privacy.js';
+import { nextCaptureDelay } from '../../core/screenshot-schedule.js';
+import { type Loop, startLoop } from '../../runtime/loop.js';
+import type { ActiveWindow } from '../activity/active-window.port.js';
+import type { Collector, CollectorContext, CollectorStatus } from '../collector.js';
+import { errorMessage, type Probe, withTimeout } from '../probe.js';
+import type { EncodedImage, ImageEncoderPort, ScreenCapturePort } from './screen-capture.port.js';
+
+export type CaptureTrigger = 'schedule' | 'command';
+
+export interface CaptureResult {
+  readonly trigger: CaptureTrigger;
+  readonly commandId: string | null;
+  readonly events: readonly CaptureEvent[];
+  /** Capture + hash + encode of all monitors, in ms (the footprint benchmark reads it). */
+  readonly durationMs: number;
+}
+
+export interface ScreenshotHooks {
+  activeWindow(): ActiveWindow | null;
+  presence(): PresenceState | null;
+  /** A captured image: the agent puts it in the outbox as a blob and shows it on the local page. */
+  onImage(image: EncodedImage, event: CaptureEvent): void;
+  onCaptureDone(result: CaptureResult): void;
+}
+
+export interface ScreenshotCollector extends Collector {
+  captureNow(commandId: string | null): Promise<CaptureResult>;
+}
+
+export function createScreenshotCollector(
+  ctx: CollectorContext,
+  capture: Probe<ScreenCapturePort>,
+  encoder: Probe<ImageEncoderPort>,
+  hooks: ScreenshotHooks,
+): ScreenshotCollector {
+  let loop: Loop | null = null;
+  const lastHash = new Map<number, string>();
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const pausedBecause = (): string | null => {
+    const policy = ctx.policy();
+    if (!policy.screenshotsEnabled) return 'screenshots are turned off by the policy';
+    const window = hooks.activeWindow();
+    const match = window ? matchPrivacyList(policy.privacyList, window.app, window.title) : null;
+    return match === null ? null : `the foreground window matches the privacy list entry "${match}"`;
+  };
+
+  const unavailableBecause = (): string | null => {
+    if (!capture.ok) return capture.reason;
+    if (!encoder.ok) return encoder.reason;
+    if (hooks.presence() === 'locked') return 'the screen is locked';
+    return null;
+  };
+
+  const attempt = async (trigger: CaptureTrigger, commandId: string | null): Promise<CaptureResult> => {
+    const started = performance.now();
+    const time = ctx.clock.now();
+    const event = (
+      outcome: CaptureEvent['outcome'],
+      reason: string,
+      monitor = 0,
+      width = 0,
+      height = 0,
+    ): CaptureEvent => ({
+      type: 'capture',
+      time,
+      outcome,
+      trigger,
+      monitor,
+      width,
+      height,
+      reason,
+      commandId,
+    });
+    const events: CaptureEvent[] = [];
+    const paused = pausedBecause();
+    const notPossible = unavailableBecause();
+    if (paused) events.push(event('paused', paused));
+    else if (notPossible || !capture.ok || !encoder.ok)
+      events.push(event('unavailable', notPossible ?? 'no capture adapter'));
+    else {
+      try {
+        const policy = ctx.policy();
+        const frames = await withTimeout(capture.port.captureAll(), 20_000, 'screen capture');
+        for (const frame of frames) {
+          const grey = await encoder.port.thumbnail(frame);
+          if (looksBlank(grey)) {
+            events.push(
+              event(
+                'unavailable',
+                'the captured frame is blank: the screen may be locked or capture blocked',
+                frame.monitor,
+                frame.width,
+                frame.height,
+              ),
+            );
+            continue;
+          }
+          const hash = differenceHash(grey);
+          if (isUnchanged(lastHash.get(frame.monitor) ?? null, hash)) {
+            events.push(
+              event(
+                'unchanged',
+                'the screen has not changed since the last screenshot',
+                frame.monitor,
+                frame.width,
+                frame.height,
+              ),
+            );
+            continue;
+          }
+          const image = await encoder.port.encode(frame, {
+            maxWidth: policy.screenshotMaxWidth,
+            format: policy.screenshotFormat,
+            quality: policy.screenshotQuality,
+          });
+          const captured = event('captured', '', frame.monitor, image.width, image.height);
+          lastHash.set(frame.monitor, hash);
+          hooks.onImage(image, captured);
+          events.push(captured);
+        }
+        if (frames.length === 0) events.push(event('unavailable', 'no monitor found'));
+      } catch (error) {
+        events.push(event('failed', errorMessage(error)));
+        ctx.reportError('screenshot', error);
+      }
+    }
+    for (const e of events) if (e.outcome !== 'captured') ctx.emit(e);
+    const result: CaptureResult = { trigger, commandId, events, durationMs: performance.now() - started };
+    hooks.onCaptureDone(result);
+    return result;
+  };
+
+  // One capture at a time: a capture_now during a scheduled capture waits its turn.
+  const enqueue = (trigger: CaptureTrigger, commandId: string | null) => {
+    const next = queue.then(() => attempt(trigger, commandId));
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  const delay = () => {
+    const policy = ctx.policy();
+    return nextCaptureDelay(policy.screenshotIntervalMs, policy.screenshotJitter, ctx.random);
+  };
+
+  return {
+    name: 'screenshot',
+    start() {
+      if (loop) return;
+      loop = startLoop(
+        ctx.clock,
+        delay,
+        async () => {
+          if (ctx.policy().screenshotsEnabled) await enqueue('schedule', null);
+        },
+        delay(),
+      );
+    },
+    stop() {
+      loop?.stop();
+      loop = null;
+    },
+    captureNow: (commandId) => enqueue('command', commandId),
+    status(): CollectorStatus {
+      const notPossible = !capture.ok ? capture.reason : !encoder.ok ? encoder.reason : null;
+      if (notPossible) return { state: 'unavailable', detail: notPossible };
+      if (!loop) return { state: 'stopped', detail: 'not collecting' };
+      const paused = pausedBecause();
+      if (paused) return { state: 'paused', detail: paused };
+      if (hooks.presence() === 'locked') return { state: 'paused', detail: 'the screen is locked' };
+      const policy = ctx.policy();
+      return {
+        state: 'running',
+        detail: `every monitor every ${Math.round(policy.screenshotIntervalMs / 1000)} s ±${Math.round(policy.screenshotJitter * 100)}%, scaled to at most ${policy.screenshotMaxWidth} px wide, ${policy.screenshotFormat.toUpperCase()} quality ${policy.screenshotQuality}; skipped when the screen has not changed`,
+      };
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/** Which notice version this seat's operator was shown, when, how and as which OS user. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../identity/identity-store.js';
+import { STATE_FILES } from '../identity/state-dir.js';
+
+export type ShownVia = 'terminal' | 'notification' | 'page';
+
+export interface NoticeState {
+  readonly version: number;
+  readonly shownAt: number;
+  readonly shownVia: readonly ShownVia[];
+  readonly osUser: string;
+}
+
+export function loadNoticeState(stateDir: string): NoticeState | null {
+  try {
+    const raw = JSON.parse(fs.readFileSync(path.join(stateDir, STATE_FILES.notice), 'utf8')) as NoticeState;
+    return Number.isInteger(raw.version) && raw.version >= 1 ? raw : null;
+  } catch {
+    // Missing or unreadable: the notice is simply shown again, which is the safe side.
+    return null;
+  }
+}
+
+export function saveNoticeState(stateDir: string, state: NoticeState): void {
+  writeFileAtomic(path.join(stateDir, STATE_FILES.notice), `${JSON.stringify(state, null, 2)}\n`);
+}

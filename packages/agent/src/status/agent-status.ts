@@ -1,0 +1,77 @@
+/**
+ * What the agent tells about itself: written to status.json (read by
+ * `seatwatch-agent status`) and shown on the local transparency page.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Policy } from '@seatwatch/shared';
+import type { CollectorStatus } from '../collectors/collector.js';
+import { writeFileAtomic } from '../identity/identity-store.js';
+import { STATE_FILES } from '../identity/state-dir.js';
+import type { TransportState } from '../transport/transport.js';
+
+export interface AgentStatus {
+  readonly version: 1;
+  readonly pid: number;
+  readonly agentVersion: string;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  readonly agentId: string;
+  readonly seat: string | null;
+  readonly server: string;
+  readonly connection: {
+    readonly state: TransportState;
+    readonly session: string | null;
+    readonly connectedAt: number | null;
+    /** Why the agent is not connected, in words for the operator. */
+    readonly explanation: string | null;
+    readonly retryAt: number | null;
+  };
+  readonly outbox: {
+    readonly depth: number;
+    readonly bytes: number;
+    readonly lastSeq: number;
+    readonly ackedSeq: number;
+    readonly lastAckAt: number | null;
+    readonly droppedSinceStart: number;
+  };
+  readonly notice: {
+    readonly version: number;
+    readonly shownAt: number | null;
+    readonly shownVia: readonly string[];
+  };
+  readonly collectors: Readonly<Record<string, CollectorStatus>>;
+  /** Every reason something is paused or unavailable now, one sentence each. */
+  readonly paused: readonly string[];
+  readonly lastScreenshot: {
+    readonly time: number;
+    readonly monitor: number;
+    readonly width: number;
+    readonly height: number;
+  } | null;
+  readonly pageUrl: string | null;
+  readonly policy: Policy;
+  readonly stopped: { readonly at: number; readonly reason: string } | null;
+}
+
+export function writeStatusFile(stateDir: string, status: AgentStatus): void {
+  writeFileAtomic(path.join(stateDir, STATE_FILES.status), `${JSON.stringify(status, null, 2)}\n`);
+}
+
+export function readStatusFile(stateDir: string): AgentStatus | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(stateDir, STATE_FILES.status), 'utf8')) as AgentStatus;
+  } catch {
+    return null;
+  }
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -12,6 +12,8 @@ import { sha256 } from '../secrets/secret-files.js';
 export interface AdminActor {
   /** Recorded as requested_by / revoked_by. */
   actor: string;
+  /** Projects this actor may manage; null means all (the admin token). Listing projects shows only these. */
+  projectIds: readonly string[] | null;
 }
 
 export type AdminAuthorizer = (request: FastifyRequest) => Promise<AdminActor>;
@@ -31,6 +33,6 @@ export function adminTokenAuthorizer(tokenHash: Buffer): AdminAuthorizer {
     if (!match || !timingSafeEqual(sha256(match[1]!), tokenHash)) {
       throw new SeatwatchError('unauthorized', 'send the admin token as "Authorization: Bearer <token>"');
     }
-    return { actor: 'admin-token' };
+    return { actor: 'admin-token', projectIds: null };
   };
 }

@@ -49,7 +49,11 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
     return siteId;
   };
 
-  app.get('/projects', { schema: { tags, response: { 200: Type.Array(Project) } } }, () => listProjects(db));
+  app.get('/projects', { schema: { tags, response: { 200: Type.Array(Project) } } }, async (request) => {
+    const scope = request.admin?.projectIds ?? null;
+    const projects = await listProjects(db);
+    return scope === null ? projects : projects.filter((project) => scope.includes(project.id));
+  });
 
   app.post(
     '/projects',

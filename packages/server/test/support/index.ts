@@ -1,0 +1,41 @@
+/**
+ * Test support for the server and everything built on it: import from here.
+ *
+ *   const db = await createTestDatabase('postgres');         // or 'pglite'; one per file
+ *   const server = await startTestServer({ database: db });   // real app on 127.0.0.1:0
+ *   const agent = await enrollTestAgent(server);               // real enrollment over HTTP
+ *   const client = await connectAgent(server, agent, { localAddress: '127.0.0.2' });
+ *   client.sendBatch(1, sampleEvents(3)); await client.ack(1);
+ */
+export { testJpeg } from './images.js';
+export {
+  type CloseInfo,
+  type ConnectOptions,
+  captureEvent,
+  connectAgent,
+  createTestProject,
+  type EnrolledAgent,
+  type EnrollOptions,
+  enrollTestAgent,
+  issueToken,
+  sampleEvents,
+  TestAgentClient,
+  type TestProject,
+} from './test-agent.js';
+export {
+  createPostgresDatabase,
+  createTestDatabase,
+  DB_KINDS,
+  type DbKind,
+  POSTGRES_ADMIN_URL,
+  type TestDatabase,
+} from './test-database.js';
+export {
+  type HttpAnswer,
+  type HttpOptions,
+  httpJson,
+  type ServerIdentity,
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from './test-server.js';

@@ -1,0 +1,101 @@
+/**
+ * A migrated database for one test file: PGlite in memory, or a fresh
+ * PostgreSQL database (seatwatch_test_<random>) on 127.0.0.1:5432 that is
+ * dropped again on close. PGlite takes seconds and most of a gigabyte to
+ * start, so a file opens one of each and shares it between its tests.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type Database, openDatabase } from '../../src/db/connect.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
+import { createInProcessNotificationPort } from '../../src/notifications/notification-port.in-process.js';
+import type { NotificationPort } from '../../src/notifications/notification-port.js';
+import { createPostgresNotificationPort } from '../../src/notifications/notification-port.postgres.js';
+
+export type DbKind = 'pglite' | 'postgres';
+export const DB_KINDS: readonly DbKind[] = ['pglite', 'postgres'];
+
+/** The maintenance database used to create and drop test databases. */
+export const POSTGRES_ADMIN_URL =
+  process.env.SEATWATCH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  readonly kind: DbKind;
+  readonly database: Database;
+  /** The PostgreSQL URL of this test database (null for PGlite), e.g. for a child server process. */
+  readonly url: string | null;
+  /**
+   * A notification port for one server on this database. On PostgreSQL each
+   * call opens its own LISTEN connection (like a separate process); on PGlite
+   * every server in the file shares one in-process port.
+   */
+  openNotifications(): Promise<NotificationPort>;
+  close(): Promise<void>;
+}
+
+function urlFor(name: string): string {
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Creates an empty PostgreSQL database and returns its URL and a function that drops it. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `seatwatch_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: urlFor(name),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
+  if (kind === 'pglite') {
+    const database = await openDatabase({});
+    await migrateDatabase(database);
+    const shared = createInProcessNotificationPort();
+    return {
+      kind,
+      database,
+      url: null,
+      openNotifications: async () => ({ ...shared, close: async () => {} }),
+      close: async () => {
+        await shared.close();
+        await database.close();
+      },
+    };
+  }
+  const { url, drop } = await createPostgresDatabase();
+  const database = await openDatabase({ databaseUrl: url, poolSize: 5 });
+  try {
+    await migrateDatabase(database);
+  } catch (error) {
+    await database.close();
+    await drop();
+    throw error;
+  }
+  return {
+    kind,
+    database,
+    url,
+    openNotifications: () => createPostgresNotificationPort({ connectionString: url, pool: database.pool! }),
+    close: async () => {
+      await database.close();
+      await drop();
+    },
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * A real collector for a test: buildApp on a TestDatabase, listening on
+ * 127.0.0.1, port 0, with its own data folder (blobs), admin token and
+ * server key. Plus small HTTP helpers that can bind the client side to
+ * another loopback address (127.0.0.2 is a real "other IP" here).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Ed25519KeyPair, generateKeyPair, tweetnaclSigner } from '@seatwatch/shared';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { createFilesystemBlobStore } from '../../src/blobs/blob-store.filesystem.js';
+import type { BlobStore } from '../../src/blobs/blob-store.js';
+import type { ThumbnailMaker } from '../../src/blobs/thumbnails.sharp.js';
+import { configWith, type ServerConfig } from '../../src/config.js';
+import type { NotificationPort } from '../../src/notifications/notification-port.js';
+import { adminTokenAuthorizer } from '../../src/plugins/admin-auth.js';
+import { sha256 } from '../../src/secrets/secret-files.js';
+import type { TestDatabase } from './test-database.js';
+
+export interface HttpAnswer<T = unknown> {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: T;
+}
+
+export interface HttpOptions {
+  headers?: Record<string, string>;
+  /** Local address to connect from (e.g. '127.0.0.2'). */
+  localAddress?: string;
+}
+
+/** A JSON request with node:http (fetch cannot choose the local address). */
+export function httpJson<T = unknown>(
+  method: string,
+  url: string,
+  body?: unknown,
+  options: HttpOptions = {},
+): Promise<HttpAnswer<T>> {
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method,
+        headers: {
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+            : {}),
+          ...options.headers,
+        },
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          if ((response.headers['content-type'] ?? '').includes('json') && text) parsed = JSON.parse(text);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parsed as T });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+export interface TestServer {
+  readonly app: FastifyInstance;
+  readonly config: ServerConfig;
+  readonly db: TestDatabase;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  /** ws://127.0.0.1:<port>/api/v1/agent/ws */
+  readonly wsUrl: string;
+  readonly adminToken: string;
+  readonly serverKeys: Ed25519KeyPair;
+  readonly blobs: BlobStore;
+  readonly dataDir: string;
+  /** Keys and token, to start "the same" server again (pass as options.identity with dataDir). */
+  readonly identity: ServerIdentity;
+  /** Calls /api/v1/admin/<path> with the admin token. */
+  admin<T = unknown>(method: string, path: string, body?: unknown): Promise<HttpAnswer<T>>;
+  /** Like admin() but fails the test unless the status is 2xx; returns the body. */
+  adminOk<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Closes the app (drain, 1001) and its notification port; the database stays open. */
+  close(): Promise<void>;
+}
+
+export interface ServerIdentity {
+  serverKeys: Ed25519KeyPair;
+  adminToken: string;
+  blobKey: Uint8Array;
+}
+
+export interface TestServerOptions {
+  database: TestDatabase;
+  /** Configuration values on top of the test defaults (see ServerConfigSchema). */
+  config?: Record<string, unknown>;
+  now?: () => number;
+  thumbnails?: ThumbnailMaker;
+  /** Reuse a data folder (blobs, as after a restart); a fresh temporary one by default. */
+  dataDir?: string;
+  /** Reuse keys and token (a restarted server); fresh ones by default. */
+  identity?: ServerIdentity;
+  notifications?: NotificationPort;
+}
+
+export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'seatwatch-test-')));
+  const ownsDataDir = options.dataDir === undefined;
+  const identity = options.identity ?? {
+    serverKeys: generateKeyPair(),
+    adminToken: `swa_test_${randomBytes(24).toString('base64url')}`,
+    blobKey: new Uint8Array(randomBytes(32)),
+  };
+  const config = configWith({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    logLevel: 'silent',
+    retention: { intervalMs: 0 },
+    wsPingIntervalMs: 0,
+    ...options.config,
+  });
+  const notifications = options.notifications ?? (await options.database.openNotifications());
+  const blobs = createFilesystemBlobStore(join(dataDir, 'blobs'), identity.blobKey);
+  const app = await buildApp({
+    config,
+    database: options.database.database,
+    notifications,
+    blobs,
+    serverSigner: tweetnaclSigner(identity.serverKeys.secretKey),
+    authorizeAdmin: adminTokenAuthorizer(sha256(identity.adminToken)),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.thumbnails ? { thumbnails: options.thumbnails } : {}),
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const port = (app.server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const admin = <T>(method: string, path: string, body?: unknown) =>
+    httpJson<T>(method, `${url}/api/v1/admin${path}`, body, {
+      headers: { authorization: `Bearer ${identity.adminToken}` },
+    });
+  let closed = false;
+  return {
+    app,
+    config,
+    db: options.database,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/api/v1/agent/ws`,
+    adminToken: identity.adminToken,
+    serverKeys: identity.serverKeys,
+    blobs,
+    dataDir,
+    identity,
+    admin,
+    async adminOk<T>(method: string, path: string, body?: unknown) {
+      const answer = await admin<T>(method, path, body);
+      if (answer.status < 200 || answer.status >= 300) {
+        throw new Error(`${method} ${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      }
+      return answer.body;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      if (!options.notifications) await notifications.close();
+      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -56,6 +56,7 @@ export const Anomaly = Type.Object(
     siteId: Nullable(Type.String()),
     teamId: Nullable(Type.String()),
     seatId: Nullable(Type.String()),
+    seatName: Nullable(Type.String()),
     agentId: Nullable(Type.String({ description: 'null for a refused enrollment (no agent yet)' })),
     rule: AnomalyRule,
     severity: Severity,
@@ -93,15 +94,16 @@ export const AnomalyListQuery = Type.Object(
     from: Type.Optional(Type.Integer({ minimum: 0, description: 'lastAt at or after (ms)' })),
     to: Type.Optional(Type.Integer({ minimum: 0, description: 'firstAt before (ms)' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 200, description: 'The Seatwatch-Next-Cursor header of the previous page' }),
+    ),
   },
   closed,
 );
 
-export const AnomalyList = Type.Object(
-  { items: Type.Array(Anomaly), nextCursor: Nullable(Type.String()) },
-  { ...closed, description: 'Newest lastAt first' },
-);
+/** Newest lastAt first; when more remain, the response carries a `Seatwatch-Next-Cursor` header. */
+export const AnomalyList = Type.Array(Anomaly);
+export const NEXT_CURSOR_HEADER = 'seatwatch-next-cursor';
 
 export const NearbyScreenshot = Type.Object(
   {

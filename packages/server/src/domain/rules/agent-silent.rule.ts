@@ -2,13 +2,18 @@
  * agent_silent: a seat that should be reporting went quiet.
  * - connection_lost: the connection closed without a signed lifecycle
  *   "stopping" event before it (killed agent, pulled cable): flagged at once.
- * - no_frames: the connection is open but nothing (frame or ping) arrived
- *   for longer than the silence threshold (default 3 heartbeats).
- * Both only while the seat was active or its team on shift. The engine
- * resolves the anomaly when the agent comes back.
+ * - no_frames: the connection is open (the gateway's pings are answered)
+ *   but no frame arrived for longer than the silence threshold (default 3
+ *   heartbeats) while the seat is active. An active seat reports its
+ *   foreground span every heartbeat; an idle or locked one may rightly say
+ *   nothing, so only an active seat can be silent this way. A connection
+ *   that stops answering pings is closed by the gateway, which is
+ *   connection_lost.
+ * connection_lost only while the seat was active or its team on shift. The
+ * engine resolves the anomaly when the agent comes back.
  */
 import Type from 'typebox';
-import type { AnomalyCandidate } from './anomaly.js';
+import type { AnomalyCandidate, SeatState } from './anomaly.js';
 import { type Presence, presenceExpected } from './presence.js';
 import { defineRule } from './rule-definition.js';
 
@@ -77,17 +82,17 @@ export interface SilenceCheck {
   readonly now: number;
   readonly session: string;
   readonly loginId: number | string | null;
-  /** Last frame or ping from the agent. */
+  /** Last frame from the agent (or its hello). */
   readonly lastHeardAt: number;
   readonly heartbeatMs: number;
-  readonly presence: Presence;
+  readonly seatState: SeatState | null;
 }
 
 export function detectSilence(input: SilenceCheck, config: SilenceSettings): AnomalyCandidate | null {
   const threshold = silenceThresholdMs(input.heartbeatMs, config);
   const silentFor = input.now - input.lastHeardAt;
   if (silentFor <= threshold) return null;
-  if (!presenceExpected(input.presence, input.now)) return null;
+  if (input.seatState !== 'active') return null;
   return {
     rule: 'agent_silent',
     key: '',
@@ -102,7 +107,7 @@ export function detectSilence(input: SilenceCheck, config: SilenceSettings): Ano
         lastFrameAt: input.lastHeardAt,
         silentForMs: silentFor,
         thresholdMs: threshold,
-        seatState: input.presence.seatState,
+        seatState: input.seatState,
       },
     ],
   };

@@ -56,32 +56,14 @@ export type TamperSignal =
   | {
       readonly kind: 'sequence_gap';
       readonly at: number;
+      /** The frame that arrived after the gap. */
+      readonly seq: number;
       /** First and last missing seq. */
       readonly fromSeq: number;
       readonly toSeq: number;
-      /** data_dropped announcements known for this agent (this frame's and earlier ones). */
-      readonly announced: readonly {
-        readonly fromSeq: number;
-        readonly toSeq: number;
-        readonly eventId: number | string;
-      }[];
+      /** data_dropped events of the agent cover the whole gap (domain/sequencing isGapAnnounced). */
+      readonly announced: boolean;
     };
-
-/** True when the announced ranges together cover every missing seq. */
-export function gapIsAnnounced(
-  fromSeq: number,
-  toSeq: number,
-  announced: readonly { readonly fromSeq: number; readonly toSeq: number }[],
-): boolean {
-  let next = fromSeq;
-  const ranges = [...announced].sort((a, b) => a.fromSeq - b.fromSeq);
-  for (const range of ranges) {
-    if (range.fromSeq > next) break;
-    if (range.toSeq >= next) next = range.toSeq + 1;
-    if (next > toSeq) return true;
-  }
-  return next > toSeq;
-}
 
 export function detectTamper(
   signal: TamperSignal,
@@ -134,29 +116,18 @@ export function detectTamper(
         ],
       };
     case 'sequence_gap': {
-      const announced = gapIsAnnounced(signal.fromSeq, signal.toSeq, signal.announced);
       const evidence: EvidenceRef[] = [
         {
           kind: 'frame',
-          seq: signal.toSeq + 1,
+          seq: signal.seq,
           at: signal.at,
           signal: 'sequence_gap',
           fromSeq: signal.fromSeq,
           toSeq: signal.toSeq,
+          announced: signal.announced,
         },
-        ...signal.announced
-          .filter((a) => a.toSeq >= signal.fromSeq && a.fromSeq <= signal.toSeq)
-          .map(
-            (a): EvidenceRef => ({
-              kind: 'event',
-              id: a.eventId,
-              type: 'data_dropped',
-              fromSeq: a.fromSeq,
-              toSeq: a.toSeq,
-            }),
-          ),
       ];
-      return announced
+      return signal.announced
         ? {
             rule: 'tamper',
             key: 'sequence_gap_declared',

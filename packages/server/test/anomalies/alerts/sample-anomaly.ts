@@ -16,6 +16,7 @@ export function sampleAnomaly(overrides: Partial<Anomaly> = {}): Anomaly {
     siteId: null,
     teamId: 't1',
     seatId: 's1',
+    seatName: 'Seat 1',
     agentId: 'ag1',
     rule: 'usb_storage',
     severity: 'high',

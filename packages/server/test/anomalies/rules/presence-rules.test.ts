@@ -55,18 +55,25 @@ describe('agent_silent', () => {
     ).toBeNull();
   });
 
-  it('flags silence longer than 3 heartbeats, not at 3 heartbeats', () => {
+  it('flags an active seat silent for longer than 3 heartbeats, not at 3 heartbeats', () => {
     const config = { heartbeatMultiplier: 3, silenceMs: null };
     const check = { session: 's1', loginId: 7, lastHeardAt: monday('10:00'), heartbeatMs: 15_000 };
-    const presence = { seatState: 'active' as const, schedule: null };
+    const seatState = 'active' as const;
     expect(silenceThresholdMs(15_000, config)).toBe(45_000);
-    expect(detectSilence({ ...check, now: monday('10:00') + 45_000, presence }, config)).toBeNull();
-    expect(detectSilence({ ...check, now: monday('10:00') + 45_001, presence }, config)).toMatchObject({
+    expect(detectSilence({ ...check, now: monday('10:00') + 45_000, seatState }, config)).toBeNull();
+    expect(detectSilence({ ...check, now: monday('10:00') + 45_001, seatState }, config)).toMatchObject({
       evidence: [{ cause: 'no_frames', silentForMs: 45_001, thresholdMs: 45_000 }],
     });
     expect(
-      detectSilence({ ...check, now: monday('10:00') + 50_000, presence }, { ...config, silenceMs: 60_000 }),
+      detectSilence({ ...check, now: monday('10:00') + 50_000, seatState }, { ...config, silenceMs: 60_000 }),
     ).toBeNull();
+  });
+
+  it('does not call a locked seat silent: it has nothing to report', () => {
+    const config = { heartbeatMultiplier: 3, silenceMs: null };
+    const check = { session: 's1', loginId: 7, lastHeardAt: monday('10:00'), heartbeatMs: 15_000 };
+    expect(detectSilence({ ...check, now: monday('11:00'), seatState: 'locked' }, config)).toBeNull();
+    expect(detectSilence({ ...check, now: monday('11:00'), seatState: null }, config)).toBeNull();
   });
 });
 

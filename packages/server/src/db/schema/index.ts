@@ -2,5 +2,7 @@
 export * from './accounts.js';
 export * from './agents.js';
 export * from './anomalies.js';
+export * from './anomaly-alerts.js';
+export * from './anomaly-settings.js';
 export * from './telemetry.js';
 export * from './tenancy.js';

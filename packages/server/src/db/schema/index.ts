@@ -4,5 +4,8 @@ export * from './agents.js';
 export * from './anomalies.js';
 export * from './anomaly-alerts.js';
 export * from './anomaly-settings.js';
+export * from './audit.js';
+export * from './cases.js';
+export * from './self-view.js';
 export * from './telemetry.js';
 export * from './tenancy.js';

@@ -100,6 +100,11 @@ export interface AgentDeps {
   readonly flushDelayMs?: number;
   /** How long a stop waits for the server to acknowledge "stopping". */
   readonly stopAckTimeoutMs?: number;
+  /**
+   * 'run' (default) shows the notice and collects; 'deliver-only' only
+   * delivers what the outbox holds (used by unenroll): no notice, no collection.
+   */
+  readonly mode?: 'run' | 'deliver-only';
 }
 
 export type StopReason = LifecycleEvent['reason'];
@@ -143,6 +148,7 @@ export interface Agent {
 const MAX_EVENTS_PER_FLUSH = 200;
 const ERROR_REPEAT_MS = 10 * 60_000;
 const STATUS_EVERY_MS = 1000;
+const NOTICE_RETRY_MS = 60_000;
 
 export function createAgent(deps: AgentDeps): Agent {
   const clock = deps.clock ?? systemClock;
@@ -150,6 +156,7 @@ export function createAgent(deps: AgentDeps): Agent {
   const log = deps.log ?? silentLogger;
   const agentVersion = deps.agentVersion ?? AGENT_VERSION;
   const flushDelayMs = deps.flushDelayMs ?? 1000;
+  const deliverOnly = deps.mode === 'deliver-only';
   const signer = deps.signer ?? nodeCryptoSigner(deps.identity.secretKey);
   const verifier = deps.verifier ?? createNodeCryptoVerifier(16);
   const emitter = new EventEmitter();
@@ -274,7 +281,7 @@ export function createAgent(deps: AgentDeps): Agent {
   }
 
   const startCollectors = () => {
-    if (collecting || stopping || identity.revoked) return;
+    if (collecting || stopping || identity.revoked || deliverOnly || !noticeCurrent()) return;
     collecting = true;
     for (const c of collectors) c.start();
     scheduleStatus();
@@ -288,7 +295,10 @@ export function createAgent(deps: AgentDeps): Agent {
 
   // ---- the monitoring notice -----------------------------------------------------------------
 
-  async function showNotice(): Promise<void> {
+  const noticeRetry: ReturnType<Clock['setTimeout']> | null = null;
+
+  /** Shows the notice; true once it reached the operator through at least one channel. */
+  async function showNotice(): Promise<boolean> {
     const notice = identity.notice;
     const text = fullNoticeText(notice, identity.policy, page?.url ?? null);
     const shownVia: ShownVia[] = [];
@@ -322,6 +332,7 @@ export function createAgent(deps: AgentDeps): Agent {
       true,
     );
     emit('notice_shown', { version: notice.version, shownVia });
+    return true;
   }
 
   const noticeCurrent = () => noticeState?.version === identity.notice.version;
@@ -338,11 +349,10 @@ export function createAgent(deps: AgentDeps): Agent {
     saveIdentity(deps.stateDir, identity);
     outbox?.setMaxBytes(policy.outboxMaxBytes);
     log.log('info', 'policy applied', { noticeVersion: notice.version });
-    if (!noticeCurrent()) {
+    if (!noticeCurrent() && !deliverOnly) {
       // Collection pauses until the operator has been shown the new notice.
       stopCollectors();
-      await showNotice();
-      if (!identity.revoked) startCollectors();
+      if (await showNotice()) startCollectors();
     } else if (
       collecting &&
       (previous.screenshotIntervalMs !== policy.screenshotIntervalMs ||
@@ -436,7 +446,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const notShown = !noticeCurrent();
     for (const c of collectors) {
       collectorStatus[c.name] =
-        notShown && !stoppedInfo
+        notShown && !stoppedInfo && !deliverOnly
           ? { state: 'paused', detail: 'waiting until the monitoring notice has been shown' }
           : c.status();
     }
@@ -564,7 +574,7 @@ export function createAgent(deps: AgentDeps): Agent {
     if (outbox.openReport.truncatedBytes > 0) {
       log.log('warn', 'outbox: cut a record torn by a crash', { bytes: outbox.openReport.truncatedBytes });
     }
-    if (deps.page) {
+    if (deps.page && !deliverOnly) {
       try {
         page = await startTransparencyPage(deps.stateDir, deps.page.port, {
           status,
@@ -576,7 +586,7 @@ export function createAgent(deps: AgentDeps): Agent {
       }
     }
     queue(lifecycle('starting', 'start', `pid ${process.pid}`), true);
-    if (!noticeCurrent()) await showNotice();
+    if (!noticeCurrent() && !deliverOnly) await showNotice();
     await network.refresh();
     transport = new Transport({
       url: endpoints.endpoints.ws,
@@ -628,6 +638,7 @@ export function createAgent(deps: AgentDeps): Agent {
 
   function stop(reason: StopReason, detail = ''): Promise<void> {
     stopping ??= (async () => {
+      clock.clearTimeout(noticeRetry);
       stopCollectors();
       let seq: number | null = null;
       if (outbox) {

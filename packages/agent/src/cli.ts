@@ -1,0 +1,343 @@
+/**
+ * The `seatwatch-agent` commands. Everything from the outside world (argv,
+ * environment, terminal, OS probes, signals) arrives in CliDeps, built by
+ * main.ts; this file decides what to do with it.
+ *
+ * Exit codes: 0 ok, 1 failure (server refused, unreachable), 2 state or usage
+ * problem the operator must fix (not enrolled, key permissions, corrupt
+ * state, bad flags), 3 revoked.
+ */
+import { parseArgs } from 'node:util';
+import { type Agent, type CollectorProbes, createAgent, type StopReason } from './agent.js';
+import { unavailable } from './collectors/probe.js';
+import { EnrollError, enroll } from './identity/enroll.js';
+import {
+  isEnrolled,
+  loadIdentity,
+  NotEnrolledError,
+  removeState,
+  StateError,
+} from './identity/identity-store.js';
+import { resolveStateDir } from './identity/state-dir.js';
+import type { DesktopNotifier } from './notice/desktop-notification.port.js';
+import { loadNoticeState } from './notice/notice-state.js';
+import { fullNoticeText } from './notice/notice-text.js';
+import { DEFAULT_PAGE_PORT } from './notice/transparency-page.js';
+import { jsonLineLogger, type LogLevel } from './runtime/logger.js';
+import { type AgentStatus, isProcessAlive, readStatusFile } from './status/agent-status.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface Terminal {
+  write(text: string): void;
+  readonly isTTY: boolean;
+}
+
+export interface CliDeps {
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly platform: NodeJS.Platform;
+  readonly home: string;
+  readonly hostname: string;
+  readonly osUser: string;
+  readonly osDescription: string;
+  readonly stdout: Terminal;
+  readonly stderr: Terminal;
+  readonly now: () => number;
+  readonly fetch: typeof fetch;
+  probeCollectors(): Promise<CollectorProbes>;
+  desktopNotifier(): DesktopNotifier | null;
+  /** Calls `handler` once for the first stop the process can see (signal, service stop, logoff, shutdown). */
+  onStop(handler: (reason: StopReason, detail: string) => void): void;
+}
+
+const USAGE = `Usage: seatwatch-agent <command> [options]
+
+Commands:
+  enroll --server URL --token TOKEN [--seat NAME] [--insecure]
+                     Enroll this seat with the collector (once).
+                     The token may also come from SEATWATCH_ENROLL_TOKEN.
+  run [--page-port N] [--log-level debug|info|warn|error]
+                     Run the agent: show the monitoring notice, collect, deliver.
+  status [--json]    Enrolled? Connected? Outbox depth, last ack, what is collected and why anything is paused.
+  notice             Print the current monitoring notice.
+  unenroll           Deliver what is queued (10 s at most), then remove this seat's agent state.
+
+Options for every command:
+  --state-dir DIR    State folder (default: SEATWATCH_AGENT_HOME, else the OS default).
+  --help             This text.
+`;
+
+class UsageError extends Error {}
+
+export async function runCli(deps: CliDeps): Promise<number> {
+  const [command, ...rest] = deps.argv;
+  try {
+    switch (command) {
+      case 'enroll':
+        return await enrollCommand(deps, rest);
+      case 'run':
+        return await runCommand(deps, rest);
+      case 'status':
+        return statusCommand(deps, rest);
+      case 'notice':
+        return noticeCommand(deps, rest);
+      case 'unenroll':
+        return await unenrollCommand(deps, rest);
+      case undefined:
+      case '--help':
+      case 'help':
+        deps.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      case '--version':
+        deps.stdout.write(`${AGENT_VERSION}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      deps.stderr.write(`seatwatch-agent: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof StateError) {
+      deps.stderr.write(`seatwatch-agent: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof EnrollError) {
+      deps.stderr.write(`seatwatch-agent: ${error.message}\n`);
+      return 1;
+    }
+    deps.stderr.write(`seatwatch-agent: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+type Flags = Record<string, { type: 'string' | 'boolean' }>;
+
+function parse<F extends Flags>(args: readonly string[], flags: F) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: { 'state-dir': { type: 'string' }, help: { type: 'boolean' }, ...flags },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function stateDirOf(deps: CliDeps, values: Record<string, string | boolean | undefined>): string {
+  return resolveStateDir(values['state-dir'] as string | undefined, deps.env, deps.platform, deps.home);
+}
+
+async function enrollCommand(deps: CliDeps, args: readonly string[]): Promise<number> {
+  const values = parse(args, {
+    server: { type: 'string' },
+    token: { type: 'string' },
+    seat: { type: 'string' },
+    insecure: { type: 'boolean' },
+  });
+  if (values.help) return help(deps);
+  const server = values.server as string | undefined;
+  const token = (values.token as string | undefined) ?? deps.env.SEATWATCH_ENROLL_TOKEN;
+  if (!server) throw new UsageError('enroll needs --server URL');
+  if (!token) throw new UsageError('enroll needs --token TOKEN (or SEATWATCH_ENROLL_TOKEN)');
+  const stateDir = stateDirOf(deps, values);
+  const identity = await enroll({
+    stateDir,
+    serverUrl: server,
+    token,
+    seat: values.seat as string | undefined,
+    insecure: values.insecure === true,
+    hostname: deps.hostname,
+    os: deps.osDescription,
+    osUser: deps.osUser,
+    agentVersion: AGENT_VERSION,
+    now: deps.now,
+    fetch: deps.fetch,
+  });
+  deps.stdout.write(
+    `Enrolled: agent ${identity.agentId} in project ${identity.projectId}, server ${identity.serverUrl}.\n` +
+      `State: ${stateDir}\nThe monitoring notice is shown when the agent first runs: seatwatch-agent run\n`,
+  );
+  return 0;
+}
+
+async function runCommand(deps: CliDeps, args: readonly string[]): Promise<number> {
+  const values = parse(args, { 'page-port': { type: 'string' }, 'log-level': { type: 'string' } });
+  if (values.help) return help(deps);
+  const stateDir = stateDirOf(deps, values);
+  const pagePort = values['page-port'] === undefined ? DEFAULT_PAGE_PORT : Number(values['page-port']);
+  if (!Number.isInteger(pagePort) || pagePort < 0 || pagePort > 65535)
+    throw new UsageError('--page-port must be 0–65535');
+  const level = (values['log-level'] as string | undefined) ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new UsageError('--log-level must be debug, info, warn or error');
+  const identity = loadIdentity(stateDir);
+  const log = jsonLineLogger((line) => deps.stderr.write(line), level as LogLevel, deps.now);
+  const collectors = await deps.probeCollectors();
+  for (const [name, probe] of Object.entries(collectors)) {
+    if (!probe.ok) log.log('warn', 'collector unavailable', { collector: name, reason: probe.reason });
+  }
+  const agent = createAgent({
+    stateDir,
+    identity,
+    collectors,
+    osUser: deps.osUser,
+    log,
+    terminal: deps.stdout,
+    desktopNotifier: deps.desktopNotifier(),
+    page: { port: pagePort },
+  });
+  const finished = new Promise<number>((resolve) => {
+    deps.onStop((reason, detail) => {
+      agent.stop(reason, detail).then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    });
+    agent.events.on('revoked', () => {
+      deps.stderr.write('seatwatch-agent: this agent was revoked by an administrator; it stops now.\n');
+      agent.stop('revoked', 'revoked by the server').then(() => resolve(3));
+    });
+  });
+  await agent.start();
+  deps.stdout.write(
+    `Seatwatch agent ${AGENT_VERSION} running. Local page: ${agent.pageUrl ?? '(not available)'}\n`,
+  );
+  return finished;
+}
+
+function statusCommand(deps: CliDeps, args: readonly string[]): number {
+  const values = parse(args, { json: { type: 'boolean' } });
+  if (values.help) return help(deps);
+  const stateDir = stateDirOf(deps, values);
+  const enrolled = isEnrolled(stateDir);
+  const status = enrolled ? readStatusFile(stateDir) : null;
+  const running = status !== null && status.stopped === null && isProcessAlive(status.pid);
+  if (values.json) {
+    deps.stdout.write(`${JSON.stringify({ stateDir, enrolled, running, status }, null, 2)}\n`);
+    return enrolled ? 0 : 2;
+  }
+  if (!enrolled) {
+    deps.stdout.write(`Not enrolled (state folder ${stateDir}).\n`);
+    return 2;
+  }
+  deps.stdout.write(renderStatus(stateDir, running, status));
+  return 0;
+}
+
+function renderStatus(stateDir: string, running: boolean, status: AgentStatus | null): string {
+  const when = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : 'never');
+  const lines = [`Enrolled: yes (state folder ${stateDir})`];
+  if (!status) {
+    lines.push('Running: no (the agent has not run yet)');
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(
+    `Agent: ${status.agentId}${status.seat ? ` (seat ${status.seat})` : ''}, version ${status.agentVersion}, server ${status.server}`,
+  );
+  lines.push(
+    running
+      ? `Running: yes (pid ${status.pid}, since ${when(status.startedAt)})`
+      : `Running: no (last seen ${when(status.updatedAt)}${status.stopped ? `, stopped: ${status.stopped.reason}` : ', it did not stop cleanly'})`,
+  );
+  const c = status.connection;
+  lines.push(
+    `Connected: ${running && c.state === 'connected' ? `yes, since ${when(c.connectedAt)}` : `no (${running ? c.state : 'not running'})`}${c.explanation ? ` — ${c.explanation}` : ''}`,
+  );
+  if (running && c.retryAt) lines.push(`Next attempt: ${when(c.retryAt)}`);
+  const o = status.outbox;
+  lines.push(
+    `Outbox: ${o.depth} item(s), ${o.bytes} bytes waiting; last acknowledged seq ${o.ackedSeq} at ${when(o.lastAckAt)}`,
+  );
+  if (o.droppedSinceStart > 0) lines.push(`Dropped since start (outbox full): ${o.droppedSinceStart}`);
+  lines.push(
+    `Notice: version ${status.notice.version}, shown ${when(status.notice.shownAt)}${status.notice.shownVia.length ? ` via ${status.notice.shownVia.join(', ')}` : ''}`,
+  );
+  lines.push('Collected now:');
+  for (const [name, s] of Object.entries(status.collectors))
+    lines.push(`  ${name}: ${s.state} — ${s.detail}`);
+  lines.push(
+    status.paused.length
+      ? `Paused or unavailable:\n${status.paused.map((p) => `  - ${p}`).join('\n')}`
+      : 'Nothing is paused.',
+  );
+  if (status.pageUrl) lines.push(`Local page: ${status.pageUrl}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function noticeCommand(deps: CliDeps, args: readonly string[]): number {
+  const values = parse(args, {});
+  if (values.help) return help(deps);
+  const stateDir = stateDirOf(deps, values);
+  const { identity } = loadIdentity(stateDir);
+  const shown = loadNoticeState(stateDir);
+  const pageUrl = readStatusFile(stateDir)?.pageUrl ?? null;
+  deps.stdout.write(`${fullNoticeText(identity.notice, identity.policy, pageUrl)}\n`);
+  deps.stdout.write(
+    shown?.version === identity.notice.version
+      ? `\n(This version was shown on ${new Date(shown.shownAt).toISOString()} to ${shown.osUser}.)\n`
+      : '\n(This version has not been shown by the running agent yet; it will be at its next start.)\n',
+  );
+  return 0;
+}
+
+async function unenrollCommand(deps: CliDeps, args: readonly string[]): Promise<number> {
+  const values = parse(args, {});
+  if (values.help) return help(deps);
+  const stateDir = stateDirOf(deps, values);
+  if (!isEnrolled(stateDir)) throw new NotEnrolledError(stateDir);
+  const status = readStatusFile(stateDir);
+  if (status && status.stopped === null && isProcessAlive(status.pid)) {
+    throw new StateError(
+      `the agent is running (pid ${status.pid}); stop it (or its service) first, then unenroll`,
+    );
+  }
+  let delivered = 'nothing was delivered (the collector was not reachable)';
+  try {
+    const loaded = loadIdentity(stateDir);
+    if (!loaded.identity.revoked) delivered = await deliverAndSayGoodbye(deps, stateDir, loaded);
+  } catch (error) {
+    delivered = `nothing was delivered (${error instanceof Error ? error.message : String(error)})`;
+  }
+  removeState(stateDir);
+  deps.stdout.write(
+    `Unenrolled: the agent state in ${stateDir} is removed; ${delivered}.\nAsk an administrator to revoke this agent on the server.\n`,
+  );
+  return 0;
+}
+
+/** A short session without collection: flushes the outbox and sends "stopping: unenroll". */
+async function deliverAndSayGoodbye(
+  deps: CliDeps,
+  stateDir: string,
+  loaded: ReturnType<typeof loadIdentity>,
+): Promise<string> {
+  const off = unavailable<never>('unenrolling: nothing is collected');
+  const agent: Agent = createAgent({
+    stateDir,
+    identity: loaded,
+    collectors: { activeWindow: off, idleTime: off, screen: off, encoder: off, devices: off, network: off },
+    osUser: deps.osUser,
+    mode: 'deliver-only',
+    page: null,
+  });
+  const connected = agent.events.waitFor('connected', undefined, 10_000).then(
+    () => true,
+    () => false,
+  );
+  await agent.start();
+  const ok = await connected;
+  await agent.stop('unenroll', 'seatwatch-agent unenroll');
+  const { depth } = agent.outbox;
+  return ok && depth === 0
+    ? 'everything queued was delivered first'
+    : `${depth} queued item(s) could not be delivered and are discarded`;
+}
+
+function help(deps: CliDeps): number {
+  deps.stdout.write(USAGE);
+  return 0;
+}

@@ -1,0 +1,65 @@
+/**
+ * Picks and probes one adapter per capability for this OS. Every probe is
+ * isolated: one that throws becomes "unavailable" with its reason, and the
+ * agent runs with the rest.
+ */
+import type { CollectorProbes } from '../agent.js';
+import { createGetWindowsActiveWindow } from './activity/active-window.get-windows.js';
+import { unavailableActiveWindow } from './activity/active-window.unavailable.js';
+import { createXpropSpyActiveWindow } from './activity/active-window.xprop-spy.js';
+import { createSysteminformationDevices } from './devices/devices.systeminformation.js';
+import { unavailableDevices } from './devices/devices.unavailable.js';
+import { createIoregIdleTime } from './idle/idle-time.ioreg.js';
+import { createPowershellIdleTime } from './idle/idle-time.powershell.js';
+import { unavailableIdleTime } from './idle/idle-time.unavailable.js';
+import { createXprintidleIdleTime } from './idle/idle-time.xprintidle.js';
+import { createOsInterfacesNetwork } from './network/network.os-interfaces.js';
+import { errorMessage, type Probe, unavailable } from './probe.js';
+import { createSharpImageEncoder } from './screenshot/image-encoder.sharp.js';
+import { createNodeScreenshotsCapture } from './screenshot/screen-capture.node-screenshots.js';
+import { unavailableScreenCapture } from './screenshot/screen-capture.unavailable.js';
+
+const DESKTOP = new Set<NodeJS.Platform>(['linux', 'win32', 'darwin']);
+
+async function isolated<T>(what: string, factory: () => Promise<Probe<T>> | Probe<T>): Promise<Probe<T>> {
+  try {
+    return await factory();
+  } catch (error) {
+    return unavailable(`${what}: ${errorMessage(error)}`);
+  }
+}
+
+export async function probeCollectors(
+  platform: NodeJS.Platform,
+  env: NodeJS.ProcessEnv,
+): Promise<CollectorProbes> {
+  const [activeWindow, idleTime, screen, encoder, devices, network] = await Promise.all([
+    isolated('active window', () =>
+      platform === 'linux'
+        ? createXpropSpyActiveWindow(env)
+        : platform === 'win32' || platform === 'darwin'
+          ? createGetWindowsActiveWindow()
+          : unavailableActiveWindow(platform),
+    ),
+    isolated('idle time', () =>
+      platform === 'linux'
+        ? createXprintidleIdleTime(env)
+        : platform === 'win32'
+          ? createPowershellIdleTime(env)
+          : platform === 'darwin'
+            ? createIoregIdleTime(env)
+            : unavailableIdleTime(platform),
+    ),
+    isolated('screen capture', () =>
+      DESKTOP.has(platform)
+        ? createNodeScreenshotsCapture(platform, env)
+        : unavailableScreenCapture(platform),
+    ),
+    isolated('image encoder', () => createSharpImageEncoder()),
+    isolated('devices', () =>
+      DESKTOP.has(platform) ? createSysteminformationDevices(platform) : unavailableDevices(platform),
+    ),
+    isolated('network', () => createOsInterfacesNetwork()),
+  ]);
+  return { activeWindow, idleTime, screen, encoder, devices, network };
+}

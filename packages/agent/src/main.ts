@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+/**
+ * The composition root of `seatwatch-agent`: the only place that reads the
+ * process (argv, environment, terminal, signals) and picks the real OS
+ * adapters. Everything else receives what it needs.
+ */
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import type { StopReason } from './agent.js';
+import { type CliDeps, runCli } from './cli.js';
+import { probeCollectors } from './collectors/select-adapters.js';
+import { desktopNotifierFor } from './notice/desktop-notification.commands.js';
+
+/** systemd stops user services with SIGTERM both on `systemctl stop` and at shutdown; ask which. */
+function systemdStopReason(): Promise<StopReason> {
+  return new Promise((resolve) => {
+    execFile('systemctl', ['is-system-running'], { timeout: 1500 }, (_error, stdout) => {
+      resolve(String(stdout).trim() === 'stopping' ? 'shutdown' : 'service_stop');
+    });
+  });
+}
+
+function onStop(handler: (reason: StopReason, detail: string) => void): void {
+  let seen = false;
+  const once = (reason: StopReason, detail: string) => {
+    if (seen) return;
+    seen = true;
+    handler(reason, detail);
+  };
+  const underServiceManager = Boolean(process.env.INVOCATION_ID) || Boolean(process.env.SEATWATCH_SERVICE);
+  process.on('SIGINT', () => once('signal', 'SIGINT'));
+  // A terminal hang-up or the end of the login session.
+  process.on('SIGHUP', () => once('logoff', 'SIGHUP'));
+  process.on('SIGTERM', () => {
+    if (!underServiceManager) {
+      once('signal', 'SIGTERM');
+      return;
+    }
+    systemdStopReason().then((reason) => once(reason, 'SIGTERM from the service manager'));
+  });
+  // Windows: Ctrl+Break, and the service wrapper's stop.
+  if (process.platform === 'win32') process.on('SIGBREAK', () => once('service_stop', 'SIGBREAK'));
+}
+
+const deps: CliDeps = {
+  argv: process.argv.slice(2),
+  env: process.env,
+  platform: process.platform,
+  home: os.homedir(),
+  hostname: os.hostname(),
+  osUser: os.userInfo().username,
+  osDescription: `${os.type()} ${os.release()} ${os.arch()}`,
+  stdout: { write: (text) => process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) },
+  stderr: { write: (text) => process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) },
+  now: Date.now,
+  fetch: globalThis.fetch,
+  probeCollectors: () => probeCollectors(process.platform, process.env),
+  desktopNotifier: () => desktopNotifierFor(process.platform),
+  onStop,
+};
+
+const code = await runCli(deps);
+// Helper processes and sockets are closed by now; exit explicitly so nothing stray keeps the process.
+process.exit(code);

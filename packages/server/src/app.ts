@@ -13,6 +13,8 @@ import type { Ed25519Signer } from '@seatwatch/shared';
 import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLoginRecorder } from './access/login-recorder.js';
+import { type AccountService, createAccountService } from './accounts/account-service.js';
+import { createSecretBox } from './accounts/secret-box.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
 import { type CommandService, createCommandService } from './commands/command-service.js';
@@ -23,14 +25,14 @@ import { createEnrollmentService } from './enrollment/enrollment-service.js';
 import { GroupCommitter } from './ingest/group-committer.js';
 import { IngestHub } from './ingest/ingest-hub.js';
 import type { NotificationPort } from './notifications/notification-port.js';
-import type { AdminAuthorizer } from './plugins/admin-auth.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { createServerMetrics, metricsRoute, type ServerMetrics } from './plugins/metrics.js';
 import { createUpgradeRouter, type UpgradeRouter } from './plugins/upgrade-router.js';
 import { type RetentionReport, runRetention, scheduleRetention } from './retention/retention-job.js';
 import { type AgentGateway, createAgentGateway } from './routes/agent-gateway/gateway.js';
 import { ADMIN_PREFIX, adminRoutes } from './routes/api/admin/admin-routes.js';
-import { enrollRoutes } from './routes/api/enroll.routes.js';
+import { enrollRoutes, requestClientIp } from './routes/api/enroll.routes.js';
+import { registerDashboard } from './routes/dashboard/dashboard.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 
 export interface AppDeps {
@@ -40,8 +42,10 @@ export interface AppDeps {
   blobs: BlobStore;
   /** The server's Ed25519 key: signs every server message. */
   serverSigner: Ed25519Signer;
-  /** Decides who may use /api/v1/admin/** (see adminTokenAuthorizer). */
-  authorizeAdmin: AdminAuthorizer;
+  /** SHA-256 of the admin token: the CLI and automation use /api/v1/admin/** with it (people sign in). */
+  adminTokenHash: Buffer;
+  /** Master key that seals dashboard account secrets (TOTP keys); the blob key serves. */
+  accountsKey: Uint8Array;
   /** Certificate and key (PEM) to serve HTTPS and WSS. */
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
   /** Defaults to sharp. */
@@ -72,6 +76,8 @@ export interface SeatwatchRuntime {
   /** Register further WebSocket endpoints (path -> upgrade handler) on the same server. */
   readonly upgrades: UpgradeRouter;
   readonly serverPublicKey: string;
+  /** Dashboard accounts (the first administrator's setup link, sessions, users). */
+  readonly accounts: AccountService;
   readonly now: () => number;
   /** One retention pass now (the schedule runs it every config.retention.intervalMs). */
   runRetention(): Promise<RetentionReport>;
@@ -151,6 +157,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: log.child({ component: 'retention' }),
   };
 
+  const accounts = createAccountService({
+    db: database.db,
+    now,
+    secrets: createSecretBox(deps.accountsKey, 'account secrets'),
+  });
+
   let accepting = true;
   app.decorate('seatwatch', {
     config,
@@ -163,6 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     upgrades,
     serverPublicKey,
+    accounts,
     now,
     runRetention: () => runRetention(retentionDeps),
   } satisfies SeatwatchRuntime);
@@ -184,6 +197,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       url,
     }),
   });
+  // Before any other route: the dashboard's route guard must see every route that follows.
+  const dashboard = await registerDashboard(app, {
+    db: database.db,
+    accounts,
+    notifications: deps.notifications,
+    ingest: hub,
+    blobs: deps.blobs,
+    commands,
+    now,
+    adminTokenHash: deps.adminTokenHash,
+    clientIp: (request) => requestClientIp(request, isTrustedProxy),
+    adminPrefix: ADMIN_PREFIX,
+    publicUrl: config.publicUrl,
+  });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   await app.register(healthRoutes, { db: database.db, accepting: () => accepting });
@@ -197,7 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: ADMIN_PREFIX,
     db: database.db,
     commands,
-    authorize: deps.authorizeAdmin,
+    authorize: dashboard.guard.adminAuthorizer,
     now,
   });
 

@@ -1,4 +1,6 @@
 /** Public surface of @seatwatch/server for other packages (e2e tests, bench). */
+
+export type { AccountService } from './accounts/account-service.js';
 export { type AppDeps, buildApp, SERVER_VERSION, type SeatwatchRuntime } from './app.js';
 export { createFilesystemBlobStore } from './blobs/blob-store.filesystem.js';
 export type { BlobStore } from './blobs/blob-store.js';
@@ -19,5 +21,5 @@ export type {
   SessionClose,
 } from './ingest/ingest-hub.js';
 export type { Notification, NotificationPort } from './notifications/notification-port.js';
-export { type AdminActor, type AdminAuthorizer, adminTokenAuthorizer } from './plugins/admin-auth.js';
+export type { AdminActor, AdminAuthorizer } from './plugins/admin-auth.js';
 export { type RunningServer, startServer } from './start-server.js';

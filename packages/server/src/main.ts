@@ -67,6 +67,20 @@ async function main(): Promise<void> {
     process.stderr.write(`\n${'!'.repeat(100)}\n${warning}\n${'!'.repeat(100)}\n`);
   }
   process.stdout.write(`${banner(config, server)}\n`);
+  // The first start creates the installation's administrator; the link is printed, never logged.
+  const first = await server.app.seatwatch.accounts.ensureFirstAdministrator();
+  if (first) {
+    const url = (config.publicUrl ?? server.url).replace(/\/+$/, '');
+    process.stdout.write(
+      [
+        'Dashboard: no administrator has set a password yet. Open this one-time link to do it',
+        `(valid until ${new Date(first.expiresAt).toISOString()}; a new one is printed at each start until used):`,
+        `  ${url}/setup#token=${first.token}`,
+        `  (user name: ${first.username})`,
+        '',
+      ].join('\n'),
+    );
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -15,7 +15,6 @@ import { migrateDatabase } from './db/migrate.js';
 import { createInProcessNotificationPort } from './notifications/notification-port.in-process.js';
 import type { NotificationPort } from './notifications/notification-port.js';
 import { createPostgresNotificationPort } from './notifications/notification-port.postgres.js';
-import { adminTokenAuthorizer } from './plugins/admin-auth.js';
 import { loadSecrets, type ServerSecrets } from './secrets/secret-files.js';
 
 export interface RunningServer {
@@ -69,7 +68,8 @@ export async function startServer(
       notifications,
       blobs: createFilesystemBlobStore(join(config.dataDir, BLOB_FOLDER), secrets.blobKey),
       serverSigner: secrets.serverSigner,
-      authorizeAdmin: adminTokenAuthorizer(secrets.adminTokenHash),
+      adminTokenHash: secrets.adminTokenHash,
+      accountsKey: secrets.blobKey,
       tls: config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
       processMetrics: true,
       ...(options.logger ? { logger: options.logger } : {}),

@@ -166,3 +166,19 @@ export function canManageGrants(principal: Principal | null, grants: readonly Gr
 export function roleRequiresTotp(role: Role): boolean {
   return role === 'administrator' || role === 'investigator';
 }
+
+/**
+ * Thumbnails are blurred for supervisors (issue #6) unless the project shows
+ * them clear. Whoever also reaches the seat through another role that may
+ * see thumbnails (administrator, investigator) sees them clear.
+ */
+export function thumbnailBlurred(
+  principal: Principal,
+  resource: Resource,
+  projectShowsClear: boolean,
+): boolean {
+  if (projectShowsClear) return false;
+  return !principal.grants.some(
+    (grant) => grant.role !== 'supervisor' && grantCovers(grant, 'screenshot.thumbnail', resource),
+  );
+}

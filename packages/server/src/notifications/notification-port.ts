@@ -13,7 +13,8 @@ export type Notification =
       projectId: string;
       seatId: string;
       agentId: string;
-      reason: 'connected' | 'disconnected' | 'state' | 'device' | 'revoked';
+      /** `activity` (the foreground application changed) and `screenshot` come from the live dashboard's ingest observer. */
+      reason: 'connected' | 'disconnected' | 'state' | 'device' | 'revoked' | 'activity' | 'screenshot';
     }
   /** An anomaly was opened or got another occurrence. */
   | {

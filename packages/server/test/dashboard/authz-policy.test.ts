@@ -12,6 +12,7 @@ import {
   ROLES,
   type Role,
   scopeOf,
+  thumbnailBlurred,
 } from '../../src/authz/policy.js';
 
 const user = (...grants: Grant[]): Principal => ({ kind: 'user', id: 'u', grants });
@@ -198,5 +199,22 @@ describe('canManageGrants', () => {
 
   it('a supervisor manages nobody', () => {
     expect(canManageGrants(user(grant('supervisor', 'A')), [grant('supervisor', 'A', 'A1')])).toBe(false);
+  });
+});
+
+describe('thumbnailBlurred', () => {
+  it('blurs for supervisors unless the project shows thumbnails clear', () => {
+    const supervisor = user(grant('supervisor', 'A', 'A1'));
+    expect(thumbnailBlurred(supervisor, seatInA1, false)).toBe(true);
+    expect(thumbnailBlurred(supervisor, seatInA1, true)).toBe(false);
+  });
+
+  it('shows clear thumbnails to administrators and investigators of the seat', () => {
+    expect(thumbnailBlurred(user(grant('administrator', 'A')), seatInA1, false)).toBe(false);
+    expect(thumbnailBlurred(user(grant('investigator', 'A', 'A1')), seatInA1, false)).toBe(false);
+    // An investigator grant elsewhere does not unblur this seat.
+    expect(
+      thumbnailBlurred(user(grant('supervisor', 'A', 'A1'), grant('investigator', 'B')), seatInA1, false),
+    ).toBe(true);
   });
 });

@@ -18,7 +18,6 @@ import type { BlobStore } from '../../src/blobs/blob-store.js';
 import type { ThumbnailMaker } from '../../src/blobs/thumbnails.sharp.js';
 import { configWith, type ServerConfig } from '../../src/config.js';
 import type { NotificationPort } from '../../src/notifications/notification-port.js';
-import { adminTokenAuthorizer } from '../../src/plugins/admin-auth.js';
 import { sha256 } from '../../src/secrets/secret-files.js';
 import type { TestDatabase } from './test-database.js';
 
@@ -137,7 +136,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     notifications,
     blobs,
     serverSigner: tweetnaclSigner(identity.serverKeys.secretKey),
-    authorizeAdmin: adminTokenAuthorizer(sha256(identity.adminToken)),
+    adminTokenHash: sha256(identity.adminToken),
+    accountsKey: identity.blobKey,
     ...(options.now ? { now: options.now } : {}),
     ...(options.thumbnails ? { thumbnails: options.thumbnails } : {}),
   });

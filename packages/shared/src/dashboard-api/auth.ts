@@ -13,8 +13,13 @@ export const Role = Type.Union([
 export const Grant = Type.Object(
   {
     role: Role,
-    projectId: Type.Union([Type.String(), Type.Null()], { description: 'null: every project' }),
-    teamId: Type.Union([Type.String(), Type.Null()], { description: 'null: the whole project' }),
+    // Null first: the server's Ajv coerces types, and would turn null into "" for a string branch tried first.
+    projectId: Type.Union([Type.Null(), Type.String({ minLength: 1 })], {
+      description: 'null: every project',
+    }),
+    teamId: Type.Union([Type.Null(), Type.String({ minLength: 1 })], {
+      description: 'null: the whole project',
+    }),
   },
   closed,
 );

@@ -32,7 +32,10 @@ export async function enrollRoutes(base: FastifyInstance, deps: EnrollRouteDeps)
   app.post(
     '/api/v1/enroll',
     {
-      config: { rateLimit: { max: deps.rateLimit.max, timeWindow: deps.rateLimit.windowMs } },
+      config: {
+        authz: { public: 'agents enroll with a one-time enrollment token' },
+        rateLimit: { max: deps.rateLimit.max, timeWindow: deps.rateLimit.windowMs },
+      },
       schema: {
         tags: ['enrollment'],
         description:

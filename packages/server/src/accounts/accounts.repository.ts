@@ -1,0 +1,260 @@
+/** Accounts storage: users, grants, sessions, setup links, dashboard allowlist, project dashboard settings. */
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import type { Grant } from '../authz/policy.js';
+import type { Executor } from '../db/connect.js';
+import {
+  dashboardAllowlist,
+  projectDashboardSettings,
+  setupLinks,
+  userGrants,
+  userSessions,
+  users,
+} from '../db/schema/accounts.js';
+
+export type UserRecord = typeof users.$inferSelect;
+export type SessionRecord = typeof userSessions.$inferSelect;
+export type SetupLinkRecord = typeof setupLinks.$inferSelect;
+
+export async function countUsers(ex: Executor): Promise<number> {
+  const [row] = await ex.select({ n: sql<number>`count(*)::int` }).from(users);
+  return row?.n ?? 0;
+}
+
+export async function findUserByUsername(ex: Executor, username: string): Promise<UserRecord | null> {
+  const [row] = await ex.select().from(users).where(eq(users.username, username));
+  return row ?? null;
+}
+
+export async function findUser(ex: Executor, id: string): Promise<UserRecord | null> {
+  const [row] = await ex.select().from(users).where(eq(users.id, id));
+  return row ?? null;
+}
+
+export async function insertUser(
+  ex: Executor,
+  input: { username: string; displayName: string; createdBy: string },
+): Promise<UserRecord> {
+  const [row] = await ex.insert(users).values(input).returning();
+  return row!;
+}
+
+export async function updateUser(
+  ex: Executor,
+  id: string,
+  patch: Partial<Omit<UserRecord, 'id' | 'username' | 'createdAt' | 'createdBy'>>,
+): Promise<void> {
+  await ex.update(users).set(patch).where(eq(users.id, id));
+}
+
+export async function grantsOf(ex: Executor, userId: string): Promise<Grant[]> {
+  return ex
+    .select({ role: userGrants.role, projectId: userGrants.projectId, teamId: userGrants.teamId })
+    .from(userGrants)
+    .where(eq(userGrants.userId, userId));
+}
+
+export async function grantsOfUsers(ex: Executor, userIds: readonly string[]): Promise<Map<string, Grant[]>> {
+  const byUser = new Map<string, Grant[]>();
+  if (userIds.length === 0) return byUser;
+  const rows = await ex
+    .select({
+      userId: userGrants.userId,
+      role: userGrants.role,
+      projectId: userGrants.projectId,
+      teamId: userGrants.teamId,
+    })
+    .from(userGrants)
+    .where(inArray(userGrants.userId, [...userIds]));
+  for (const { userId, ...grant } of rows) {
+    const list = byUser.get(userId) ?? [];
+    list.push(grant);
+    byUser.set(userId, list);
+  }
+  return byUser;
+}
+
+export async function replaceGrants(ex: Executor, userId: string, grants: readonly Grant[]): Promise<void> {
+  await ex.delete(userGrants).where(eq(userGrants.userId, userId));
+  if (grants.length > 0) await ex.insert(userGrants).values(grants.map((grant) => ({ userId, ...grant })));
+}
+
+export function listUsers(ex: Executor): Promise<UserRecord[]> {
+  return ex.select().from(users).orderBy(asc(users.username));
+}
+
+/** Users with at least one grant in one of these projects. */
+export async function listUsersInProjects(
+  ex: Executor,
+  projectIds: readonly string[],
+): Promise<UserRecord[]> {
+  if (projectIds.length === 0) return [];
+  const ids = ex
+    .selectDistinct({ id: userGrants.userId })
+    .from(userGrants)
+    .where(inArray(userGrants.projectId, [...projectIds]));
+  return ex.select().from(users).where(inArray(users.id, ids)).orderBy(asc(users.username));
+}
+
+export async function insertSession(
+  ex: Executor,
+  input: Pick<
+    SessionRecord,
+    'tokenHash' | 'userId' | 'stage' | 'ip' | 'userAgent' | 'lastSeenAt' | 'expiresAt'
+  >,
+): Promise<SessionRecord> {
+  const [row] = await ex.insert(userSessions).values(input).returning();
+  return row!;
+}
+
+export async function findSessionByTokenHash(
+  ex: Executor,
+  tokenHash: string,
+): Promise<{ session: SessionRecord; user: UserRecord } | null> {
+  const [row] = await ex
+    .select({ session: userSessions, user: users })
+    .from(userSessions)
+    .innerJoin(users, eq(users.id, userSessions.userId))
+    .where(eq(userSessions.tokenHash, tokenHash));
+  return row ?? null;
+}
+
+export async function updateSession(
+  ex: Executor,
+  id: string,
+  patch: Partial<
+    Pick<SessionRecord, 'tokenHash' | 'stage' | 'pendingTotpSecret' | 'lastSeenAt' | 'expiresAt'>
+  >,
+): Promise<void> {
+  await ex.update(userSessions).set(patch).where(eq(userSessions.id, id));
+}
+
+export function liveSessionsOf(ex: Executor, userId: string, now: Date): Promise<SessionRecord[]> {
+  return ex
+    .select()
+    .from(userSessions)
+    .where(
+      and(eq(userSessions.userId, userId), isNull(userSessions.revokedAt), gt(userSessions.expiresAt, now)),
+    )
+    .orderBy(asc(userSessions.createdAt));
+}
+
+/** Revokes one session of the user (or all of them when `id` is null); returns how many. */
+export async function revokeSessions(
+  ex: Executor,
+  userId: string,
+  id: string | null,
+  now: Date,
+): Promise<number> {
+  const rows = await ex
+    .update(userSessions)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(userSessions.userId, userId),
+        isNull(userSessions.revokedAt),
+        id === null ? undefined : eq(userSessions.id, id),
+      ),
+    )
+    .returning({ id: userSessions.id });
+  return rows.length;
+}
+
+export async function insertSetupLink(
+  ex: Executor,
+  input: Pick<SetupLinkRecord, 'tokenHash' | 'userId' | 'expiresAt' | 'createdBy'>,
+  now: Date,
+): Promise<SetupLinkRecord> {
+  // A new link replaces any earlier one that is still open.
+  await ex
+    .update(setupLinks)
+    .set({ expiresAt: now })
+    .where(
+      and(eq(setupLinks.userId, input.userId), isNull(setupLinks.usedAt), gt(setupLinks.expiresAt, now)),
+    );
+  const [row] = await ex.insert(setupLinks).values(input).returning();
+  return row!;
+}
+
+export async function findSetupLink(ex: Executor, tokenHash: string): Promise<SetupLinkRecord | null> {
+  const [row] = await ex.select().from(setupLinks).where(eq(setupLinks.tokenHash, tokenHash));
+  return row ?? null;
+}
+
+export async function setSetupLinkTotp(ex: Executor, id: string, sealedSecret: string): Promise<void> {
+  await ex
+    .update(setupLinks)
+    .set({ totpSecret: sealedSecret })
+    .where(and(eq(setupLinks.id, id), isNull(setupLinks.totpSecret)));
+}
+
+/** Marks the link used; false when another request used it first. */
+export async function consumeSetupLink(ex: Executor, id: string, now: Date): Promise<boolean> {
+  const rows = await ex
+    .update(setupLinks)
+    .set({ usedAt: now })
+    .where(and(eq(setupLinks.id, id), isNull(setupLinks.usedAt), gt(setupLinks.expiresAt, now)))
+    .returning({ id: setupLinks.id });
+  return rows.length === 1;
+}
+
+export async function hasOpenSetupLink(ex: Executor, userId: string, now: Date): Promise<boolean> {
+  const rows = await ex
+    .select({ id: setupLinks.id })
+    .from(setupLinks)
+    .where(and(eq(setupLinks.userId, userId), isNull(setupLinks.usedAt), gt(setupLinks.expiresAt, now)));
+  return rows.length > 0;
+}
+
+export function listDashboardAllowlist(ex: Executor): Promise<{ cidr: string; note: string }[]> {
+  return ex
+    .select({ cidr: dashboardAllowlist.cidr, note: dashboardAllowlist.note })
+    .from(dashboardAllowlist)
+    .orderBy(asc(dashboardAllowlist.cidr));
+}
+
+export async function replaceDashboardAllowlist(
+  ex: Executor,
+  entries: readonly { cidr: string; note: string }[],
+): Promise<void> {
+  await ex.delete(dashboardAllowlist);
+  if (entries.length > 0) await ex.insert(dashboardAllowlist).values([...entries]);
+}
+
+export interface ProjectDashboardSettingsRecord {
+  clearThumbnails: boolean;
+  requireTotp: boolean;
+}
+
+export const DEFAULT_PROJECT_DASHBOARD_SETTINGS: ProjectDashboardSettingsRecord = Object.freeze({
+  clearThumbnails: false,
+  requireTotp: false,
+});
+
+export async function projectSettings(
+  ex: Executor,
+  projectIds: readonly string[],
+): Promise<Map<string, ProjectDashboardSettingsRecord>> {
+  const result = new Map<string, ProjectDashboardSettingsRecord>();
+  if (projectIds.length === 0) return result;
+  const rows = await ex
+    .select()
+    .from(projectDashboardSettings)
+    .where(inArray(projectDashboardSettings.projectId, [...projectIds]));
+  for (const id of projectIds) result.set(id, DEFAULT_PROJECT_DASHBOARD_SETTINGS);
+  for (const row of rows) {
+    result.set(row.projectId, { clearThumbnails: row.clearThumbnails, requireTotp: row.requireTotp });
+  }
+  return result;
+}
+
+export async function putProjectSettings(
+  ex: Executor,
+  projectId: string,
+  settings: ProjectDashboardSettingsRecord,
+  now: Date,
+): Promise<void> {
+  await ex
+    .insert(projectDashboardSettings)
+    .values({ projectId, ...settings, updatedAt: now })
+    .onConflictDoUpdate({ target: projectDashboardSettings.projectId, set: { ...settings, updatedAt: now } });
+}

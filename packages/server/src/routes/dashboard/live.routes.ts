@@ -1,0 +1,85 @@
+/**
+ * GET /api/v1/live: server-sent events for the dashboard. `seat` events
+ * carry a BoardSeat, `anomaly` events an AnomalyLiveMessage, each filtered
+ * to the viewer's scope. SSE rather than a WebSocket: one direction is all
+ * it needs, the session cookie travels by itself, and browsers reconnect on
+ * their own. The session is checked again every REAUTH_MS, so a revoked
+ * session stops receiving within that time.
+ */
+import { ErrorBody } from '@seatwatch/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccountService } from '../../accounts/account-service.js';
+import { scopeOf } from '../../authz/policy.js';
+import type { RouteGuard } from '../../authz/route-guard.js';
+import type { LiveHub } from './live-hub.js';
+
+export const REAUTH_MS = 30_000;
+const KEEPALIVE_MS = 15_000;
+
+export interface LiveRouteDeps {
+  hub: LiveHub;
+  accounts: AccountService;
+  guard: RouteGuard;
+  clientIp: (request: FastifyRequest) => string;
+}
+
+export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Promise<void> {
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
+
+  app.get(
+    '/api/v1/live',
+    {
+      config: { authz: { action: 'seat.read' } },
+      schema: { tags: ['dashboard board'], response: { 401: ErrorBody, 403: ErrorBody } },
+    },
+    (request, reply) => {
+      const principal = request.principal!;
+      const token = deps.guard.sessionToken(request);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+        connection: 'keep-alive',
+      });
+      const send = (event: string, data: unknown) =>
+        raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      // The browser reconnects after this many ms if the stream drops.
+      raw.write('retry: 2000\n\n');
+      send('ready', { at: Date.now() });
+
+      const remove = deps.hub.add({
+        seatScope: scopeOf(principal, 'seat.read'),
+        anomalyScope: scopeOf(principal, 'anomaly.read'),
+        seat: (seat) => send('seat', seat),
+        anomaly: (message) => send('anomaly', message),
+      });
+      const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+      const reauth = setInterval(() => {
+        if (!request.account || !token) return;
+        deps.accounts.authenticate(token, deps.clientIp(request)).then(
+          (account) => {
+            if (account?.session.stage !== 'full') end();
+          },
+          () => end(),
+        );
+      }, REAUTH_MS);
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        remove();
+        clearInterval(keepalive);
+        clearInterval(reauth);
+        streams.delete(end);
+        raw.end();
+      };
+      streams.add(end);
+      raw.on('close', end);
+    },
+  );
+}

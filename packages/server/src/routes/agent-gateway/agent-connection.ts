@@ -187,6 +187,8 @@ export class AgentConnection {
     this.#state = 'closing';
     this.#closedByServer = true;
     this.ws.close(CloseCode.goingAway, 'server shutting down');
+    // Read again, or the agent's closing handshake would never be seen; data frames are ignored now.
+    this.ws.resume();
   }
 
   terminate(): void {
@@ -564,6 +566,7 @@ export class AgentConnection {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.#send({ t: 'error', v: 1, code: error.code, message: error.message.slice(0, 2048) });
     this.ws.close(error.closeCode, error.code);
+    if (this.#paused) this.ws.resume();
   }
 
   #onClose(code: number, reason: string): void {

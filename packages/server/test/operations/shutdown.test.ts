@@ -1,0 +1,95 @@
+/**
+ * Graceful shutdown: new connections are refused, a commit in flight
+ * finishes and is acknowledged, then every agent socket closes with 1001.
+ * On PostgreSQL a row lock holds the group commit open, so the frame is
+ * provably in flight when shutdown begins.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { events } from '../../src/db/schema/index.js';
+import {
+  connectAgent,
+  createTestDatabase,
+  DB_KINDS,
+  enrollTestAgent,
+  sampleEvents,
+  startTestServer,
+  TestAgentClient,
+  type TestDatabase,
+} from '../support/index.js';
+
+describe.each(DB_KINDS)('graceful shutdown on %s', (kind) => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('acks what was committed, then closes agent sockets with 1001 and refuses new ones', async () => {
+    const server = await startTestServer({ database: db });
+    const agent = await enrollTestAgent(server);
+    const client = await connectAgent(server, agent);
+    client.sendBatch(1, sampleEvents(2));
+    await client.ack(1);
+    const closing = server.close();
+    expect((await client.closed).code).toBe(1001);
+    await closing;
+    await expect(TestAgentClient.connect(server, agent)).rejects.toThrow();
+  });
+});
+
+describe('graceful shutdown on postgres with a commit in flight', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('finishes a group commit that is in flight before closing', async () => {
+    const server = await startTestServer({ database: db });
+    const agent = await enrollTestAgent(server);
+    const client = await connectAgent(server, agent);
+    const locker = new pg.Client({ connectionString: db.url! });
+    const observer = new pg.Client({ connectionString: db.url! });
+    await Promise.all([locker.connect(), observer.connect()]);
+    try {
+      await locker.query('begin');
+      await locker.query('select 1 from agents where id = $1 for update', [agent.agentId]);
+      client.sendBatch(1, sampleEvents(3));
+      // The server's commit transaction is now waiting for the row lock.
+      await expect
+        .poll(
+          async () =>
+            (
+              await observer.query(
+                "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+              )
+            ).rows[0].n,
+          { timeout: 10_000 },
+        )
+        .toBe(1);
+      const closing = server.close();
+      const late = TestAgentClient.connect(server, agent);
+      await expect(late).rejects.toThrow();
+      await locker.query('rollback');
+      expect((await client.ack(1)).seq).toBe(1);
+      expect((await client.closed).code).toBe(1001);
+      await closing;
+      const [{ n }] = (await db.database.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(events)
+        .where(and(eq(events.agentId, agent.agentId), eq(events.seq, 1)))) as [{ n: number }];
+      expect(n).toBe(3);
+    } finally {
+      await locker.end();
+      await observer.end();
+    }
+  });
+});

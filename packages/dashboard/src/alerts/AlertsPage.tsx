@@ -1,6 +1,7 @@
+import type { Anomaly, AnomalyStatus } from '@seatwatch/shared/dashboard-api';
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import { type AnomalyItem, type AnomalyStatus, anomalies } from '../api/anomalies.js';
+import { anomalies } from '../api/anomalies.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { liveStream } from '../live/live-stream.js';
@@ -9,18 +10,18 @@ import { ruleLabel } from './rule-label.js';
 const STATUSES: readonly AnomalyStatus[] = ['open', 'acknowledged', 'resolved', 'false_positive'];
 
 /** Newest first: by last occurrence, so an anomaly that happens again comes back to the top. */
-function upsert(list: readonly AnomalyItem[], item: AnomalyItem): AnomalyItem[] {
+function upsert(list: readonly Anomaly[], item: Anomaly): Anomaly[] {
   return [item, ...list.filter((other) => other.id !== item.id)].sort((a, b) => b.lastAt - a.lastAt);
 }
 
-function AlertRow({ item, onChanged }: { item: AnomalyItem; onChanged: (item: AnomalyItem) => void }) {
+function AlertRow({ item, onChanged }: { item: Anomaly; onChanged: (item: Anomaly) => void }) {
   const i18n = useI18n();
   const { t, dateTime } = i18n;
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string | null>(null);
   const act = async (status: AnomalyStatus) => {
     try {
-      onChanged(await anomalies.setStatus(item.id, status, comment));
+      onChanged(await anomalies.setStatus(item.id, { status, comment }));
       setComment('');
       setError(null);
     } catch (caught) {
@@ -44,7 +45,9 @@ function AlertRow({ item, onChanged }: { item: AnomalyItem; onChanged: (item: An
         <span className="muted small">{t('alerts.count', { count: item.count })}</span>
         <span className="muted small">{dateTime(item.lastAt)}</span>
       </div>
-      {item.key && <div className="muted small alert-key">{item.key}</div>}
+      <div className="alert-summary" data-testid="alert-summary">
+        {item.summary}
+      </div>
       {item.status !== 'open' && (
         <div className="muted small">
           {t('alerts.statusBy', {
@@ -88,7 +91,7 @@ export function AlertsPage() {
   const i18n = useI18n();
   const { t } = i18n;
   const [status, setStatus] = useState<AnomalyStatus | ''>('open');
-  const [items, setItems] = useState<AnomalyItem[] | null>(null);
+  const [items, setItems] = useState<Anomaly[] | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const load = useCallback(async () => {
@@ -97,6 +100,8 @@ export function AlertsPage() {
       setError(null);
     } catch (caught) {
       setError(caught);
+      // Live alerts still arrive while the list cannot be read.
+      setItems((current) => current ?? []);
     }
   }, [status]);
 
@@ -104,8 +109,8 @@ export function AlertsPage() {
     void load();
     return liveStream.subscribe({
       open: () => void load(),
-      anomaly: (raw) => {
-        const item = raw as AnomalyItem;
+      anomaly: (message) => {
+        const item = message.anomaly;
         setItems((current) => {
           if (!current) return current;
           if (status && item.status !== status) return current.filter((other) => other.id !== item.id);
@@ -115,7 +120,7 @@ export function AlertsPage() {
     });
   }, [load, status]);
 
-  const changed = (item: AnomalyItem) =>
+  const changed = (item: Anomaly) =>
     setItems((current) =>
       current && status && item.status !== status
         ? current.filter((other) => other.id !== item.id)

@@ -17,10 +17,16 @@ function useLiveBoard() {
   const [error, setError] = useState<unknown>(null);
   const pending = useRef(new Map<string, BoardSeat>());
   const frame = useRef<number | null>(null);
+  const known = useRef({ sites: new Set<string>(), teams: new Set<string>() });
 
   const load = useCallback(async () => {
     try {
-      setBoard(await boardApi.snapshot());
+      const next = await boardApi.snapshot();
+      known.current = {
+        sites: new Set(next.sites.map((s) => s.id)),
+        teams: new Set(next.teams.map((t) => t.id)),
+      };
+      setBoard(next);
       setError(null);
     } catch (caught) {
       setError(caught);
@@ -48,6 +54,12 @@ function useLiveBoard() {
     const unsubscribe = liveStream.subscribe({
       open: () => void load(),
       seat: (seat) => {
+        // A seat in a site or team made after the snapshot: reload, so it lands in a named group.
+        const { sites, teams } = known.current;
+        if ((seat.siteId && !sites.has(seat.siteId)) || (seat.teamId && !teams.has(seat.teamId))) {
+          void load();
+          return;
+        }
         pending.current.set(seat.id, seat);
         frame.current ??= requestAnimationFrame(flush);
       },

@@ -4,13 +4,13 @@
  * the browser reconnects by itself, and every (re)open is announced so that
  * pages reload their snapshot and miss nothing that happened while away.
  */
-import type { BoardSeat } from '@seatwatch/shared/dashboard-api';
+import type { AnomalyLiveMessage, BoardSeat } from '@seatwatch/shared/dashboard-api';
 
 export type LiveStatus = 'connecting' | 'open' | 'reconnecting';
 
 export interface LiveHandlers {
   seat?: (seat: BoardSeat) => void;
-  anomaly?: (anomaly: unknown) => void;
+  anomaly?: (message: AnomalyLiveMessage) => void;
   /** The stream (re)opened: reload snapshots. */
   open?: () => void;
 }
@@ -62,8 +62,8 @@ class LiveStream {
       for (const handlers of this.handlers) handlers.seat?.(seat);
     });
     source.addEventListener('anomaly', (event) => {
-      const anomaly: unknown = JSON.parse((event as MessageEvent<string>).data);
-      for (const handlers of this.handlers) handlers.anomaly?.(anomaly);
+      const message = JSON.parse((event as MessageEvent<string>).data) as AnomalyLiveMessage;
+      for (const handlers of this.handlers) handlers.anomaly?.(message);
     });
   }
 }

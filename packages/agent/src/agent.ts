@@ -295,7 +295,7 @@ export function createAgent(deps: AgentDeps): Agent {
 
   // ---- the monitoring notice -----------------------------------------------------------------
 
-  const noticeRetry: ReturnType<Clock['setTimeout']> | null = null;
+  let noticeRetry: ReturnType<Clock['setTimeout']> | null = null;
 
   /** Shows the notice; true once it reached the operator through at least one channel. */
   async function showNotice(): Promise<boolean> {
@@ -313,10 +313,20 @@ export function createAgent(deps: AgentDeps): Agent {
     }
     if (page) shownVia.push('page');
     if (shownVia.length === 0) {
-      // Nowhere to show it but the log: still recorded honestly as not shown through any channel.
-      log.log('warn', 'the monitoring notice could only be written to the log', {
-        noticeVersion: notice.version,
-      });
+      // Not shown anywhere the operator can see: collection waits, and we try again.
+      log.log(
+        'error',
+        'the monitoring notice could not be shown (no terminal, notification or local page); nothing is collected',
+        {
+          noticeVersion: notice.version,
+        },
+      );
+      clock.clearTimeout(noticeRetry);
+      noticeRetry = clock.setTimeout(() => {
+        noticeRetry = null;
+        if (!stopping && !noticeCurrent()) showNotice().then((shown) => shown && startCollectors());
+      }, NOTICE_RETRY_MS);
+      return false;
     }
     log.log('info', 'monitoring notice shown', { noticeVersion: notice.version, shownVia });
     noticeState = { version: notice.version, shownAt: clock.now(), shownVia, osUser: deps.osUser };

@@ -3,7 +3,8 @@
  * DXGI/GDI on Windows, ScreenCaptureKit/CoreGraphics on macOS). Imported
  * inside the factory: without a display, or on a Wayland session without an
  * X server, the probe says so instead of the agent crashing or sending black
- * frames.
+ * frames. The library's X11 connection reads DISPLAY from the process
+ * environment itself; `env` only decides whether to try.
  */
 import { available, errorMessage, type Probe, unavailable } from '../probe.js';
 import type { MonitorFrame, ScreenCapturePort } from './screen-capture.port.js';

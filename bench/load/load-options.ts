@@ -1,0 +1,163 @@
+/** Command-line options of the load benchmark, validated once. */
+import { parseArgs } from 'node:util';
+
+export interface LoadOptions {
+  agents: number;
+  /** Hold period, measured after every agent is connected. */
+  minutes: number;
+  db: 'postgres' | 'pglite';
+  server: 'dist' | 'src';
+  connectPerSecond: number;
+  batchIntervalMs: number;
+  eventsPerBatch: number;
+  batchJitter: number;
+  screenshotIntervalMs: number;
+  screenshotJitter: number;
+  screenshotBytes: number;
+  generators: number;
+  verifyAcks: number;
+  sourceAddresses: number;
+  enrollConcurrency: number;
+  drainSeconds: number;
+  progressSeconds: number;
+  poolSize: number | null;
+  pgAdminUrl: string;
+  profile: boolean;
+  ceilings: boolean;
+  keep: boolean;
+  seed: number;
+  out: string | null;
+}
+
+export const USAGE = `Usage: pnpm --filter @seatwatch/bench load -- [options]
+
+  --agents N               simulated agents (default 100)
+  --minutes M              hold period once all are connected (default 1)
+  --db postgres|pglite     database behind the server (default postgres)
+  --server dist|src        run packages/server/dist (after \`pnpm build\`) or its sources via tsx (default dist)
+  --connect-rate N         new connections per second while ramping up (default 250)
+  --batch-interval-ms N    per agent (default 5000), jittered by --batch-jitter (default 0.1)
+  --events-per-batch N     (default 10)
+  --screenshot-interval-ms N  per agent (default 300000), jittered by --screenshot-jitter (default 0.2)
+  --screenshot-kb N        screenshot size (default 50)
+  --generators N           generator processes (default 1)
+  --verify-acks F          share of acks whose signature the agents verify (default 0.05; all other
+                           server messages are always verified)
+  --source-addresses N     local addresses 127.0.0.1..N to connect from (default: 1 per 20,000 agents)
+  --enroll-concurrency N   parallel enrollments (default 16)
+  --drain-seconds N        how long to wait for the last acks (default 60)
+  --progress-seconds N     progress line interval (default 5)
+  --pool-size N            the server's PostgreSQL pool size (default: the server's own)
+  --pg-url URL             maintenance database used to create and drop the bench database
+                           (default postgres://postgres@127.0.0.1:5432/postgres)
+  --profile                run the server with --cpu-prof and summarise where its time went
+  --no-ceilings            skip the raw ceilings (crypto, inserts)
+  --keep                   keep the bench database and data folder
+  --seed N                 traffic seed (default 1)
+  --out FILE               result file (default bench/results/load-<db>-<agents>a-<time>.json)
+`;
+
+export function parseLoadOptions(argv: readonly string[]): LoadOptions {
+  // pnpm passes a literal "--" through to the script; it is not an option terminator here.
+  const args = argv.filter((arg, i) => !(arg === '--' && i === 0));
+  const { values } = parseArgs({
+    args,
+    options: {
+      agents: { type: 'string' },
+      minutes: { type: 'string' },
+      db: { type: 'string' },
+      server: { type: 'string' },
+      'connect-rate': { type: 'string' },
+      'batch-interval-ms': { type: 'string' },
+      'events-per-batch': { type: 'string' },
+      'batch-jitter': { type: 'string' },
+      'screenshot-interval-ms': { type: 'string' },
+      'screenshot-jitter': { type: 'string' },
+      'screenshot-kb': { type: 'string' },
+      generators: { type: 'string' },
+      'verify-acks': { type: 'string' },
+      'source-addresses': { type: 'string' },
+      'enroll-concurrency': { type: 'string' },
+      'drain-seconds': { type: 'string' },
+      'progress-seconds': { type: 'string' },
+      'pool-size': { type: 'string' },
+      'pg-url': { type: 'string' },
+      profile: { type: 'boolean' },
+      'no-ceilings': { type: 'boolean' },
+      keep: { type: 'boolean' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const problems: string[] = [];
+  const number = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      problems.push(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const integer = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
+    const value = number(name, raw, fallback, min, max);
+    if (!Number.isInteger(value)) problems.push(`--${name} must be an integer, got "${raw}"`);
+    return value;
+  };
+  const choice = <T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T => {
+    if (raw === undefined) return allowed[0]!;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`--${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return allowed[0]!;
+    }
+    return raw as T;
+  };
+  const agents = integer('agents', values.agents, 100, 1, 60_000);
+  const options: LoadOptions = {
+    agents,
+    minutes: number('minutes', values.minutes, 1, 0.1, 120),
+    db: choice('db', values.db, ['postgres', 'pglite'] as const),
+    server: choice('server', values.server, ['dist', 'src'] as const),
+    connectPerSecond: number('connect-rate', values['connect-rate'], 250, 1, 100_000),
+    batchIntervalMs: integer('batch-interval-ms', values['batch-interval-ms'], 5000, 100, 600_000),
+    eventsPerBatch: integer('events-per-batch', values['events-per-batch'], 10, 1, 1000),
+    batchJitter: number('batch-jitter', values['batch-jitter'], 0.1, 0, 0.9),
+    screenshotIntervalMs: integer(
+      'screenshot-interval-ms',
+      values['screenshot-interval-ms'],
+      300_000,
+      1000,
+      86_400_000,
+    ),
+    screenshotJitter: number('screenshot-jitter', values['screenshot-jitter'], 0.2, 0, 0.9),
+    screenshotBytes: Math.round(number('screenshot-kb', values['screenshot-kb'], 50, 8, 60) * 1024),
+    generators: integer('generators', values.generators, 1, 1, 16),
+    verifyAcks: number('verify-acks', values['verify-acks'], 0.05, 0, 1),
+    sourceAddresses: integer(
+      'source-addresses',
+      values['source-addresses'],
+      Math.ceil(agents / 20_000),
+      1,
+      250,
+    ),
+    enrollConcurrency: integer('enroll-concurrency', values['enroll-concurrency'], 16, 1, 256),
+    drainSeconds: number('drain-seconds', values['drain-seconds'], 60, 1, 600),
+    progressSeconds: number('progress-seconds', values['progress-seconds'], 5, 1, 60),
+    poolSize:
+      values['pool-size'] === undefined ? null : integer('pool-size', values['pool-size'], 10, 1, 200),
+    pgAdminUrl: values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    profile: values.profile ?? false,
+    ceilings: !(values['no-ceilings'] ?? false),
+    keep: values.keep ?? false,
+    seed: integer('seed', values.seed, 1, 0, 2 ** 31),
+    out: values.out ?? null,
+  };
+  if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\n${USAGE}`);
+  return Object.freeze(options);
+}

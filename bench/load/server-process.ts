@@ -1,0 +1,129 @@
+/**
+ * The collector under test, as its own process: the built server
+ * (packages/server/dist/main.js, after `pnpm build`) or its sources through
+ * tsx. Configured only through its documented environment variables, with
+ * logs to a file; optionally with V8's CPU profiler on.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface ServerProcessOptions {
+  repoRoot: string;
+  from: 'dist' | 'src';
+  dataDir: string;
+  databaseUrl: string | null;
+  logFile: string;
+  /** Directory for --cpu-prof output; no profiling when null. */
+  profileDir: string | null;
+  poolSize: number | null;
+  extraEnv: Record<string, string>;
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  wsUrl: string;
+  adminToken: string;
+  /** Resolves with the exit code (or signal) once the process is gone. */
+  exited: Promise<string>;
+  /** SIGTERM (graceful: drain, ack, close 1001), SIGKILL after timeoutMs. */
+  stop(timeoutMs: number): Promise<string>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const adminToken = `swa_bench_${randomBytes(24).toString('base64url')}`;
+  const entry =
+    options.from === 'dist'
+      ? join(options.repoRoot, 'packages/server/dist/main.js')
+      : join(options.repoRoot, 'packages/server/src/main.ts');
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} is missing: run \`pnpm build\` first, or pass --server src`);
+  }
+  const nodeArgs = [
+    ...(options.from === 'src' ? ['--conditions=seatwatch-source', '--import', 'tsx'] : []),
+    ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+    entry,
+  ];
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    SEATWATCH_HOST: '127.0.0.1',
+    SEATWATCH_PORT: String(port),
+    SEATWATCH_DATA_DIR: options.dataDir,
+    SEATWATCH_ADMIN_TOKEN: adminToken,
+    SEATWATCH_LOG_LEVEL: 'warn',
+    // The bench enrolls thousands of seats from one IP; the limit protects a real server from guessing.
+    SEATWATCH_ENROLL_RATE_LIMIT_MAX: '1000000',
+    SEATWATCH_RETENTION_INTERVAL_MS: '0',
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.poolSize ? { SEATWATCH_DATABASE_POOL_SIZE: String(options.poolSize) } : {}),
+    ...options.extraEnv,
+  };
+  const log = createWriteStream(options.logFile);
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd: join(options.repoRoot, 'packages/server'),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? String(code))),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const ready = await waitForReady(url, exited, 180_000);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`the server did not become ready; see ${options.logFile}`);
+  }
+  return {
+    child,
+    pid: child.pid!,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/api/v1/agent/ws`,
+    adminToken,
+    exited,
+    async stop(timeoutMs) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const outcome = await exited;
+      clearTimeout(timer);
+      return outcome;
+    },
+  };
+}
+
+async function waitForReady(url: string, exited: Promise<string>, timeoutMs: number): Promise<boolean> {
+  let gone = false;
+  exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!gone && Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/readyz`);
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}

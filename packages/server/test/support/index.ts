@@ -8,6 +8,7 @@
  *   client.sendBatch(1, sampleEvents(3)); await client.ack(1);
  */
 export { testJpeg } from './images.js';
+export { type ServerProcess, spawnServer } from './server-process.js';
 export {
   type CloseInfo,
   type ConnectOptions,
@@ -18,6 +19,7 @@ export {
   type EnrollOptions,
   enrollTestAgent,
   issueToken,
+  type ServerEndpoint,
   sampleEvents,
   TestAgentClient,
   type TestProject,

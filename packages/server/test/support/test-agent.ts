@@ -30,6 +30,9 @@ import { createNodeCryptoVerifier, sha256Hex } from '@seatwatch/shared/node-cryp
 import WebSocket from 'ws';
 import { httpJson, type TestServer } from './test-server.js';
 
+/** What the helpers below need of a server: an in-process TestServer or a ServerProcess. */
+export type ServerEndpoint = Pick<TestServer, 'url' | 'wsUrl' | 'admin' | 'adminOk'>;
+
 const verifier = createNodeCryptoVerifier();
 
 export interface TestProject {
@@ -39,7 +42,7 @@ export interface TestProject {
 
 /** A project with the given allowlist (none: open to any IP). */
 export async function createTestProject(
-  server: TestServer,
+  server: ServerEndpoint,
   options: { name?: string; allowlist?: string[]; retentionDays?: number } = {},
 ): Promise<TestProject> {
   const name = options.name ?? `project-${randomBytes(4).toString('hex')}`;
@@ -54,7 +57,7 @@ export async function createTestProject(
 }
 
 export async function issueToken(
-  server: TestServer,
+  server: ServerEndpoint,
   projectId: string,
   body: { maxUses?: number; expiresInHours?: number; siteId?: string } = {},
 ): Promise<{ id: string; token: string }> {
@@ -81,7 +84,7 @@ export interface EnrollOptions {
 
 /** Enrolls a fresh key pair with a fresh token; throws unless the server answers 201. */
 export async function enrollTestAgent(
-  server: TestServer,
+  server: ServerEndpoint,
   options: EnrollOptions = {},
 ): Promise<EnrolledAgent> {
   const projectId = options.projectId ?? (await createTestProject(server)).projectId;
@@ -172,7 +175,7 @@ export class TestAgentClient {
 
   /** Opens the socket and waits for the server's challenge. */
   static async connect(
-    server: TestServer,
+    server: ServerEndpoint,
     agent: EnrolledAgent,
     options: ConnectOptions = {},
   ): Promise<TestAgentClient> {
@@ -302,7 +305,7 @@ export class TestAgentClient {
 
 /** Connects, says hello and returns the welcomed client. */
 export async function connectAgent(
-  server: TestServer,
+  server: ServerEndpoint,
   agent: EnrolledAgent,
   options: ConnectOptions = {},
 ): Promise<TestAgentClient> {

@@ -1,0 +1,67 @@
+/**
+ * Records sign-ins and administrative changes of every route, whoever
+ * wrote the route: one onResponse hook on the root app (call
+ * registerAuditTrail(app, deps) directly on it, like the route guard).
+ * Request bodies are never stored (they hold passwords, tokens and codes):
+ * an entry keeps the route, its parameters and, for sign-ins, the user
+ * name that was tried.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../db/connect.js';
+import { recordAudit } from './audit-log.js';
+import { requestActor } from './request-actor.js';
+import { classifyRequest } from './request-audit.js';
+
+export interface AuditTrailDeps {
+  db: Db;
+  now: () => number;
+}
+
+function triedUsername(request: FastifyRequest): string | null {
+  const body = request.body as { username?: unknown } | undefined;
+  return typeof body?.username === 'string' ? body.username.trim().toLowerCase().slice(0, 64) : null;
+}
+
+export function registerAuditTrail(app: FastifyInstance, deps: AuditTrailDeps): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (route === undefined) return;
+    const decision = classifyRequest({ method: request.method, route, status: reply.statusCode });
+    if (!decision) return;
+    const who = requestActor(request);
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    const projectId = typeof params.projectId === 'string' ? params.projectId : null;
+    const details: Record<string, unknown> = {
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      params,
+    };
+    let actor = who.actor;
+    if (decision.kind === 'sign-in') {
+      const username = triedUsername(request);
+      if (username !== null) {
+        details.username = username;
+        if (actor === 'anonymous' && decision.outcome === 'success') actor = `user:${username}`;
+      }
+      details.userAgent = String(request.headers['user-agent'] ?? '').slice(0, 256);
+    }
+    try {
+      await recordAudit(
+        deps.db,
+        {
+          actor,
+          actorId: who.actorId,
+          action: decision.action,
+          outcome: decision.outcome,
+          projectId,
+          ip: who.ip,
+          details,
+        },
+        deps.now(),
+      );
+    } catch (error) {
+      request.log.error({ err: error, action: decision.action }, 'could not write the audit entry');
+    }
+  });
+}

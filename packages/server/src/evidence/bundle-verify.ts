@@ -1,0 +1,226 @@
+/**
+ * `seatwatch-server verify-bundle FILE`: checks an evidence bundle offline.
+ *
+ * 1. manifest.sig is a valid Ed25519 signature of manifest.json by the
+ *    server key: the pinned key when given, else the bundle's own
+ *    server-public-key.pem (reported as unpinned: compare its fingerprint
+ *    with the server's published one).
+ * 2. Every file the manifest lists is there with its SHA-256 and size; no
+ *    file is there that the manifest does not list; no name twice.
+ * 3. The container: rebuilt from its entries with the writer's fixed
+ *    settings, the archive is byte for byte the file (a changed byte in a
+ *    zip header fails here even though no content hash covers it).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
+import yauzl from 'yauzl';
+import yazl from 'yazl';
+import {
+  BUNDLE_FORMAT,
+  type BundleManifest,
+  entryOptions,
+  keyFingerprint,
+  MANIFEST_FILE,
+  PUBLIC_KEY_FILE,
+  publicKeyFromPem,
+  SIGNATURE_FILE,
+} from './bundle-format.js';
+
+export interface BundleVerification {
+  ok: boolean;
+  problems: string[];
+  manifest: BundleManifest | null;
+  /** pinned: checked against the key the caller gave; bundle: only against the key inside the bundle. */
+  keySource: 'pinned' | 'bundle' | null;
+  fingerprint: string | null;
+  files: number;
+}
+
+const MAX_SMALL_FILE = 64 * 1024 * 1024;
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(
+      path,
+      { lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true },
+      (error, zip) => (error ? reject(error) : resolve(zip)),
+    ),
+  );
+}
+
+function listEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: yauzl.Entry[] = [];
+    zip.on('entry', (entry: yauzl.Entry) => {
+      entries.push(entry);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve(entries));
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+}
+
+function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
+  return new Promise((resolve, reject) =>
+    zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))),
+  );
+}
+
+async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+  if (entry.uncompressedSize > MAX_SMALL_FILE) throw new Error(`${entry.fileName} is too large`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await openEntry(zip, entry)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function hashEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of await openEntry(zip, entry)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The archive the writer makes from these entries, hashed as it streams. */
+async function rebuiltHash(
+  zip: yauzl.ZipFile,
+  entries: readonly yauzl.Entry[],
+  exportedAtMs: number,
+): Promise<string> {
+  const out = new yazl.ZipFile();
+  const options = entryOptions(exportedAtMs);
+  for (const entry of entries) {
+    out.addReadStreamLazy(entry.fileName, options, (callback) => {
+      openEntry(zip, entry).then(
+        (stream) => callback(null, stream),
+        (error: Error) => callback(error, null as never),
+      );
+    });
+  }
+  out.end();
+  const hash = createHash('sha256');
+  for await (const chunk of out.outputStream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function verifyBundle(
+  path: string,
+  pinnedKey: Uint8Array | null = null,
+): Promise<BundleVerification> {
+  const result: BundleVerification = {
+    ok: false,
+    problems: [],
+    manifest: null,
+    keySource: null,
+    fingerprint: null,
+    files: 0,
+  };
+  const problem = (text: string) => result.problems.push(text);
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch (error) {
+    problem(`not a readable zip archive: ${(error as Error).message}`);
+    return result;
+  }
+  try {
+    const entries = await listEntries(zip);
+    const byName = new Map<string, yauzl.Entry>();
+    for (const entry of entries) {
+      if (byName.has(entry.fileName)) problem(`${entry.fileName} appears twice`);
+      byName.set(entry.fileName, entry);
+    }
+    const manifestEntry = byName.get(MANIFEST_FILE);
+    const signatureEntry = byName.get(SIGNATURE_FILE);
+    if (!manifestEntry || !signatureEntry) {
+      problem(`${MANIFEST_FILE} or ${SIGNATURE_FILE} is missing`);
+      return result;
+    }
+    const manifestBytes = await readEntry(zip, manifestEntry);
+    const signature = await readEntry(zip, signatureEntry);
+
+    let key = pinnedKey;
+    result.keySource = 'pinned';
+    if (!key) {
+      const pemEntry = byName.get(PUBLIC_KEY_FILE);
+      key = pemEntry ? publicKeyFromPem((await readEntry(zip, pemEntry)).toString('utf8')) : null;
+      result.keySource = 'bundle';
+      if (!key) {
+        problem(`no key to check with: ${PUBLIC_KEY_FILE} is missing or not an Ed25519 key`);
+        return result;
+      }
+    }
+    result.fingerprint = keyFingerprint(key);
+    if (!createNodeCryptoVerifier().verify(manifestBytes, signature, key)) {
+      problem(`${SIGNATURE_FILE} is not a valid signature of ${MANIFEST_FILE} by key ${result.fingerprint}`);
+      return result;
+    }
+
+    let manifest: BundleManifest;
+    try {
+      manifest = JSON.parse(manifestBytes.toString('utf8')) as BundleManifest;
+    } catch {
+      problem(`${MANIFEST_FILE} is not JSON`);
+      return result;
+    }
+    result.manifest = manifest;
+    if (
+      manifest.format !== BUNDLE_FORMAT ||
+      !Array.isArray(manifest.files) ||
+      !Number.isSafeInteger(manifest.exportedAtMs)
+    ) {
+      problem(`${MANIFEST_FILE} is not a ${BUNDLE_FORMAT} manifest`);
+      return result;
+    }
+    if (manifest.server?.publicKey !== Buffer.from(key).toString('base64')) {
+      problem('the manifest names another server key than the one that signed it');
+    }
+
+    const listed = new Set<string>();
+    for (const file of manifest.files) {
+      listed.add(file.path);
+      const entry = byName.get(file.path);
+      if (!entry) {
+        problem(`${file.path} is listed in the manifest but missing`);
+        continue;
+      }
+      const actual = await hashEntry(zip, entry);
+      if (actual.sha256 !== file.sha256 || actual.size !== file.size) {
+        problem(`${file.path} does not match its SHA-256 in the manifest (it was changed)`);
+      }
+      result.files++;
+    }
+    for (const name of byName.keys()) {
+      if (name !== MANIFEST_FILE && name !== SIGNATURE_FILE && !listed.has(name)) {
+        problem(`${name} is in the archive but not in the manifest`);
+      }
+    }
+    if (result.problems.length === 0) {
+      const [expected, actual] = await Promise.all([
+        rebuiltHash(zip, entries, manifest.exportedAtMs),
+        hashFile(path),
+      ]);
+      if (expected !== actual) {
+        problem('the zip container differs from the one the server wrote (headers or layout were changed)');
+      }
+    }
+    result.ok = result.problems.length === 0;
+    return result;
+  } catch (error) {
+    problem(`could not read the archive: ${(error as Error).message}`);
+    return result;
+  } finally {
+    zip.close();
+  }
+}

@@ -1,0 +1,282 @@
+/** Cases, their notes, items and legal hold, and their evidence bundles: investigators of the project. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ErrorBody, SeatwatchError } from '@seatwatch/shared';
+import {
+  AddCaseItemRequest,
+  AddCaseNoteRequest,
+  AssigneeOption,
+  CaseDetail,
+  CaseExportRequest,
+  CaseStatus,
+  CaseSummary,
+  CreateCaseRequest,
+  LegalHoldRequest,
+  UpdateCaseRequest,
+} from '@seatwatch/shared/dashboard-api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { type AuditInput, recordAudit } from '../../../audit/audit-log.js';
+import { requestActor } from '../../../audit/request-actor.js';
+import { can, scopeOf } from '../../../authz/policy.js';
+import {
+  addItem,
+  addNote,
+  assigneeOptions,
+  type CaseRow,
+  caseDetail,
+  caseSeatIds,
+  createCase,
+  listCases,
+  removeItem,
+  requireCase,
+  setLegalHold,
+  updateCase,
+} from '../../../cases/case-service.js';
+import type { Executor } from '../../../db/connect.js';
+import { writeCaseBundle } from '../../../evidence/case-bundle.js';
+import type { InvestigationDeps } from './investigation-routes.js';
+
+const tags = ['investigation cases'];
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const CaseParams = Type.Object({ caseId: Type.String({ minLength: 1, maxLength: 128 }) });
+const ItemParams = Type.Object({
+  caseId: Type.String({ minLength: 1, maxLength: 128 }),
+  itemId: Type.String({ minLength: 1, maxLength: 128 }),
+});
+const ProjectParams = Type.Object({ projectId: Type.String({ minLength: 1, maxLength: 128 }) });
+const ListQuery = Type.Object(
+  {
+    projectId: Type.Optional(Type.String({ maxLength: 128 })),
+    status: Type.Optional(CaseStatus),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+const manage = { authz: { action: 'case.manage' as const } };
+
+export async function caseRoutes(base: FastifyInstance, deps: InvestigationDeps): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = deps;
+
+  const mayWork = (request: FastifyRequest, projectId: string) => {
+    if (!can(request.principal, 'case.manage', { kind: 'project', projectId })) {
+      throw new SeatwatchError('forbidden', 'cases of this project are not yours to work');
+    }
+  };
+  const loadCase = async (request: FastifyRequest, caseId: string, ex: Executor = db): Promise<CaseRow> => {
+    const row = await requireCase(ex, caseId);
+    mayWork(request, row.projectId);
+    return row;
+  };
+  const audit = (ex: Executor, request: FastifyRequest, caseRow: CaseRow, input: Omit<AuditInput, 'actor'>) =>
+    recordAudit(
+      ex,
+      {
+        ...requestActor(request),
+        projectId: caseRow.projectId,
+        caseId: caseRow.id,
+        target: { kind: 'case', id: caseRow.id },
+        ...input,
+      },
+      deps.now(),
+    );
+  const actorName = (request: FastifyRequest) => requestActor(request).actor;
+
+  app.get(
+    '/api/v1/investigation/cases',
+    {
+      config: manage,
+      schema: { tags, querystring: ListQuery, response: { 200: Type.Array(CaseSummary), ...errors } },
+    },
+    async (request) => {
+      const scope = scopeOf(request.principal, 'case.manage');
+      const { projectId, status, limit = 100 } = request.query;
+      let projectIds: string[] | null = scope.all ? null : [...scope.projects.keys()];
+      if (projectId) {
+        mayWork(request, projectId);
+        projectIds = [projectId];
+      }
+      return listCases(db, { projectIds, status, limit });
+    },
+  );
+
+  app.get(
+    '/api/v1/investigation/projects/:projectId/assignees',
+    {
+      config: manage,
+      schema: { tags, params: ProjectParams, response: { 200: Type.Array(AssigneeOption), ...errors } },
+    },
+    async (request) => {
+      mayWork(request, request.params.projectId);
+      return assigneeOptions(db, request.params.projectId);
+    },
+  );
+
+  app.post(
+    '/api/v1/investigation/cases',
+    { config: manage, schema: { tags, body: CreateCaseRequest, response: { 201: CaseDetail, ...errors } } },
+    async (request, reply) => {
+      mayWork(request, request.body.projectId);
+      const detail = await db.transaction(async (tx) => {
+        const row = await createCase(tx, { ...request.body, actor: actorName(request), now: deps.now() });
+        await audit(tx, request, row, {
+          action: 'case.create',
+          details: { title: row.title, fromAnomalyId: row.openedFromAnomalyId, assigneeId: row.assigneeId },
+        });
+        return caseDetail(tx, row);
+      });
+      return reply.status(201).send(detail);
+    },
+  );
+
+  app.get(
+    '/api/v1/investigation/cases/:caseId',
+    { config: manage, schema: { tags, params: CaseParams, response: { 200: CaseDetail, ...errors } } },
+    async (request) => {
+      const row = await loadCase(request, request.params.caseId);
+      await audit(db, request, row, { action: 'case.read' });
+      return caseDetail(db, row);
+    },
+  );
+
+  app.patch(
+    '/api/v1/investigation/cases/:caseId',
+    {
+      config: manage,
+      schema: { tags, params: CaseParams, body: UpdateCaseRequest, response: { 200: CaseDetail, ...errors } },
+    },
+    async (request) =>
+      db.transaction(async (tx) => {
+        const current = await loadCase(request, request.params.caseId, tx);
+        const row = await updateCase(tx, current, request.body, deps.now());
+        await audit(tx, request, row, { action: 'case.update', details: { changes: request.body } });
+        return caseDetail(tx, row);
+      }),
+  );
+
+  app.post(
+    '/api/v1/investigation/cases/:caseId/notes',
+    {
+      config: manage,
+      schema: {
+        tags,
+        params: CaseParams,
+        body: AddCaseNoteRequest,
+        response: { 201: CaseDetail, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const detail = await db.transaction(async (tx) => {
+        const row = await loadCase(request, request.params.caseId, tx);
+        const note = await addNote(tx, row, actorName(request), request.body.body, deps.now());
+        await audit(tx, request, row, { action: 'case.note', details: { noteId: note.id } });
+        return caseDetail(tx, row);
+      });
+      return reply.status(201).send(detail);
+    },
+  );
+
+  app.post(
+    '/api/v1/investigation/cases/:caseId/items',
+    {
+      config: manage,
+      schema: {
+        tags,
+        params: CaseParams,
+        body: AddCaseItemRequest,
+        response: { 201: CaseDetail, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const detail = await db.transaction(async (tx) => {
+        const row = await loadCase(request, request.params.caseId, tx);
+        const item = await addItem(tx, row, request.body, actorName(request), deps.now());
+        await audit(tx, request, row, {
+          action: 'case.item_add',
+          seatId: item.seatId,
+          details: {
+            itemId: item.id,
+            kind: item.kind,
+            refId: item.refId,
+            from: request.body.from ?? null,
+            to: request.body.to ?? null,
+          },
+        });
+        return caseDetail(tx, row);
+      });
+      return reply.status(201).send(detail);
+    },
+  );
+
+  app.delete(
+    '/api/v1/investigation/cases/:caseId/items/:itemId',
+    { config: manage, schema: { tags, params: ItemParams, response: { 200: CaseDetail, ...errors } } },
+    async (request) =>
+      db.transaction(async (tx) => {
+        const row = await loadCase(request, request.params.caseId, tx);
+        const item = await removeItem(tx, row, request.params.itemId, deps.now());
+        await audit(tx, request, row, {
+          action: 'case.item_remove',
+          seatId: item.seatId,
+          details: { itemId: item.id, kind: item.kind, refId: item.refId },
+        });
+        return caseDetail(tx, row);
+      }),
+  );
+
+  app.post(
+    '/api/v1/investigation/cases/:caseId/legal-hold',
+    {
+      config: manage,
+      schema: { tags, params: CaseParams, body: LegalHoldRequest, response: { 200: CaseDetail, ...errors } },
+    },
+    async (request) =>
+      db.transaction(async (tx) => {
+        const current = await loadCase(request, request.params.caseId, tx);
+        const row = await setLegalHold(tx, current, request.body.hold, actorName(request), deps.now());
+        await audit(tx, request, row, {
+          action: request.body.hold ? 'case.hold_place' : 'case.hold_release',
+          reason: request.body.reason,
+        });
+        return caseDetail(tx, row);
+      }),
+  );
+
+  app.post(
+    '/api/v1/investigation/cases/:caseId/export',
+    { config: manage, schema: { tags, params: CaseParams, body: CaseExportRequest, response: errors } },
+    async (request, reply) => {
+      const row = await loadCase(request, request.params.caseId);
+      const at = deps.now();
+      const reason = request.body.reason ?? null;
+      // Recorded before the bundle is made, so the bundle carries the entry of its own export.
+      await db.transaction(async (tx) => {
+        await audit(tx, request, row, { action: 'case.export', reason });
+        for (const seatId of await caseSeatIds(tx, row.id)) {
+          await audit(tx, request, row, { action: 'case.export', seatId, reason });
+        }
+      });
+      const name = `case-${row.id}-${new Date(at).toISOString().slice(0, 10)}.zip`;
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'application/zip',
+        'content-disposition': `attachment; filename="${name}"`,
+        'cache-control': 'no-store',
+      });
+      try {
+        await writeCaseBundle(
+          reply.raw,
+          { ex: db, blobs: deps.blobs, signer: deps.signer },
+          {
+            caseRow: row,
+            exportedBy: requestActor(request).actor,
+            reason,
+            at,
+          },
+        );
+      } catch (error) {
+        request.log.error({ err: error, caseId: row.id }, 'evidence export failed');
+      }
+    },
+  );
+}

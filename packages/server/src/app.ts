@@ -15,6 +15,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLoginRecorder } from './access/login-recorder.js';
 import { type AccountService, createAccountService } from './accounts/account-service.js';
 import { createSecretBox } from './accounts/secret-box.js';
+import { registerAuditTrail } from './audit/audit-trail.plugin.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
 import { type CommandService, createCommandService } from './commands/command-service.js';
@@ -32,6 +33,7 @@ import { type RetentionReport, runRetention, scheduleRetention } from './retenti
 import { type AgentGateway, createAgentGateway } from './routes/agent-gateway/gateway.js';
 import { ADMIN_PREFIX, adminRoutes } from './routes/api/admin/admin-routes.js';
 import { enrollRoutes, requestClientIp } from './routes/api/enroll.routes.js';
+import { investigationRoutes } from './routes/api/investigation/investigation-routes.js';
 import { registerDashboard } from './routes/dashboard/dashboard.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 
@@ -197,6 +199,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       url,
     }),
   });
+  // Sign-ins and administrative changes of every route go to the audit log (issue #7).
+  registerAuditTrail(app, { db: database.db, now });
   // Before any other route: the dashboard's route guard must see every route that follows.
   const dashboard = await registerDashboard(app, {
     db: database.db,
@@ -226,6 +230,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     commands,
     authorize: dashboard.guard.adminAuthorizer,
     now,
+  });
+  await app.register(investigationRoutes, {
+    db: database.db,
+    blobs: deps.blobs,
+    signer: deps.serverSigner,
+    now,
+    publicUrl: config.publicUrl,
   });
 
   const retention =

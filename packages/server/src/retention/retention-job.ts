@@ -7,6 +7,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../blobs/blob-store.js';
+import { refreshAllCaseHolds } from '../cases/legal-hold.js';
 import type { Database } from '../db/connect.js';
 import {
   deleteExpiredRows,
@@ -52,6 +53,8 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionReport
       if (!rows[0]?.locked) return { ...report, ran: false };
     }
     const { db } = deps.database;
+    // Rows that reached a held case's time range after the hold was placed get their flag now (issue #7).
+    await refreshAllCaseHolds(db);
     for (const { projectId, before } of retentionCutoffs(await projectRetentions(db), deps.now())) {
       const cutoff = new Date(before);
       for (const table of TABLES) {

@@ -80,6 +80,8 @@ export interface EnrollOptions {
   hostname?: string;
   osUser?: string;
   localAddress?: string;
+  /** CA certificate (PEM) to trust for https:// (a test server with tls). */
+  ca?: string;
 }
 
 /** Enrolls a fresh key pair with a fresh token; throws unless the server answers 201. */
@@ -102,7 +104,10 @@ export async function enrollTestAgent(
       osUser: options.osUser ?? 'operator1',
       agentVersion: '0.1.0-test',
     },
-    options.localAddress ? { localAddress: options.localAddress } : {},
+    {
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.ca ? { ca: options.ca } : {}),
+    },
   );
   if (answer.status !== 201)
     throw new Error(`enrollment answered ${answer.status}: ${JSON.stringify(answer.body)}`);
@@ -125,6 +130,8 @@ export interface CloseInfo {
 export interface ConnectOptions {
   localAddress?: string;
   headers?: Record<string, string>;
+  /** CA certificate (PEM) to trust for wss:// (a test server with tls). */
+  ca?: string;
 }
 
 /** A protocol v1 client on a real socket. Create with TestAgentClient.connect(). */
@@ -183,6 +190,7 @@ export class TestAgentClient {
       perMessageDeflate: false,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.ca ? { ca: options.ca } : {}),
     });
     const client = new TestAgentClient(ws, agent);
     await new Promise<void>((resolve, reject) => {

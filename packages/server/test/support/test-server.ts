@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export interface HttpOptions {
   headers?: Record<string, string>;
   /** Local address to connect from (e.g. '127.0.0.2'). */
   localAddress?: string;
+  /** CA certificate (PEM) to trust for https:// URLs. */
+  ca?: string;
 }
 
 /** A JSON request with node:http (fetch cannot choose the local address). */
@@ -42,7 +45,7 @@ export function httpJson<T = unknown>(
 ): Promise<HttpAnswer<T>> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
-    const request = http.request(
+    const request = (url.startsWith('https:') ? https : http).request(
       url,
       {
         method,
@@ -53,6 +56,7 @@ export function httpJson<T = unknown>(
           ...options.headers,
         },
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        ...(options.ca ? { ca: options.ca } : {}),
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -109,6 +113,8 @@ export interface TestServerOptions {
   /** Reuse keys and token (a restarted server); fresh ones by default. */
   identity?: ServerIdentity;
   notifications?: NotificationPort;
+  /** Serve HTTPS and WSS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
@@ -140,13 +146,16 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     accountsKey: identity.blobKey,
     ...(options.now ? { now: options.now } : {}),
     ...(options.thumbnails ? { thumbnails: options.thumbnails } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   await app.listen({ host: config.host, port: config.port });
   const port = (app.server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${port}`;
   const admin = <T>(method: string, path: string, body?: unknown) =>
     httpJson<T>(method, `${url}/api/v1/admin${path}`, body, {
       headers: { authorization: `Bearer ${identity.adminToken}` },
+      ...(options.tls ? { ca: options.tls.cert } : {}),
     });
   let closed = false;
   return {
@@ -154,7 +163,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     config,
     db: options.database,
     url,
-    wsUrl: `ws://127.0.0.1:${port}/api/v1/agent/ws`,
+    wsUrl: `${options.tls ? 'wss' : 'ws'}://127.0.0.1:${port}/api/v1/agent/ws`,
     adminToken: identity.adminToken,
     serverKeys: identity.serverKeys,
     blobs,

@@ -106,7 +106,6 @@ export function AlertsPage() {
   }, [status]);
 
   useEffect(() => {
-    void load();
     return liveStream.subscribe({
       open: () => void load(),
       anomaly: (message) => {

@@ -26,7 +26,16 @@ function useLiveBoard() {
         sites: new Set(next.sites.map((s) => s.id)),
         teams: new Set(next.teams.map((t) => t.id)),
       };
-      setBoard(next);
+      // Keep the objects of unchanged seats, so their memoised tiles skip re-rendering.
+      setBoard((current) => {
+        if (!current) return next;
+        const before = new Map(current.seats.map((seat) => [seat.id, seat]));
+        const seats = next.seats.map((seat) => {
+          const old = before.get(seat.id);
+          return old && JSON.stringify(old) === JSON.stringify(seat) ? old : seat;
+        });
+        return { ...next, seats };
+      });
       setError(null);
     } catch (caught) {
       setError(caught);
@@ -64,7 +73,6 @@ function useLiveBoard() {
         frame.current ??= requestAnimationFrame(flush);
       },
     });
-    void load();
     return () => {
       unsubscribe();
       if (frame.current !== null) cancelAnimationFrame(frame.current);

@@ -11,7 +11,11 @@ export type LiveStatus = 'connecting' | 'open' | 'reconnecting';
 export interface LiveHandlers {
   seat?: (seat: BoardSeat) => void;
   anomaly?: (message: AnomalyLiveMessage) => void;
-  /** The stream (re)opened: reload snapshots. */
+  /**
+   * Load (or reload) snapshots now: the stream is open, so nothing that
+   * happens from here on is missed. Also called once if the stream cannot
+   * open at all, so pages still show their data.
+   */
   open?: () => void;
 }
 
@@ -21,10 +25,14 @@ class LiveStream {
   private source: EventSource | null = null;
   private readonly handlers = new Set<LiveHandlers>();
   private readonly statusListeners = new Set<Listener>();
+  private everOpened = false;
+  private fellBack = false;
   status: LiveStatus = 'connecting';
 
   subscribe(handlers: LiveHandlers): () => void {
     this.handlers.add(handlers);
+    // Already open: this page's snapshot cannot miss anything; load it at once.
+    if (this.status === 'open' || this.fellBack) handlers.open?.();
     this.ensureOpen();
     return () => {
       this.handlers.delete(handlers);
@@ -40,6 +48,8 @@ class LiveStream {
   close(): void {
     this.source?.close();
     this.source = null;
+    this.everOpened = false;
+    this.fellBack = false;
     this.setStatus('connecting');
   }
 
@@ -53,10 +63,17 @@ class LiveStream {
     const source = new EventSource('/api/v1/live', { withCredentials: true });
     this.source = source;
     source.addEventListener('open', () => {
+      this.everOpened = true;
       this.setStatus('open');
       for (const handlers of this.handlers) handlers.open?.();
     });
-    source.addEventListener('error', () => this.setStatus('reconnecting'));
+    source.addEventListener('error', () => {
+      this.setStatus('reconnecting');
+      if (!this.everOpened && !this.fellBack) {
+        this.fellBack = true;
+        for (const handlers of this.handlers) handlers.open?.();
+      }
+    });
     source.addEventListener('seat', (event) => {
       const seat = JSON.parse((event as MessageEvent<string>).data) as BoardSeat;
       for (const handlers of this.handlers) handlers.seat?.(seat);

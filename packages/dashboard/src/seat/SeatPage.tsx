@@ -87,7 +87,6 @@ export function SeatPage() {
   }, [id, range]);
 
   useEffect(() => {
-    void load();
     return liveStream.subscribe({
       open: () => void load(),
       seat: (seat) => {

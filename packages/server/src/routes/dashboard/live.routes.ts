@@ -40,24 +40,24 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
       const token = deps.guard.sessionToken(request);
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-accel-buffering': 'no',
-        connection: 'keep-alive',
-      });
       const send = (event: string, data: unknown) =>
         raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      // The browser reconnects after this many ms if the stream drops.
-      raw.write('retry: 2000\n\n');
-      send('ready', { at: Date.now() });
-
+      // Subscribed before the answer starts: a page that loads its snapshot on "open" misses nothing.
       const remove = deps.hub.add({
         seatScope: scopeOf(principal, 'seat.read'),
         anomalyScope: scopeOf(principal, 'anomaly.read'),
         seat: (seat) => send('seat', seat),
         anomaly: (message) => send('anomaly', message),
       });
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+        connection: 'keep-alive',
+      });
+      // The browser reconnects after this many ms if the stream drops.
+      raw.write('retry: 2000\n\n');
+      send('ready', { at: Date.now() });
       const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       const reauth = setInterval(() => {
         if (!request.account || !token) return;

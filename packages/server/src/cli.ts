@@ -10,6 +10,11 @@ import { type AdminClient, adminToken, CliError, createAdminClient, serverUrl } 
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrateDatabase } from './db/migrate.js';
+import {
+  INVESTIGATION_COMMANDS,
+  INVESTIGATION_USAGE,
+  runInvestigationCommand,
+} from './offboarding/investigation-cli.js';
 import { PGLITE_FOLDER } from './start-server.js';
 
 const USAGE = `Usage: seatwatch-server [command] [options]
@@ -33,6 +38,8 @@ const USAGE = `Usage: seatwatch-server [command] [options]
   allowlist remove --project P <entry-id>
   agents list   --project P
   agents revoke --project P <agent-id>
+
+${INVESTIGATION_USAGE}
 
 Projects, sites and teams may be given by id or by name. Admin commands talk
 to the running server: --url URL (or SEATWATCH_URL; default from the server
@@ -265,6 +272,16 @@ function readConfig(): ServerConfig {
 }
 
 async function run(argv: string[]): Promise<void> {
+  // Audit log and evidence commands (issue #7) parse their own options; verify-bundle needs no configuration.
+  if (argv[0] !== undefined && INVESTIGATION_COMMANDS.has(argv[0])) {
+    process.exitCode = await runInvestigationCommand(argv, {
+      out: (text) => process.stdout.write(`${text}\n`),
+      err: (text) => process.stderr.write(`${text}\n`),
+      readConfig,
+      cwd: process.cwd(),
+    });
+    return;
+  }
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);

@@ -1,0 +1,160 @@
+/**
+ * The CLI commands of issue #7, for `seatwatch-server`:
+ *
+ *   verify-audit                         check the audit log's hash chain; names the first broken entry
+ *   verify-bundle FILE [--public-key K]  check an evidence bundle offline (K: base64 key or a PEM file)
+ *   offboard --project ID --out FILE --confirm NAME [--reason TEXT]
+ *                                        export a project's data to a signed bundle, then purge it
+ *
+ * verify-audit and offboard open the database themselves (on the embedded
+ * database, stop the server first: PGlite is one process's database).
+ * Exit codes: 0 fine, 1 verification failed or refused, 2 usage.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fromBase64, keyPairFromSeed, SeatwatchError } from '@seatwatch/shared';
+import { describeVerification, verifyAuditLog } from '../audit/verify-audit.js';
+import { createFilesystemBlobStore } from '../blobs/blob-store.filesystem.js';
+import type { ServerConfig } from '../config.js';
+import { openDatabase } from '../db/connect.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { publicKeyFromPem } from '../evidence/bundle-format.js';
+import { verifyBundle } from '../evidence/bundle-verify.js';
+import { loadSecrets, SERVER_KEY_FILE } from '../secrets/secret-files.js';
+import { BLOB_FOLDER, PGLITE_FOLDER } from '../start-server.js';
+import { offboardProject } from './offboard-project.js';
+
+export const INVESTIGATION_COMMANDS = new Set(['verify-audit', 'verify-bundle', 'offboard']);
+
+export const INVESTIGATION_USAGE = `  verify-audit                            check the audit log's hash chain (names the first broken entry)
+  verify-bundle <file> [--public-key K]   verify an evidence bundle offline (K: base64 key or PEM file;
+                                          default: this server's key, else the bundle's own, unpinned)
+  offboard --project ID --out FILE --confirm NAME [--reason TEXT]
+                                          export a project to a signed bundle, then purge its data`;
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  readConfig: () => ServerConfig;
+  cwd: string;
+}
+
+class UsageError extends Error {}
+
+/** The key to check bundles with: --public-key, else this server's own key when its configuration has one. */
+function pinnedKey(option: string | undefined, io: CliIo): Uint8Array | null {
+  if (option) {
+    if (/^[A-Za-z0-9+/]{43}=$/.test(option)) return fromBase64(option, 32);
+    const path = isAbsolute(option) ? option : resolve(io.cwd, option);
+    const key = publicKeyFromPem(readFileSync(path, 'utf8'));
+    if (!key) throw new UsageError(`${path} is not an Ed25519 public key (PEM)`);
+    return key;
+  }
+  try {
+    const config = io.readConfig();
+    const seed = config.serverKey ?? readFileSync(join(config.dataDir, SERVER_KEY_FILE), 'utf8').trim();
+    return keyPairFromSeed(fromBase64(seed, 32)).publicKey;
+  } catch {
+    return null;
+  }
+}
+
+async function withDatabase<T>(
+  config: ServerConfig,
+  use: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+) {
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: join(config.dataDir, PGLITE_FOLDER),
+  });
+  try {
+    await migrateDatabase(database);
+    return await use(database);
+  } finally {
+    await database.close();
+  }
+}
+
+export async function runInvestigationCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      'public-key': { type: 'string' },
+      project: { type: 'string' },
+      out: { type: 'string' },
+      confirm: { type: 'string' },
+      reason: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  const [command, ...rest] = positionals;
+  try {
+    switch (command) {
+      case 'verify-bundle': {
+        const file = rest[0];
+        if (!file || rest.length > 1) throw new UsageError('verify-bundle takes one FILE');
+        const key = pinnedKey(values['public-key'], io);
+        const result = await verifyBundle(resolve(io.cwd, file), key);
+        if (result.ok) {
+          const m = result.manifest!;
+          io.out(
+            `bundle OK: ${m.kind} bundle, ${result.files} files, exported ${m.exportedAt} by ${m.exportedBy}`,
+          );
+          io.out(
+            result.keySource === 'pinned'
+              ? `signed by the expected server key (SHA-256 fingerprint ${result.fingerprint})`
+              : `signed by the key inside the bundle, fingerprint ${result.fingerprint}: NOT PINNED — compare it with the server's published fingerprint, or pass --public-key`,
+          );
+          return 0;
+        }
+        io.err(`bundle FAILED verification:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);
+        return 1;
+      }
+      case 'verify-audit': {
+        const result = await withDatabase(io.readConfig(), (database) => verifyAuditLog(database.db));
+        (result.ok ? io.out : io.err)(describeVerification(result));
+        return result.ok ? 0 : 1;
+      }
+      case 'offboard': {
+        const projectId = values.project;
+        const out = values.out;
+        if (!projectId || !out) throw new UsageError('offboard needs --project ID and --out FILE');
+        const config = io.readConfig();
+        const secrets = loadSecrets(config);
+        const report = await withDatabase(config, async (database) => {
+          const [project] = await database.db.query.projects.findMany({
+            where: (p, { eq }) => eq(p.id, projectId),
+          });
+          if (!project) throw new SeatwatchError('not_found', `no project ${projectId}`);
+          if (values.confirm !== project.name) {
+            throw new UsageError(`to purge "${project.name}", repeat its name: --confirm "${project.name}"`);
+          }
+          return offboardProject(
+            {
+              db: database.db,
+              blobs: createFilesystemBlobStore(join(config.dataDir, BLOB_FOLDER), secrets.blobKey),
+              signer: secrets.serverSigner,
+              now: Date.now,
+            },
+            { projectId, outFile: resolve(io.cwd, out), actor: 'cli', reason: values.reason ?? null },
+          );
+        });
+        io.out(JSON.stringify(report, null, 2));
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`seatwatch-server: ${error.message}\n\n${INVESTIGATION_USAGE}`);
+      return 2;
+    }
+    if (error instanceof SeatwatchError) {
+      io.err(`seatwatch-server: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

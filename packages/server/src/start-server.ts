@@ -12,6 +12,7 @@ import { createFilesystemBlobStore } from './blobs/blob-store.filesystem.js';
 import type { ServerConfig } from './config.js';
 import { type Database, openDatabase } from './db/connect.js';
 import { migrateDatabase } from './db/migrate.js';
+import { clearAgentSessions } from './db/repositories/agents.repository.js';
 import { createInProcessNotificationPort } from './notifications/notification-port.in-process.js';
 import type { NotificationPort } from './notifications/notification-port.js';
 import { createPostgresNotificationPort } from './notifications/notification-port.postgres.js';
@@ -57,6 +58,9 @@ export async function startServer(
   };
   try {
     await migrateDatabase(database);
+    // The embedded database has exactly one server process (the folder is locked), so every session
+    // recorded in it belongs to a previous run that ended, perhaps by a crash that could not clear it.
+    if (database.kind === 'pglite') await clearAgentSessions(database.db, new Date());
     let app: FastifyInstance | null = null;
     const notifications = await openNotifications(database, (error) =>
       app?.log.warn({ err: error }, 'notification channel problem'),

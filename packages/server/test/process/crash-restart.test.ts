@@ -84,6 +84,14 @@ describe.each(DB_KINDS)('server process on %s', (kind) => {
     const ackedBeforeKill = Math.max(acked, 8);
 
     const second = await start();
+    if (kind === 'pglite') {
+      // One process per embedded database: a restart knows the killed run's sessions are over.
+      const [listed] = await second.adminOk<Array<{ connected: boolean }>>(
+        'GET',
+        `/projects/${agent.projectId}/agents`,
+      );
+      expect(listed!.connected).toBe(false);
+    }
     const again = await connectAgent(second, agent);
     const stored = again.welcome!.ackedSeq;
     expect(stored).toBeGreaterThanOrEqual(ackedBeforeKill);

@@ -1,5 +1,5 @@
 /** Agents: enrollment, the hello lookup, connection bookkeeping, revocation. */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Executor } from '../connect.js';
 import { agents, seats } from '../schema/index.js';
 
@@ -85,6 +85,11 @@ export async function markAgentDisconnected(
     .update(agents)
     .set({ session: null, disconnectedAt: at })
     .where(and(eq(agents.id, agentId), eq(agents.session, session)));
+}
+
+/** Marks every open session as ended (only safe when no other server process shares the database). */
+export async function clearAgentSessions(ex: Executor, at: Date): Promise<void> {
+  await ex.update(agents).set({ session: null, disconnectedAt: at }).where(isNotNull(agents.session));
 }
 
 export async function revokeAgent(

@@ -184,8 +184,35 @@ describe('dashboard in Chromium', () => {
     await shot('07-alerts-live');
   });
 
+  it('administration: issues an enrollment token shown once, and makes a supervisor with a setup link', async () => {
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('button', { name: 'Sites, teams and seats' }).waitFor();
+    await page.getByLabel('Project').first().selectOption({ label: 'Support floor' });
+    expect(await page.locator('td', { hasText: 'desk-07' }).count()).toBe(1);
+    await shot('09-admin-structure');
+    await page.getByRole('button', { name: 'Enrollment tokens' }).click();
+    await page.getByLabel('Label').fill('second floor');
+    await page.getByRole('button', { name: 'Issue token' }).click();
+    const token = await page.getByTestId('issued-token').inputValue();
+    expect(token.length).toBeGreaterThan(20);
+    await shot('10-admin-token-once');
+    await page.getByRole('button', { name: 'Close' }).click();
+    expect(await page.getByTestId('issued-token').count()).toBe(0);
+    expect(await page.content()).not.toContain(token);
+
+    await page.getByRole('link', { name: 'Users and roles' }).click();
+    await page.getByLabel('User name').fill('mei.supervisor');
+    await page.getByLabel('Role').selectOption('supervisor');
+    await page.getByRole('button', { name: 'Add role' }).click();
+    await page.getByRole('button', { name: 'Create and make a setup link' }).click();
+    const link = await page.getByTestId('setup-link').inputValue();
+    expect(link).toMatch(/\/setup#token=[A-Za-z0-9_-]{43}$/);
+    expect(await page.locator('[data-testid="user-row"][data-username="mei.supervisor"]').count()).toBe(1);
+    await shot('11-admin-users');
+  });
+
   it('speaks Simplified Chinese', async () => {
-    await page.getByRole('link', { name: 'Board' }).click();
+    await page.getByRole('link', { name: 'Board', exact: true }).click();
     await page.getByLabel('Language').selectOption('zh-CN');
     await page.getByRole('heading', { name: '座席看板' }).waitFor();
     await shot('08-board-zh-CN');

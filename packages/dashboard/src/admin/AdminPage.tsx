@@ -1,6 +1,7 @@
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { useI18n } from '../i18n/i18n-context.js';
 import { DashboardAccessPage } from './DashboardAccessPage.js';
+import { ProjectAdminPage } from './ProjectAdminPage.js';
 import { UsersPage } from './UsersPage.js';
 
 export function AdminPage() {
@@ -9,6 +10,9 @@ export function AdminPage() {
     <section className="admin">
       <h1>{t('admin.title')}</h1>
       <nav className="tabs">
+        <NavLink className="tab" to="/admin/projects">
+          {t('admin.projects')}
+        </NavLink>
         <NavLink className="tab" to="/admin/users">
           {t('admin.users')}
         </NavLink>
@@ -17,7 +21,8 @@ export function AdminPage() {
         </NavLink>
       </nav>
       <Routes>
-        <Route index element={<Navigate to="users" replace />} />
+        <Route index element={<Navigate to="projects" replace />} />
+        <Route path="projects" element={<ProjectAdminPage />} />
         <Route path="users" element={<UsersPage />} />
         <Route path="access" element={<DashboardAccessPage />} />
       </Routes>

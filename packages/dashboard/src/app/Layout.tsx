@@ -31,6 +31,7 @@ function LiveIndicator() {
   const { t } = useI18n();
   const [status, setStatus] = useState<LiveStatus>(liveStream.status);
   useEffect(() => liveStream.onStatus(setStatus), []);
+  if (status === 'idle') return null;
   const label =
     status === 'open'
       ? t('live.open')

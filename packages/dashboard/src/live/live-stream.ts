@@ -6,7 +6,8 @@
  */
 import type { AnomalyLiveMessage, BoardSeat } from '@seatwatch/shared/dashboard-api';
 
-export type LiveStatus = 'connecting' | 'open' | 'reconnecting';
+/** `idle`: no page listens, so no stream is open. */
+export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting';
 
 export interface LiveHandlers {
   seat?: (seat: BoardSeat) => void;
@@ -27,7 +28,7 @@ class LiveStream {
   private readonly statusListeners = new Set<Listener>();
   private everOpened = false;
   private fellBack = false;
-  status: LiveStatus = 'connecting';
+  status: LiveStatus = 'idle';
 
   subscribe(handlers: LiveHandlers): () => void {
     this.handlers.add(handlers);
@@ -50,7 +51,7 @@ class LiveStream {
     this.source = null;
     this.everOpened = false;
     this.fellBack = false;
-    this.setStatus('connecting');
+    this.setStatus('idle');
   }
 
   private setStatus(status: LiveStatus): void {
@@ -60,6 +61,7 @@ class LiveStream {
 
   private ensureOpen(): void {
     if (this.source) return;
+    this.setStatus('connecting');
     const source = new EventSource('/api/v1/live', { withCredentials: true });
     this.source = source;
     source.addEventListener('open', () => {

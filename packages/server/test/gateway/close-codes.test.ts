@@ -261,7 +261,7 @@ describe.each(DB_KINDS)('close codes on %s', (kind) => {
       new Uint8Array([0, 0, 0, 200, 1, 2, 3]),
       new Uint8Array(3),
       encodeTextFrame({ t: 'ack', v: 1, session: 'x', seq: 1 }, 'agent', signer),
-      encodeTextFrame({ t: 'challenge', v: 1, nonce: 'A'.repeat(43) + '=', time: 1 }, 'server', signer),
+      encodeTextFrame({ t: 'challenge', v: 1, nonce: `${'A'.repeat(43)}=`, time: 1 }, 'server', signer),
     ];
     const closes: number[] = [];
     for (const frame of garbage) {

@@ -105,7 +105,7 @@ describe('every route declares its authorization', () => {
     expect(undeclared).toEqual([]);
   });
 
-  it('public /api routes are only sign-in, setup, enrollment and the API docs', () => {
+  it('public /api routes are only sign-in, setup, enrollment, the operator self-view and the API docs', () => {
     const publicRoutes = server.app.routeDeclarations
       .filter((route) => route.url.startsWith('/api/') && route.authz && 'public' in route.authz)
       .filter((route) => route.method !== 'HEAD' && !route.url.startsWith('/api/docs'))
@@ -118,6 +118,11 @@ describe('every route declares its authorization', () => {
         'POST /api/v1/auth/setup/complete',
         'POST /api/v1/auth/setup/inspect',
         'POST /api/v1/enroll',
+        // The operator's own view (issue #7): a signed agent request, a one-time link, then its own cookie.
+        'GET /api/v1/self-view',
+        'GET /api/v1/self-view/screenshots/:screenshotId/thumbnail',
+        'POST /api/v1/self-view/links',
+        'POST /api/v1/self-view/session',
       ].sort(),
     );
   });

@@ -1,6 +1,6 @@
 /**
  * Records sign-ins and administrative changes of every route, whoever
- * wrote the route: one onResponse hook on the root app (call
+ * wrote the route: one onSend hook on the root app (call
  * registerAuditTrail(app, deps) directly on it, like the route guard).
  * Request bodies are never stored (they hold passwords, tokens and codes):
  * an entry keeps the route, its parameters and, for sign-ins, the user
@@ -22,12 +22,27 @@ function triedUsername(request: FastifyRequest): string | null {
   return typeof body?.username === 'string' ? body.username.trim().toLowerCase().slice(0, 64) : null;
 }
 
+/** What a sign-in answer said about the session (SessionInfo): whose it is and how far it got. */
+function sessionOutcome(payload: unknown): { username: string; stage: string } | null {
+  if (typeof payload !== 'string' || !payload.startsWith('{')) return null;
+  try {
+    const body = JSON.parse(payload) as { stage?: unknown; user?: { username?: unknown } | null };
+    return typeof body.user?.username === 'string' && typeof body.stage === 'string'
+      ? { username: body.user.username, stage: body.stage }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 export function registerAuditTrail(app: FastifyInstance, deps: AuditTrailDeps): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // onSend, not onResponse: the entry is written before the caller sees the answer, so whoever
+  // acts on a success (or reads the log right after) finds it recorded.
+  app.addHook('onSend', async (request, reply, payload) => {
     const route = request.routeOptions.url;
-    if (route === undefined) return;
+    if (route === undefined) return payload;
     const decision = classifyRequest({ method: request.method, route, status: reply.statusCode });
-    if (!decision) return;
+    if (!decision) return payload;
     const who = requestActor(request);
     const params = (request.params ?? {}) as Record<string, unknown>;
     const projectId = typeof params.projectId === 'string' ? params.projectId : null;
@@ -39,11 +54,12 @@ export function registerAuditTrail(app: FastifyInstance, deps: AuditTrailDeps): 
     };
     let actor = who.actor;
     if (decision.kind === 'sign-in') {
-      const username = triedUsername(request);
-      if (username !== null) {
-        details.username = username;
-        if (actor === 'anonymous' && decision.outcome === 'success') actor = `user:${username}`;
-      }
+      const session = sessionOutcome(payload);
+      const username = session?.username ?? triedUsername(request);
+      if (username !== null) details.username = username;
+      if (session) details.stage = session.stage;
+      if (actor === 'anonymous' && decision.outcome === 'success' && username !== null)
+        actor = `user:${username}`;
       details.userAgent = String(request.headers['user-agent'] ?? '').slice(0, 256);
     }
     try {
@@ -63,5 +79,6 @@ export function registerAuditTrail(app: FastifyInstance, deps: AuditTrailDeps): 
     } catch (error) {
       request.log.error({ err: error, action: decision.action }, 'could not write the audit entry');
     }
+    return payload;
   });
 }

@@ -1,6 +1,8 @@
 import type { Policy } from '@seatwatch/shared';
+import type { RuleSettingView, Severity } from '@seatwatch/shared/dashboard-api';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { ruleLabel } from '../alerts/rule-label.js';
 import {
   type AllowlistEntry,
   admin,
@@ -16,8 +18,8 @@ import { errorText } from '../app/errors.js';
 import { type I18n, useI18n } from '../i18n/i18n-context.js';
 import { cidrProblem } from './cidr.js';
 
-type Section = 'structure' | 'tokens' | 'allowlist' | 'policy';
-const SECTIONS: readonly Section[] = ['structure', 'tokens', 'allowlist', 'policy'];
+type Section = 'structure' | 'tokens' | 'allowlist' | 'policy' | 'rules';
+const SECTIONS: readonly Section[] = ['structure', 'tokens', 'allowlist', 'policy', 'rules'];
 
 /** Runs an action, reporting failure in the viewer's language. */
 function useAction(i18n: I18n) {
@@ -540,6 +542,117 @@ function PolicyEditor({ projectId }: { projectId: string }) {
   );
 }
 
+const SEVERITIES: readonly Severity[] = ['low', 'warning', 'medium', 'high', 'critical'];
+
+/** One rule: on or off, severity, and its settings as JSON (the server checks them against the rule's schema). */
+function RuleRow({
+  projectId,
+  rule,
+  onSaved,
+}: {
+  projectId: string;
+  rule: RuleSettingView;
+  onSaved: () => void;
+}) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [enabled, setEnabled] = useState(rule.enabled);
+  const [severity, setSeverity] = useState<Severity>(rule.severity);
+  const [config, setConfig] = useState(JSON.stringify(rule.config, null, 2));
+  const { run, view } = useAction(i18n);
+  let parsed: Record<string, unknown> | null = null;
+  try {
+    const value: unknown = JSON.parse(config);
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      parsed = value as Record<string, unknown>;
+  } catch {
+    parsed = null;
+  }
+  const save = () =>
+    void run(async () => {
+      if (!parsed) return;
+      await admin.saveRule(projectId, rule.rule, { enabled, severity, config: parsed });
+      onSaved();
+    }, t('common.saved'));
+  return (
+    <tr data-testid="rule-row" data-rule={rule.rule}>
+      <td>
+        <label className="check">
+          <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
+          <strong>{ruleLabel(i18n, rule.rule)}</strong>
+        </label>
+        <div className="muted small">{rule.summary}</div>
+      </td>
+      <td>
+        <select
+          aria-label={t('rules.severity')}
+          value={severity}
+          onChange={(event) => setSeverity(event.target.value as Severity)}
+        >
+          {SEVERITIES.map((each) => (
+            <option key={each} value={each}>
+              {t(`severity.${each}`)}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td>
+        <textarea
+          aria-label={t('rules.config')}
+          aria-invalid={parsed === null}
+          rows={Math.min(8, config.split('\n').length)}
+          value={config}
+          onChange={(event) => setConfig(event.target.value)}
+        />
+        {parsed === null && <p className="error small">{t('rules.configInvalid')}</p>}
+      </td>
+      <td>
+        <button type="button" onClick={save} disabled={parsed === null}>
+          {t('common.save')}
+        </button>
+        {view}
+      </td>
+    </tr>
+  );
+}
+
+function Rules({ projectId }: { projectId: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [rules, setRules] = useState<RuleSettingView[] | null>(null);
+  const { run, view } = useAction(i18n);
+  const load = useCallback(async () => setRules((await admin.rules(projectId)).rules), [projectId]);
+  useEffect(() => {
+    void run(load);
+  }, [load, run]);
+  return (
+    <div>
+      <p className="muted">{t('rules.help')}</p>
+      {view}
+      <table className="data">
+        <thead>
+          <tr>
+            <th>{t('rules.rule')}</th>
+            <th>{t('rules.severity')}</th>
+            <th>{t('rules.config')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rules?.map((rule) => (
+            <RuleRow
+              key={`${rule.rule}-${rule.updatedAt}`}
+              projectId={projectId}
+              rule={rule}
+              onSaved={() => void run(load)}
+            />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function ProjectAdminPage() {
   const i18n = useI18n();
   const { t } = i18n;
@@ -569,6 +682,7 @@ export function ProjectAdminPage() {
     tokens: t('projects.tokens'),
     allowlist: t('projects.allowlist'),
     policy: t('projects.policy'),
+    rules: t('projects.rules'),
   };
   return (
     <section>
@@ -620,6 +734,7 @@ export function ProjectAdminPage() {
           {section === 'tokens' && <Tokens key={projectId} projectId={projectId} />}
           {section === 'allowlist' && <Allowlist key={projectId} projectId={projectId} />}
           {section === 'policy' && <PolicyEditor key={projectId} projectId={projectId} />}
+          {section === 'rules' && <Rules key={projectId} projectId={projectId} />}
         </>
       )}
     </section>

@@ -5,6 +5,7 @@
  * arrive as ISO strings there.
  */
 import type { Notice, Policy } from '@seatwatch/shared';
+import type { RuleSettingsList, RuleSettingUpdate, RuleSettingView } from '@seatwatch/shared/dashboard-api';
 import { request } from './http.js';
 
 export interface Project {
@@ -89,6 +90,14 @@ export const admin = {
   removeAllowlist: (projectId: string, entryId: string) =>
     request<void>('DELETE', `${base(projectId)}/allowlist/${encodeURIComponent(entryId)}`),
   policy: (projectId: string) => request<ProjectPolicy>('GET', `${base(projectId)}/policy`),
+  rules: (projectId: string) =>
+    request<RuleSettingsList>('GET', `/api/v1/anomalies/projects/${encodeURIComponent(projectId)}/rules`),
+  saveRule: (projectId: string, rule: string, body: RuleSettingUpdate) =>
+    request<RuleSettingView>(
+      'PUT',
+      `/api/v1/anomalies/projects/${encodeURIComponent(projectId)}/rules/${encodeURIComponent(rule)}`,
+      body,
+    ),
   savePolicy: (projectId: string, policy: Policy, noticeText: string) =>
     request<ProjectPolicy>('PUT', `${base(projectId)}/policy`, { policy, noticeText, push: true }),
 };

@@ -221,6 +221,13 @@ export const en = {
   'policy.noticeHelp':
     'Changing the text makes a new version: every agent shows it to its operator again before it captures anything.',
   'policy.save': 'Save and send to agents',
+  'projects.rules': 'Anomaly rules',
+  'rules.help':
+    'Each rule can be switched off, given another severity, and tuned (thresholds, lists). Settings left out take the rule’s defaults.',
+  'rules.rule': 'Rule',
+  'rules.severity': 'Severity',
+  'rules.config': 'Settings (JSON)',
+  'rules.configInvalid': 'Not a JSON object.',
   'role.administrator': 'Administrator',
   'role.supervisor': 'Supervisor',
   'role.investigator': 'Investigator',

@@ -1,0 +1,125 @@
+/**
+ * `seatwatch-agent` as a real child process (packages/agent/src/main.ts run
+ * through tsx, the way the seat runs the built CLI), with what it prints:
+ * stdout for the operator, stderr as JSON log lines.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Children } from './children.js';
+
+const MAIN = fileURLToPath(new URL('../../../packages/agent/src/main.ts', import.meta.url));
+const TSX = createRequire(import.meta.url).resolve('tsx');
+
+export type LogLine = { time: string; level: string; message: string } & Record<string, unknown>;
+
+export interface AgentProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+  /** stderr's JSON log lines so far. */
+  logs(): LogLine[];
+  /** Resolves with the first match of `pattern` in stdout; rejects on exit or after `timeoutMs`. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+}
+
+export function startAgentProcess(
+  children: Children,
+  args: readonly string[],
+  env: Record<string, string>,
+): AgentProcess {
+  const child = children.add(
+    spawn(process.execPath, ['--conditions=seatwatch-source', '--import', TSX, MAIN, ...args], {
+      env: { HOME: process.env.HOME ?? '/root', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    for (const listener of listeners) listener();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  const describe = () => `stdout:\n${out}\nstderr:\n${err}`;
+  return {
+    child,
+    exited,
+    stdout: () => out,
+    stderr: () => err,
+    logs: () =>
+      err
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as LogLine),
+    waitForStdout(pattern, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(
+            new Error(`the agent printed nothing matching ${pattern} in ${timeoutMs} ms\n${describe()}`),
+          );
+        }, timeoutMs);
+        const check = () => {
+          const match = pattern.exec(out);
+          if (!match) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve(match);
+        };
+        listeners.add(check);
+        check();
+        exited.then(({ code, signal }) => {
+          if (!listeners.delete(check)) return;
+          clearTimeout(timer);
+          reject(new Error(`the agent exited (${code ?? signal}) before printing ${pattern}\n${describe()}`));
+        });
+      });
+    },
+  };
+}
+
+/** Runs one agent command to its end (enroll, status). */
+export async function runAgentCommand(
+  children: Children,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const agent = startAgentProcess(children, args, env);
+  const { code } = await agent.exited;
+  return { code, stdout: agent.stdout(), stderr: agent.stderr() };
+}
+
+/** `seatwatch-agent enroll` against the collector; returns the agent id it printed. */
+export async function enrollAgent(
+  children: Children,
+  options: { server: string; token: string; seat: string; stateDir: string; env: Record<string, string> },
+): Promise<string> {
+  const enrolled = await runAgentCommand(
+    children,
+    [
+      'enroll',
+      '--server',
+      options.server,
+      '--token',
+      options.token,
+      '--seat',
+      options.seat,
+      '--state-dir',
+      options.stateDir,
+    ],
+    options.env,
+  );
+  const agentId = /Enrolled: agent (\S+) in project/.exec(enrolled.stdout)?.[1];
+  if (enrolled.code !== 0 || !agentId) {
+    throw new Error(`enroll failed (${enrolled.code}):\n${enrolled.stdout}\n${enrolled.stderr}`);
+  }
+  return agentId;
+}

@@ -1,0 +1,75 @@
+/**
+ * The seat's desktop: Xvfb on a display number it picks itself (-displayfd),
+ * openbox as window manager, and xterm windows with known titles focused
+ * through xdotool. Every process goes into the caller's Children at spawn.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Children } from './children.js';
+import { until } from './poll.js';
+
+const run = promisify(execFile);
+
+export interface SeatDesktop {
+  readonly display: string;
+  /** DISPLAY and nothing from this process's session bus or Wayland. */
+  readonly env: Record<string, string>;
+  /**
+   * Opens an xterm titled `title` (large and in reverse video with `big`, so
+   * the screen visibly changes), focuses it, and returns its window id.
+   */
+  openWindow(title: string, options?: { big?: boolean }): Promise<string>;
+  /** The title of the focused window, as X11 reports it. */
+  focusedTitle(): Promise<string>;
+}
+
+export async function startSeatDesktop(children: Children, width = 1280, height = 800): Promise<SeatDesktop> {
+  const xvfb = children.add(
+    spawn('Xvfb', ['-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    }),
+  );
+  // Xvfb writes its display number to fd 3 once it accepts connections.
+  const number = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    xvfb.stdio[3]!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) resolve(text.trim());
+    });
+    xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code}) before giving a display`)));
+    xvfb.once('error', reject);
+  });
+  const display = `:${number}`;
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    DISPLAY: display,
+    // No session bus here: notify-send fails at once instead of looking for one.
+    DBUS_SESSION_BUS_ADDRESS: 'disabled:',
+  };
+  children.add(spawn('openbox', [], { env, stdio: 'ignore' }));
+  // openbox announces itself on the root window once it manages windows.
+  await until(
+    'openbox to manage the display',
+    async () =>
+      (await run('xprop', ['-root', '_NET_SUPPORTING_WM_CHECK'], { env })).stdout.includes('window id'),
+    30_000,
+  );
+  const xdotool = async (...args: string[]) =>
+    (await run('xdotool', args, { env, timeout: 30_000 })).stdout.trim();
+
+  return {
+    display,
+    env,
+    async openWindow(title, options = {}) {
+      const look = options.big
+        ? ['-geometry', '160x50+0+0', '-rv', '-fa', 'Monospace', '-fs', '14']
+        : ['-geometry', '100x30+50+50'];
+      children.add(spawn('xterm', ['-T', title, ...look], { env, stdio: 'ignore' }));
+      const id = (await xdotool('search', '--sync', '--name', `^${title}$`)).split('\n')[0]!;
+      await xdotool('windowactivate', '--sync', id);
+      return id;
+    },
+    focusedTitle: () => xdotool('getactivewindow', 'getwindowname'),
+  };
+}

@@ -54,7 +54,7 @@ describe('timeline', () => {
     expect(body.spans?.items.map((span) => span.title)).toEqual([
       'Ticket 4711 — Customer Müller',
       'Payment portal',
-      'Ticket 4712 — =cmd|calc',
+      '=Ticket 4712 (cmd|calc)',
     ]);
     expect(body.totals?.apps).toEqual([
       { app: 'crm', ms: 1_200_000, spans: 2 },
@@ -75,7 +75,7 @@ describe('timeline', () => {
     });
     expect(found.body.spans?.items.map((span) => span.title)).toEqual([
       'Ticket 4711 — Customer Müller',
-      'Ticket 4712 — =cmd|calc',
+      '=Ticket 4712 (cmd|calc)',
     ]);
     const first = await timeline(world.who.invA, {
       seatIds: [world.seats.a1.seatId],
@@ -93,7 +93,7 @@ describe('timeline', () => {
       reason: 'HR case 12: data leak',
     });
     expect(second.body.totals).toBeNull();
-    expect(second.body.spans?.items.map((span) => span.title)).toEqual(['Ticket 4712 — =cmd|calc']);
+    expect(second.body.spans?.items.map((span) => span.title)).toEqual(['=Ticket 4712 (cmd|calc)']);
     expect(second.body.spans?.next).toBeNull();
   });
 

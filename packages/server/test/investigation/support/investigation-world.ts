@@ -80,7 +80,7 @@ export function workEvents(start: number): Event[] {
       time: start + 1_200_000,
       end: start + 1_800_000,
       app: 'crm',
-      title: 'Ticket 4712 — =cmd|calc',
+      title: '=Ticket 4712 (cmd|calc)',
     },
   ];
 }

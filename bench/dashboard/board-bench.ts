@@ -19,6 +19,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { schema } from '@seatwatch/server';
 import { chromium } from 'playwright-core';
@@ -66,6 +67,8 @@ const INSTRUMENT = `(() => {
 })()`;
 
 async function main() {
+  // Other work on this 2-core machine skews every timing: the result says how busy it was.
+  const loadAtStart = loadavg()[0]!;
   const db = await createTestDatabase('postgres');
   const server = await startTestServer({ database: db });
   const { database } = server.app.seatwatch;
@@ -292,6 +295,7 @@ async function main() {
     const result = {
       when: new Date().toISOString(),
       machine: '2 cores, Node 20, PostgreSQL 15 on 127.0.0.1, Debian chromium headless',
+      loadAverage1m: { start: round(loadAtStart), end: round(loadavg()[0]!) },
       seats: SEATS,
       boardApiMs: { p50: round(percentile(apiMs, 50)), p95: round(percentile(apiMs, 95)) },
       pageLoadMs: { p50: round(percentile(loadMs, 50)), max: round(Math.max(...loadMs)) },

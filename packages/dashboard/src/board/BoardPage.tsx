@@ -1,5 +1,6 @@
 import type { Board, BoardSeat } from '@seatwatch/shared/dashboard-api';
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { type MouseEvent, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { useNavigate } from 'react-router';
 import { board as boardApi } from '../api/client.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
@@ -88,6 +89,16 @@ export function BoardPage() {
   const { board, error } = useLiveBoard();
   const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
   const deferredFilter = useDeferredValue(filter);
+  const navigate = useNavigate();
+  const openSeat = useCallback(
+    (seatId: string, event: MouseEvent) => {
+      // Let the browser handle new-tab and new-window clicks.
+      if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      void navigate(`/seats/${encodeURIComponent(seatId)}`);
+    },
+    [navigate],
+  );
 
   const view = useMemo(() => {
     if (!board) return null;
@@ -166,7 +177,7 @@ export function BoardPage() {
               <h3>{teamGroup.team ? teamGroup.team.name : t('board.noTeam')}</h3>
               <div className="tiles">
                 {teamGroup.seats.map((seat) => (
-                  <SeatTile key={seat.id} seat={seat} />
+                  <SeatTile key={seat.id} seat={seat} onOpen={openSeat} />
                 ))}
               </div>
             </div>

@@ -1,6 +1,5 @@
 import type { BoardSeat } from '@seatwatch/shared/dashboard-api';
-import { memo } from 'react';
-import { Link } from 'react-router';
+import { type MouseEvent, memo } from 'react';
 import { useI18n } from '../i18n/i18n-context.js';
 import { displayState } from './board-view.js';
 import { useCoarseNow } from './clock.js';
@@ -13,12 +12,20 @@ function TimeInState({ since }: { since: number | null }) {
 }
 
 /** Everything from the seat (host name, operator, application) is rendered as text by React, never as HTML. */
-export const SeatTile = memo(function SeatTile({ seat }: { seat: BoardSeat }) {
+export const SeatTile = memo(function SeatTile({
+  seat,
+  onOpen,
+}: {
+  seat: BoardSeat;
+  /** One navigation handler for the whole board (a router link per tile costs a thousand sets of hooks). */
+  onOpen: (seatId: string, event: MouseEvent) => void;
+}) {
   const { t } = useI18n();
   const state = displayState(seat);
   return (
-    <Link
-      to={`/seats/${encodeURIComponent(seat.id)}`}
+    <a
+      href={`/seats/${encodeURIComponent(seat.id)}`}
+      onClick={(event) => onOpen(seat.id, event)}
       className={`tile state-${state}`}
       data-testid="seat-tile"
       data-seat-id={seat.id}
@@ -49,6 +56,6 @@ export const SeatTile = memo(function SeatTile({ seat }: { seat: BoardSeat }) {
           {seat.app ?? ''}
         </div>
       </div>
-    </Link>
+    </a>
   );
 });

@@ -15,6 +15,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLoginRecorder } from './access/login-recorder.js';
 import { type AccountService, createAccountService } from './accounts/account-service.js';
 import { createSecretBox } from './accounts/secret-box.js';
+import { type AnomalyOptions, createAnomalyCore, registerAnomalies } from './anomalies/register-anomalies.js';
 import { registerAuditTrail } from './audit/audit-trail.plugin.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
@@ -60,6 +61,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Process metrics (CPU, memory, event loop) in /metrics; off in tests that run many apps. */
   processMetrics?: boolean;
+  /** Anomaly engine and alert tuning (timers, backoff); tests pass a fake scheduler. */
+  anomalies?: AnomalyOptions;
 }
 
 /** What other parts of the server (anomaly rules, live dashboard) build on: `app.seatwatch`. */
@@ -109,13 +112,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const metrics = createServerMetrics({ defaultMetrics: deps.processMetrics ?? false });
   const hub = new IngestHub((error, hook) => log.error({ err: error, hook }, 'ingest observer failed'));
-  const logins = createLoginRecorder({
-    hub,
+  // The gateway raises anomalies itself (refused access, sequence gaps) through the same recorder as the rules.
+  const anomalyCore = createAnomalyCore({
+    db: database.db,
     notifications: deps.notifications,
+    now,
+    options: deps.anomalies ?? {},
     onError: (error) => log.warn({ err: error }, 'could not publish a notification'),
+    onSettingsProblem: (projectId, rule, problem) =>
+      log.warn({ projectId, rule, problem }, 'stored anomaly rule settings do not fit; using the defaults'),
   });
+  const logins = createLoginRecorder({ hub, anomalies: anomalyCore.recorder });
   const committer = new GroupCommitter({
     db: database.db,
+    anomalies: anomalyCore.recorder,
     now,
     maxFramesPerCommit: config.maxFramesPerCommit,
     observeCommit: (seconds, frames, ok) => {
@@ -130,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const upgrades = createUpgradeRouter(app.server);
   const gateway = createAgentGateway({
     db: database.db,
+    anomalies: anomalyCore.recorder,
     verifier: createNodeCryptoVerifier(),
     signer: deps.serverSigner,
     committer,
@@ -230,6 +241,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     commands,
     authorize: dashboard.guard.adminAuthorizer,
     now,
+  });
+  await registerAnomalies(app, {
+    core: anomalyCore,
+    db: database.db,
+    hub,
+    notifications: deps.notifications,
+    blobs: deps.blobs,
+    signer: deps.serverSigner,
+    serverPublicKey,
+    options: deps.anomalies ?? {},
   });
   await app.register(investigationRoutes, {
     db: database.db,

@@ -3,12 +3,11 @@
  * refusal, the `ip_not_allowed` anomaly, then tells observers and other
  * processes once the transaction has committed.
  */
+import type { GatewayAnomalies, RaisedAnomaly } from '../anomalies/engine/anomaly-recorder.js';
 import type { Executor } from '../db/connect.js';
-import { type RecordedAnomaly, recordAnomaly } from '../db/repositories/anomalies.repository.js';
 import { insertLogin } from '../db/repositories/logins.repository.js';
 import type { LoginKind } from '../db/schema/index.js';
 import type { IngestHub, LoginAttempt } from '../ingest/ingest-hub.js';
-import type { NotificationPort } from '../notifications/notification-port.js';
 
 export interface LoginInput {
   kind: LoginKind;
@@ -32,7 +31,7 @@ export interface LoginInput {
 
 export interface WrittenLogin {
   attempt: LoginAttempt;
-  anomaly: RecordedAnomaly | null;
+  anomaly: RaisedAnomaly | null;
   input: LoginInput;
 }
 
@@ -42,11 +41,7 @@ export interface LoginRecorder {
   announce(written: WrittenLogin): void;
 }
 
-export function createLoginRecorder(deps: {
-  hub: IngestHub;
-  notifications: NotificationPort;
-  onError: (error: unknown) => void;
-}): LoginRecorder {
+export function createLoginRecorder(deps: { hub: IngestHub; anomalies: GatewayAnomalies }): LoginRecorder {
   return {
     async write(ex, input) {
       const row = await insertLogin(ex, {
@@ -66,21 +61,21 @@ export function createLoginRecorder(deps: {
         osUser: input.osUser,
         agentVersion: input.agentVersion,
       });
-      let anomaly: RecordedAnomaly | null = null;
+      let anomaly: RaisedAnomaly | null = null;
       if (input.reason === 'ip_not_allowed' && input.projectId) {
-        anomaly = await recordAnomaly(ex, {
-          projectId: input.projectId,
-          siteId: input.siteId,
-          teamId: input.teamId,
-          seatId: input.seatId,
-          agentId: input.agentId,
-          rule: 'ip_not_allowed',
-          severity: 'critical',
-          operator: input.osUser,
-          key: input.ip,
-          at: input.at,
-          evidence: [{ kind: 'login', id: row.id, at: input.at, ip: input.ip, via: input.kind }],
-        });
+        // Severity, on/off and deduplication follow the project's anomaly settings.
+        anomaly = await deps.anomalies.refusedAccess(
+          ex,
+          {
+            projectId: input.projectId,
+            siteId: input.siteId,
+            teamId: input.teamId,
+            seatId: input.seatId,
+            agentId: input.agentId,
+            operator: input.osUser,
+          },
+          { source: input.kind, ip: input.ip, at: input.at, loginId: row.id },
+        );
       }
       const attempt: LoginAttempt = {
         kind: input.kind,
@@ -98,21 +93,9 @@ export function createLoginRecorder(deps: {
       return { attempt, anomaly, input };
     },
 
-    announce({ attempt, anomaly, input }) {
+    announce({ attempt, anomaly }) {
       deps.hub.emitLogin(attempt);
-      if (anomaly && input.projectId) {
-        deps.notifications
-          .publish({
-            topic: 'anomaly.raised',
-            projectId: input.projectId,
-            anomalyId: anomaly.id,
-            rule: 'ip_not_allowed',
-            severity: 'critical',
-            agentId: input.agentId,
-            opened: anomaly.opened,
-          })
-          .catch(deps.onError);
-      }
+      if (anomaly) deps.anomalies.announce(anomaly);
     },
   };
 }

@@ -11,8 +11,8 @@
  * seq would acknowledge the lost one too.
  */
 
+import type { GatewayAnomalies } from '../anomalies/engine/anomaly-recorder.js';
 import type { Db, Tx } from '../db/connect.js';
-import { recordAnomaly } from '../db/repositories/anomalies.repository.js';
 import {
   type AgentProgress,
   advanceAgents,
@@ -51,6 +51,8 @@ export class FrameNotStoredError extends Error {
 
 export interface GroupCommitterDeps {
   db: Db;
+  /** Records a sequence gap as an anomaly, in the transaction that stores the frame. */
+  anomalies: GatewayAnomalies;
   now: () => number;
   maxFramesPerCommit: number;
   /** Called with each transaction's duration and size (metrics). */
@@ -134,7 +136,9 @@ export class GroupCommitter {
   async #commit(frames: PendingFrame[]): Promise<CommittedFrame[]> {
     const started = performance.now();
     try {
-      const committed = await this.deps.db.transaction((tx) => writeFrames(tx, frames, this.deps.now));
+      const committed = await this.deps.db.transaction((tx) =>
+        writeFrames(tx, frames, this.deps.now, this.deps.anomalies),
+      );
       this.deps.observeCommit((performance.now() - started) / 1000, frames.length, true);
       return committed;
     } catch (error) {
@@ -145,7 +149,12 @@ export class GroupCommitter {
 }
 
 /** Stores the frames (in order) in one transaction and describes what was stored. */
-async function writeFrames(tx: Tx, frames: PendingFrame[], now: () => number): Promise<CommittedFrame[]> {
+async function writeFrames(
+  tx: Tx,
+  frames: PendingFrame[],
+  now: () => number,
+  anomalies: GatewayAnomalies,
+): Promise<CommittedFrame[]> {
   const eventIds = await insertEvents(
     tx,
     frames.flatMap((f) => f.rows.events),
@@ -183,20 +192,19 @@ async function writeFrames(tx: Tx, frames: PendingFrame[], now: () => number): P
     let gap: CommittedFrame['gap'] = null;
     if (frame.gap) {
       // An announced loss (data_dropped) is still a gap, but not the unexplained one that suggests tampering.
-      const recorded = await recordAnomaly(tx, {
-        projectId: agent.projectId,
-        siteId: agent.siteId,
-        teamId: agent.teamId,
-        seatId: agent.seatId,
-        agentId: agent.agentId,
-        rule: frame.gap.announced ? 'data_dropped' : 'tamper',
-        severity: frame.gap.announced ? 'low' : 'critical',
-        operator: agent.operator,
-        key: 'sequence_gap',
-        at: frame.receivedAt,
-        evidence: [{ kind: 'frame', seq: frame.seq, fromSeq: frame.gap.fromSeq, toSeq: frame.gap.toSeq }],
-      });
-      gap = { ...frame.gap, anomalyId: recorded.id };
+      const raised = await anomalies.sequenceGap(
+        tx,
+        {
+          projectId: agent.projectId,
+          siteId: agent.siteId,
+          teamId: agent.teamId,
+          seatId: agent.seatId,
+          agentId: agent.agentId,
+          operator: agent.operator,
+        },
+        { at: frame.receivedAt, seq: frame.seq, ...frame.gap },
+      );
+      gap = { ...frame.gap, anomaly: raised };
     }
     const screenshot = frame.rows.screenshot;
     const screenshotId = screenshot ? screenshotIds.get(`${agent.agentId}/${frame.seq}`) : undefined;

@@ -11,6 +11,7 @@
  * logged and does not reach the other observers.
  */
 import type { Event } from '@seatwatch/shared';
+import type { RaisedAnomaly } from '../anomalies/engine/anomaly-recorder.js';
 import type { DeviceRow, ScreenshotRow, SpanRow, StateChange } from '../domain/ingest-mapping.js';
 import type { SequenceGap } from '../domain/sequencing.js';
 
@@ -48,7 +49,8 @@ export interface CommittedEvent {
 export interface CommittedGap extends SequenceGap {
   /** A data_dropped event covered the gap. */
   announced: boolean;
-  anomalyId: string;
+  /** The tamper anomaly it raised; null when the project turned the rule off. */
+  anomaly: RaisedAnomaly | null;
 }
 
 export interface CommittedFrame {

@@ -26,6 +26,10 @@ export type Notification =
       agentId: string | null;
       opened: boolean;
     }
+  /** Someone (or the server, on an agent's return) changed an anomaly's status. */
+  | { topic: 'anomaly.status_changed'; projectId: string; anomalyId: string; status: string }
+  /** A project's rule settings or a team's shift schedule changed: forget cached copies. */
+  | { topic: 'anomaly.settings_changed'; projectId: string }
   /** Commands are pending for this agent: the process holding its socket sends them. */
   | { topic: 'agent.command'; agentId: string }
   /** The agent completed a hello on some process: any other connection of it is closed with 4409. */

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Ed25519KeyPair, generateKeyPair, tweetnaclSigner } from '@seatwatch/shared';
 import type { FastifyInstance } from 'fastify';
+import type { AnomalyOptions } from '../../src/anomalies/register-anomalies.js';
 import { buildApp } from '../../src/app.js';
 import { createFilesystemBlobStore } from '../../src/blobs/blob-store.filesystem.js';
 import type { BlobStore } from '../../src/blobs/blob-store.js';
@@ -108,6 +109,8 @@ export interface TestServerOptions {
   config?: Record<string, unknown>;
   now?: () => number;
   thumbnails?: ThumbnailMaker;
+  /** Anomaly engine and alert tuning (a fake scheduler, no timers, a short backoff). */
+  anomalies?: AnomalyOptions;
   /** Reuse a data folder (blobs, as after a restart); a fresh temporary one by default. */
   dataDir?: string;
   /** Reuse keys and token (a restarted server); fresh ones by default. */
@@ -146,6 +149,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     accountsKey: identity.blobKey,
     ...(options.now ? { now: options.now } : {}),
     ...(options.thumbnails ? { thumbnails: options.thumbnails } : {}),
+    ...(options.anomalies ? { anomalies: options.anomalies } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
   });
   await app.listen({ host: config.host, port: config.port });

@@ -252,10 +252,23 @@ export const WebhookList = Type.Object(
   closed,
 );
 
-export const WebhookDelivery = Type.Object(
+export const AlertAttempt = Type.Object(
   {
-    id: Type.String(),
-    webhookId: Type.String(),
+    at: Millis,
+    ok: Type.Boolean(),
+    status: Nullable(Type.Integer({ description: 'HTTP status (webhooks)' })),
+    error: Nullable(Type.String()),
+    durationMs: Type.Integer({ minimum: 0 }),
+  },
+  closed,
+);
+
+/** One alert to one target, with every attempt: the delivery log. */
+export const AlertDelivery = Type.Object(
+  {
+    id: Type.String({ description: 'Also the Seatwatch-Delivery header and the deliveryId of the body' }),
+    targetKind: Type.Union([Type.Literal('webhook'), Type.Literal('syslog')]),
+    targetId: Type.String(),
     anomalyId: Type.String(),
     event: AlertEvent,
     status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
@@ -263,8 +276,21 @@ export const WebhookDelivery = Type.Object(
     nextAttemptAt: Nullable(Millis),
     lastStatusCode: Nullable(Type.Integer()),
     lastError: Nullable(Type.String()),
+    attemptLog: Type.Array(AlertAttempt),
     createdAt: Millis,
     deliveredAt: Nullable(Millis),
+  },
+  closed,
+);
+
+export const AlertDeliveryQuery = Type.Object(
+  {
+    targetId: Type.Optional(Type.String({ maxLength: 128 })),
+    anomalyId: Type.Optional(Type.String({ maxLength: 128 })),
+    status: Type.Optional(
+      Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
   },
   closed,
 );
@@ -331,7 +357,9 @@ export type AlertEvent = Static<typeof AlertEvent>;
 export type WebhookInput = Static<typeof WebhookInput>;
 export type Webhook = Static<typeof Webhook>;
 export type WebhookList = Static<typeof WebhookList>;
-export type WebhookDelivery = Static<typeof WebhookDelivery>;
+export type AlertAttempt = Static<typeof AlertAttempt>;
+export type AlertDelivery = Static<typeof AlertDelivery>;
+export type AlertDeliveryQuery = Static<typeof AlertDeliveryQuery>;
 export type SyslogTargetInput = Static<typeof SyslogTargetInput>;
 export type SyslogTarget = Static<typeof SyslogTarget>;
 export type AlertPayload = Static<typeof AlertPayload>;

@@ -10,12 +10,15 @@
  */
 import type { Severity } from '../../domain/rules/anomaly.js';
 
-/** Our severities on syslog's scale (0 emergency … 7 debug). */
+/**
+ * Our severities on syslog's scale (0 emergency … 7 debug), by rank: our
+ * "warning" ranks below "medium", so it maps to notice and medium to warning.
+ */
 export const SYSLOG_SEVERITY: Readonly<Record<Severity, number>> = {
   critical: 2,
   high: 3,
-  warning: 4,
-  medium: 5,
+  medium: 4,
+  warning: 5,
   low: 6,
 };
 

@@ -9,8 +9,10 @@
  *   nothing, so only an active seat can be silent this way. A connection
  *   that stops answering pings is closed by the gateway, which is
  *   connection_lost.
- * connection_lost only while the seat was active or its team on shift. The
- * engine resolves the anomaly when the agent comes back.
+ * - not_back: after a collector restart, an agent it held did not reconnect
+ *   within the grace period (detectNotBack).
+ * connection_lost and not_back only while the seat was active or its team on
+ * shift. The engine resolves the anomaly when the agent comes back.
  */
 import Type from 'typebox';
 import type { AnomalyCandidate, SeatState } from './anomaly.js';
@@ -108,6 +110,38 @@ export function detectSilence(input: SilenceCheck, config: SilenceSettings): Ano
         silentForMs: silentFor,
         thresholdMs: threshold,
         seatState: input.seatState,
+      },
+    ],
+  };
+}
+
+export interface NotBack {
+  readonly at: number;
+  /** When the agent was last heard of, before this server process started. */
+  readonly lastSeenAt: number;
+  readonly serverStartedAt: number;
+  readonly presence: Presence;
+}
+
+/**
+ * After a collector restart: an agent that was connected shortly before it
+ * and has not come back within the grace period. Its connection died with
+ * the old process, so no close was ever seen for it.
+ */
+export function detectNotBack(input: NotBack): AnomalyCandidate | null {
+  if (!presenceExpected(input.presence, input.at)) return null;
+  return {
+    rule: 'agent_silent',
+    key: '',
+    at: input.at,
+    evidence: [
+      {
+        kind: 'login',
+        at: input.lastSeenAt,
+        cause: 'not_back',
+        lastFrameAt: input.lastSeenAt,
+        serverStartedAt: input.serverStartedAt,
+        seatState: input.presence.seatState,
       },
     ],
   };

@@ -9,15 +9,14 @@ import { ANOMALY_RULES } from '@seatwatch/shared/dashboard-api';
 import Type from 'typebox';
 
 /**
- * Ordered from least to most severe. The order follows syslog's (RFC 5424):
- * low = informational, medium = notice, warning = warning, high = error,
- * critical = critical; see SYSLOG_SEVERITY in anomalies/syslog.
+ * Ordered from least to most severe, as the whole product ranks them (the
+ * board's alert badge, list filters, alert targets' minimum severity).
  */
-export const SEVERITIES = ['low', 'medium', 'warning', 'high', 'critical'] as const;
+export const SEVERITIES = ['low', 'warning', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 export const SeveritySchema = Type.Enum([...SEVERITIES], {
-  description: 'low < medium < warning < high < critical',
+  description: 'low < warning < medium < high < critical',
 });
 
 export function severityRank(severity: Severity): number {

@@ -37,7 +37,8 @@ export interface LongIdleSettings {
 export interface IdlePeriod {
   /** When the seat went idle (the status time minus the OS idle time it reported). */
   readonly since: number;
-  readonly sinceEvent: ObservedEvent;
+  /** The status event that began it; null when known only from the seat's stored state (after a reconnect). */
+  readonly sinceEvent: ObservedEvent | null;
   /** Already raised for this period. */
   readonly flagged: boolean;
 }
@@ -52,7 +53,11 @@ function raise(
     rule: 'long_idle',
     key: localDate(schedule.timeZone, period.since),
     at,
-    evidence: [eventRef(period.sinceEvent, { idleSince: period.since, idleInShiftMs })],
+    evidence: [
+      period.sinceEvent
+        ? eventRef(period.sinceEvent, { idleSince: period.since, idleInShiftMs })
+        : { kind: 'event', at: period.since, type: 'status', idleSince: period.since, idleInShiftMs },
+    ],
   };
 }
 

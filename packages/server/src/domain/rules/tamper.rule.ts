@@ -43,7 +43,8 @@ export type TamperSignal =
       readonly kind: 'session_replay';
       readonly at: number;
       readonly session: string;
-      readonly claimedSession: string;
+      /** The session the frame named, when the gateway reports it. */
+      readonly claimedSession: string | null;
       readonly seq: number | null;
     }
   | { readonly kind: 'hello_replay'; readonly at: number; readonly loginId: number | string | null }
@@ -95,7 +96,7 @@ export function detectTamper(
             ...(signal.seq === null ? {} : { seq: signal.seq }),
             signal: 'session_replay',
             session: signal.session,
-            claimedSession: signal.claimedSession,
+            ...(signal.claimedSession === null ? {} : { claimedSession: signal.claimedSession }),
           },
         ],
       };

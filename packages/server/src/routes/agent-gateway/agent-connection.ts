@@ -37,6 +37,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
 import { checkIpAccess } from '../../access/ip-access.js';
 import type { LoginInput, LoginRecorder } from '../../access/login-recorder.js';
+import type { GatewayAnomalies } from '../../anomalies/engine/anomaly-recorder.js';
 import type { BlobStore } from '../../blobs/blob-store.js';
 import type { ThumbnailMaker } from '../../blobs/thumbnails.sharp.js';
 import type { Db } from '../../db/connect.js';
@@ -57,6 +58,8 @@ import type { ServerMetrics } from '../../plugins/metrics.js';
 
 export interface ConnectionDeps {
   db: Db;
+  /** Announces the anomalies the commit of a frame raised (sequence gaps). */
+  anomalies: GatewayAnomalies;
   verifier: Ed25519Verifier;
   signer: Ed25519Signer;
   committer: GroupCommitter;
@@ -473,17 +476,7 @@ export class AgentConnection {
         this.deps.metrics.events.inc(rows.events.length);
         this.#scheduleAck();
         if (rows.state || rows.devices.length > 0) this.#publishSeat(rows.state ? 'state' : 'device');
-        if (committed.gap) {
-          this.#publish({
-            topic: 'anomaly.raised',
-            projectId: committed.agent.projectId,
-            anomalyId: committed.gap.anomalyId,
-            rule: committed.gap.announced ? 'data_dropped' : 'tamper',
-            severity: committed.gap.announced ? 'low' : 'critical',
-            agentId: committed.agent.agentId,
-            opened: true,
-          });
-        }
+        if (committed.gap?.anomaly) this.deps.anomalies.announce(committed.gap.anomaly);
       })
       .catch((error: unknown) => this.#fail(error));
   }

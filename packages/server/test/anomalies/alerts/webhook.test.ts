@@ -35,11 +35,11 @@ describe('webhook signature', () => {
 });
 
 describe('alert filter', () => {
-  const filter = { enabled: true, minSeverity: 'warning' as const, rules: [], events: ['anomaly.opened'] };
+  const filter = { enabled: true, minSeverity: 'medium' as const, rules: [], events: ['anomaly.opened'] };
 
   it('passes an opened anomaly at or above the minimum severity', () => {
-    expect(alertWanted(filter, 'anomaly.opened', sampleAnomaly({ severity: 'warning' }))).toBe(true);
-    expect(alertWanted(filter, 'anomaly.opened', sampleAnomaly({ severity: 'medium' }))).toBe(false);
+    expect(alertWanted(filter, 'anomaly.opened', sampleAnomaly({ severity: 'medium' }))).toBe(true);
+    expect(alertWanted(filter, 'anomaly.opened', sampleAnomaly({ severity: 'warning' }))).toBe(false);
     expect(alertWanted(filter, 'anomaly.status_changed', sampleAnomaly())).toBe(false);
     expect(alertWanted({ ...filter, rules: ['tamper'] }, 'anomaly.opened', sampleAnomaly())).toBe(false);
     expect(alertWanted({ ...filter, enabled: false }, 'anomaly.opened', sampleAnomaly())).toBe(false);

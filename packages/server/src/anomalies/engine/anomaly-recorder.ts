@@ -1,0 +1,219 @@
+/**
+ * The one way anomalies are written, by the rules engine and by the
+ * gateway alike (refused hellos and enrollments, sequence gaps): it applies
+ * the project's rule settings (off, severity), folds the occurrence into the
+ * open row of the same (agent, rule, key) through recordAnomaly(), reopens a
+ * row the server itself closed a moment ago (a flapping agent stays one
+ * incident), and queues the alerts, all in the caller's transaction. After
+ * the commit, announce() tells every process (live push, alert dispatch).
+ */
+import { sql } from 'drizzle-orm';
+import { type Executor, queryRows } from '../../db/connect.js';
+import { MAX_EVIDENCE_REFS, recordAnomaly } from '../../db/repositories/anomalies.repository.js';
+import type { AnomalySeverity, EvidenceRef as StoredEvidenceRef } from '../../db/schema/index.js';
+import type { AnomalyCandidate, EvidenceRef, RuleId } from '../../domain/rules/anomaly.js';
+import { detectIpNotAllowed, type RefusedAccess } from '../../domain/rules/ip-not-allowed.rule.js';
+import { detectTamper } from '../../domain/rules/tamper.rule.js';
+import type { NotificationPort } from '../../notifications/notification-port.js';
+import { queueAlerts } from './alert-outbox.js';
+import type { AnomalySettings } from './settings-cache.js';
+
+/** Who it is about. */
+export interface AnomalyContext {
+  readonly projectId: string;
+  readonly siteId: string | null;
+  readonly teamId: string | null;
+  readonly seatId: string | null;
+  /** Null only before an agent exists (a refused enrollment). */
+  readonly agentId: string | null;
+  readonly operator: string | null;
+}
+
+export interface RecordOptions {
+  /** Occurrences this call stands for (a storm inside one commit is one call). */
+  readonly count?: number;
+  /** Reopen the row the server resolved itself within this window instead of opening a new one. */
+  readonly reopenWithinMs?: number;
+}
+
+export interface RaisedAnomaly {
+  readonly id: string;
+  readonly projectId: string;
+  readonly teamId: string | null;
+  readonly agentId: string | null;
+  readonly rule: RuleId;
+  readonly severity: AnomalySeverity;
+  /** A new row. */
+  readonly opened: boolean;
+  /** An auto-resolved row opened again. */
+  readonly reopened: boolean;
+  readonly count: number;
+}
+
+/** What the gateway raises itself, inside the transaction that stores the login record or the frame. */
+export interface GatewayAnomalies {
+  /** ip_not_allowed for a refused hello or enrollment. */
+  refusedAccess(ex: Executor, context: AnomalyContext, refusal: RefusedAccess): Promise<RaisedAnomaly | null>;
+  /** tamper/sequence_gap (or sequence_gap_declared when data_dropped announced it). */
+  sequenceGap(ex: Executor, context: AnomalyContext, gap: SequenceGapSeen): Promise<RaisedAnomaly | null>;
+  /** After the transaction committed. */
+  announce(raised: RaisedAnomaly): void;
+}
+
+export interface SequenceGapSeen {
+  readonly at: number;
+  /** The frame that arrived after the gap. */
+  readonly seq: number;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  readonly announced: boolean;
+}
+
+export interface AnomalyRecorder extends GatewayAnomalies {
+  /** Null when the project turned the rule off. */
+  record(
+    ex: Executor,
+    context: AnomalyContext,
+    candidate: AnomalyCandidate,
+    options?: RecordOptions,
+  ): Promise<RaisedAnomaly | null>;
+}
+
+export function createAnomalyRecorder(deps: {
+  settings: AnomalySettings;
+  notifications: NotificationPort;
+  now: () => number;
+  onError: (error: unknown) => void;
+}): AnomalyRecorder {
+  const recorder: AnomalyRecorder = {
+    refusedAccess(ex, context, refusal) {
+      return recorder.record(ex, context, detectIpNotAllowed(refusal));
+    },
+
+    async sequenceGap(ex, context, gap) {
+      const { tamper } = await deps.settings.rules(context.projectId);
+      return recorder.record(ex, context, detectTamper({ kind: 'sequence_gap', ...gap }, tamper.config));
+    },
+
+    async record(ex, context, candidate, options = {}) {
+      const setting = (await deps.settings.rules(context.projectId))[candidate.rule];
+      if (!setting.enabled) return null;
+      const severity = candidate.severity ?? setting.severity;
+      const count = options.count ?? 1;
+      const evidence = candidate.evidence as unknown as StoredEvidenceRef[];
+      const base = { projectId: context.projectId, teamId: context.teamId, agentId: context.agentId };
+
+      if (options.reopenWithinMs !== undefined && context.agentId !== null) {
+        const reopened = await reopen(ex, context, candidate, {
+          count,
+          severity,
+          since: deps.now() - options.reopenWithinMs,
+        });
+        if (reopened) {
+          await queueAlerts(ex, {
+            anomalyId: reopened.id,
+            projectId: context.projectId,
+            rule: candidate.rule,
+            severity,
+            event: 'anomaly.status_changed',
+            now: deps.now(),
+          });
+          return {
+            ...base,
+            id: reopened.id,
+            rule: candidate.rule,
+            severity,
+            opened: false,
+            reopened: true,
+            count: reopened.count,
+          };
+        }
+      }
+
+      const recorded = await recordAnomaly(ex, {
+        ...context,
+        rule: candidate.rule,
+        severity,
+        key: candidate.key,
+        at: candidate.at,
+        count,
+        evidence,
+      });
+      if (recorded.opened) {
+        await queueAlerts(ex, {
+          anomalyId: recorded.id,
+          projectId: context.projectId,
+          rule: candidate.rule,
+          severity,
+          event: 'anomaly.opened',
+          now: deps.now(),
+        });
+      }
+      return {
+        ...base,
+        id: recorded.id,
+        rule: candidate.rule,
+        severity,
+        opened: recorded.opened,
+        reopened: false,
+        count: recorded.count,
+      };
+    },
+
+    announce(raised) {
+      const published = raised.reopened
+        ? deps.notifications.publish({
+            topic: 'anomaly.status_changed',
+            projectId: raised.projectId,
+            anomalyId: raised.id,
+            status: 'open',
+          })
+        : deps.notifications.publish({
+            topic: 'anomaly.raised',
+            projectId: raised.projectId,
+            anomalyId: raised.id,
+            rule: raised.rule,
+            severity: raised.severity,
+            agentId: raised.agentId,
+            opened: raised.opened,
+          });
+      published.catch(deps.onError);
+    },
+  };
+  return recorder;
+}
+
+async function reopen(
+  ex: Executor,
+  context: AnomalyContext,
+  candidate: AnomalyCandidate,
+  change: { count: number; severity: AnomalySeverity; since: number },
+): Promise<{ id: string; count: number } | null> {
+  const at = new Date(candidate.at).toISOString();
+  const since = new Date(change.since).toISOString();
+  const evidence = JSON.stringify(candidate.evidence satisfies readonly EvidenceRef[]);
+  const rows = await queryRows<{ id: string; count: number }>(
+    ex,
+    sql`
+      update anomalies a set
+        status = 'open', status_by = null, status_at = null, comment = null,
+        count = a.count + ${change.count},
+        last_at = greatest(a.last_at, ${at}::timestamptz),
+        severity = ${change.severity},
+        evidence = case when jsonb_array_length(a.evidence) >= ${MAX_EVIDENCE_REFS} then a.evidence
+                        else a.evidence || ${evidence}::jsonb end
+      where a.id = (
+          select id from anomalies
+          where project_id = ${context.projectId} and agent_id = ${context.agentId}
+            and rule = ${candidate.rule} and key = ${candidate.key}
+            and status = 'resolved' and status_by = 'system' and status_at >= ${since}::timestamptz
+          order by status_at desc limit 1)
+        and not exists (
+          select 1 from anomalies
+          where project_id = ${context.projectId} and agent_id = ${context.agentId}
+            and rule = ${candidate.rule} and key = ${candidate.key} and status = 'open')
+      returning a.id, a.count`,
+  );
+  const row = rows[0];
+  return row ? { id: row.id, count: Number(row.count) } : null;
+}

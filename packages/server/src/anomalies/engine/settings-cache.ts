@@ -1,0 +1,76 @@
+/**
+ * Rule settings per project and shift schedules per team, read from the
+ * database and kept for a short while. A change through the API publishes
+ * `anomaly.settings_changed`, which clears the project in every process; the
+ * time limit covers a change made behind the API's back.
+ */
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/connect.js';
+import { anomalyRuleSettings, anomalyShiftSchedules } from '../../db/schema/index.js';
+import { type RuleSettings, resolveRuleSettings } from '../../domain/rules/rule-catalog.js';
+import type { ShiftSchedule } from '../../domain/rules/shift-schedule.js';
+
+export interface AnomalySettings {
+  rules(projectId: string): Promise<RuleSettings>;
+  /** The team's schedule; null for no team or a team without one. */
+  schedule(teamId: string | null): Promise<ShiftSchedule | null>;
+  /** Forget a project's settings and every schedule (a schedule change names its project). */
+  invalidate(projectId: string): void;
+}
+
+interface Entry<T> {
+  value: Promise<T>;
+  expiresAt: number;
+}
+
+export function createAnomalySettings(deps: {
+  db: Db;
+  now: () => number;
+  ttlMs: number;
+  /** A stored config that no longer fits its rule (it runs on defaults meanwhile). */
+  onProblem: (projectId: string, rule: string, problem: string) => void;
+}): AnomalySettings {
+  const rules = new Map<string, Entry<RuleSettings>>();
+  const schedules = new Map<string, Entry<ShiftSchedule | null>>();
+
+  function cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const now = deps.now();
+    const hit = map.get(key);
+    if (hit && hit.expiresAt > now) return hit.value;
+    const value = load();
+    map.set(key, { value, expiresAt: now + deps.ttlMs });
+    // A failed read must not stick: the next caller tries again.
+    value.catch(() => {
+      if (map.get(key)?.value === value) map.delete(key);
+    });
+    return value;
+  }
+
+  return {
+    rules(projectId) {
+      return cached(rules, projectId, async () => {
+        const rows = await deps.db
+          .select()
+          .from(anomalyRuleSettings)
+          .where(eq(anomalyRuleSettings.projectId, projectId));
+        const { settings, problems } = resolveRuleSettings(rows);
+        for (const p of problems) deps.onProblem(projectId, p.rule, p.problem);
+        return settings;
+      });
+    },
+    schedule(teamId) {
+      if (teamId === null) return Promise.resolve(null);
+      return cached(schedules, teamId, async () => {
+        const [row] = await deps.db
+          .select()
+          .from(anomalyShiftSchedules)
+          .where(eq(anomalyShiftSchedules.teamId, teamId));
+        return row ? { timeZone: row.timeZone, weekly: row.weekly, exceptions: row.exceptions } : null;
+      });
+    },
+    invalidate(projectId) {
+      rules.delete(projectId);
+      schedules.clear();
+    },
+  };
+}

@@ -106,9 +106,13 @@ async function seatWithData(
   return { seatId: seat.id, agent, client, jpeg, screenshotId: '' };
 }
 
-export async function buildWorld(server: TestServer, start: number): Promise<World> {
-  const A = (await createTestProject(server, { name: 'Project A' })).projectId;
-  const B = (await createTestProject(server, { name: 'Project B' })).projectId;
+export async function buildWorld(
+  server: TestServer,
+  start: number,
+  options: { retentionDays?: number } = {},
+): Promise<World> {
+  const A = (await createTestProject(server, { name: 'Project A', ...options })).projectId;
+  const B = (await createTestProject(server, { name: 'Project B', ...options })).projectId;
   const team = async (projectId: string, name: string) =>
     (await server.adminOk<{ id: string }>('POST', `/projects/${projectId}/teams`, { name })).id;
   const teams = { A1: await team(A, 'A1'), A2: await team(A, 'A2'), B1: await team(B, 'B1') };

@@ -1,6 +1,12 @@
 /** Keeps docs/protocol.md honest: every example validates, every schema is documented. */
 import { readFileSync } from 'node:fs';
-import { EVENT_SCHEMAS, eventValidators, PAYLOAD_SCHEMAS, validateEnrollRequest, validatePayload } from '@seatwatch/shared';
+import {
+  EVENT_SCHEMAS,
+  eventValidators,
+  PAYLOAD_SCHEMAS,
+  validateEnrollRequest,
+  validatePayload,
+} from '@seatwatch/shared';
 import { describe, expect, it } from 'vitest';
 
 const doc = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
@@ -34,7 +40,9 @@ describe('docs/protocol.md', () => {
     for (const type of Object.keys(PAYLOAD_SCHEMAS)) {
       const example = examples.find((e) => e.kind === 'payload' && e.name === type);
       expect(example, `example for payload ${type}`).toBeDefined();
-      expect(() => validatePayload(example!.value, senders[type]!, type === 'blob' ? 'binary' : 'text')).not.toThrow();
+      expect(() =>
+        validatePayload(example!.value, senders[type]!, type === 'blob' ? 'binary' : 'text'),
+      ).not.toThrow();
     }
   });
 

@@ -60,6 +60,7 @@ import { STATE_FILES } from './identity/state-dir.js';
 import type { DesktopNotifier } from './notice/desktop-notification.port.js';
 import { loadNoticeState, type NoticeState, type ShownVia, saveNoticeState } from './notice/notice-state.js';
 import { fullNoticeText } from './notice/notice-text.js';
+import { requestSelfViewLink } from './notice/self-view-link.js';
 import { startTransparencyPage, type TransparencyPage } from './notice/transparency-page.js';
 import { Outbox, OutboxCorruptError } from './outbox/outbox.js';
 import { type Clock, systemClock } from './runtime/clock.js';
@@ -590,6 +591,7 @@ export function createAgent(deps: AgentDeps): Agent {
           status,
           notice: () => identity.notice,
           lastScreenshot: () => (lastImage ? { bytes: lastImage.bytes, mime: lastImage.mime } : null),
+          selfViewLink: () => requestSelfViewLink(identity.serverUrl, identity.agentId, signer),
         });
       } catch (error) {
         log.log('warn', 'the local transparency page could not start', { error: errorMessage(error) });

@@ -20,6 +20,8 @@ export interface PageSource {
   status(): AgentStatus;
   notice(): Notice;
   lastScreenshot(): { bytes: Uint8Array; mime: string } | null;
+  /** A one-time link to the server's self-view of this seat (issue #7); absent when not connected to one. */
+  selfViewLink?: () => Promise<string>;
 }
 
 export interface TransparencyPage {
@@ -72,6 +74,18 @@ export async function startTransparencyPage(
       res
         .writeHead(200, { ...headers, 'content-type': 'application/json' })
         .end(JSON.stringify(source.status()));
+    } else if (url.pathname === `${prefix}self-view` && source.selfViewLink) {
+      source.selfViewLink().then(
+        (link) => res.writeHead(303, { ...headers, location: link }).end(),
+        (error: unknown) =>
+          res
+            .writeHead(502, { ...headers, 'content-type': 'text/html; charset=utf-8' })
+            .end(
+              `<!doctype html><title>Seatwatch agent</title><p>The server could not be asked for the link: ${escapeHtml(
+                error instanceof Error ? error.message : String(error),
+              )}. Try again when the agent is connected.</p>`,
+            ),
+      );
     } else if (url.pathname === `${prefix}last-screenshot`) {
       const shot = source.lastScreenshot();
       if (!shot) res.writeHead(404, headers).end();
@@ -151,6 +165,11 @@ Waiting to be delivered: ${s.outbox.depth} item(s); last acknowledged ${escapeHt
 <table>${rows}</table>
 <h2>Paused or unavailable</h2>${paused}
 <h2>Last screenshot</h2>${shot}
+${
+  source.selfViewLink
+    ? `<h2>What the server holds about this seat</h2><p><a href="${prefix}self-view">See what was collected about this seat, and who looked at it, when and why</a> (opens a one-time link to the server).</p>`
+    : ''
+}
 <h2>The monitoring notice (version ${notice.version})</h2>
 <pre>${escapeHtml(notice.text)}</pre>
 <ul>${describeCollection(s.policy)

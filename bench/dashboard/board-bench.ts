@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Callbacks passed to page.evaluate() run in the browser, hence the DOM types.
 /**
  * Dashboard benchmark (issue #6): a board of 1,000 seats must load in under
  * 2 s and stay responsive while seats change.
@@ -46,6 +48,8 @@ const round = (value: number) => Math.round(value * 10) / 10;
  * have): long tasks, frame intervals, and when each tile first shows a
  * benchmark application name (ms since the epoch).
  */
+const TILES_RENDERED = `document.querySelectorAll('[data-testid="seat-tile"]').length === ${SEATS}`;
+
 const INSTRUMENT = `(() => {
   const bench = { longTasks: [], frames: [], seen: new Map() };
   window.bench = bench;
@@ -215,10 +219,7 @@ async function main() {
         .getByTestId('board-count')
         .filter({ hasText: `${SEATS} of ${SEATS}` })
         .waitFor({ timeout: 30_000 });
-      await page.waitForFunction(
-        (n) => document.querySelectorAll('[data-testid="seat-tile"]').length === n,
-        SEATS,
-      );
+      await page.waitForFunction(TILES_RENDERED);
       loadMs.push(performance.now() - started);
       await context.close();
     }
@@ -229,10 +230,7 @@ async function main() {
     await context.addCookies([{ name, value, url: server.url }]);
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    await page.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid="seat-tile"]').length === n,
-      SEATS,
-    );
+    await page.waitForFunction(TILES_RENDERED);
     await page.evaluate(INSTRUMENT);
 
     const committedAt = new Map<string, number>();
@@ -280,12 +278,9 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
     await page.waitForTimeout(1500);
-    const observed = await page.evaluate(() => {
-      const w = window as unknown as {
-        bench: { longTasks: number[]; frames: number[]; seen: Map<string, number> };
-      };
-      return { longTasks: w.bench.longTasks, frames: w.bench.frames, seen: [...w.bench.seen] };
-    });
+    const observed = (await page.evaluate(
+      '({ longTasks: window.bench.longTasks, frames: window.bench.frames, seen: [...window.bench.seen] })',
+    )) as { longTasks: number[]; frames: number[]; seen: [string, number][] };
     await browser.close();
 
     const delays = observed.seen.flatMap(([id, at]) => {

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Callbacks passed to page.evaluate() run in the browser, hence the DOM types.
 /**
  * The dashboard end to end, in Debian's Chromium driven by playwright-core,
  * against a real collector (PGlite) serving the built web app: first-run
@@ -161,7 +163,7 @@ describe('dashboard in Chromium', () => {
         page
           .getByTestId('captured-screenshot')
           .locator('img')
-          .evaluate((img: HTMLImageElement) => img.naturalWidth),
+          .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
       )
       .toBeGreaterThan(0);
     await shot('06-capture-now');

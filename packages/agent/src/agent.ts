@@ -255,6 +255,11 @@ export function createAgent(deps: AgentDeps): Agent {
     presence: () => idle.presence(),
     onImage: (image, event) => storeImage(image, event),
     onCaptureDone: (result) => {
+      log.log('info', 'screenshot attempt', {
+        trigger: result.trigger,
+        outcomes: result.events.map((e) => e.outcome),
+        durationMs: Math.round(result.durationMs),
+      });
       scheduleStatus();
       emit('capture_done', result);
     },

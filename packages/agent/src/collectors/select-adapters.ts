@@ -12,7 +12,7 @@ import { unavailableDevices } from './devices/devices.unavailable.js';
 import { createIoregIdleTime } from './idle/idle-time.ioreg.js';
 import { createPowershellIdleTime } from './idle/idle-time.powershell.js';
 import { unavailableIdleTime } from './idle/idle-time.unavailable.js';
-import { createXprintidleIdleTime } from './idle/idle-time.xprintidle.js';
+import { createX11ScreensaverIdleTime } from './idle/idle-time.x11-screensaver.js';
 import { createOsInterfacesNetwork } from './network/network.os-interfaces.js';
 import { errorMessage, type Probe, unavailable } from './probe.js';
 import { createSharpImageEncoder } from './screenshot/image-encoder.sharp.js';
@@ -43,7 +43,7 @@ export async function probeCollectors(
     ),
     isolated('idle time', () =>
       platform === 'linux'
-        ? createXprintidleIdleTime(env)
+        ? createX11ScreensaverIdleTime(env)
         : platform === 'win32'
           ? createPowershellIdleTime(env)
           : platform === 'darwin'

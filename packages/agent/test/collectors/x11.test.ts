@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createXpropSpyActiveWindow } from '../../src/collectors/activity/active-window.xprop-spy.js';
-import { createXprintidleIdleTime } from '../../src/collectors/idle/idle-time.xprintidle.js';
+import { createX11ScreensaverIdleTime } from '../../src/collectors/idle/idle-time.x11-screensaver.js';
 import { createSharpImageEncoder } from '../../src/collectors/screenshot/image-encoder.sharp.js';
 import { createNodeScreenshotsCapture } from '../../src/collectors/screenshot/screen-capture.node-screenshots.js';
 import { probeCollectors } from '../../src/collectors/select-adapters.js';
@@ -49,6 +49,12 @@ describe('Linux X11 adapters (real Xvfb)', () => {
   });
 
   it('is unavailable, with a reason, without a display', async () => {
+    expect(await createX11ScreensaverIdleTime({ PATH: process.env.PATH })).toEqual({
+      ok: false,
+      reason: 'no X11 display (DISPLAY is not set)',
+    });
+    const noServer = await createX11ScreensaverIdleTime({ DISPLAY: ':1999' });
+    expect(noServer.ok).toBe(false);
     const probe = await createXpropSpyActiveWindow({ PATH: process.env.PATH });
     expect(probe).toEqual({ ok: false, reason: 'no X11 display (DISPLAY is not set)' });
     const capture = await createNodeScreenshotsCapture('linux', {
@@ -61,7 +67,7 @@ describe('Linux X11 adapters (real Xvfb)', () => {
   });
 
   it('reads the input-idle time from the X server, and sees input reset it', async () => {
-    const probe = await createXprintidleIdleTime(x.env);
+    const probe = await createX11ScreensaverIdleTime(x.env);
     expect(probe.ok).toBe(true);
     if (!probe.ok) return;
     try {
@@ -81,24 +87,35 @@ describe('Linux X11 adapters (real Xvfb)', () => {
     const encoder = await createSharpImageEncoder();
     expect(capture.ok && encoder.ok).toBe(true);
     if (!capture.ok || !encoder.ok) return;
-    const [frame] = await capture.port.captureAll();
-    expect(frame).toMatchObject({ monitor: 0, width: 1920, height: 1080 });
-    expect(frame!.rgba.length).toBe(1920 * 1080 * 4);
-    const grey = await encoder.port.thumbnail(frame!);
+    const grab = async () => {
+      const frames = [];
+      for await (const frame of capture.port.captureEach()) frames.push(frame);
+      return frames;
+    };
+    const [frame] = await grab();
+    expect(frame).toMatchObject({ monitor: 0, width: 1920, height: 1080, channels: 4 });
+    expect(frame!.pixels.length).toBe(1920 * 1080 * 4);
+    const scaled = await encoder.port.scale(frame!, 1280);
+    expect(scaled).toMatchObject({ width: 1280, height: 720, channels: 3 });
+    const grey = await encoder.port.thumbnail(scaled);
     expect(looksBlank(grey)).toBe(false);
-    const image = await encoder.port.encode(frame!, { maxWidth: 1280, format: 'jpeg', quality: 60 });
+    const image = await encoder.port.encode(scaled, { format: 'jpeg', quality: 60 });
     expect(image).toMatchObject({ mime: 'image/jpeg', width: 1280, height: 720 });
     expect(Array.from(image.bytes.subarray(0, 3))).toEqual([0xff, 0xd8, 0xff]);
-    const webp = await encoder.port.encode(frame!, { maxWidth: 800, format: 'webp', quality: 50 });
+    const webp = await encoder.port.encode(await encoder.port.scale(frame!, 800), {
+      format: 'webp',
+      quality: 50,
+    });
+    expect(webp.width).toBe(800);
     expect(new TextDecoder().decode(webp.bytes.subarray(8, 12))).toBe('WEBP');
 
-    const again = await encoder.port.thumbnail((await capture.port.captureAll())[0]!);
-    expect(isUnchanged(differenceHash(grey), differenceHash(again))).toBe(true);
+    const hashOfScreen = async () =>
+      differenceHash(await encoder.port.thumbnail(await encoder.port.scale((await grab())[0]!, 1280)));
+    expect(isUnchanged(differenceHash(grey), await hashOfScreen())).toBe(true);
     // A big window appearing is a change.
     const big = await x.openWindow(`${title}_BIG`);
     await x.xdotool('windowsize', '--sync', big, '1800', '1000');
-    const changed = await encoder.port.thumbnail((await capture.port.captureAll())[0]!);
-    expect(hammingDistance(differenceHash(grey), differenceHash(changed))).toBeGreaterThan(2);
+    expect(hammingDistance(differenceHash(grey), await hashOfScreen())).toBeGreaterThan(2);
     await x.xdotool(
       'windowactivate',
       '--sync',

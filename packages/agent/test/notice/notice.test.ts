@@ -53,7 +53,10 @@ describe('monitoring notice', () => {
     const notified: string[] = [];
     const notifier: DesktopNotifier = {
       name: 'test',
-      notify: async (title, body) => (notified.push(`${title}\n${body}`), true),
+      notify: async (title, body) => {
+        notified.push(`${title}\n${body}`);
+        return true;
+      },
     };
     agent = buildAgent(stateDir, fakes, {
       terminal: { write: (t) => printed.push(t), isTTY: true },

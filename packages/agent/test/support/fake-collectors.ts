@@ -48,12 +48,12 @@ export class FakeScreen implements ScreenCapturePort {
   monitors = 1;
   failure: Error | null = null;
   captures = 0;
-  async captureAll(): Promise<MonitorFrame[]> {
+  async *captureEach(): AsyncGenerator<MonitorFrame> {
     if (this.failure) throw this.failure;
     this.captures++;
-    return Array.from({ length: this.monitors }, (_, monitor) =>
-      frame(monitor, 320, 200, this.blank ? 0 : this.variant + monitor),
-    );
+    for (let monitor = 0; monitor < this.monitors; monitor++) {
+      yield frame(monitor, 320, 200, this.blank ? 0 : this.variant + monitor);
+    }
   }
 }
 
@@ -73,7 +73,7 @@ function frame(monitor: number, width: number, height: number, variant: number):
       rgba[i + 3] = 255;
     }
   }
-  return { monitor, width, height, rgba };
+  return { monitor, width, height, channels: 4, pixels: rgba };
 }
 
 export class FakeDevices implements DevicesPort {

@@ -29,17 +29,15 @@ export async function createNodeScreenshotsCapture(
   }
   return available({
     name: 'node-screenshots',
-    async captureAll(): Promise<MonitorFrame[]> {
+    async *captureEach(): AsyncGenerator<MonitorFrame> {
       const monitors = Monitor.all().sort(
         (a, b) => Number(b.isPrimary()) - Number(a.isPrimary()) || a.x() - b.x() || a.y() - b.y(),
       );
-      const frames: MonitorFrame[] = [];
       for (const [index, monitor] of monitors.entries()) {
         const image = await monitor.captureImage();
-        const rgba = await image.toRaw();
-        frames.push({ monitor: index, width: image.width, height: image.height, rgba });
+        const pixels = await image.toRaw();
+        yield { monitor: index, width: image.width, height: image.height, channels: 4, pixels };
       }
-      return frames;
     },
   });
 }

@@ -94,9 +94,15 @@ export function createScreenshotCollector(
     else {
       try {
         const policy = ctx.policy();
-        const frames = await withTimeout(capture.port.captureAll(), 20_000, 'screen capture');
-        for (const frame of frames) {
-          const grey = await encoder.port.thumbnail(frame);
+        let monitors = 0;
+        const frames = capture.port.captureEach()[Symbol.asyncIterator]();
+        for (;;) {
+          const next = await withTimeout(frames.next(), 20_000, 'screen capture');
+          if (next.done) break;
+          monitors++;
+          const frame = next.value;
+          const scaled = await encoder.port.scale(frame, policy.screenshotMaxWidth);
+          const grey = await encoder.port.thumbnail(scaled);
           if (looksBlank(grey)) {
             events.push(
               event(
@@ -122,8 +128,7 @@ export function createScreenshotCollector(
             );
             continue;
           }
-          const image = await encoder.port.encode(frame, {
-            maxWidth: policy.screenshotMaxWidth,
+          const image = await encoder.port.encode(scaled, {
             format: policy.screenshotFormat,
             quality: policy.screenshotQuality,
           });
@@ -132,7 +137,7 @@ export function createScreenshotCollector(
           hooks.onImage(image, captured);
           events.push(captured);
         }
-        if (frames.length === 0) events.push(event('unavailable', 'no monitor found'));
+        if (monitors === 0) events.push(event('unavailable', 'no monitor found'));
       } catch (error) {
         events.push(event('failed', errorMessage(error)));
         ctx.reportError('screenshot', error);

@@ -1,0 +1,175 @@
+/**
+ * Agent footprint benchmark: the built `seatwatch-agent run` (dist) with the
+ * default policy under Xvfb 1920×1080 (openbox, two xterms taking turns in
+ * the foreground every 30 s), delivering to a protocol peer on loopback.
+ *
+ * Measures, over the window (default 10 minutes, after a 20 s warm-up):
+ *   - average CPU, % of one core: the agent process plus its helper
+ *     processes (xprop spies, the xprintidle loop) and every program it ran
+ *     and reaped (/proc utime+stime+cutime+cstime);
+ *   - peak RSS of the agent process (VmHWM) over the window, and again after
+ *     the capture burst below;
+ * then, after the window, 15 screenshots on capture_now with the screen
+ * changed before each (so each is captured, hashed and encoded, not skipped
+ * as unchanged), and reports the median of the agent's own capture + hash +
+ * encode time.
+ *
+ *   pnpm --filter @seatwatch/shared build && pnpm --filter @seatwatch/agent build
+ *   pnpm --filter @seatwatch/agent exec node --conditions=seatwatch-source --import tsx \
+ *     ../../bench/agent-footprint/run.ts [--minutes 10]
+ *
+ * Prints one JSON object with the figures. Targets: CPU < 1 %, RSS < 120 MB,
+ * capture median < 250 ms.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { ProtocolPeer } from '../../packages/agent/test/support/protocol-peer.js';
+import { startX11Session } from '../../packages/agent/test/support/x11-session.js';
+
+const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
+const minutes = Number(values.minutes);
+const WARMUP_MS = 20_000;
+const CAPTURES = 15;
+const repo = path.resolve(import.meta.dirname, '../..');
+const main = path.join(repo, 'packages/agent/dist/main.js');
+if (!fs.existsSync(main)) throw new Error(`build the agent first: ${main} is missing`);
+
+const CLK_TCK = 100; // Linux USER_HZ; /proc times are in these ticks.
+
+function ticksOf(pid: number, withChildren: boolean): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the comm field: utime is field 14 of stat, i.e. index 11 here; stime 12, cutime 13, cstime 14.
+    const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
+    return utime! + stime! + (withChildren ? cutime! + cstime! : 0);
+  } catch {
+    return 0;
+  }
+}
+
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry), ...descendants(Number(entry)));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** CPU ticks of the agent and everything under it, dead or alive. */
+function treeTicks(pid: number): number {
+  return ticksOf(pid, true) + descendants(pid).reduce((sum, child) => sum + ticksOf(child, true), 0);
+}
+
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+const x = await startX11Session(1920, 1080);
+const peer = await ProtocolPeer.start();
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-footprint-'));
+// MALLOC_ARENA_MAX=2 as in packages/agent/service/seatwatch-agent.service.
+const env = { ...x.env, SEATWATCH_AGENT_HOME: stateDir, MALLOC_ARENA_MAX: '2' };
+try {
+  const first = await x.openWindow('Ticket 4711 - CRM');
+  const second = await x.openWindow('Knowledge base - article 12');
+  await new Promise<void>((resolve, reject) => {
+    const enroll = spawn(process.execPath, [main, 'enroll', '--server', peer.url, '--token', 'good-token'], {
+      env,
+      stdio: 'inherit',
+    });
+    enroll.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`enroll exited ${code}`))));
+  });
+  const agent = spawn(process.execPath, [main, 'run', '--page-port', '0'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const captureTimes: number[] = [];
+  createInterface({ input: agent.stderr! }).on('line', (line) => {
+    try {
+      const entry = JSON.parse(line) as { message?: string; outcomes?: string[]; durationMs?: number };
+      if (entry.message === 'screenshot attempt' && entry.outcomes?.every((o) => o === 'captured'))
+        captureTimes.push(entry.durationMs!);
+    } catch {
+      process.stderr.write(`${line}\n`);
+    }
+  });
+  await peer.waitFor('hello', () => true, 60_000);
+  await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
+
+  // The measured window: the default policy, an operator switching windows every 30 s.
+  const windowMs = minutes * 60_000;
+  const startTicks = treeTicks(agent.pid!);
+  const startAgentTicks = ticksOf(agent.pid!, false);
+  const startAt = performance.now();
+  let turn = 0;
+  const switcher = setInterval(() => {
+    turn++;
+    x.xdotool('windowactivate', turn % 2 ? second : first).catch(() => {});
+  }, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  clearInterval(switcher);
+  const cpuSeconds = (treeTicks(agent.pid!) - startTicks) / CLK_TCK;
+  const agentOnlySeconds = (ticksOf(agent.pid!, false) - startAgentTicks) / CLK_TCK;
+  const elapsed = (performance.now() - startAt) / 1000;
+  const rssInWindow = peakRssMb(agent.pid!);
+  const load = os.loadavg();
+  const scheduledCaptures = captureTimes.length;
+
+  // Capture timing: change the screen, ask for a screenshot, wait for its result.
+  for (let i = 0; i < CAPTURES; i++) {
+    await x.xdotool(
+      'windowmove',
+      '--sync',
+      i % 2 ? first : second,
+      String(100 + 60 * i),
+      String(80 + 40 * i),
+    );
+    const id = peer.sendCommand('capture_now');
+    await peer.waitForEvent((e) => e.type === 'command_result' && e.commandId === id, 30_000);
+  }
+  const rssAfterBurst = peakRssMb(agent.pid!);
+  const exited = new Promise((resolve) => agent.on('exit', resolve));
+  agent.kill('SIGTERM');
+  await exited;
+
+  const sorted = [...captureTimes].sort((a, b) => a - b);
+  const median = sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : null;
+  const result = {
+    minutes,
+    display: '1920x1080x24 Xvfb + openbox',
+    policy: 'default',
+    cpuPercentOfOneCore: Math.round((cpuSeconds / elapsed) * 100 * 1000) / 1000,
+    cpuSeconds,
+    cpuSecondsAgentProcessOnly: agentOnlySeconds,
+    peakRssMb: Math.round(rssInWindow * 10) / 10,
+    peakRssMbAfterCaptureBurst: Math.round(rssAfterBurst * 10) / 10,
+    loadAverageAtEnd: load.map((l) => Math.round(l * 100) / 100),
+    scheduledScreenshotsInWindow: scheduledCaptures,
+    captureEncodeHashMs: {
+      median,
+      min: sorted[0] ?? null,
+      max: sorted.at(-1) ?? null,
+      samples: sorted.length,
+    },
+    eventsStored: peer.events().length,
+    node: process.version,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  await peer.close();
+  await x.close();
+  fs.rmSync(stateDir, { recursive: true, force: true });
+}

@@ -91,12 +91,12 @@ export function createAnomalyRecorder(deps: {
     },
 
     async sequenceGap(ex, context, gap) {
-      const { tamper } = await deps.settings.rules(context.projectId);
+      const { tamper } = await deps.settings.rules(context.projectId, ex);
       return recorder.record(ex, context, detectTamper({ kind: 'sequence_gap', ...gap }, tamper.config));
     },
 
     async record(ex, context, candidate, options = {}) {
-      const setting = (await deps.settings.rules(context.projectId))[candidate.rule];
+      const setting = (await deps.settings.rules(context.projectId, ex))[candidate.rule];
       if (!setting.enabled) return null;
       const severity = candidate.severity ?? setting.severity;
       const count = options.count ?? 1;

@@ -5,13 +5,17 @@
  * time limit covers a change made behind the API's back.
  */
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/connect.js';
+import type { Db, Executor } from '../../db/connect.js';
 import { anomalyRuleSettings, anomalyShiftSchedules } from '../../db/schema/index.js';
 import { type RuleSettings, resolveRuleSettings } from '../../domain/rules/rule-catalog.js';
 import type { ShiftSchedule } from '../../domain/rules/shift-schedule.js';
 
 export interface AnomalySettings {
-  rules(projectId: string): Promise<RuleSettings>;
+  /**
+   * Inside a transaction pass it as `ex`: on PGlite (one connection) a read
+   * outside the open transaction would wait for it forever.
+   */
+  rules(projectId: string, ex?: Executor): Promise<RuleSettings>;
   /** The team's schedule; null for no team or a team without one. */
   schedule(teamId: string | null): Promise<ShiftSchedule | null>;
   /** Forget a project's settings and every schedule (a schedule change names its project). */
@@ -47,9 +51,9 @@ export function createAnomalySettings(deps: {
   }
 
   return {
-    rules(projectId) {
+    rules(projectId, ex = deps.db) {
       return cached(rules, projectId, async () => {
-        const rows = await deps.db
+        const rows = await ex
           .select()
           .from(anomalyRuleSettings)
           .where(eq(anomalyRuleSettings.projectId, projectId));

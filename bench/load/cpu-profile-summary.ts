@@ -1,6 +1,6 @@
 /**
  * Where the server's main thread spent its time, from a V8 .cpuprofile
- * (node --cpu-prof): self time grouped by module (a package, a folder of
+ * (taken over the hold through the inspector): self time grouped by module (a package, a folder of
  * ours, a node: internal), the heaviest functions by self time, and the
  * heaviest by inclusive time (the function and everything it called).
  * Work on other threads (libuv's pool: sharp, fs, crypto's async calls)

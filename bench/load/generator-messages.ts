@@ -58,6 +58,8 @@ export interface GeneratorStats {
   holdLatency: HistogramSnapshot;
   /** Ack latency of frames sent while agents were still connecting. */
   rampLatency: HistogramSnapshot;
+  /** Socket open -> welcome, for every (re)connection. */
+  handshakeLatency: HistogramSnapshot;
   /** Closes the agents did not ask for, by close code; connection errors by message. */
   closes: Record<string, number>;
   connectErrors: Record<string, number>;

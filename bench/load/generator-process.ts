@@ -44,6 +44,7 @@ const counters: AgentCounters = {
   acksVerified: 0,
 };
 const latency = { ramp: new LatencyHistogram(), hold: new LatencyHistogram() };
+const handshake = new LatencyHistogram();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
@@ -70,6 +71,7 @@ function stats(): GeneratorStats {
     },
     holdLatency: latency.hold.snapshot(),
     rampLatency: latency.ramp.snapshot(),
+    handshakeLatency: handshake.snapshot(),
     closes: { ...counters.closes },
     connectErrors: { ...counters.connectErrors },
     serverErrors: { ...counters.serverErrors },
@@ -90,6 +92,7 @@ async function start(config: GeneratorConfig): Promise<void> {
     phase: () => phase,
     draining: () => draining,
     latency,
+    handshake,
     counters,
     verifyThisAck() {
       verifyCredit += config.verifyAcks;

@@ -50,7 +50,8 @@ export const USAGE = `Usage: pnpm --filter @seatwatch/bench load -- [options]
   --pool-size N            the server's PostgreSQL pool size (default: the server's own)
   --pg-url URL             maintenance database used to create and drop the bench database
                            (default postgres://postgres@127.0.0.1:5432/postgres)
-  --profile                run the server with --cpu-prof and summarise where its time went
+  --profile                profile the server during the hold (V8 sampling profiler through
+                           --inspect on loopback) and summarise where its time went
   --no-ceilings            skip the raw ceilings (crypto, inserts)
   --keep                   keep the bench database and data folder
   --seed N                 traffic seed (default 1)

@@ -17,7 +17,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,9 +38,10 @@ import type {
   GeneratorStats,
   ToGenerator,
 } from './generator-messages.js';
+import { connectInspector } from './inspector-profiler.js';
 import { type LatencySummary, mergeSnapshots } from './latency-histogram.js';
 import { type LoadOptions, parseLoadOptions } from './load-options.js';
-import { CpuMeter, machineFacts, pidsNamed, readMemory } from './proc-sampler.js';
+import { CpuMeter, machineFacts, readMemory } from './proc-sampler.js';
 import { type ServerView, scrapeMetrics, serverView } from './server-metrics.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
 import { checkStoredPglite, checkStoredPostgres, type StoredCheck } from './stored-rows.js';
@@ -138,6 +139,7 @@ function totals(generators: readonly Generator[]) {
     holdBlobs: sum((s) => s.hold.blobs),
     holdLatency: mergeSnapshots(all.map((s) => s.holdLatency)),
     rampLatency: mergeSnapshots(all.map((s) => s.rampLatency)),
+    handshakeLatency: mergeSnapshots(all.map((s) => s.handshakeLatency)),
     closes: merge((s) => s.closes),
     connectErrors: merge((s) => s.connectErrors),
     serverErrors: merge((s) => s.serverErrors),
@@ -172,8 +174,7 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const outFile = options.out ? resolve(options.out) : join(resultsDir, `${runName}.json`);
   const dataDir = mkdtempSync(join(tmpdir(), 'seatwatch-bench-'));
-  const profileDir = options.profile ? join(resultsDir, `${runName}-profile`) : null;
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const profileFile = options.profile ? join(resultsDir, `${runName}-hold.cpuprofile`) : null;
 
   const holdMs = options.minutes * 60_000;
   const rampBudgetMs = (options.agents / options.connectPerSecond) * 3000 + 120_000;
@@ -258,7 +259,7 @@ async function main(): Promise<void> {
     dataDir,
     databaseUrl: database?.url ?? null,
     logFile: join(resultsDir, `${runName}-server.log`),
-    profileDir,
+    inspect: options.profile,
     poolSize: options.poolSize,
     extraEnv: {},
   });
@@ -324,12 +325,20 @@ async function main(): Promise<void> {
   }
   await Promise.all(generators.map((g) => g.ready));
 
+  // The PostgreSQL processes working for this run, refreshed at every progress line (backends come and go).
+  let postgresPids: number[] = [];
+  const monitor = database ? new pg.Client({ connectionString: database.url }) : null;
+  await monitor?.connect();
+  const refreshPostgresPids = async () => {
+    if (monitor) postgresPids = await benchPostgresPids(monitor);
+  };
+  await refreshPostgresPids();
   const cpu = new CpuMeter(
     () =>
       new Map([
         ['server', [running.pid]],
         ['generators', generators.map((g) => g.child.pid!)],
-        ['postgres', options.db === 'postgres' ? pidsNamed('postgres') : []],
+        ['postgres', postgresPids],
         ['orchestrator', [process.pid]],
       ]),
   );
@@ -337,7 +346,8 @@ async function main(): Promise<void> {
   let previous = { at: performance.now(), framesSent: 0, framesAcked: 0, eventsSent: 0 };
   let phase = 'ramp';
   const runStarted = performance.now();
-  const progress = () => {
+  const progress = async () => {
+    await refreshPostgresPids();
     const t = totals(generators);
     const now = performance.now();
     const seconds = (now - previous.at) / 1000;
@@ -378,13 +388,18 @@ async function main(): Promise<void> {
   while (totals(generators).connected < options.agents && performance.now() - rampStarted < rampBudgetMs) {
     await sleep(250);
     if (performance.now() >= nextProgress) {
-      progress();
+      await progress();
       nextProgress += options.progressSeconds * 1000;
     }
   }
   const rampSeconds = (performance.now() - rampStarted) / 1000;
   const connectedAtHold = totals(generators).connected;
-  result.ramp = { seconds: round(rampSeconds, 1), connected: connectedAtHold };
+  const handshakes = totals(generators).handshakeLatency.summary();
+  result.ramp = { seconds: round(rampSeconds, 1), connected: connectedAtHold, handshakeLatency: handshakes };
+  log(
+    `  handshakes (socket open -> welcome): p50 ${handshakes.p50Ms} ms, p99 ${handshakes.p99Ms} ms, ` +
+      `max ${handshakes.maxMs} ms over ${handshakes.count}`,
+  );
   if (connectedAtHold < options.agents) {
     log(
       `  only ${connectedAtHold}/${options.agents} connected after ${round(rampSeconds)} s; holding with those`,
@@ -396,22 +411,34 @@ async function main(): Promise<void> {
   // 6. Hold.
   phase = 'hold';
   for (const generator of generators) generator.send({ type: 'phase', phase: 'hold' });
+  const profiler = running.inspectorPort ? await connectInspector(running.inspectorPort) : null;
+  await profiler?.start();
   const scrapeBefore = await scrapeMetrics(running.url);
   const holdStart = performance.now();
   const holdStats = totals(generators);
   cpu.sample();
+  await refreshPostgresPids();
+  // CPU time per frame over the whole hold: unlike rates, it hardly moves when others load the machine.
+  const holdCpu = new CpuMeter(cpu.groups);
   nextProgress = holdStart + options.progressSeconds * 1000;
   while (performance.now() - holdStart < holdMs) {
     await sleep(Math.min(250, Math.max(1, holdStart + holdMs - performance.now())));
     if (performance.now() >= nextProgress) {
-      progress();
+      await progress();
       nextProgress += options.progressSeconds * 1000;
     }
   }
   const holdSeconds = (performance.now() - holdStart) / 1000;
   const scrapeAfter = await scrapeMetrics(running.url);
+  if (profiler && profileFile) {
+    await profiler.stop(profileFile);
+    profiler.close();
+  }
   const atHoldEnd = totals(generators);
   const memoryAtHoldEnd = readMemory(running.pid);
+  await refreshPostgresPids();
+  const holdCpuPercent = holdCpu.sample();
+  await monitor?.end();
 
   // 7. Drain: no new frames; wait for every ack.
   phase = 'drain';
@@ -443,11 +470,7 @@ async function main(): Promise<void> {
       ? await checkStoredPostgres(database!.url, project.projectId, outcomes)
       : await checkStoredPglite(dataDir, project.projectId, outcomes);
 
-  let profile: ProfileSummary | null = null;
-  if (profileDir) {
-    const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
-    if (file) profile = summarizeCpuProfile(join(profileDir, file));
-  }
+  const profile: ProfileSummary | null = profileFile ? summarizeCpuProfile(profileFile) : null;
 
   // 9. Report.
   const holdLatency: LatencySummary = final.holdLatency.summary();
@@ -486,6 +509,14 @@ async function main(): Promise<void> {
     peakRssBytes: memoryAtEnd?.hwmBytes ?? memoryAtHoldEnd?.hwmBytes ?? null,
     medianRssInHoldMiB: median(holdSamples.map((s) => s.serverRssMiB ?? 0)),
   };
+  const cpuMsPerFrame = Object.fromEntries(
+    (['server', 'generators', 'postgres'] as const).map((group) => [
+      group,
+      framesAckedInHold === 0
+        ? null
+        : round((((holdCpuPercent[group] ?? 0) / 100) * holdSeconds * 1000) / framesAckedInHold, 3),
+    ]),
+  );
   const ratios =
     cryptoCeilings && insertCeiling
       ? {
@@ -514,8 +545,11 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     hold,
     rampLatency: final.rampLatency.summary(),
+    handshakeLatency: final.handshakeLatency.summary(),
     serverView: view,
     serverMemory,
+    cpuMsPerFrame,
+    holdCpuPercentOfOneCore: holdCpuPercent,
     ratios,
     drain: { drained, pendingAtEnd: final.pending },
     totals: {
@@ -567,12 +601,13 @@ async function main(): Promise<void> {
     `stored: ${JSON.stringify(stored.stored)} vs acknowledged ${JSON.stringify(stored.acknowledged)}; ` +
       `losing ${stored.agentsLosingData}, acked_seq behind ${stored.agentsAckedSeqBehind}, anomalies ${JSON.stringify(stored.anomalies)}`,
   );
+  log(`CPU ms per acked frame in the hold: ${JSON.stringify(cpuMsPerFrame)}`);
   if (ratios) log(`ratios: ${JSON.stringify(ratios)}`);
   log(
     `load average: median ${hold.medianSample.loadAverage1m}, max ${hold.maxLoadAverage1m} (nproc ${machineFacts().nproc})`,
   );
   if (profile) {
-    log(`server CPU profile (${profile.busyPercent}% busy), self time by module:`);
+    log(`server CPU profile of the hold (main thread ${profile.busyPercent}% busy), self time by module:`);
     for (const row of profile.byModule.slice(0, 15))
       log(`  ${String(row.percent).padStart(5)}%  ${row.name}`);
     log('  heaviest functions, inclusive:');
@@ -610,6 +645,19 @@ async function createBenchDatabase(adminUrl: string): Promise<{ url: string; dro
       }
     },
   };
+}
+
+/**
+ * The bench database's backends, plus the WAL writer, checkpointer and
+ * background writer that its commits lean on (those three serve the whole
+ * cluster, so anything else writing to it at the same time is counted too).
+ */
+async function benchPostgresPids(client: pg.Client): Promise<number[]> {
+  const { rows } = await client.query<{ pid: number }>(
+    `select pid from pg_stat_activity
+     where datname = current_database() or backend_type in ('walwriter', 'checkpointer', 'background writer')`,
+  );
+  return rows.map((row) => row.pid);
 }
 
 async function describeDatabase(options: LoadOptions, url: string | null, dataDir: string) {

@@ -4,7 +4,7 @@
  * CPU time from /proc/<pid>/stat, machine CPU from /proc/stat and the load
  * average. Linux only, like the rest of the bench.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 /** Kernel clock ticks per second (USER_HZ); 100 on every Linux this runs on. */
@@ -37,20 +37,6 @@ export function readCpuSeconds(pid: number): number | null {
   }
 }
 
-/** Every process whose command name is `name` (e.g. all PostgreSQL backends of the cluster). */
-export function pidsNamed(name: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids;
-}
-
 export interface MachineCpu {
   /** Busy and total CPU seconds of the whole machine since boot (all cores). */
   busySeconds: number;
@@ -81,7 +67,7 @@ export function machineFacts(): { nproc: number; cpuModel: string; loadAverage: 
 export class CpuMeter {
   #last: { at: number; groups: Map<string, Map<number, number>>; machine: MachineCpu };
 
-  constructor(private readonly groups: () => Map<string, number[]>) {
+  constructor(readonly groups: () => Map<string, number[]>) {
     this.#last = this.#read();
   }
 

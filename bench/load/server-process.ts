@@ -2,7 +2,7 @@
  * The collector under test, as its own process: the built server
  * (packages/server/dist/main.js, after `pnpm build`) or its sources through
  * tsx. Configured only through its documented environment variables, with
- * logs to a file; optionally with V8's CPU profiler on.
+ * logs to a file; optionally with the inspector open on loopback (profiling).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,8 +16,8 @@ export interface ServerProcessOptions {
   dataDir: string;
   databaseUrl: string | null;
   logFile: string;
-  /** Directory for --cpu-prof output; no profiling when null. */
-  profileDir: string | null;
+  /** Open the inspector on 127.0.0.1 (to profile the hold only). */
+  inspect: boolean;
   poolSize: number | null;
   extraEnv: Record<string, string>;
 }
@@ -28,6 +28,8 @@ export interface ServerProcess {
   url: string;
   wsUrl: string;
   adminToken: string;
+  /** The inspector port when started with `inspect`. */
+  inspectorPort: number | null;
   /** Resolves with the exit code (or signal) once the process is gone. */
   exited: Promise<string>;
   /** SIGTERM (graceful: drain, ack, close 1001), SIGKILL after timeoutMs. */
@@ -47,6 +49,7 @@ async function freePort(): Promise<number> {
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = await freePort();
+  const inspectorPort = options.inspect ? await freePort() : null;
   const adminToken = `swa_bench_${randomBytes(24).toString('base64url')}`;
   const entry =
     options.from === 'dist'
@@ -57,7 +60,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   }
   const nodeArgs = [
     ...(options.from === 'src' ? ['--conditions=seatwatch-source', '--import', 'tsx'] : []),
-    ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+    ...(inspectorPort ? [`--inspect=127.0.0.1:${inspectorPort}`] : []),
     entry,
   ];
   const env: Record<string, string> = {
@@ -98,6 +101,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     url,
     wsUrl: `ws://127.0.0.1:${port}/api/v1/agent/ws`,
     adminToken,
+    inspectorPort,
     exited,
     async stop(timeoutMs) {
       if (child.exitCode !== null || child.signalCode !== null) return exited;

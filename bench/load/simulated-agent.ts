@@ -41,6 +41,8 @@ export interface AgentRuntime {
   /** True once the orchestrator asked to drain: no new frames. */
   draining(): boolean;
   latency: Record<'ramp' | 'hold', LatencyHistogram>;
+  /** From opening the socket to the welcome (challenge, hello, the server's checks and writes). */
+  handshake: LatencyHistogram;
   counters: AgentCounters;
   /** True when this ack's signature should be verified (sampling). */
   verifyThisAck(): boolean;
@@ -98,6 +100,9 @@ export class SimulatedAgent {
   #eventsAcked = 0;
   #blobsAcked = 0;
   #closed: Promise<void> = Promise.resolve();
+  #connectStartedAt = 0;
+  /** Failed connection attempts since the last welcome (for the backoff). */
+  #attempts = 0;
 
   constructor(
     readonly agentId: string,
@@ -116,6 +121,7 @@ export class SimulatedAgent {
 
   connect(): void {
     if (this.#closing) return;
+    this.#connectStartedAt = performance.now();
     const ws = new WebSocket(this.runtime.config.wsUrl, {
       perMessageDeflate: false,
       localAddress: this.localAddress,
@@ -230,6 +236,8 @@ export class SimulatedAgent {
   #onWelcome(session: string, ackedSeq: number): void {
     const counters = this.runtime.counters;
     counters.welcomes++;
+    this.runtime.handshake.record(performance.now() - this.#connectStartedAt);
+    this.#attempts = 0;
     this.#session = session;
     if (!this.#open) {
       this.#open = true;
@@ -373,8 +381,10 @@ export class SimulatedAgent {
     if (this.#closing) return;
     bump(this.runtime.counters.closes, String(code));
     this.runtime.counters.reconnects++;
-    // A real agent backs off and comes back; the outbox is resent after the next welcome.
-    setTimeout(() => this.connect(), 1000 + Math.floor(this.#workload.random() * 2000));
+    // Back off as the real agent does (exponential, full jitter: 0.25 s .. 60 s, the rule of
+    // packages/agent/src/core/backoff.ts); the outbox is resent after the next welcome.
+    const ceiling = Math.min(60_000, 500 * 2 ** Math.min(this.#attempts++, 30));
+    setTimeout(() => this.connect(), 250 + (ceiling - 250) * this.#workload.random());
   }
 }
 

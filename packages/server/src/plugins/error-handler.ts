@@ -10,6 +10,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
+// Text PostgreSQL cannot store (a NUL character, an unencodable one): the caller's input, not our fault.
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
 function databaseCode(error: unknown): string | null {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -34,6 +36,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const dbCode = databaseCode(error);
     if (dbCode === UNIQUE_VIOLATION)
       return reply.status(409).send(body('conflict', 'That name or value exists already'));
+    if (dbCode && UNSTORABLE_TEXT.has(dbCode)) {
+      return reply
+        .status(400)
+        .send(body('bad_request', 'Text with a character that cannot be stored (such as NUL)'));
+    }
     if (dbCode === FOREIGN_KEY_VIOLATION)
       return reply.status(404).send(body('not_found', 'A referenced resource does not exist'));
     const status = (error as FastifyError).statusCode;

@@ -75,6 +75,13 @@ describe.each(DB_KINDS)('admin API on %s', (kind) => {
     expect((await server.admin('POST', `/projects/${project.id}/sites`, { name: '' })).status).toBe(400);
   });
 
+  it('answers 400, not 500, to text that PostgreSQL cannot store', async () => {
+    expect(await server.admin('POST', '/projects', { name: 'nul\u0000name' })).toMatchObject({
+      status: 400,
+      body: { error: 'bad_request' },
+    });
+  });
+
   it('issues a token once (only its hash is kept), lists and revokes it', async () => {
     const { projectId } = await createTestProject(server);
     const issued = await server.adminOk<{ id: string; token: string; maxUses: number }>(

@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-// Callbacks passed to page.evaluate() run in the browser, hence the DOM types.
 /**
  * Dashboard benchmark (issue #6): a board of 1,000 seats must load in under
  * 2 s and stay responsive while seats change.

@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-// Callbacks passed to page.evaluate() run in the browser, hence the DOM types.
 /**
  * The dashboard end to end, in Debian's Chromium driven by playwright-core,
  * against a real collector (PGlite) serving the built web app: first-run

@@ -105,6 +105,13 @@ describe.each(DB_KINDS)('close codes on %s', (kind) => {
       ip: '127.0.0.1',
     });
 
+    const nul = await TestAgentClient.connect(server, { ...agent, agentId: 'no\u0000such' });
+    nul.sendHello();
+    expect(await refusal(nul)).toEqual({ code: 'unknown_agent', close: 4401 });
+    expect(await db.database.db.select().from(logins).where(eq(logins.claimedAgent, 'nosuch'))).toMatchObject(
+      [{ reason: 'unknown_agent' }],
+    );
+
     const forged = await TestAgentClient.connect(server, agent);
     forged.sendHello({}, tweetnaclSigner(generateKeyPair().secretKey));
     expect(await refusal(forged)).toEqual({ code: 'bad_signature', close: 4401 });

@@ -19,7 +19,6 @@ import {
   encodeTextFrame,
   fromBase64,
   type HelloPayload,
-  MAX_ID_LENGTH,
   type Notice,
   openBinaryFrame,
   openTextFrame,
@@ -81,6 +80,9 @@ export interface ConnectionDeps {
 }
 
 type State = 'challenged' | 'authenticating' | 'open' | 'closing';
+
+/** What an id we issue can look like: printable ASCII without spaces. */
+const AGENT_ID = /^[\x21-\x7e]+$/;
 
 /** Remembered data_dropped announcements, to tell an announced gap from an unexplained one. */
 const MAX_REMEMBERED_DROPS = 64;
@@ -259,7 +261,9 @@ export class AgentConnection {
       );
     }
     this.#state = 'authenticating';
-    const found = await findAgentForHello(this.deps.db, claimed);
+    // Agent ids are ours (UUIDs): anything else cannot name an agent, and must not reach a query
+    // (a NUL would make PostgreSQL refuse the statement instead of the hello).
+    const found = AGENT_ID.test(claimed) ? await findAgentForHello(this.deps.db, claimed) : null;
     const base = this.#loginBase(receivedAt, claimed, found);
     if (!found) return this.#refuse('unknown_agent', base);
     if (found.agent.status !== 'active') return this.#refuse('agent_revoked', base);
@@ -359,7 +363,7 @@ export class AgentConnection {
       reason: null,
       projectId: found?.agent.projectId ?? null,
       agentId: found?.agent.id ?? null,
-      claimedAgent: sanitizeField(claimed, 'hostname').slice(0, MAX_ID_LENGTH),
+      claimedAgent: sanitizeField(claimed, 'hostname'),
       seatId: found?.agent.seatId ?? null,
       siteId: found?.siteId ?? null,
       teamId: found?.teamId ?? null,

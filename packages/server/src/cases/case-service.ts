@@ -16,6 +16,7 @@ import type {
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../db/connect.js';
 import { caseItems, caseNotes, cases, userGrants, users } from '../db/schema/index.js';
+import { bigintList, valueList } from '../investigation/sql-lists.js';
 import { applyCaseHold, clearCaseRows, clearItemRows, reapplyProjectHolds } from './legal-hold.js';
 
 export type CaseRow = typeof cases.$inferSelect;
@@ -368,9 +369,8 @@ async function itemSummaries(ex: Executor, items: readonly ItemRow[]): Promise<M
   for (const item of items) {
     if (item.refId) byKind.set(item.kind, [...(byKind.get(item.kind) ?? []), item.refId]);
   }
-  const list = (ids: string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
-  const numericList = (ids: string[]) =>
-    sql`(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::bigint)`;
+  const list = valueList;
+  const numericList = bigintList;
   const queries: Array<[string, Promise<Array<{ id: string | number; line: string }>>]> = [];
   const add = (kind: string, query: (ids: string[]) => Parameters<typeof queryRows>[1]) => {
     const ids = byKind.get(kind);

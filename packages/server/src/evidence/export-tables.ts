@@ -12,6 +12,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { type Executor, queryRows } from '../db/connect.js';
+import { bigintList, valueList } from '../investigation/sql-lists.js';
 import type { BundleEntry } from './bundle-writer.js';
 
 export type ExportTable =
@@ -128,10 +129,8 @@ export interface CaseScope {
   ranges: ReadonlyArray<{ seatId: string; from: Date; to: Date }>;
 }
 
-const list = (values: readonly string[]) =>
-  sql`(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
-const numericList = (values: readonly string[]) =>
-  sql`(select (jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))::bigint)`;
+const list = valueList;
+const numericList = bigintList;
 
 function anyOf(parts: SQL[]): SQL {
   return parts.length ? sql`(${sql.join(parts, sql` or `)})` : sql`false`;

@@ -1,13 +1,12 @@
 /**
  * The timeline's SQL. Every query is bounded by seat ids and the time
  * range, so it walks the (seat_id, time) indexes of its table and nothing
- * else; pages continue by keyset (time, id). Seat ids arrive as one JSON
- * parameter (jsonb_array_elements_text), so the statement text does not
- * grow with the number of seats.
+ * else; pages continue by keyset (time, id).
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { Scope } from '../authz/policy.js';
 import { type Executor, queryRows } from '../db/connect.js';
+import { valueList } from './sql-lists.js';
 import type { TimelineCursor } from './timeline-cursor.js';
 
 export interface TimelineSeatRow {
@@ -37,8 +36,7 @@ const orderBy = (order: Order, column: string) =>
   sql.raw(order === 'asc' ? `${column}, t.id` : `${column} desc, t.id desc`);
 export const ms = (value: Time): number => (value instanceof Date ? value : new Date(value)).getTime();
 const iso = (value: number) => new Date(value).toISOString();
-const ids = (values: readonly string[]) =>
-  sql`(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
+const ids = valueList;
 
 export function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -78,6 +76,16 @@ export async function seatsById(ex: Executor, seatIds: readonly string[]): Promi
   const rows = await queryRows<SeatDbRow>(
     ex,
     sql`select s.id, s.name, s.project_id, s.site_id, s.team_id from seats s where s.id in ${ids(seatIds)} order by s.name`,
+  );
+  return rows.map(toSeat);
+}
+
+/** Every seat the viewer may investigate (for the seat picker). */
+export async function seatsInScope(ex: Executor, scope: Scope): Promise<TimelineSeatRow[]> {
+  const rows = await queryRows<SeatDbRow>(
+    ex,
+    sql`select s.id, s.name, s.project_id, s.site_id, s.team_id from seats s where ${seatScopeCondition(scope)}
+        order by s.name limit 5000`,
   );
   return rows.map(toSeat);
 }

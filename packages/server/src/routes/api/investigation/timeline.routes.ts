@@ -1,15 +1,21 @@
 /** The investigation timeline and full-resolution screenshots: investigators only, each read audited. */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ErrorBody, SeatwatchError } from '@seatwatch/shared';
-import { ScreenshotViewRequest, Timeline, TimelineRequest } from '@seatwatch/shared/dashboard-api';
+import {
+  ScreenshotViewRequest,
+  Timeline,
+  TimelineRequest,
+  TimelineSeat,
+} from '@seatwatch/shared/dashboard-api';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { recordAudit } from '../../../audit/audit-log.js';
 import { requestActor } from '../../../audit/request-actor.js';
-import type { Resource } from '../../../authz/policy.js';
+import { type Resource, scopeOf } from '../../../authz/policy.js';
 import { type Db, queryRows } from '../../../db/connect.js';
 import { readTimeline, timelineSeats } from '../../../investigation/timeline.js';
+import { seatsInScope } from '../../../investigation/timeline.queries.js';
 import type { InvestigationDeps } from './investigation-routes.js';
 import { checkPurpose } from './purpose.js';
 
@@ -44,6 +50,15 @@ export function safeImageType(mime: string): string {
 export async function timelineRoutes(base: FastifyInstance, deps: InvestigationDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = deps;
+
+  app.get(
+    '/api/v1/investigation/seats',
+    {
+      config: { authz: { action: 'timeline.read' } },
+      schema: { tags, response: { 200: Type.Array(TimelineSeat), ...errors } },
+    },
+    (request) => seatsInScope(db, scopeOf(request.principal, 'timeline.read')),
+  );
 
   app.post(
     '/api/v1/investigation/timeline',

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentProcess, enrollAgent, startAgentProcess } from './support/agent-process.js';
+import { type AgentProcess, startAgentProcess } from './support/agent-process.js';
 import { Children } from './support/children.js';
 import {
   type Collector,
@@ -26,6 +26,7 @@ import {
   storedEvents,
   storedScreenshots,
 } from './support/collector.js';
+import { enrollWithLibrary } from './support/enrollment.js';
 import { itemEvents, type JournalItem, readJournal } from './support/outbox-journal.js';
 import { until } from './support/poll.js';
 import { type SeatDesktop, startSeatDesktop } from './support/seat-desktop.js';
@@ -49,12 +50,11 @@ beforeAll(async () => {
     noticeText: 'This seat is monitored (end-to-end test of an agent crash). Questions: privacy@example.com',
     policy: { screenshotIntervalMs: 10_000, screenshotJitter: 0 },
   });
-  agentId = await enrollAgent(children, {
+  agentId = await enrollWithLibrary({
     server: collector.url,
     token: project.token,
     seat: 'desk-e2e-kill',
     stateDir,
-    env: desktop.env,
   });
 }, 180_000);
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { type Agent, createAgent, jsonLineLogger, loadIdentity, probeCollectors } from '@seatwatch/agent';
 import type { Event } from '@seatwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollAgent, runAgentCommand } from './support/agent-process.js';
+import { runAgentCommand } from './support/agent-process.js';
 import { Children } from './support/children.js';
 import {
   type Collector,
@@ -24,6 +24,7 @@ import {
   storedEvents,
   storedScreenshots,
 } from './support/collector.js';
+import { enrollWithLibrary } from './support/enrollment.js';
 import { until } from './support/poll.js';
 import { type SeatDesktop, startSeatDesktop } from './support/seat-desktop.js';
 
@@ -54,12 +55,11 @@ beforeAll(async () => {
       'This seat is monitored (end-to-end test of a collector outage). Questions: privacy@example.com',
     policy: { screenshotIntervalMs: 10_000, screenshotJitter: 0 },
   });
-  agentId = await enrollAgent(children, {
+  agentId = await enrollWithLibrary({
     server: collector.url,
     token: project.token,
     seat: 'desk-e2e-outage',
     stateDir,
-    env: desktop.env,
   });
   // node-screenshots opens the display named by this process's DISPLAY, as it does on a seat.
   process.env.DISPLAY = desktop.display;

@@ -12,14 +12,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readStatusFile } from '@seatwatch/agent';
+import type { SessionClose } from '@seatwatch/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionClose } from '../../packages/server/src/ingest/ingest-hub.js';
-import {
-  type AgentProcess,
-  enrollAgent,
-  runAgentCommand,
-  startAgentProcess,
-} from './support/agent-process.js';
+import { type AgentProcess, startAgentProcess } from './support/agent-process.js';
 import { Children } from './support/children.js';
 import {
   type Collector,
@@ -34,6 +30,7 @@ import {
   storedEvents,
   storedScreenshots,
 } from './support/collector.js';
+import { enrollWithCli } from './support/enrollment.js';
 import { until } from './support/poll.js';
 import { type SeatDesktop, startSeatDesktop } from './support/seat-desktop.js';
 
@@ -84,7 +81,7 @@ const position = (e: StoredEvent) => e.seq * 1_000_000 + e.idx;
 describe('a seat agent against the collector (CLI, Xvfb, PostgreSQL)', () => {
   it('enrolls, shows the notice, and has its acknowledgement stored before any activity or screenshot', async () => {
     const server = collector!.server;
-    agentId = await enrollAgent(children, {
+    agentId = await enrollWithCli(children, {
       server: collector!.url,
       token: project.token,
       seat: 'desk-e2e-01',
@@ -249,18 +246,9 @@ describe('a seat agent against the collector (CLI, Xvfb, PostgreSQL)', () => {
     expect(stored.session).toBeNull();
 
     // The agent's last word, everything acknowledged: its outbox is empty and the stop is the last seq.
-    const status = await runAgentCommand(
-      children,
-      ['status', '--json', '--state-dir', stateDir],
-      desktop.env,
-    );
-    const report = JSON.parse(status.stdout) as {
-      running: boolean;
-      status: { stopped: { reason: string }; outbox: { depth: number; lastSeq: number; ackedSeq: number } };
-    };
-    expect(report.running).toBe(false);
-    expect(report.status.stopped.reason).toBe('signal');
-    expect(report.status.outbox).toMatchObject({ depth: 0, lastSeq: stop.seq, ackedSeq: stop.seq });
+    const status = readStatusFile(stateDir)!;
+    expect(status.stopped?.reason).toBe('signal');
+    expect(status.outbox).toMatchObject({ depth: 0, lastSeq: stop.seq, ackedSeq: stop.seq });
     expect(stored.ackedSeq).toBe(stop.seq);
     expect(agent.logs().filter((l) => l.message.includes('without an acknowledgement'))).toEqual([]);
 

@@ -96,30 +96,3 @@ export async function runAgentCommand(
   const { code } = await agent.exited;
   return { code, stdout: agent.stdout(), stderr: agent.stderr() };
 }
-
-/** `seatwatch-agent enroll` against the collector; returns the agent id it printed. */
-export async function enrollAgent(
-  children: Children,
-  options: { server: string; token: string; seat: string; stateDir: string; env: Record<string, string> },
-): Promise<string> {
-  const enrolled = await runAgentCommand(
-    children,
-    [
-      'enroll',
-      '--server',
-      options.server,
-      '--token',
-      options.token,
-      '--seat',
-      options.seat,
-      '--state-dir',
-      options.stateDir,
-    ],
-    options.env,
-  );
-  const agentId = /Enrolled: agent (\S+) in project/.exec(enrolled.stdout)?.[1];
-  if (enrolled.code !== 0 || !agentId) {
-    throw new Error(`enroll failed (${enrolled.code}):\n${enrolled.stdout}\n${enrolled.stderr}`);
-  }
-  return agentId;
-}

@@ -7,6 +7,11 @@ import { SetupPage } from '../auth/SetupPage.js';
 import { SessionProvider, useSession } from '../auth/session-context.js';
 import { BoardPage } from '../board/BoardPage.js';
 import { I18nProvider, useI18n } from '../i18n/i18n-context.js';
+import { AuditPage } from '../investigation/AuditPage.js';
+import { CasePage } from '../investigation/CasePage.js';
+import { CasesPage } from '../investigation/CasesPage.js';
+import { SelfViewPage } from '../investigation/SelfViewPage.js';
+import { TimelinePage } from '../investigation/TimelinePage.js';
 import { SeatPage } from '../seat/SeatPage.js';
 import { errorText } from './errors.js';
 import { Layout } from './Layout.js';
@@ -17,6 +22,8 @@ function Home() {
   const menus = menusFor(session?.user?.grants ?? []);
   if (menus.board) return <BoardPage />;
   if (menus.alerts) return <Navigate to="/alerts" replace />;
+  if (menus.investigation) return <Navigate to="/investigation/timeline" replace />;
+  if (menus.audit) return <Navigate to="/audit" replace />;
   return <Navigate to="/account" replace />;
 }
 
@@ -28,6 +35,10 @@ function SignedIn() {
         <Route path="/alerts" element={<AlertsPage />} />
         <Route path="/seats/:id" element={<SeatPage />} />
         <Route path="/admin/*" element={<AdminPage />} />
+        <Route path="/investigation/timeline" element={<TimelinePage />} />
+        <Route path="/investigation/cases" element={<CasesPage />} />
+        <Route path="/investigation/cases/:id" element={<CasePage />} />
+        <Route path="/audit" element={<AuditPage />} />
         <Route path="/account" element={<AccountPage />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
@@ -45,6 +56,8 @@ function Gate() {
     <Routes>
       <Route path="/setup" element={<SetupPage />} />
       <Route path="/login" element={<LoginPage />} />
+      {/* The operator self-view: no dashboard account, its own one-time token (issue #7). */}
+      <Route path="/self-view" element={<SelfViewPage />} />
       <Route path="*" element={session.stage === 'full' ? <SignedIn /> : <Navigate to="/login" replace />} />
     </Routes>
   );

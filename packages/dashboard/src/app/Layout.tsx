@@ -63,6 +63,9 @@ export function Layout({ children }: { children: ReactNode }) {
         <nav>
           {menus.board && <NavLink to="/">{t('nav.board')}</NavLink>}
           {menus.alerts && <NavLink to="/alerts">{t('nav.alerts')}</NavLink>}
+          {menus.investigation && <NavLink to="/investigation/timeline">{t('nav.timeline')}</NavLink>}
+          {menus.investigation && <NavLink to="/investigation/cases">{t('nav.cases')}</NavLink>}
+          {menus.audit && <NavLink to="/audit">{t('nav.audit')}</NavLink>}
           {menus.admin && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
           <NavLink to="/account">{t('nav.account')}</NavLink>
         </nav>

@@ -9,6 +9,8 @@ export interface Menus {
   readonly board: boolean;
   readonly alerts: boolean;
   readonly admin: boolean;
+  readonly investigation: boolean;
+  readonly audit: boolean;
 }
 
 export function menusFor(grants: readonly Grant[]): Menus {
@@ -17,5 +19,9 @@ export function menusFor(grants: readonly Grant[]): Menus {
     board: has('administrator', 'supervisor'),
     alerts: has('administrator', 'supervisor', 'investigator'),
     admin: grants.some((grant) => grant.role === 'administrator' && grant.teamId === null),
+    investigation: has('investigator'),
+    audit: grants.some(
+      (grant) => (grant.role === 'auditor' || grant.role === 'administrator') && grant.teamId === null,
+    ),
   };
 }

@@ -1,0 +1,103 @@
+/** The audit log for auditors: filters, newest first, paged; entries show their chain hashes. */
+import type { AuditEntryView, AuditQuery } from '@seatwatch/shared/dashboard-api';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { errorText } from '../app/errors.js';
+import { useI18n } from '../i18n/i18n-context.js';
+import { auditLog } from './investigation-api.js';
+
+export function AuditPage() {
+  const i18n = useI18n();
+  const { t, dateTime } = i18n;
+  const [filter, setFilter] = useState<AuditQuery>({ limit: 100 });
+  const [draft, setDraft] = useState({ actor: '', action: '', seatId: '', caseId: '' });
+  const [entries, setEntries] = useState<AuditEntryView[]>([]);
+  const [next, setNext] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const load = useCallback(
+    async (beforeSeq?: number) => {
+      try {
+        const page = await auditLog.page({ ...filter, ...(beforeSeq ? { beforeSeq } : {}) });
+        setEntries((shown) => (beforeSeq ? [...shown, ...page.entries] : page.entries));
+        setNext(page.nextBeforeSeq);
+        setError(null);
+      } catch (caught) {
+        setError(caught);
+      }
+    },
+    [filter],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    const chosen: AuditQuery = { limit: 100 };
+    for (const [key, value] of Object.entries(draft))
+      if (value.trim()) Object.assign(chosen, { [key]: value.trim() });
+    setFilter(chosen);
+  };
+
+  return (
+    <section className="investigation">
+      <h1>{t('audit.title')}</h1>
+      <p className="muted small">{t('audit.help')}</p>
+      <form className="toolbar wrap" onSubmit={apply}>
+        {(['actor', 'action', 'seatId', 'caseId'] as const).map((key) => (
+          <label key={key}>
+            {t(`audit.filter.${key}`)}
+            <input
+              value={draft[key]}
+              onChange={(event) => setDraft({ ...draft, [key]: event.target.value })}
+            />
+          </label>
+        ))}
+        <button type="submit" className="primary">
+          {t('audit.apply')}
+        </button>
+      </form>
+      {error ? <p className="error">{errorText(i18n, error)}</p> : null}
+      <table className="data" data-testid="audit-entries">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>{t('audit.when')}</th>
+            <th>{t('audit.who')}</th>
+            <th>{t('audit.action')}</th>
+            <th>{t('audit.outcome')}</th>
+            <th>{t('audit.target')}</th>
+            <th>{t('audit.reason')}</th>
+            <th>{t('audit.ip')}</th>
+            <th>{t('audit.hash')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((entry) => (
+            <tr key={entry.seq}>
+              <td>{entry.seq}</td>
+              <td>{dateTime(entry.at)}</td>
+              <td>{entry.actor}</td>
+              <td>{entry.action}</td>
+              <td>{entry.outcome}</td>
+              <td>
+                {entry.target ? `${entry.target.kind} ${entry.target.id}` : ''}
+                {entry.caseId ? ` · ${t('audit.case')} ${entry.caseId}` : ''}
+              </td>
+              <td>{entry.reason ?? ''}</td>
+              <td>{entry.ip ?? ''}</td>
+              <td title={`${t('audit.prevHash')} ${entry.prevHash}`}>
+                <code>{entry.hash.slice(0, 12)}…</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {next !== null && (
+        <button type="button" onClick={() => void load(next)}>
+          {t('investigation.more')}
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,218 @@
+/** One case: status and assignee, legal hold, items, notes, and the signed evidence bundle. */
+import type { AssigneeOption, CaseDetail, CaseStatus } from '@seatwatch/shared/dashboard-api';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useParams } from 'react-router';
+import { errorText } from '../app/errors.js';
+import { useSession } from '../auth/session-context.js';
+import { useI18n } from '../i18n/i18n-context.js';
+import { cases } from './investigation-api.js';
+import { fromLocalInput, toLocalInput } from './purpose.js';
+
+export function CasePage() {
+  const i18n = useI18n();
+  const { t, dateTime } = i18n;
+  const { id = '' } = useParams();
+  const { session } = useSession();
+  const [detail, setDetail] = useState<CaseDetail | null>(null);
+  const [assignees, setAssignees] = useState<AssigneeOption[]>([]);
+  const [note, setNote] = useState('');
+  const [holdReason, setHoldReason] = useState('');
+  const [exportReason, setExportReason] = useState('');
+  const [range, setRange] = useState({
+    seatId: '',
+    from: toLocalInput(Date.now() - 3_600_000),
+    to: toLocalInput(Date.now()),
+  });
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    cases.get(id).then((loaded) => {
+      setDetail(loaded);
+      cases.assignees(loaded.case.projectId).then(setAssignees, () => setAssignees([]));
+    }, setError);
+  }, [id]);
+
+  const run = async (action: () => Promise<CaseDetail>) => {
+    setError(null);
+    try {
+      setDetail(await action());
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  const download = async () => {
+    setError(null);
+    try {
+      const blob = await cases.exportBundle(id, exportReason.trim() || undefined, session?.csrfToken ?? null);
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `case-${id}.zip`;
+      link.click();
+      URL.revokeObjectURL(url);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  if (!detail) return <p className="muted">{error ? errorText(i18n, error) : t('common.loading')}</p>;
+  const c = detail.case;
+  const addNote = (event: FormEvent) => {
+    event.preventDefault();
+    void run(() => cases.addNote(id, note)).then(() => setNote(''));
+  };
+  const addRange = (event: FormEvent) => {
+    event.preventDefault();
+    void run(() =>
+      cases.addItem(id, {
+        kind: 'time_range',
+        seatId: range.seatId,
+        from: fromLocalInput(range.from),
+        to: fromLocalInput(range.to),
+      }),
+    );
+  };
+
+  return (
+    <section className="investigation">
+      <h1>{c.title}</h1>
+      <p className="muted">
+        {t('cases.openedBy', { who: c.createdBy, when: dateTime(c.createdAt) })}
+        {c.openedFromAnomalyId ? ` · ${t('cases.fromAnomaly')}: ${c.openedFromAnomalyId}` : ''}
+      </p>
+      {c.description ? <p>{c.description}</p> : null}
+      {error ? <p className="error">{errorText(i18n, error)}</p> : null}
+      <div className="toolbar wrap">
+        <label>
+          {t('cases.status')}
+          <select
+            value={c.status}
+            onChange={(event) =>
+              void run(() => cases.update(id, { status: event.target.value as CaseStatus }))
+            }
+          >
+            <option value="open">{t('cases.status.open')}</option>
+            <option value="in_progress">{t('cases.status.in_progress')}</option>
+            <option value="closed">{t('cases.status.closed')}</option>
+          </select>
+        </label>
+        <label>
+          {t('cases.assignee')}
+          <select
+            value={c.assigneeId ?? ''}
+            onChange={(event) => void run(() => cases.update(id, { assigneeId: event.target.value || null }))}
+          >
+            <option value="">{t('common.none')}</option>
+            {assignees.map((person) => (
+              <option key={person.id} value={person.id}>
+                {person.displayName || person.username}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <h2>{t('cases.legalHold')}</h2>
+      <p className={c.legalHold ? 'notice' : 'muted'}>
+        {c.legalHold
+          ? t('cases.heldSince', { who: c.legalHoldBy ?? '', when: dateTime(c.legalHoldAt ?? 0) })
+          : t('cases.notHeld')}
+      </p>
+      <form
+        className="toolbar"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void run(() => cases.legalHold(id, !c.legalHold, holdReason)).then(() => setHoldReason(''));
+        }}
+      >
+        <input
+          value={holdReason}
+          onChange={(event) => setHoldReason(event.target.value)}
+          minLength={5}
+          required
+          placeholder={t('investigation.reason')}
+        />
+        <button type="submit">{c.legalHold ? t('cases.releaseHold') : t('cases.placeHold')}</button>
+      </form>
+      <h2>{t('cases.items')}</h2>
+      <table className="data">
+        <tbody>
+          {detail.items.map((item) => (
+            <tr key={item.id}>
+              <td>{t(`cases.kind.${item.kind}`)}</td>
+              <td className="title-cell">{item.summary}</td>
+              <td>{item.note}</td>
+              <td>
+                {item.addedBy} · {dateTime(item.addedAt)}
+              </td>
+              <td>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => void run(() => cases.removeItem(id, item.id))}
+                >
+                  {t('common.remove')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="toolbar wrap" onSubmit={addRange}>
+        <label>
+          {t('investigation.seat')}
+          <input
+            value={range.seatId}
+            onChange={(event) => setRange({ ...range, seatId: event.target.value })}
+            required
+          />
+        </label>
+        <label>
+          {t('investigation.from')}
+          <input
+            type="datetime-local"
+            value={range.from}
+            onChange={(event) => setRange({ ...range, from: event.target.value })}
+          />
+        </label>
+        <label>
+          {t('investigation.to')}
+          <input
+            type="datetime-local"
+            value={range.to}
+            onChange={(event) => setRange({ ...range, to: event.target.value })}
+          />
+        </label>
+        <button type="submit">{t('cases.addRange')}</button>
+      </form>
+      <h2>{t('cases.notes')}</h2>
+      <ul>
+        {detail.notes.map((entry) => (
+          <li key={entry.id}>
+            <strong>{entry.author}</strong> · {dateTime(entry.createdAt)}
+            <p>{entry.body}</p>
+          </li>
+        ))}
+      </ul>
+      <form className="toolbar" onSubmit={addNote}>
+        <textarea
+          value={note}
+          onChange={(event) => setNote(event.target.value)}
+          required
+          maxLength={10_000}
+        />
+        <button type="submit">{t('cases.addNote')}</button>
+      </form>
+      <h2>{t('cases.export')}</h2>
+      <p className="muted small">{t('cases.exportHelp')}</p>
+      <div className="toolbar">
+        <input
+          value={exportReason}
+          onChange={(event) => setExportReason(event.target.value)}
+          placeholder={t('investigation.reason')}
+        />
+        <button type="button" className="primary" onClick={() => void download()}>
+          {t('cases.downloadBundle')}
+        </button>
+      </div>
+    </section>
+  );
+}

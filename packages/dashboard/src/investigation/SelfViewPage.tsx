@@ -1,0 +1,125 @@
+/**
+ * The operator self-view (no dashboard account): opened from the agent's
+ * transparency page with a one-time token in the URL fragment. Shows what
+ * the server holds about this seat and who looked at it, when and why.
+ */
+import type { SelfView } from '@seatwatch/shared/dashboard-api';
+import { useEffect, useState } from 'react';
+import { errorText } from '../app/errors.js';
+import { LanguagePicker } from '../app/Layout.js';
+import { useI18n } from '../i18n/i18n-context.js';
+import { selfView } from './investigation-api.js';
+
+export function SelfViewPage() {
+  const i18n = useI18n();
+  const { t, dateTime, duration } = i18n;
+  const [view, setView] = useState<SelfView | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
+    // The token works once: drop it from the address bar (and history) before using it.
+    if (token) window.history.replaceState(null, '', window.location.pathname);
+    (token ? selfView.open(token) : selfView.read()).then(setView, setError);
+  }, []);
+
+  if (!view) {
+    return (
+      <main className="centered">
+        <p className={error ? 'error' : 'muted'}>{error ? errorText(i18n, error) : t('common.loading')}</p>
+        {error ? <p className="muted">{t('selfView.reopen')}</p> : null}
+      </main>
+    );
+  }
+  return (
+    <main className="investigation self-view">
+      <header className="toolbar">
+        <h1>{t('selfView.title', { seat: view.seat.name })}</h1>
+        <span className="spacer" />
+        <LanguagePicker />
+      </header>
+      <p>{t('selfView.intro', { project: view.seat.projectName, days: view.retentionDays })}</p>
+      <p className="muted small">{t('selfView.expires', { when: dateTime(view.expiresAt) })}</p>
+      <h2>{t('selfView.access')}</h2>
+      {view.access.length === 0 ? (
+        <p>{t('selfView.noAccess')}</p>
+      ) : (
+        <table className="data" data-testid="self-view-access">
+          <thead>
+            <tr>
+              <th>{t('audit.when')}</th>
+              <th>{t('audit.who')}</th>
+              <th>{t('audit.action')}</th>
+              <th>{t('audit.reason')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.access.map((entry) => (
+              <tr key={`${entry.at}-${entry.action}-${entry.who}`}>
+                <td>{dateTime(entry.at)}</td>
+                <td>{entry.who}</td>
+                <td>{entry.action}</td>
+                <td>{entry.reason ?? (entry.caseId ? `${t('audit.case')} ${entry.caseId}` : '')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>{t('selfView.collected')}</h2>
+      <p>
+        {t('selfView.counts', {
+          spans: view.counts.spans,
+          screenshots: view.counts.screenshots,
+          devices: view.counts.devices,
+          logins: view.counts.logins,
+        })}
+        {view.counts.oldest ? ` ${t('selfView.oldest', { when: dateTime(view.counts.oldest) })}` : ''}
+      </p>
+      <p className="muted">
+        {view.screenshotsEnabled
+          ? t('selfView.screenshotsEvery', { interval: duration(view.screenshotIntervalMs) })
+          : t('selfView.screenshotsOff')}
+      </p>
+      <h2>{t('selfView.recentActivity')}</h2>
+      <table className="data">
+        <tbody>
+          {view.recentSpans.map((span) => (
+            <tr key={span.id}>
+              <td>{dateTime(span.start)}</td>
+              <td>{span.app}</td>
+              <td className="title-cell">{span.title}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>{t('selfView.screenshots')}</h2>
+      <div className="shots">
+        {view.screenshots.map((shot) => (
+          <figure key={shot.id}>
+            {shot.hasThumbnail ? (
+              <img src={selfView.thumbnailUrl(shot.id)} alt={dateTime(shot.time)} loading="lazy" />
+            ) : null}
+            <figcaption>{dateTime(shot.time)}</figcaption>
+          </figure>
+        ))}
+      </div>
+      <h2>{t('selfView.devices')}</h2>
+      <ul>
+        {view.devices.map((device) => (
+          <li key={device.id}>
+            {dateTime(device.time)} · {device.action} · {device.name}
+          </li>
+        ))}
+      </ul>
+      <h2>{t('selfView.logins')}</h2>
+      <ul>
+        {view.logins.map((login) => (
+          <li key={login.id}>
+            {dateTime(login.time)} · {login.ip} ·{' '}
+            {login.allowed ? t('investigation.allowed') : t('investigation.refused')}
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}

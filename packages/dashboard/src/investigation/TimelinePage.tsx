@@ -1,0 +1,361 @@
+/**
+ * The investigation timeline: pick seats or operators, a range and a
+ * purpose; read activity, application totals, the screenshot strip, device
+ * events, sign-ins and IPs, state changes and anomalies, page by page.
+ * Every string from a seat is rendered as text.
+ */
+import type {
+  CaseSummary,
+  Timeline,
+  TimelineRequest,
+  TimelineSeat,
+  TimelineSection,
+} from '@seatwatch/shared/dashboard-api';
+import { type FormEvent, useEffect, useState } from 'react';
+import { errorText } from '../app/errors.js';
+import { useSession } from '../auth/session-context.js';
+import { useI18n } from '../i18n/i18n-context.js';
+import { cases, investigation } from './investigation-api.js';
+import { fromLocalInput, type PurposeInput, purposeOf, toLocalInput } from './purpose.js';
+
+const DAY = 86_400_000;
+
+function ScreenshotViewer({
+  id,
+  purpose,
+  onClose,
+}: {
+  id: string;
+  purpose: PurposeInput;
+  onClose: () => void;
+}) {
+  const i18n = useI18n();
+  const { session } = useSession();
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    const chosen = purposeOf(purpose);
+    if (!chosen) {
+      setError(new Error(i18n.t('investigation.purposeNeeded')));
+      return;
+    }
+    let objectUrl: string | null = null;
+    investigation.viewScreenshot(id, chosen, session?.csrfToken ?? null).then((blob) => {
+      objectUrl = URL.createObjectURL(blob);
+      setUrl(objectUrl);
+    }, setError);
+    return () => {
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [id, purpose, session?.csrfToken, i18n]);
+  return (
+    <div className="viewer" role="dialog" aria-label={i18n.t('investigation.fullScreenshot')}>
+      <button type="button" onClick={onClose}>
+        {i18n.t('common.close')}
+      </button>
+      <p className="muted small">{i18n.t('investigation.viewRecorded')}</p>
+      {error ? <p className="error">{errorText(i18n, error)}</p> : null}
+      {url ? <img src={url} alt={i18n.t('investigation.fullScreenshot')} /> : null}
+    </div>
+  );
+}
+
+export function TimelinePage() {
+  const i18n = useI18n();
+  const { t, dateTime, duration } = i18n;
+  const [seatOptions, setSeatOptions] = useState<TimelineSeat[]>([]);
+  const [openCases, setOpenCases] = useState<CaseSummary[]>([]);
+  const [seatIds, setSeatIds] = useState<string[]>([]);
+  const [operators, setOperators] = useState('');
+  const [from, setFrom] = useState(toLocalInput(Date.now() - DAY));
+  const [to, setTo] = useState(toLocalInput(Date.now()));
+  const [q, setQ] = useState('');
+  const [purpose, setPurpose] = useState<PurposeInput>({ reason: '', caseId: '' });
+  const [request, setRequest] = useState<TimelineRequest | null>(null);
+  const [timeline, setTimeline] = useState<Timeline | null>(null);
+  const [viewing, setViewing] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [added, setAdded] = useState<string | null>(null);
+
+  useEffect(() => {
+    investigation.seats().then(setSeatOptions, setError);
+    cases.list().then(
+      (list) => setOpenCases(list.filter((c) => c.status !== 'closed')),
+      () => setOpenCases([]),
+    );
+  }, []);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const chosen = purposeOf(purpose);
+    if (!chosen) {
+      setError(new Error(t('investigation.purposeNeeded')));
+      return;
+    }
+    const body: TimelineRequest = {
+      seatIds,
+      operators: operators
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+      from: fromLocalInput(from),
+      to: fromLocalInput(to),
+      ...(q.trim() ? { q: q.trim() } : {}),
+      ...chosen,
+    };
+    try {
+      setTimeline(await investigation.timeline(body));
+      setRequest(body);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  /** The next page of one section, appended. */
+  const more = async (section: TimelineSection) => {
+    if (!request || !timeline) return;
+    const next = timeline[section]?.next;
+    if (!next) return;
+    try {
+      const page = await investigation.timeline({
+        ...request,
+        sections: [section],
+        cursors: { [section]: next },
+      });
+      setTimeline({
+        ...timeline,
+        [section]: {
+          items: [...(timeline[section]?.items ?? []), ...(page[section]?.items ?? [])],
+          next: page[section]?.next ?? null,
+        },
+      });
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  const addToCase = async (
+    kind: 'activity_span' | 'screenshot' | 'device_event' | 'login' | 'anomaly',
+    refId: string,
+  ) => {
+    if (!purpose.caseId) return;
+    try {
+      await cases.addItem(purpose.caseId, { kind, refId });
+      setAdded(refId);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  const seatName = (id: string | null) =>
+    seatOptions.find((seat) => seat.id === id)?.name ?? id ?? t('common.none');
+  const moreButton = (section: TimelineSection) =>
+    timeline?.[section]?.next ? (
+      <button type="button" onClick={() => void more(section)}>
+        {t('investigation.more')}
+      </button>
+    ) : null;
+  const addButton = (kind: Parameters<typeof addToCase>[0], refId: string) =>
+    purpose.caseId ? (
+      <button type="button" className="link" onClick={() => void addToCase(kind, refId)}>
+        {added === refId ? t('investigation.added') : t('investigation.addToCase')}
+      </button>
+    ) : null;
+
+  return (
+    <section className="investigation">
+      <h1>{t('investigation.timelineTitle')}</h1>
+      <form className="toolbar wrap" onSubmit={(event) => void submit(event)}>
+        <label>
+          {t('investigation.seats')}
+          <select
+            multiple
+            value={seatIds}
+            onChange={(event) => setSeatIds([...event.target.selectedOptions].map((option) => option.value))}
+          >
+            {seatOptions.map((seat) => (
+              <option key={seat.id} value={seat.id}>
+                {seat.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('investigation.operators')}
+          <input
+            value={operators}
+            onChange={(event) => setOperators(event.target.value)}
+            placeholder="jdoe, msmith"
+          />
+        </label>
+        <label>
+          {t('investigation.from')}
+          <input
+            type="datetime-local"
+            value={from}
+            onChange={(event) => setFrom(event.target.value)}
+            required
+          />
+        </label>
+        <label>
+          {t('investigation.to')}
+          <input type="datetime-local" value={to} onChange={(event) => setTo(event.target.value)} required />
+        </label>
+        <label>
+          {t('investigation.search')}
+          <input value={q} onChange={(event) => setQ(event.target.value)} />
+        </label>
+        <label>
+          {t('investigation.case')}
+          <select
+            value={purpose.caseId}
+            onChange={(event) => setPurpose({ ...purpose, caseId: event.target.value })}
+          >
+            <option value="">{t('investigation.noCase')}</option>
+            {openCases.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.title}
+              </option>
+            ))}
+          </select>
+        </label>
+        {!purpose.caseId && (
+          <label>
+            {t('investigation.reason')}
+            <input
+              value={purpose.reason}
+              minLength={5}
+              onChange={(event) => setPurpose({ ...purpose, reason: event.target.value })}
+              placeholder={t('investigation.reasonPlaceholder')}
+            />
+          </label>
+        )}
+        <button type="submit" className="primary">
+          {t('investigation.show')}
+        </button>
+      </form>
+      <p className="muted small">{t('investigation.recordedNotice')}</p>
+      {error ? <p className="error">{errorText(i18n, error)}</p> : null}
+      {viewing && <ScreenshotViewer id={viewing} purpose={purpose} onClose={() => setViewing(null)} />}
+      {timeline && (
+        <>
+          <p>
+            {t('investigation.seatsShown', {
+              seats: timeline.seats.map((seat) => seat.name).join(', ') || t('common.none'),
+            })}
+          </p>
+          {timeline.totals && (
+            <>
+              <h2>{t('investigation.appTotals')}</h2>
+              <p className="muted">
+                {t('investigation.totalsLine', {
+                  active: duration(timeline.totals.activeMs),
+                  spans: timeline.totals.spans,
+                  screenshots: timeline.totals.screenshots,
+                })}
+              </p>
+              <table className="data">
+                <tbody>
+                  {timeline.totals.apps.map((app) => (
+                    <tr key={app.app}>
+                      <td>{app.app}</td>
+                      <td>{duration(app.ms)}</td>
+                      <td>{app.spans}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+          <h2>{t('investigation.screenshots')}</h2>
+          <div className="shots">
+            {timeline.screenshots?.items.map((shot) => (
+              <figure key={shot.id}>
+                {shot.hasThumbnail ? (
+                  <img src={investigation.thumbnailUrl(shot.id)} alt={dateTime(shot.time)} loading="lazy" />
+                ) : null}
+                <figcaption>
+                  {dateTime(shot.time)} · {seatName(shot.seatId)}{' '}
+                  <button type="button" className="link" onClick={() => setViewing(shot.id)}>
+                    {t('investigation.viewFull')}
+                  </button>{' '}
+                  {addButton('screenshot', shot.id)}
+                </figcaption>
+              </figure>
+            ))}
+          </div>
+          {moreButton('screenshots')}
+          <h2>{t('investigation.activity')}</h2>
+          <table className="data">
+            <thead>
+              <tr>
+                <th>{t('investigation.when')}</th>
+                <th>{t('investigation.seat')}</th>
+                <th>{t('seat.app')}</th>
+                <th>{t('seat.windowTitle')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {timeline.spans?.items.map((span) => (
+                <tr key={span.id}>
+                  <td>
+                    {dateTime(span.start)} ({duration(span.end - span.start)})
+                  </td>
+                  <td>{seatName(span.seatId)}</td>
+                  <td>{span.app}</td>
+                  <td className="title-cell">{span.title}</td>
+                  <td>{addButton('activity_span', span.id)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {moreButton('spans')}
+          <h2>{t('investigation.devices')}</h2>
+          <ul>
+            {timeline.devices?.items.map((device) => (
+              <li key={device.id}>
+                {dateTime(device.time)} · {seatName(device.seatId)} · {device.action} · {device.name}
+                {device.massStorage ? ` (${t('investigation.massStorage')})` : ''}{' '}
+                {addButton('device_event', device.id)}
+              </li>
+            ))}
+          </ul>
+          {moreButton('devices')}
+          <h2>{t('investigation.logins')}</h2>
+          <ul>
+            {timeline.logins?.items.map((login) => (
+              <li key={login.id}>
+                {dateTime(login.time)} · {seatName(login.seatId)} · {login.kind} · {login.ip} ·{' '}
+                {login.allowed
+                  ? t('investigation.allowed')
+                  : `${t('investigation.refused')} (${login.reason ?? ''})`}
+                {login.osUser ? ` · ${login.osUser}` : ''} {addButton('login', login.id)}
+              </li>
+            ))}
+          </ul>
+          {moreButton('logins')}
+          <h2>{t('investigation.states')}</h2>
+          <ul>
+            {timeline.states?.items.map((state) => (
+              <li key={state.id}>
+                {dateTime(state.time)} · {seatName(state.seatId)} · {t(`state.${state.state}`)}
+              </li>
+            ))}
+          </ul>
+          {moreButton('states')}
+          <h2>{t('investigation.anomalies')}</h2>
+          <ul>
+            {timeline.anomalies?.items.map((anomaly) => (
+              <li key={anomaly.id}>
+                {dateTime(anomaly.firstAt)} · {seatName(anomaly.seatId)} · {anomaly.rule} · {anomaly.severity}{' '}
+                · {anomaly.count}× · {anomaly.status} {addButton('anomaly', anomaly.id)}
+              </li>
+            ))}
+          </ul>
+          {moreButton('anomalies')}
+        </>
+      )}
+    </section>
+  );
+}

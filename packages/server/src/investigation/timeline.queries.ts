@@ -162,7 +162,10 @@ function overlappingSpans(window: TimelineWindow): SQL {
       and x.started_at >= ${from}::timestamptz and x.started_at < ${to}::timestamptz
     union all
     select b.id, b.seat_id, b.started_at, b.ended_at, b.app, b.title
-    from ${ids(window.seatIds)} as seat(id)
+    from (values ${sql.join(
+      window.seatIds.map((id) => sql`(${id}::text)`),
+      sql`, `,
+    )}) as seat(id)
     cross join lateral (
       select y.id, y.seat_id, y.started_at, y.ended_at, y.app, y.title from activity_spans y
       where y.seat_id = seat.id and y.started_at < ${from}::timestamptz

@@ -10,7 +10,19 @@ import type { FastifyInstance } from 'fastify';
 
 /** src/routes/dashboard and dist/routes/dashboard are both four levels below packages/. */
 export const WEB_APP_DIR = fileURLToPath(new URL('../../../../dashboard/dist/', import.meta.url));
-const CLIENT_ROUTES = ['/login', '/setup', '/alerts', '/account', '/admin', '/admin/*', '/seats/*'];
+const CLIENT_ROUTES = [
+  '/login',
+  '/setup',
+  '/alerts',
+  '/account',
+  '/admin',
+  '/admin/*',
+  '/seats/*',
+  // Investigation pages and the operator self-view (issue #7).
+  '/investigation/*',
+  '/audit',
+  '/self-view',
+];
 
 export async function webAppRoutes(app: FastifyInstance, options: { dir?: string } = {}): Promise<void> {
   const dir = options.dir ?? WEB_APP_DIR;

@@ -392,4 +392,6 @@ export const en = {
   'selfView.screenshots': 'Latest screenshots',
   'selfView.devices': 'Device events',
   'selfView.logins': 'Agent sign-ins',
+  'audit.seq': 'No.',
+  'investigation.operatorsPlaceholder': 'e.g. jdoe, msmith',
 } as const;

@@ -380,4 +380,6 @@ export const zhCN: Catalogue = {
   'selfView.screenshots': '最近的截图',
   'selfView.devices': '设备事件',
   'selfView.logins': '代理登录',
+  'audit.seq': '序号',
+  'investigation.operatorsPlaceholder': '例如 jdoe, msmith',
 };

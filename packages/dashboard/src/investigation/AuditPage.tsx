@@ -61,7 +61,7 @@ export function AuditPage() {
       <table className="data" data-testid="audit-entries">
         <thead>
           <tr>
-            <th>#</th>
+            <th>{t('audit.seq')}</th>
             <th>{t('audit.when')}</th>
             <th>{t('audit.who')}</th>
             <th>{t('audit.action')}</th>

@@ -185,7 +185,7 @@ export function TimelinePage() {
           <input
             value={operators}
             onChange={(event) => setOperators(event.target.value)}
-            placeholder="jdoe, msmith"
+            placeholder={t('investigation.operatorsPlaceholder')}
           />
         </label>
         <label>

@@ -2,7 +2,8 @@
  * NotificationPort on PostgreSQL LISTEN/NOTIFY, so that several server
  * processes on one database hear each other. One dedicated connection
  * listens (a pooled one cannot: LISTEN belongs to a session); it reconnects
- * with backoff when it drops. Publishing goes through the shared pool.
+ * with backoff when it drops. Publishing goes through the shared pool, a
+ * turn's worth of notifications per statement.
  */
 import pg from 'pg';
 import {
@@ -13,6 +14,8 @@ import {
 } from './notification-port.js';
 
 export const NOTIFY_CHANNEL = 'seatwatch_events';
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
+const MAX_PAYLOAD_BYTES = 8000;
 
 export interface PostgresNotificationOptions {
   connectionString: string;
@@ -79,10 +82,44 @@ export async function createPostgresNotificationPort(
 
   await connect();
 
+  // Publishes made in the same turn of the event loop go out in one statement: ingest can publish for
+  // many seats at once, and one pooled query per notification would compete with the group commits.
+  let outbox: Array<{ payload: string; settle: (error?: unknown) => void }> = [];
+  const flush = () => {
+    const batch = outbox;
+    outbox = [];
+    options.pool
+      .query(
+        'select pg_notify($1, payload) from jsonb_array_elements_text($2::jsonb) with ordinality as t(payload, n) order by n',
+        [NOTIFY_CHANNEL, JSON.stringify(batch.map((item) => item.payload))],
+      )
+      .then(
+        () => {
+          for (const item of batch) item.settle();
+        },
+        (error: unknown) => {
+          for (const item of batch) item.settle(error);
+        },
+      );
+  };
+
   return {
-    async publish(notification) {
-      if (closed) return;
-      await options.pool.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify(notification)]);
+    publish(notification) {
+      if (closed) return Promise.resolve();
+      const payload = JSON.stringify(notification);
+      // Checked here so that one oversized notification cannot fail the others in its statement.
+      if (Buffer.byteLength(payload) >= MAX_PAYLOAD_BYTES) {
+        return Promise.reject(
+          new RangeError(`notification of ${payload.length} bytes is over the NOTIFY limit`),
+        );
+      }
+      return new Promise<void>((resolve, reject) => {
+        if (outbox.length === 0) setImmediate(flush);
+        outbox.push({
+          payload,
+          settle: (error) => (error === undefined ? resolve() : reject(error)),
+        });
+      });
     },
     subscribe(handler) {
       handlers.add(handler);

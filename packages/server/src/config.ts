@@ -64,7 +64,12 @@ export const ServerConfigSchema = Type.Object(
       default: 64,
       description: 'Uncommitted frames per connection before the socket is paused',
     }),
-    maxFramesPerCommit: Type.Integer({ minimum: 1, default: 1000 }),
+    maxFramesPerCommit: Type.Integer({
+      minimum: 1,
+      default: 250,
+      description:
+        'Frames per group-commit transaction: bounds how long one commit (and so an ack) takes under a backlog',
+    }),
     shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10_000 }),
     retention: Type.Object(
       {

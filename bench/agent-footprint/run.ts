@@ -12,7 +12,8 @@
  * then, after the window, 15 screenshots on capture_now with the screen
  * changed before each (so each is captured, hashed and encoded, not skipped
  * as unchanged), and reports the median of the agent's own capture + hash +
- * encode time.
+ * encode time (and the agent's CPU time per capture, which a busy machine
+ * distorts less than wall time).
  *
  *   pnpm --filter @seatwatch/shared build && pnpm --filter @seatwatch/agent build
  *   pnpm --filter @seatwatch/agent exec node --conditions=seatwatch-source --import tsx \
@@ -80,8 +81,13 @@ function peakRssMb(pid: number): number {
 const x = await startX11Session(1920, 1080);
 const peer = await ProtocolPeer.start();
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-footprint-'));
-// MALLOC_ARENA_MAX=2 as in packages/agent/service/seatwatch-agent.service.
-const env = { ...x.env, SEATWATCH_AGENT_HOME: stateDir, MALLOC_ARENA_MAX: '2' };
+// The malloc settings of packages/agent/service/seatwatch-agent.service.
+const env = {
+  ...x.env,
+  SEATWATCH_AGENT_HOME: stateDir,
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '65536',
+};
 try {
   const first = await x.openWindow('Ticket 4711 - CRM');
   const second = await x.openWindow('Knowledge base - article 12');
@@ -128,7 +134,9 @@ try {
   const load = os.loadavg();
   const scheduledCaptures = captureTimes.length;
 
-  // Capture timing: change the screen, ask for a screenshot, wait for its result.
+  // Capture timing: change the screen, ask for a screenshot, wait for its result. The agent's
+  // CPU time per capture is measured too: wall time suffers when the machine is busy, CPU time less.
+  const cpuPerCapture: number[] = [];
   for (let i = 0; i < CAPTURES; i++) {
     await x.xdotool(
       'windowmove',
@@ -137,8 +145,10 @@ try {
       String(100 + 60 * i),
       String(80 + 40 * i),
     );
+    const before = ticksOf(agent.pid!, false);
     const id = peer.sendCommand('capture_now');
     await peer.waitForEvent((e) => e.type === 'command_result' && e.commandId === id, 30_000);
+    cpuPerCapture.push(((ticksOf(agent.pid!, false) - before) * 1000) / CLK_TCK);
   }
   const rssAfterBurst = peakRssMb(agent.pid!);
   const exited = new Promise((resolve) => agent.on('exit', resolve));
@@ -164,6 +174,8 @@ try {
       max: sorted.at(-1) ?? null,
       samples: sorted.length,
     },
+    agentCpuMsPerCaptureMedian:
+      [...cpuPerCapture].sort((a, b) => a - b)[Math.floor((cpuPerCapture.length - 1) / 2)] ?? null,
     eventsStored: peer.events().length,
     node: process.version,
   };

@@ -102,6 +102,13 @@ export interface AgentDeps {
   /** How long a stop waits for the server to acknowledge "stopping". */
   readonly stopAckTimeoutMs?: number;
   /**
+   * Called after each screenshot attempt. A screenshot passes through ~20 MB
+   * of short-lived buffers (an 8 MB frame at 1920×1080) that V8 would only
+   * collect under memory pressure; main.ts passes a full GC here so RSS drops
+   * back at once.
+   */
+  readonly releaseMemory?: () => void;
+  /**
    * 'run' (default) shows the notice and collects; 'deliver-only' only
    * delivers what the outbox holds (used by unenroll): no notice, no collection.
    */
@@ -261,6 +268,8 @@ export function createAgent(deps: AgentDeps): Agent {
         durationMs: Math.round(result.durationMs),
       });
       scheduleStatus();
+      // After the capture's own frames are out of scope.
+      if (deps.releaseMemory) setImmediate(deps.releaseMemory);
       emit('capture_done', result);
     },
   });

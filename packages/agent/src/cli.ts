@@ -46,6 +46,8 @@ export interface CliDeps {
   readonly fetch: typeof fetch;
   probeCollectors(): Promise<CollectorProbes>;
   desktopNotifier(): DesktopNotifier | null;
+  /** A full garbage collection, run after each screenshot (see AgentDeps.releaseMemory). */
+  readonly releaseMemory?: () => void;
   /** Calls `handler` once for the first stop the process can see (signal, service stop, logoff, shutdown). */
   onStop(handler: (reason: StopReason, detail: string) => void): void;
 }
@@ -189,6 +191,7 @@ async function runCommand(deps: CliDeps, args: readonly string[]): Promise<numbe
     terminal: deps.stdout,
     desktopNotifier: deps.desktopNotifier(),
     page: { port: pagePort },
+    ...(deps.releaseMemory ? { releaseMemory: deps.releaseMemory } : {}),
   });
   const finished = new Promise<number>((resolve) => {
     deps.onStop((reason, detail) => {

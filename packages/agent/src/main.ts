@@ -6,6 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { StopReason } from './agent.js';
 import { type CliDeps, runCli } from './cli.js';
 import { probeCollectors } from './collectors/select-adapters.js';
@@ -42,6 +44,12 @@ function onStop(handler: (reason: StopReason, detail: string) => void): void {
   if (process.platform === 'win32') process.on('SIGBREAK', () => once('service_stop', 'SIGBREAK'));
 }
 
+/** V8's gc() without a command-line flag, so the service files can start plain `node main.js run`. */
+function fullGc(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
 const deps: CliDeps = {
   argv: process.argv.slice(2),
   env: process.env,
@@ -56,6 +64,7 @@ const deps: CliDeps = {
   fetch: globalThis.fetch,
   probeCollectors: () => probeCollectors(process.platform, process.env),
   desktopNotifier: () => desktopNotifierFor(process.platform),
+  releaseMemory: fullGc(),
   onStop,
 };
 

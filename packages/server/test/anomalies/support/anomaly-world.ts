@@ -15,6 +15,7 @@ import {
   enrollTestAgent,
   type HttpAnswer,
   httpJson,
+  type ServerIdentity,
   startTestServer,
   TestAgentClient,
   type TestDatabase,
@@ -70,13 +71,14 @@ export interface Seat {
 
 export async function createAnomalyWorld(
   database: TestDatabase,
-  options: { start?: number; config?: Record<string, unknown> } = {},
+  options: { start?: number; config?: Record<string, unknown>; identity?: ServerIdentity } = {},
 ): Promise<AnomalyWorld> {
   const clock = new FakeScheduler(options.start ?? MONDAY_10_UTC);
   const server = await startTestServer({
     database,
     now: clock.now,
     ...(options.config ? { config: options.config } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
     anomalies: {
       scheduler: clock,
       engine: { tickMs: 0 },

@@ -1,10 +1,13 @@
 /**
- * usb_storage, unknown_device, prohibited_app and the storm rule, through
- * real signed frames on a real socket to a real server, on both databases.
+ * Rules on what seats report in their frames: usb_storage, unknown_device,
+ * prohibited_app, capture_blocked (real screenshots, one of them blank), and
+ * a storm of one event, through real signed frames on a real socket to a
+ * real server, on both databases.
  */
-import type { Device, Event } from '@seatwatch/shared';
+import type { CaptureEvent, Device, Event } from '@seatwatch/shared';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/index.js';
+import { captureEvent, createTestDatabase, DB_KINDS, type TestDatabase, testJpeg } from '../support/index.js';
 import { type AnomalyWorld, createAnomalyWorld } from './support/anomaly-world.js';
 
 const stick: Device = {
@@ -28,7 +31,7 @@ const headset: Device = {
   massStorage: false,
 };
 
-describe.each(DB_KINDS)('device and app rules on %s', (kind) => {
+describe.each(DB_KINDS)('event rules on %s', (kind) => {
   let db: TestDatabase;
   let world: AnomalyWorld;
 
@@ -125,6 +128,48 @@ describe.each(DB_KINDS)('device and app rules on %s', (kind) => {
     expect(rows).toMatchObject([{ rule: 'prohibited_app', severity: 'medium', key: 'title:contains:poker' }]);
     expect(rows[0]!.evidence).toMatchObject([
       { app: 'chrome', title: 'Online POKER room', label: 'Gambling' },
+    ]);
+  });
+
+  it('capture_blocked: three blocked captures in a row (failed, blank, unavailable); near miss: a good one between', async () => {
+    const black = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#000000' } })
+      .jpeg()
+      .toBuffer();
+    const picture = await testJpeg();
+    const attempt = (outcome: CaptureEvent['outcome']): Event =>
+      captureEvent({
+        time: world.clock.now(),
+        outcome,
+        width: 0,
+        height: 0,
+        reason: `${outcome} on purpose`,
+      });
+    const blob = async (seat: Awaited<ReturnType<AnomalyWorld['seat']>>, bytes: Uint8Array) => {
+      seat.seq += 1;
+      seat.client.sendBlob(seat.seq, bytes, {
+        event: captureEvent({ time: world.clock.now() }) as CaptureEvent,
+      });
+      await seat.client.ack(seat.seq);
+      await world.settle();
+    };
+
+    const nearMiss = await world.seat();
+    await nearMiss.send([attempt('failed'), attempt('paused')]);
+    await blob(nearMiss, new Uint8Array(black));
+    await blob(nearMiss, picture);
+    await nearMiss.send([attempt('failed'), attempt('unavailable')]);
+    expect(await world.anomaliesOf(nearMiss.agent.agentId)).toEqual([]);
+
+    const seat = await world.seat();
+    await seat.send([attempt('failed')]);
+    await blob(seat, new Uint8Array(black));
+    await seat.send([attempt('unavailable')]);
+    const rows = await world.anomaliesOf(seat.agent.agentId);
+    expect(rows).toMatchObject([{ rule: 'capture_blocked', key: 'monitor:0', severity: 'medium', count: 1 }]);
+    expect(rows[0]!.evidence.map((e) => [e.outcome, e.blank ?? false])).toEqual([
+      ['failed', false],
+      ['captured', true],
+      ['unavailable', false],
     ]);
   });
 });

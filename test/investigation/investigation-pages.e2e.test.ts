@@ -79,7 +79,7 @@ describe('investigation pages in Chromium', () => {
     await page.getByRole('button', { name: 'Full resolution' }).click();
     const full = page.locator('.viewer img');
     await full.waitFor();
-    expect(await full.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
+    expect(await full.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(64);
     await page.screenshot({ path: join(ARTIFACTS, 'timeline.png'), fullPage: true });
     await context.close();
   }, 60_000);

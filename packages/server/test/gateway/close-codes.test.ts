@@ -13,9 +13,10 @@ import {
   toBase64,
   tweetnaclSigner,
 } from '@seatwatch/shared';
+import { sha256Hex } from '@seatwatch/shared/node-crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anomalies, events, logins } from '../../src/db/schema/index.js';
+import { anomalies, events, logins, screenshots } from '../../src/db/schema/index.js';
 import {
   connectAgent,
   createTestDatabase,
@@ -29,6 +30,7 @@ import {
   TestAgentClient,
   type TestDatabase,
   type TestServer,
+  testJpeg,
 } from '../support/index.js';
 
 describe.each(DB_KINDS)('close codes on %s', (kind) => {
@@ -78,6 +80,25 @@ describe.each(DB_KINDS)('close codes on %s', (kind) => {
     early.sendRaw(new Uint8Array([0, 0, 0, 2, 123, 125]), true);
     expect(await refusal(early)).toEqual({ code: 'unexpected_message', close: 4400 });
     expect(await db.database.db.select().from(events).where(eq(events.agentId, agent.agentId))).toEqual([]);
+  });
+
+  it('4400: a blob whose bytes do not match its signed sha256 or size, with nothing stored', async () => {
+    const agent = await enrollTestAgent(server);
+    const image = await testJpeg();
+    const client = await connectAgent(server, agent);
+    client.sendBlob(1, image, { sha256: sha256Hex(new Uint8Array([1, 2, 3])) });
+    expect(await refusal(client)).toEqual({ code: 'blob_hash_mismatch', close: 4400 });
+    expect(await server.blobs.has(sha256Hex(image))).toBe(false);
+
+    const again = await connectAgent(server, agent);
+    expect(again.welcome!.ackedSeq).toBe(0);
+    again.sendBlob(1, image, { size: image.length + 1 });
+    expect(await refusal(again)).toEqual({ code: 'blob_size_mismatch', close: 4400 });
+    expect(
+      await db.database.db.select().from(screenshots).where(eq(screenshots.agentId, agent.agentId)),
+    ).toEqual([]);
+    expect(await db.database.db.select().from(events).where(eq(events.agentId, agent.agentId))).toEqual([]);
+    expect(await server.blobs.has(sha256Hex(image))).toBe(false);
   });
 
   it('1009: a binary frame over 16 MiB is refused by the WebSocket layer', async () => {

@@ -8,7 +8,7 @@
  * state, bad flags), 3 revoked.
  */
 import { parseArgs } from 'node:util';
-import { type Agent, type CollectorProbes, createAgent, type StopReason } from './agent.js';
+import type { Agent, CollectorProbes, StopReason } from './agent.js';
 import { unavailable } from './collectors/probe.js';
 import { EnrollError, enroll } from './identity/enroll.js';
 import {
@@ -178,6 +178,8 @@ async function runCommand(deps: CliDeps, args: readonly string[]): Promise<numbe
     throw new UsageError('--log-level must be debug, info, warn or error');
   const identity = loadIdentity(stateDir);
   const log = jsonLineLogger((line) => deps.stderr.write(line), level as LogLevel, deps.now);
+  // Loaded here, not at the top: status and notice start faster without the agent's modules.
+  const { createAgent } = await import('./agent.js');
   const collectors = await deps.probeCollectors();
   for (const [name, probe] of Object.entries(collectors)) {
     if (!probe.ok) log.log('warn', 'collector unavailable', { collector: name, reason: probe.reason });
@@ -319,6 +321,7 @@ async function deliverAndSayGoodbye(
   loaded: ReturnType<typeof loadIdentity>,
 ): Promise<string> {
   const off = unavailable<never>('unenrolling: nothing is collected');
+  const { createAgent } = await import('./agent.js');
   const agent: Agent = createAgent({
     stateDir,
     identity: loaded,

@@ -10,7 +10,6 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { StopReason } from './agent.js';
 import { type CliDeps, runCli } from './cli.js';
-import { probeCollectors } from './collectors/select-adapters.js';
 import { desktopNotifierFor } from './notice/desktop-notification.commands.js';
 
 /** systemd stops user services with SIGTERM both on `systemctl stop` and at shutdown; ask which. */
@@ -62,7 +61,8 @@ const deps: CliDeps = {
   stderr: { write: (text) => process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) },
   now: Date.now,
   fetch: globalThis.fetch,
-  probeCollectors: () => probeCollectors(process.platform, process.env),
+  probeCollectors: async () =>
+    (await import('./collectors/select-adapters.js')).probeCollectors(process.platform, process.env),
   desktopNotifier: () => desktopNotifierFor(process.platform),
   releaseMemory: fullGc(),
   onStop,

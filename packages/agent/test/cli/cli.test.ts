@@ -43,7 +43,8 @@ async function enrolled(): Promise<string> {
   return dir;
 }
 
-describe('seatwatch-agent CLI', () => {
+// Each test starts several Node processes through tsx (seconds each on a busy 2-core machine).
+describe('seatwatch-agent CLI', { timeout: 120_000 }, () => {
   it('enrolls, keeps the key owner-only, and reports status and the notice', async () => {
     const dir = await enrolled();
     expect(fs.statSync(path.join(dir, 'agent.key')).mode & 0o777).toBe(0o600);

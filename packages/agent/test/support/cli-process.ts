@@ -41,7 +41,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliChild 
   return {
     child,
     result,
-    waitForOutput(pattern, timeoutMs = 30_000) {
+    waitForOutput(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);

@@ -148,7 +148,8 @@ export class ProtocolPeer {
   waitFor<K extends keyof PeerEventMap>(
     name: K,
     predicate: (payload: PeerEventMap[K]) => boolean = () => true,
-    timeoutMs = 20_000,
+    // A guard against hangs, generous because a busy 2-core machine starts Node processes slowly.
+    timeoutMs = 60_000,
   ): Promise<PeerEventMap[K]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -166,7 +167,7 @@ export class ProtocolPeer {
   }
 
   /** Resolves once an event matching `predicate` has been stored (or already was). */
-  async waitForEvent(predicate: (event: Event) => boolean, timeoutMs = 20_000): Promise<Event> {
+  async waitForEvent(predicate: (event: Event) => boolean, timeoutMs = 60_000): Promise<Event> {
     const found = this.events().find(predicate);
     if (found) return found;
     const frame = await this.waitFor('stored', (f) => f.events.some(predicate), timeoutMs);

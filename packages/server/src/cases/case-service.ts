@@ -414,7 +414,7 @@ export async function caseDetail(ex: Executor, caseRow: CaseRow): Promise<CaseDe
     .select()
     .from(caseItems)
     .where(eq(caseItems.caseId, caseRow.id))
-    .orderBy(asc(caseItems.addedAt), asc(caseItems.id));
+    .orderBy(asc(caseItems.addedAt), asc(caseItems.kind), asc(caseItems.id));
   const notes = await ex
     .select()
     .from(caseNotes)
@@ -456,7 +456,11 @@ export async function caseDetail(ex: Executor, caseRow: CaseRow): Promise<CaseDe
 }
 
 export async function caseItemRows(ex: Executor, caseId: string): Promise<ItemRow[]> {
-  return ex.select().from(caseItems).where(eq(caseItems.caseId, caseId)).orderBy(asc(caseItems.addedAt));
+  return ex
+    .select()
+    .from(caseItems)
+    .where(eq(caseItems.caseId, caseId))
+    .orderBy(asc(caseItems.addedAt), asc(caseItems.kind), asc(caseItems.id));
 }
 
 /** Seats a case touches (for the audit entries of its reads and exports). */

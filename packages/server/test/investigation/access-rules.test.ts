@@ -6,6 +6,7 @@
  */
 import type { AuditPage, CaseDetail, Timeline } from '@seatwatch/shared/dashboard-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAnomaly } from '../../src/db/repositories/anomalies.repository.js';
 import { asUser, type SignedIn } from '../dashboard/support/dashboard-session.js';
 import {
   createTestDatabase,
@@ -228,6 +229,44 @@ describe('cases', () => {
     ).toBe(403);
     const listedByB = await call<Array<{ id: string }>>(world.who.invB, 'GET', '/api/v1/investigation/cases');
     expect(listedByB.body.map((c) => c.id)).not.toContain(created.body.case.id);
+  });
+
+  it('open from an anomaly with the anomaly and the half hour around it on its seat', async () => {
+    // The anomaly rules have their own tests; here the row is made with the one function that raises anomalies.
+    const at = start + 1_000_000;
+    const anomaly = await recordAnomaly(db.database.db, {
+      projectId: world.projects.A,
+      siteId: null,
+      teamId: world.teams.A1,
+      seatId: world.seats.a1.seatId,
+      agentId: world.seats.a1.agent.agentId,
+      rule: 'usb_storage',
+      severity: 'high',
+      operator: 'op-desk-a1',
+      key: 'usb-1-1',
+      at,
+      evidence: [],
+    });
+    const created = await call<CaseDetail>(world.who.invA, 'POST', '/api/v1/investigation/cases', {
+      projectId: world.projects.A,
+      title: 'USB stick',
+      fromAnomalyId: anomaly.id,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.case.openedFromAnomalyId).toBe(anomaly.id);
+    expect(
+      created.body.items.map((item) => [item.kind, item.refId, item.seatId, item.from, item.to]),
+    ).toEqual([
+      ['anomaly', anomaly.id, world.seats.a1.seatId, null, null],
+      ['time_range', null, world.seats.a1.seatId, at - 30 * 60_000, at + 30 * 60_000],
+    ]);
+    expect(created.body.items[0]?.summary).toBe('usb_storage (high, 1×)');
+    const fromB = await call(world.who.invB, 'POST', '/api/v1/investigation/cases', {
+      projectId: world.projects.B,
+      title: 'Not theirs',
+      fromAnomalyId: anomaly.id,
+    });
+    expect(fromB.status).toBe(404);
   });
 
   it('refuse items from another project', async () => {

@@ -131,11 +131,13 @@ export function createAlertDispatcher(deps: AlertDispatcherDeps): AlertDispatche
       delivery.target_kind === 'webhook'
         ? { type: delivery.event, deliveryId: delivery.id, sentAt: now, anomaly }
         : { sentAt: now, severity: anomaly.severity, record: syslogRecord(delivery.event, anomaly) };
-    await db
+    // The stored form (jsonb orders keys its own way) is what every attempt serialises, the first one too.
+    const [stored] = await db
       .update(anomalyAlertDeliveries)
       .set({ payload: payload as unknown as Record<string, unknown> })
-      .where(eq(anomalyAlertDeliveries.id, delivery.id));
-    return payload as unknown as Record<string, unknown>;
+      .where(eq(anomalyAlertDeliveries.id, delivery.id))
+      .returning({ payload: anomalyAlertDeliveries.payload });
+    return stored!.payload!;
   }
 
   async function sendWebhook(

@@ -164,10 +164,6 @@ export class Outbox {
     return out;
   }
 
-  has(seq: number): boolean {
-    return this.index.has(seq);
-  }
-
   read(seq: number): OutboxItem | null {
     const entry = this.index.get(seq);
     if (!entry) return null;

@@ -14,7 +14,7 @@ import {
   INVESTIGATION_COMMANDS,
   INVESTIGATION_USAGE,
   runInvestigationCommand,
-} from './offboarding/investigation-cli.js';
+} from './investigation/investigation-cli.js';
 import { PGLITE_FOLDER } from './start-server.js';
 
 const USAGE = `Usage: seatwatch-server [command] [options]

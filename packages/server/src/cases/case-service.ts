@@ -13,7 +13,7 @@ import type {
   CaseSummary,
   UpdateCaseRequest,
 } from '@seatwatch/shared/dashboard-api';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../db/connect.js';
 import { caseItems, caseNotes, cases, userGrants, users } from '../db/schema/index.js';
 import { bigintList, valueList } from '../investigation/sql-lists.js';
@@ -470,8 +470,4 @@ export async function caseSeatIds(ex: Executor, caseId: string): Promise<string[
     .from(caseItems)
     .where(and(eq(caseItems.caseId, caseId), sql`${caseItems.seatId} is not null`));
   return rows.map((row) => row.seatId!);
-}
-
-export async function casesOfProject(ex: Executor, projectId: string): Promise<CaseRow[]> {
-  return ex.select().from(cases).where(eq(cases.projectId, projectId)).orderBy(desc(cases.createdAt));
 }

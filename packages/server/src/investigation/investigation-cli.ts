@@ -21,9 +21,9 @@ import { openDatabase } from '../db/connect.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { publicKeyFromPem } from '../evidence/bundle-format.js';
 import { verifyBundle } from '../evidence/bundle-verify.js';
+import { offboardProject } from '../offboarding/offboard-project.js';
 import { loadSecrets, SERVER_KEY_FILE } from '../secrets/secret-files.js';
 import { BLOB_FOLDER, PGLITE_FOLDER } from '../start-server.js';
-import { offboardProject } from './offboard-project.js';
 
 export const INVESTIGATION_COMMANDS = new Set(['verify-audit', 'verify-bundle', 'offboard']);
 

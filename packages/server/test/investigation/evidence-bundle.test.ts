@@ -17,7 +17,7 @@ import yazl from 'yazl';
 import { configWith } from '../../src/config.js';
 import { entryOptions } from '../../src/evidence/bundle-format.js';
 import { verifyBundle } from '../../src/evidence/bundle-verify.js';
-import { runInvestigationCommand } from '../../src/offboarding/investigation-cli.js';
+import { runInvestigationCommand } from '../../src/investigation/investigation-cli.js';
 import { asUser } from '../dashboard/support/dashboard-session.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/index.js';
 import { buildWorld, HOUR, type World } from './support/investigation-world.js';

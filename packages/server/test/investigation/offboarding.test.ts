@@ -14,7 +14,7 @@ import { verifyAuditLog } from '../../src/audit/verify-audit.js';
 import { configWith } from '../../src/config.js';
 import { queryRows } from '../../src/db/connect.js';
 import { verifyBundle } from '../../src/evidence/bundle-verify.js';
-import { runInvestigationCommand } from '../../src/offboarding/investigation-cli.js';
+import { runInvestigationCommand } from '../../src/investigation/investigation-cli.js';
 import type { OffboardingReport } from '../../src/offboarding/offboard-project.js';
 import { asUser } from '../dashboard/support/dashboard-session.js';
 import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/index.js';

@@ -28,7 +28,15 @@ export const TIMELINE_SECTIONS = [
   'states',
   'anomalies',
 ] as const;
-export const TimelineSection = Type.Union(TIMELINE_SECTIONS.map((name) => Type.Literal(name)));
+export const TimelineSection = Type.Union([
+  Type.Literal('spans'),
+  Type.Literal('screenshots'),
+  Type.Literal('devices'),
+  Type.Literal('logins'),
+  Type.Literal('states'),
+  Type.Literal('anomalies'),
+]);
+const Cursor = Type.String({ maxLength: 200 });
 /** The longest range one timeline request may cover. */
 export const MAX_TIMELINE_RANGE_MS = 400 * 86_400_000;
 
@@ -52,9 +60,14 @@ export const TimelineRequest = Type.Object(
     /** `next` of a section's previous page; a request with cursors answers no totals. */
     cursors: Type.Optional(
       Type.Object(
-        Object.fromEntries(
-          TIMELINE_SECTIONS.map((name) => [name, Type.Optional(Type.String({ maxLength: 200 }))]),
-        ),
+        {
+          spans: Type.Optional(Cursor),
+          screenshots: Type.Optional(Cursor),
+          devices: Type.Optional(Cursor),
+          logins: Type.Optional(Cursor),
+          states: Type.Optional(Cursor),
+          anomalies: Type.Optional(Cursor),
+        },
         closed,
       ),
     ),

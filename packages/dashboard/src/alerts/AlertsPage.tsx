@@ -3,6 +3,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { anomalies } from '../api/anomalies.js';
 import { errorText } from '../app/errors.js';
+import { menusFor } from '../app/menus.js';
+import { useSession } from '../auth/session-context.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { liveStream } from '../live/live-stream.js';
 import { ruleLabel } from './rule-label.js';
@@ -19,6 +21,8 @@ function AlertRow({ item, onChanged }: { item: Anomaly; onChanged: (item: Anomal
   const { t, dateTime } = i18n;
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const { session } = useSession();
+  const investigates = menusFor(session?.user?.grants ?? []).investigation;
   const act = async (status: AnomalyStatus) => {
     try {
       onChanged(await anomalies.setStatus(item.id, { status, comment }));
@@ -80,6 +84,13 @@ function AlertRow({ item, onChanged }: { item: Anomaly; onChanged: (item: Anomal
           <button type="button" onClick={() => void act('false_positive')}>
             {t('alerts.falsePositive')}
           </button>
+        )}
+        {investigates && (
+          <Link
+            to={`/investigation/cases?fromAnomaly=${encodeURIComponent(item.id)}&project=${encodeURIComponent(item.projectId)}`}
+          >
+            {t('alerts.openCase')}
+          </Link>
         )}
       </div>
       {error && <p className="error">{error}</p>}

@@ -394,4 +394,5 @@ export const en = {
   'selfView.logins': 'Agent sign-ins',
   'audit.seq': 'No.',
   'investigation.operatorsPlaceholder': 'e.g. jdoe, msmith',
+  'alerts.openCase': 'Open a case',
 } as const;

@@ -382,4 +382,5 @@ export const zhCN: Catalogue = {
   'selfView.logins': '代理登录',
   'audit.seq': '序号',
   'investigation.operatorsPlaceholder': '例如 jdoe, msmith',
+  'alerts.openCase': '立案调查',
 };

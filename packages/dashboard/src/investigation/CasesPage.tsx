@@ -1,7 +1,7 @@
 /** Cases: the list (newest change first) and a form to open one by hand or from an anomaly. */
 import type { CaseStatus, CaseSummary } from '@seatwatch/shared/dashboard-api';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { errorText } from '../app/errors.js';
 import { useSession } from '../auth/session-context.js';
 import { useI18n } from '../i18n/i18n-context.js';
@@ -11,6 +11,7 @@ export function CasesPage() {
   const i18n = useI18n();
   const { t, dateTime } = i18n;
   const navigate = useNavigate();
+  const [params] = useSearchParams();
   const { session } = useSession();
   const projects = [
     ...new Set(
@@ -22,8 +23,8 @@ export function CasesPage() {
   const [status, setStatus] = useState<CaseStatus | ''>('');
   const [list, setList] = useState<CaseSummary[]>([]);
   const [title, setTitle] = useState('');
-  const [projectId, setProjectId] = useState(projects[0] ?? '');
-  const [fromAnomalyId, setFromAnomalyId] = useState('');
+  const [projectId, setProjectId] = useState(params.get('project') ?? projects[0] ?? '');
+  const [fromAnomalyId, setFromAnomalyId] = useState(params.get('fromAnomaly') ?? '');
   const [error, setError] = useState<unknown>(null);
 
   const load = useCallback(() => {

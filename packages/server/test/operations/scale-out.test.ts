@@ -1,15 +1,15 @@
 /**
- * Two collector processes on one database (two apps with their own
- * notification ports; on PostgreSQL each has its own LISTEN connection, as
- * separate processes would): commands reach the agent through whichever
- * holds its socket, a reconnect to the other replaces the first connection,
- * and sequencing state comes from the database, not from either process.
+ * Two collector processes on one PostgreSQL database (two apps, each with its
+ * own pool and LISTEN connection, as separate processes would have):
+ * commands reach the agent through whichever holds its socket, a reconnect
+ * to the other replaces the first connection, and sequencing state comes
+ * from the database, not from either process. (PGlite is one process's
+ * database by design, so this is PostgreSQL only.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectAgent,
   createTestDatabase,
-  DB_KINDS,
   enrollTestAgent,
   sampleEvents,
   startTestServer,
@@ -17,13 +17,13 @@ import {
   type TestServer,
 } from '../support/index.js';
 
-describe.each(DB_KINDS)('two server processes on one %s database', (kind) => {
+describe('two server processes on one PostgreSQL database', () => {
   let db: TestDatabase;
   let a: TestServer;
   let b: TestServer;
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
+    db = await createTestDatabase('postgres');
     a = await startTestServer({ database: db });
     b = await startTestServer({ database: db, identity: a.identity });
   });

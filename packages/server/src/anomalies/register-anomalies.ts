@@ -41,7 +41,12 @@ import { createFetchWebhookTransport, type WebhookTransport } from './webhook/we
 export interface AnomalyOptions {
   /** Clock and timers; defaults to real timers on the app's clock. */
   scheduler?: Scheduler;
-  engine?: Partial<AnomalyEngineOptions>;
+  /**
+   * Engine tuning; false runs the collector without the rules engine (the
+   * gateway still records refused access and sequence gaps, and alerts still
+   * go out): what the benchmark compares against.
+   */
+  engine?: Partial<AnomalyEngineOptions> | false;
   alerts?: {
     backoff?: Backoff;
     maxAttempts?: number;
@@ -63,7 +68,8 @@ export interface AnomalyCore {
 }
 
 export interface AnomalyRuntime extends AnomalyCore {
-  readonly engine: AnomalyEngine;
+  /** Null when started with `engine: false`. */
+  readonly engine: AnomalyEngine | null;
   readonly alerts: AlertDispatcher;
 }
 
@@ -133,18 +139,21 @@ export async function registerAnomalies(
     return value;
   };
 
-  const engine = createAnomalyEngine({
-    db,
-    hub: deps.hub,
-    recorder: core.recorder,
-    settings,
-    notifications,
-    scheduler,
-    logger: log,
-    heartbeatMs,
-    isBlank: options.isBlank ?? createSharpBlankDetector(deps.blobs),
-    options: { ...DEFAULT_ENGINE_OPTIONS, ...options.engine },
-  });
+  const engine =
+    options.engine === false
+      ? null
+      : createAnomalyEngine({
+          db,
+          hub: deps.hub,
+          recorder: core.recorder,
+          settings,
+          notifications,
+          scheduler,
+          logger: log,
+          heartbeatMs,
+          isBlank: options.isBlank ?? createSharpBlankDetector(deps.blobs),
+          options: { ...DEFAULT_ENGINE_OPTIONS, ...options.engine },
+        });
 
   const alerts = createAlertDispatcher({
     db,
@@ -176,8 +185,8 @@ export async function registerAnomalies(
 
   app.addHook('onClose', async () => {
     unsubscribeSettings();
-    engine.stop();
-    await engine.idle();
+    engine?.stop();
+    await engine?.idle();
     await alerts.stop();
   });
   return runtime;

@@ -100,10 +100,10 @@ describe.each(DB_KINDS)('presence rules on %s', (kind) => {
     await seat.send([status('active')]);
     // Default heartbeat 15 s: at exactly 45 s of silence it is not yet silent.
     world.clock.advance(45 * SECOND);
-    await world.server.app.anomalies.engine.tick();
+    await world.tick();
     expect(await ofRule(seat, 'agent_silent')).toEqual([]);
     world.clock.advance(1 * SECOND);
-    await world.server.app.anomalies.engine.tick();
+    await world.tick();
     const [silent] = await ofRule(seat, 'agent_silent');
     expect(silent).toMatchObject({ status: 'open', severity: 'high' });
     expect(silent!.evidence).toMatchObject([{ cause: 'no_frames', thresholdMs: 45_000 }]);
@@ -119,7 +119,7 @@ describe.each(DB_KINDS)('presence rules on %s', (kind) => {
     const seat = await world.seat({ schedule: OFFICE_HOURS_UTC });
     await seat.send([status('locked', 0)]);
     world.clock.advance(5 * MINUTE);
-    await world.server.app.anomalies.engine.tick();
+    await world.tick();
     expect(await ofRule(seat, 'agent_silent')).toEqual([]);
   });
 
@@ -153,10 +153,10 @@ describe.each(DB_KINDS)('presence rules on %s', (kind) => {
     // Idle since 3 minutes ago (the OS idle time in the status event).
     await seat.send([status('idle', 3 * MINUTE)]);
     world.clock.advance(16 * MINUTE);
-    await world.server.app.anomalies.engine.tick();
+    await world.tick();
     expect(await ofRule(seat, 'long_idle')).toEqual([]);
     world.clock.advance(2 * MINUTE);
-    await world.server.app.anomalies.engine.tick();
+    await world.tick();
     const [idle] = await ofRule(seat, 'long_idle');
     expect(idle).toMatchObject({
       severity: 'low',
@@ -173,7 +173,7 @@ describe.each(DB_KINDS)('presence rules on %s', (kind) => {
     await seat.send([status('idle', 3 * MINUTE)]);
     world.clock.advance(20 * MINUTE);
     await seat.send([status('active')]);
-    await world.server.app.anomalies.engine.tick();
+    await world.tick();
     expect(await ofRule(seat, 'long_idle')).toEqual([]);
   });
 
@@ -228,7 +228,7 @@ describe.each(DB_KINDS)('presence rules on %s', (kind) => {
         ]);
       }
       await world.settle();
-      await world.server.app.anomalies.engine.tick();
+      await world.tick();
     }
     expect(await world.anomaliesOf(back.agent.agentId)).toEqual([]);
     expect(await world.anomaliesOf(otherProject.agent.agentId)).toEqual([]);

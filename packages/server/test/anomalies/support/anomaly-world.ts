@@ -40,6 +40,8 @@ export interface AnomalyWorld {
   apiOk<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** Waits until the engine has evaluated and written everything observed so far. */
   settle(): Promise<void>;
+  /** Runs the engine's timer rules at the fake clock's time. */
+  tick(): Promise<void>;
   /** A seat in a project of its own (or the given one), optionally in a team with a shift schedule. */
   seat(options?: SeatOptions): Promise<Seat>;
   /** The anomalies stored for an agent. */
@@ -96,7 +98,9 @@ export async function createAnomalyWorld(
     }
     return answer.body;
   };
-  const settle = () => server.app.anomalies.engine.idle();
+  const engine = server.app.anomalies.engine;
+  if (!engine) throw new Error('the anomaly engine is off');
+  const settle = () => engine.idle();
 
   const closes = new Map<string, ((close: SessionClose) => void)[]>();
   server.app.seatwatch.ingest.subscribe({
@@ -118,6 +122,7 @@ export async function createAnomalyWorld(
     api,
     apiOk,
     settle,
+    tick: () => engine.tick(),
     async seat(seatOptions = {}) {
       const projectId = seatOptions.projectId ?? (await createTestProject(server)).projectId;
       let teamId: string | null = null;

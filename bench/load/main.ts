@@ -30,6 +30,7 @@ import {
   measurePostgresInsertCeiling,
 } from './ceilings.js';
 import { type ProfileSummary, summarizeCpuProfile } from './cpu-profile-summary.js';
+import { databaseActivity, readDatabaseCounters } from './database-activity.js';
 import { createBenchProject, enrollSeats } from './enrollment.js';
 import type {
   AgentOutcome,
@@ -418,6 +419,7 @@ async function main(): Promise<void> {
   const holdStats = totals(generators);
   cpu.sample();
   await refreshPostgresPids();
+  const databaseBefore = monitor ? await readDatabaseCounters(monitor) : null;
   // CPU time per frame over the whole hold: unlike rates, it hardly moves when others load the machine.
   const holdCpu = new CpuMeter(cpu.groups);
   nextProgress = holdStart + options.progressSeconds * 1000;
@@ -438,6 +440,7 @@ async function main(): Promise<void> {
   const memoryAtHoldEnd = readMemory(running.pid);
   await refreshPostgresPids();
   const holdCpuPercent = holdCpu.sample();
+  const databaseAfter = monitor ? await readDatabaseCounters(monitor) : null;
   await monitor?.end();
 
   // 7. Drain: no new frames; wait for every ack.
@@ -550,6 +553,10 @@ async function main(): Promise<void> {
     serverMemory,
     cpuMsPerFrame,
     holdCpuPercentOfOneCore: holdCpuPercent,
+    databaseActivity:
+      databaseBefore && databaseAfter
+        ? databaseActivity(databaseBefore, databaseAfter, holdSeconds, framesAckedInHold)
+        : null,
     ratios,
     drain: { drained, pendingAtEnd: final.pending },
     totals: {
@@ -602,6 +609,14 @@ async function main(): Promise<void> {
       `losing ${stored.agentsLosingData}, acked_seq behind ${stored.agentsAckedSeqBehind}, anomalies ${JSON.stringify(stored.anomalies)}`,
   );
   log(`CPU ms per acked frame in the hold: ${JSON.stringify(cpuMsPerFrame)}`);
+  const activity = result.databaseActivity as ReturnType<typeof databaseActivity> | null;
+  if (activity) {
+    log(
+      `database in the hold: ${activity.transactions.perSecond} transactions/s (${activity.transactions.perFrame} per frame), ` +
+        `${activity.rowsInserted.perSecond} rows inserted/s, ${activity.rowsUpdated.perSecond} updated/s, ` +
+        `${activity.rowsFetched.perSecond} fetched/s`,
+    );
+  }
   if (ratios) log(`ratios: ${JSON.stringify(ratios)}`);
   log(
     `load average: median ${hold.medianSample.loadAverage1m}, max ${hold.maxLoadAverage1m} (nproc ${machineFacts().nproc})`,

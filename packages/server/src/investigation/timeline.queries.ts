@@ -138,14 +138,22 @@ export interface SpanRow {
   title: string;
 }
 
-function spanFilterSql(filter: SpanFilter): SQL {
+function spanFilterSql(filter: SpanFilter, alias = 't'): SQL {
+  const a = sql.raw(alias);
   const parts: SQL[] = [];
   if (filter.q) {
     const pattern = likePattern(filter.q);
-    parts.push(sql`(t.title ilike ${pattern} or t.app ilike ${pattern})`);
+    parts.push(sql`(${a}.title ilike ${pattern} or ${a}.app ilike ${pattern})`);
   }
-  if (filter.apps && filter.apps.length > 0) parts.push(sql`t.app in ${ids(filter.apps)}`);
+  if (filter.apps && filter.apps.length > 0) parts.push(sql`${a}.app in ${ids(filter.apps)}`);
   return parts.length ? sql.join(parts, sql` and `) : sql`true`;
+}
+
+/** A page's rows only, in each part of the union: the index gives them in order, so no part sorts them all. */
+interface PageInParts {
+  where: (alias: string) => SQL;
+  order: Order;
+  limit: number;
 }
 
 /**
@@ -153,13 +161,17 @@ function spanFilterSql(filter: SpanFilter): SQL {
  * seat the latest spans starting before `from` that run into it (without
  * the second part, a query for one late day would walk every earlier span).
  */
-function overlappingSpans(window: TimelineWindow): SQL {
+function overlappingSpans(window: TimelineWindow, page?: PageInParts): SQL {
   const from = iso(window.from);
   const to = iso(window.to);
+  const inside = page
+    ? sql`and ${page.where('x')} order by ${sql.raw(page.order === 'asc' ? 'x.started_at, x.id' : 'x.started_at desc, x.id desc')}
+          limit ${page.limit}`
+    : sql``;
   return sql`(
-    select x.id, x.seat_id, x.started_at, x.ended_at, x.app, x.title from activity_spans x
-    where x.seat_id in ${ids(window.seatIds)}
-      and x.started_at >= ${from}::timestamptz and x.started_at < ${to}::timestamptz
+    (select x.id, x.seat_id, x.started_at, x.ended_at, x.app, x.title from activity_spans x
+     where x.seat_id in ${ids(window.seatIds)}
+       and x.started_at >= ${from}::timestamptz and x.started_at < ${to}::timestamptz ${inside})
     union all
     select b.id, b.seat_id, b.started_at, b.ended_at, b.app, b.title
     from (values ${sql.join(
@@ -183,12 +195,17 @@ export async function spanPage(
   limit: number,
   order: Order = 'asc',
 ): Promise<SpanRow[]> {
+  const where = (alias: string) => {
+    const a = sql.raw(alias);
+    return sql`${spanFilterSql(filter, alias)}
+      and ${after ? sql`(${a}.started_at, ${a}.id) > (${iso(after.time)}::timestamptz, ${after.id}::bigint)` : sql`true`}`;
+  };
   const rows = await queryRows<SpanDbRow>(
     ex,
     sql`
-      select t.id, t.seat_id, t.started_at, t.ended_at, t.app, t.title from ${overlappingSpans(window)} t
-      where ${spanFilterSql(filter)}
-        and ${after ? sql`(t.started_at, t.id) > (${iso(after.time)}::timestamptz, ${after.id}::bigint)` : sql`true`}
+      select t.id, t.seat_id, t.started_at, t.ended_at, t.app, t.title
+      from ${overlappingSpans(window, { where, order, limit: limit + 1 })} t
+      where ${where('t')}
       order by ${orderBy(order, 't.started_at')}
       limit ${limit + 1}`,
   );
@@ -218,7 +235,7 @@ export async function appTotals(
     ex,
     sql`
       select t.app,
-             sum(extract(epoch from (least(t.ended_at, ${iso(window.to)}::timestamptz)
+             (extract(epoch from sum(least(t.ended_at, ${iso(window.to)}::timestamptz)
                  - greatest(t.started_at, ${iso(window.from)}::timestamptz))) * 1000)::bigint as ms,
              count(*) as spans
       from ${overlappingSpans(window)} t

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure what the test suite talks to is here and running, on Debian:
 #  - PostgreSQL on 127.0.0.1:5432 with trust auth for local test databases;
-#  - Xvfb, openbox, xterm, xdotool, x11-utils, xprintidle (real screenshots,
-#    real windows and idle time for the agent's collectors);
+#  - Xvfb, openbox, xterm, xdotool, x11-utils (real screenshots,
+#    real windows for the agent's collectors);
 #  - chromium (dashboard end-to-end tests through playwright-core).
 # Installs only what is missing (apt-get, as root or with sudo) and prints what it does.
 set -euo pipefail
@@ -16,7 +16,6 @@ command -v openbox >/dev/null || need+=(openbox)
 command -v xterm >/dev/null || need+=(xterm)
 command -v xdotool >/dev/null || need+=(xdotool)
 command -v xprop >/dev/null || need+=(x11-utils)
-command -v xprintidle >/dev/null || need+=(xprintidle)
 command -v chromium >/dev/null || need+=(chromium)
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 

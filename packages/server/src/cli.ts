@@ -8,14 +8,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type AdminClient, adminToken, CliError, createAdminClient, serverUrl } from './cli/admin-client.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
-import { openDatabase } from './db/connect.js';
-import { migrateDatabase } from './db/migrate.js';
 import {
   INVESTIGATION_COMMANDS,
   INVESTIGATION_USAGE,
   runInvestigationCommand,
 } from './investigation/investigation-cli.js';
-import { PGLITE_FOLDER } from './start-server.js';
 
 const USAGE = `Usage: seatwatch-server [command] [options]
 
@@ -294,6 +291,9 @@ async function run(argv: string[]): Promise<void> {
   }
   const config = readConfig();
   if (command === 'migrate') {
+    // Loaded only here: the admin commands need none of the database code.
+    const { openDatabase, PGLITE_FOLDER } = await import('./db/connect.js');
+    const { migrateDatabase } = await import('./db/migrate.js');
     const database = await openDatabase({
       databaseUrl: config.databaseUrl,
       pgliteDir: `${config.dataDir}/${PGLITE_FOLDER}`,

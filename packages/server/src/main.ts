@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, isLoopbackHost, loadConfig, type ServerConfig } from './config.js';
-import { PGLITE_FOLDER, type RunningServer, startServer } from './start-server.js';
+import { PGLITE_FOLDER } from './db/connect.js';
+import { type RunningServer, startServer } from './start-server.js';
 
 function banner(config: ServerConfig, server: RunningServer): string {
   const url = config.publicUrl ?? server.url;

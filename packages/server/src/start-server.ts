@@ -10,7 +10,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { createFilesystemBlobStore } from './blobs/blob-store.filesystem.js';
 import type { ServerConfig } from './config.js';
-import { type Database, openDatabase } from './db/connect.js';
+import { type Database, openDatabase, PGLITE_FOLDER } from './db/connect.js';
 import { migrateDatabase } from './db/migrate.js';
 import { clearAgentSessions } from './db/repositories/agents.repository.js';
 import { createInProcessNotificationPort } from './notifications/notification-port.in-process.js';
@@ -27,7 +27,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const PGLITE_FOLDER = 'pglite';
+/** Kept here too for importers of start-server; the CLI takes it from db/connect.js, which is light. */
+export { PGLITE_FOLDER };
 export const BLOB_FOLDER = 'blobs';
 
 export async function openNotifications(

@@ -18,6 +18,9 @@ export type Executor = Db | Tx;
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
+/** The embedded database's folder inside the data folder. */
+export const PGLITE_FOLDER = 'pglite';
+
 export interface Database {
   readonly kind: DatabaseKind;
   readonly db: Db;

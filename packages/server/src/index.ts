@@ -1,6 +1,7 @@
 /** Public surface of @seatwatch/server for other packages (e2e tests, bench). */
 
 export type { AccountService } from './accounts/account-service.js';
+export type { AnomalyOptions } from './anomalies/register-anomalies.js';
 export { type AppDeps, buildApp, SERVER_VERSION, type SeatwatchRuntime } from './app.js';
 export { createFilesystemBlobStore } from './blobs/blob-store.filesystem.js';
 export type { BlobStore } from './blobs/blob-store.js';
@@ -22,4 +23,4 @@ export type {
 } from './ingest/ingest-hub.js';
 export type { Notification, NotificationPort } from './notifications/notification-port.js';
 export type { AdminActor, AdminAuthorizer } from './plugins/admin-auth.js';
-export { type RunningServer, startServer } from './start-server.js';
+export { openNotifications, type RunningServer, startServer } from './start-server.js';

@@ -366,7 +366,7 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
               const config = settings.capture_blocked.config;
               const blank =
                 event.outcome === 'captured' && config.includeBlank && frame.screenshot
-                  ? await deps.isBlank(frame.screenshot.thumbSha256)
+                  ? await deps.isBlank(frame.screenshot)
                   : null;
               const step = stepCaptureBlocked(agent.captures, { observed, blank }, config);
               agent.captures = step.streaks;

@@ -1,19 +1,40 @@
 /**
  * Whether a stored screenshot shows nothing: one flat colour (a blacked-out
- * or blocked screen). Judged on the thumbnail the gateway already made,
- * which is small, so the check costs little per screenshot.
+ * or blocked screen). Judged on the thumbnail the gateway already made.
+ *
+ * Most screenshots are not even decoded: a flat image compresses to almost
+ * nothing (about 0.006 bytes per pixel as JPEG, whatever the quality; a
+ * desktop takes ten times that), so only a screenshot small for its pixel
+ * count is looked at. That keeps the check off the ingest bill.
  */
 import sharp from 'sharp';
 import type { BlobStore } from '../../blobs/blob-store.js';
 
 /** Standard deviation per channel below which an image counts as one flat colour (0–255 scale). */
 const FLAT_STDEV = 3;
+/** Larger than this (headers, plus bytes per pixel) and the picture has content. */
+const MAX_FLAT_BYTES_PER_PIXEL = 0.02;
+const MAX_FLAT_HEADER_BYTES = 1024;
 
-export type BlankDetector = (thumbSha256: string | null) => Promise<boolean | null>;
+export interface StoredScreenshot {
+  readonly thumbSha256: string | null;
+  readonly size: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export type BlankDetector = (screenshot: StoredScreenshot) => Promise<boolean | null>;
+
+export function mayBeBlank(screenshot: StoredScreenshot): boolean {
+  const pixels = screenshot.width * screenshot.height;
+  return pixels === 0 || screenshot.size <= MAX_FLAT_HEADER_BYTES + MAX_FLAT_BYTES_PER_PIXEL * pixels;
+}
 
 export function createSharpBlankDetector(blobs: BlobStore): BlankDetector {
-  return async (thumbSha256) => {
+  return async (screenshot) => {
+    const { thumbSha256 } = screenshot;
     if (thumbSha256 === null) return null;
+    if (!mayBeBlank(screenshot)) return false;
     const bytes = await blobs.get(thumbSha256);
     if (!bytes) return null;
     try {

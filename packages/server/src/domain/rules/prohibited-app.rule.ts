@@ -30,9 +30,9 @@ export const prohibitedAppRule = defineRule({
   defaults: { denyList: [] },
 });
 
-function matches(entry: DenyEntry, value: string): boolean {
+/** `text` is already lower case: each span is lowered once, not once per entry. */
+function matches(entry: DenyEntry, text: string): boolean {
   const pattern = entry.pattern.toLowerCase();
-  const text = value.toLowerCase();
   return entry.match === 'exact' ? text === pattern : text.includes(pattern);
 }
 
@@ -43,10 +43,12 @@ export function detectProhibitedApp(
 ): AnomalyCandidate | null {
   const { event } = observed;
   if (event.type !== 'activity') return null;
+  if (config.denyList.length === 0) return null;
+  const app = event.app.toLowerCase();
+  const title = event.title.toLowerCase();
   for (const entry of config.denyList) {
     const hit =
-      (entry.field !== 'title' && matches(entry, event.app)) ||
-      (entry.field !== 'app' && matches(entry, event.title));
+      (entry.field !== 'title' && matches(entry, app)) || (entry.field !== 'app' && matches(entry, title));
     if (!hit) continue;
     return {
       rule: 'prohibited_app',

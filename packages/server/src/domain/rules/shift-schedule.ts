@@ -34,7 +34,6 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-      weekday: 'short',
     });
     formatters.set(timeZone, formatter);
   }
@@ -50,8 +49,6 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-
 export interface WallClock {
   /** Local date, YYYY-MM-DD. */
   readonly date: string;
@@ -61,15 +58,49 @@ export interface WallClock {
   readonly minute: number;
 }
 
+/**
+ * UTC offsets change only at instants that are whole quarter hours in UTC
+ * (every zone's offset is a multiple of 15 minutes), so one Intl lookup per
+ * zone and quarter hour serves every instant in it. The rules ask this for
+ * every event; Intl's formatToParts costs microseconds, the cache nothing.
+ */
+const QUARTER_HOUR_MS = 15 * MS_PER_MINUTE;
+const MAX_CACHED_OFFSETS = 10_000;
+const offsets = new Map<string, number>();
+
+function offsetAt(timeZone: string, at: number): number {
+  const bucket = Math.floor(at / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  const key = `${timeZone}|${bucket}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const parts: Record<string, string> = {};
+    for (const part of formatterFor(timeZone).formatToParts(bucket)) parts[part.type] = part.value;
+    const local = Date.UTC(
+      Number(parts.year),
+      Number(parts.month) - 1,
+      Number(parts.day),
+      Number(parts.hour),
+      Number(parts.minute),
+      Number(parts.second),
+    );
+    offset = local - bucket;
+    if (offsets.size >= MAX_CACHED_OFFSETS) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
 /** The local date and time of an instant in a time zone. Throws RangeError for an unknown zone. */
 export function wallClock(timeZone: string, at: number): WallClock {
-  const parts: Record<string, string> = {};
-  for (const part of formatterFor(timeZone).formatToParts(at)) parts[part.type] = part.value;
-  const seconds = Number(parts.second) + (((at % 1000) + 1000) % 1000) / 1000;
+  const local = new Date(at + offsetAt(timeZone, at));
+  const date = `${String(local.getUTCFullYear()).padStart(4, '0')}-${String(local.getUTCMonth() + 1).padStart(2, '0')}-${String(local.getUTCDate()).padStart(2, '0')}`;
   return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    weekday: WEEKDAYS[parts.weekday ?? ''] ?? 1,
-    minute: Number(parts.hour) * 60 + Number(parts.minute) + seconds / 60,
+    date,
+    weekday: ((local.getUTCDay() + 6) % 7) + 1,
+    minute:
+      local.getUTCHours() * 60 +
+      local.getUTCMinutes() +
+      (local.getUTCSeconds() + local.getUTCMilliseconds() / 1000) / 60,
   };
 }
 

@@ -30,6 +30,53 @@ describe('wall clock in a time zone', () => {
     expect(localDate('America/New_York', at('2026-03-03T03:00:00Z'))).toBe('2026-03-02');
   });
 
+  it('agrees with Intl at every instant, in zones with half-hour and 45-minute offsets and DST steps', () => {
+    const zones = [
+      'Europe/Berlin',
+      'America/St_Johns',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'Pacific/Chatham',
+    ];
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    const year = 365 * 86_400_000;
+    const reference = (timeZone: string, at: number) => {
+      const parts: Record<string, string> = {};
+      const format = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+      });
+      for (const part of format.formatToParts(at)) parts[part.type] = part.value;
+      return `${parts.year}-${parts.month}-${parts.day} ${Number(parts.hour) * 60 + Number(parts.minute)}`;
+    };
+    // A fixed pseudo-random walk through the year, plus the minutes around each zone's DST steps.
+    let x = 12345;
+    const instants: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      instants.push(start + Math.floor((x / 2 ** 31) * year));
+    }
+    for (const iso of [
+      '2026-04-05T14:45:00Z',
+      '2026-10-03T15:30:00Z',
+      '2026-03-29T00:59:00Z',
+      '2026-03-08T05:29:00Z',
+    ]) {
+      for (let m = 0; m < 120; m++) instants.push(Date.parse(iso) + m * 60_000);
+    }
+    for (const zone of zones) {
+      for (const at of instants) {
+        const wall = wallClock(zone, at);
+        expect(`${wall.date} ${Math.floor(wall.minute)}`).toBe(reference(zone, at));
+      }
+    }
+  });
+
   it('knows which zones exist', () => {
     expect(isValidTimeZone('Asia/Kolkata')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);

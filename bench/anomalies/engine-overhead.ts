@@ -1,0 +1,565 @@
+/**
+ * What the anomaly rules engine adds to the cost of ingest (issue #5:
+ * under 5 % at the collector's target load).
+ *
+ * One PostgreSQL database, one set of enrolled seats, and rounds that
+ * alternate the collector with the engine on and off (the same build, a
+ * fresh server process per round: `anomalies: { engine: false }` is the
+ * only difference). In each round every simulated agent connects over a real
+ * WebSocket, says a signed hello and sends signed batches of realistic seat
+ * events (and 50 KB screenshots) at the configured rate; after a warm-up,
+ * the measurement window records the server process's CPU time, the CPU time
+ * of the PostgreSQL backends serving it, the events acknowledged, and ack
+ * latency. Cost = CPU ms per 1,000 acknowledged events; the report gives the
+ * median of each mode over its rounds and the ratio on/off.
+ *
+ * The project is set up so that the rules have real work: every seat is in
+ * a team with a shift schedule (so off_hours, long_idle, agent_stopped
+ * consult it), a deny list is evaluated against every foreground span, and
+ * the workload's occasional unapproved USB receiver raises unknown_device.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  type BatchPayload,
+  type BlobPayload,
+  type ChallengePayload,
+  type Ed25519Signer,
+  encodeBinaryFrame,
+  encodeTextFrame,
+  type HelloPayload,
+  openTextFrame,
+  parsePayloadJson,
+  toBase64,
+  type WelcomePayload,
+} from '@seatwatch/shared';
+import { nodeCryptoSigner, sha256Hex } from '@seatwatch/shared/node-crypto';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { generateAgentKeys, requestJson } from '../load/enrollment.js';
+import { LatencyHistogram } from '../load/latency-histogram.js';
+import { readCpuSeconds } from '../load/proc-sampler.js';
+import { makeScreenshotJpeg, stampScreenshot } from '../load/screenshot-jpeg.js';
+import { jittered, SeatWorkload, seatIdentity, seededRandom } from '../load/seat-workload.js';
+import type { ChildMessage, ChildOptions } from './server-child.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+interface Options {
+  agents: number;
+  rounds: number;
+  warmupSeconds: number;
+  measureSeconds: number;
+  batchIntervalMs: number;
+  eventsPerBatch: number;
+  screenshotIntervalMs: number;
+  screenshotKb: number;
+  connectPerSecond: number;
+  pgUrl: string;
+  out: string | null;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: argv.filter((arg, i) => !(arg === '--' && i === 0)),
+    options: {
+      agents: { type: 'string' },
+      rounds: { type: 'string' },
+      'warmup-seconds': { type: 'string' },
+      'measure-seconds': { type: 'string' },
+      'batch-interval-ms': { type: 'string' },
+      'events-per-batch': { type: 'string' },
+      'screenshot-interval-ms': { type: 'string' },
+      'screenshot-kb': { type: 'string' },
+      'connect-rate': { type: 'string' },
+      'pg-url': { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const int = (value: string | undefined, fallback: number) =>
+    value === undefined ? fallback : Number(value);
+  return {
+    agents: int(values.agents, 1000),
+    rounds: int(values.rounds, 3),
+    warmupSeconds: int(values['warmup-seconds'], 15),
+    measureSeconds: int(values['measure-seconds'], 45),
+    batchIntervalMs: int(values['batch-interval-ms'], 5000),
+    eventsPerBatch: int(values['events-per-batch'], 10),
+    screenshotIntervalMs: int(values['screenshot-interval-ms'], 300_000),
+    screenshotKb: int(values['screenshot-kb'], 50),
+    connectPerSecond: int(values['connect-rate'], 250),
+    pgUrl: values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    out: values.out ?? null,
+  };
+}
+
+interface Seat {
+  agentId: string;
+  index: number;
+  signer: Ed25519Signer;
+}
+
+interface Identity {
+  serverSecretKey: string;
+  adminToken: string;
+  blobKey: string;
+}
+
+// ---- the server child ----------------------------------------------------------------------
+
+interface Child {
+  process: ChildProcess;
+  url: string;
+  wsUrl: string;
+  cpu(): Promise<{ seconds: number; eventLoopUtilization: number }>;
+  stop(): Promise<void>;
+}
+
+async function startChild(options: ChildOptions): Promise<Child> {
+  const child = fork(join(here, 'server-child.ts'), [JSON.stringify(options)], {
+    execArgv: ['--conditions=seatwatch-source', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T extends ChildMessage['type']>(type: T) =>
+    new Promise<Extract<ChildMessage, { type: T }>>((resolve, reject) => {
+      const onMessage = (message: ChildMessage) => {
+        if (message.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(message as Extract<ChildMessage, { type: T }>);
+      };
+      const onExit = (code: number | null) =>
+        reject(new Error(`server child exited (${code}) before "${type}"`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const { port } = await next('ready');
+  return {
+    process: child,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/api/v1/agent/ws`,
+    async cpu() {
+      const answer = next('cpu');
+      child.send({ type: 'cpu' });
+      const { userMicros, systemMicros, eventLoopUtilization } = await answer;
+      return { seconds: (userMicros + systemMicros) / 1e6, eventLoopUtilization };
+    },
+    async stop() {
+      const stopped = next('stopped');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'stop' });
+      await stopped;
+      await exited;
+    },
+  };
+}
+
+// ---- setup: one project, a team with a shift, rule settings, enrolled seats ----------------
+
+async function setUp(
+  child: Child,
+  options: Options,
+  adminToken: string,
+): Promise<{ projectId: string; seats: Seat[] }> {
+  const headers = { authorization: `Bearer ${adminToken}` };
+  const ok = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const answer = await requestJson<T>(method, `${child.url}${path}`, body, headers);
+    if (answer.status < 200 || answer.status >= 300) {
+      throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+    return answer.body;
+  };
+  const project = await ok<{ id: string }>('POST', '/api/v1/admin/projects', {
+    name: `anomaly-bench-${Date.now()}`,
+  });
+  const team = await ok<{ id: string }>('POST', `/api/v1/admin/projects/${project.id}/teams`, {
+    name: 'day shift',
+  });
+  // A shift around the clock: the bench runs at any hour, and every shift-aware rule still consults it.
+  await ok('PUT', `/api/v1/anomalies/projects/${project.id}/teams/${team.id}/schedule`, {
+    timeZone: 'Europe/Paris',
+    weekly: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '00:00' })),
+    exceptions: [{ date: '2026-12-25', intervals: [], note: 'closed' }],
+  });
+  await ok('PUT', `/api/v1/anomalies/projects/${project.id}/rules/prohibited_app`, {
+    config: {
+      denyList: [
+        { pattern: 'steam.exe', field: 'app', match: 'exact', label: 'Games' },
+        { pattern: 'poker', field: 'title', match: 'contains', label: 'Gambling' },
+        { pattern: 'torrent', field: 'any', match: 'contains', label: 'File sharing' },
+        { pattern: 'whatsapp', field: 'any', match: 'contains', label: 'Private messaging' },
+      ],
+    },
+  });
+  const { token } = await ok<{ token: string }>('POST', `/api/v1/admin/projects/${project.id}/tokens`, {
+    maxUses: options.agents + 10,
+    expiresInHours: 24,
+  });
+  const seats: Seat[] = [];
+  const queue = Array.from({ length: options.agents }, (_, i) => i);
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+        const identity = seatIdentity(index);
+        await ok('POST', `/api/v1/admin/projects/${project.id}/seats`, {
+          name: identity.hostname,
+          teamId: team.id,
+        });
+        const keys = generateAgentKeys();
+        const enrolled = await ok<{ agentId: string }>('POST', '/api/v1/enroll', {
+          token,
+          publicKey: toBase64(keys.publicKey),
+          hostname: identity.hostname,
+          os: 'windows 11',
+          osUser: identity.osUser,
+          agentVersion: 'bench',
+        });
+        seats.push({ agentId: enrolled.agentId, index, signer: nodeCryptoSigner(keys.secretKey) });
+      }
+    }),
+  );
+  return { projectId: project.id, seats: seats.sort((a, b) => a.index - b.index) };
+}
+
+// ---- simulated agents ----------------------------------------------------------------------
+
+interface Traffic {
+  eventsAcked: number;
+  framesAcked: number;
+  latency: LatencyHistogram;
+  stop(): Promise<void>;
+}
+
+async function runAgents(
+  child: Child,
+  seats: readonly Seat[],
+  options: Options,
+  screenshot: Uint8Array,
+): Promise<Traffic> {
+  const random = seededRandom(7);
+  const traffic: Traffic = {
+    eventsAcked: 0,
+    framesAcked: 0,
+    latency: new LatencyHistogram(),
+    stop: async () => {},
+  };
+  const timers: NodeJS.Timeout[] = [];
+  let stopping = false;
+
+  const connect = (seat: Seat) =>
+    new Promise<void>((welcomed, failed) => {
+      const ws = new WebSocket(child.wsUrl, { perMessageDeflate: false });
+      const workload = new SeatWorkload(seat.index + 1, seatIdentity(seat.index), Date.now());
+      const sent = new Map<number, { at: number; events: number }>();
+      let session = '';
+      let seq = 0;
+      const schedule = (delay: number, send: () => void, every: number) => {
+        const timer = setTimeout(function tick() {
+          if (stopping || ws.readyState !== WebSocket.OPEN) return;
+          send();
+          const again = setTimeout(tick, jittered(every, 0.1, random));
+          timers.push(again);
+        }, delay);
+        timers.push(timer);
+      };
+      const sendBatch = () => {
+        seq += 1;
+        const events = workload.nextBatch(Date.now(), options.eventsPerBatch);
+        const payload: BatchPayload = { t: 'batch', v: 1, session, seq, time: Date.now(), events };
+        sent.set(seq, { at: performance.now(), events: events.length });
+        ws.send(encodeTextFrame(payload, 'agent', seat.signer));
+      };
+      const sendShot = () => {
+        seq += 1;
+        const bytes = stampScreenshot(screenshot, `${seat.agentId}:${seq}`);
+        const payload: BlobPayload = {
+          t: 'blob',
+          v: 1,
+          session,
+          seq,
+          time: Date.now(),
+          sha256: sha256Hex(bytes),
+          size: bytes.length,
+          mime: 'image/jpeg',
+          event: {
+            type: 'capture',
+            time: Date.now(),
+            outcome: 'captured',
+            trigger: 'schedule',
+            monitor: 0,
+            width: 1280,
+            height: 720,
+            reason: '',
+            commandId: null,
+          },
+        };
+        sent.set(seq, { at: performance.now(), events: 1 });
+        ws.send(encodeBinaryFrame(payload, bytes, 'agent', seat.signer));
+      };
+      ws.on('message', (data: Buffer) => {
+        // The bench trusts its own server: payloads are read without verifying, to keep the generator light.
+        const payload = parsePayloadJson(openTextFrame(data)) as { t: string };
+        if (payload.t === 'challenge') {
+          const challenge = payload as ChallengePayload;
+          const identity = seatIdentity(seat.index);
+          const hello: HelloPayload = {
+            t: 'hello',
+            v: 1,
+            agent: seat.agentId,
+            nonce: challenge.nonce,
+            time: Date.now(),
+            info: {
+              hostname: identity.hostname,
+              osUser: identity.osUser,
+              localIps: [identity.localIp],
+              agentVersion: 'bench',
+              noticeVersion: 1,
+            },
+          };
+          ws.send(encodeTextFrame(hello, 'agent', seat.signer));
+        } else if (payload.t === 'welcome') {
+          const welcome = payload as WelcomePayload;
+          session = welcome.session;
+          // The server tells where the seat's sequence stands (frames of an earlier round included).
+          seq = welcome.ackedSeq;
+          schedule(random() * options.batchIntervalMs, sendBatch, options.batchIntervalMs);
+          schedule(random() * options.screenshotIntervalMs, sendShot, options.screenshotIntervalMs);
+          welcomed();
+        } else if (payload.t === 'ack') {
+          const acked = (payload as unknown as { seq: number }).seq;
+          const now = performance.now();
+          for (const [s, frame] of sent) {
+            if (s > acked) continue;
+            traffic.latency.record(now - frame.at);
+            traffic.eventsAcked += frame.events;
+            traffic.framesAcked += 1;
+            sent.delete(s);
+          }
+        }
+      });
+      ws.on('close', (code) => {
+        if (!session) failed(new Error(`seat ${seat.index} closed (${code}) before its welcome`));
+      });
+      ws.on('error', () => undefined);
+    });
+
+  const pending: Promise<void>[] = [];
+  for (const seat of seats) {
+    pending.push(connect(seat));
+    if (pending.length % options.connectPerSecond === 0) await new Promise((r) => setTimeout(r, 1000));
+  }
+  await Promise.all(pending);
+  traffic.stop = async () => {
+    stopping = true;
+    for (const timer of timers) clearTimeout(timer);
+  };
+  return traffic;
+}
+
+// ---- PostgreSQL backends of the bench database ---------------------------------------------
+
+async function backendCpuSeconds(admin: pg.Client, database: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [
+    database,
+  ]);
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    const seconds = readCpuSeconds(pid);
+    if (seconds !== null) out.set(pid, seconds);
+  }
+  return out;
+}
+
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let used = 0;
+  // A backend that appeared during the window spent all its CPU time inside it.
+  for (const [pid, seconds] of after) used += seconds - (before.get(pid) ?? 0);
+  return used;
+}
+
+// ---- a round -------------------------------------------------------------------------------
+
+interface RoundResult {
+  round: number;
+  engine: 'on' | 'off';
+  seconds: number;
+  eventsAcked: number;
+  framesAcked: number;
+  eventsPerSecond: number;
+  serverCpuSeconds: number;
+  databaseCpuSeconds: number;
+  serverCpuMsPer1kEvents: number;
+  totalCpuMsPer1kEvents: number;
+  serverEventLoopUtilization: number;
+  ackP50Ms: number | null;
+  ackP99Ms: number | null;
+  loadAverage1m: number;
+}
+
+async function runRound(
+  round: number,
+  engine: boolean,
+  context: {
+    options: Options;
+    identity: Identity;
+    databaseUrl: string;
+    databaseName: string;
+    dataDir: string;
+    seats: readonly Seat[];
+    screenshot: Uint8Array;
+    admin: pg.Client;
+  },
+): Promise<RoundResult> {
+  const { options } = context;
+  const child = await startChild({
+    databaseUrl: context.databaseUrl,
+    dataDir: context.dataDir,
+    engine,
+    ...context.identity,
+  });
+  try {
+    const traffic = await runAgents(child, context.seats, options, context.screenshot);
+    await new Promise((r) => setTimeout(r, options.warmupSeconds * 1000));
+    const startEvents = traffic.eventsAcked;
+    const startFrames = traffic.framesAcked;
+    traffic.latency = new LatencyHistogram();
+    const cpu0 = await child.cpu();
+    const db0 = await backendCpuSeconds(context.admin, context.databaseName);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, options.measureSeconds * 1000));
+    const cpu1 = await child.cpu();
+    const db1 = await backendCpuSeconds(context.admin, context.databaseName);
+    const seconds = (performance.now() - t0) / 1000;
+    const eventsAcked = traffic.eventsAcked - startEvents;
+    const framesAcked = traffic.framesAcked - startFrames;
+    await traffic.stop();
+    const serverCpuSeconds = cpu1.seconds - cpu0.seconds;
+    const databaseCpuSeconds = cpuBetween(db0, db1);
+    const per1k = (cpuSeconds: number) =>
+      Math.round(((cpuSeconds * 1000) / (eventsAcked / 1000)) * 1000) / 1000;
+    return {
+      round,
+      engine: engine ? 'on' : 'off',
+      seconds: Math.round(seconds * 10) / 10,
+      eventsAcked,
+      framesAcked,
+      eventsPerSecond: Math.round(eventsAcked / seconds),
+      serverCpuSeconds: Math.round(serverCpuSeconds * 1000) / 1000,
+      databaseCpuSeconds: Math.round(databaseCpuSeconds * 1000) / 1000,
+      serverCpuMsPer1kEvents: per1k(serverCpuSeconds),
+      totalCpuMsPer1kEvents: per1k(serverCpuSeconds + databaseCpuSeconds),
+      serverEventLoopUtilization: Math.round(cpu1.eventLoopUtilization * 1000) / 1000,
+      ackP50Ms: traffic.latency.percentile(50),
+      ackP99Ms: traffic.latency.percentile(99),
+      loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
+    };
+  } finally {
+    await child.stop();
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const databaseName = `seatwatch_bench_anomalies_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: options.pgUrl });
+  await admin.connect();
+  await admin.query(`create database ${databaseName}`);
+  const url = new URL(options.pgUrl);
+  url.pathname = `/${databaseName}`;
+  const databaseUrl = url.toString();
+  const dataDir = mkdtempSync(join(tmpdir(), 'seatwatch-bench-anomalies-'));
+  const identity: Identity = {
+    serverSecretKey: Buffer.from(generateAgentKeys().secretKey).toString('hex'),
+    adminToken: `swa_bench_${randomBytes(24).toString('base64url')}`,
+    blobKey: randomBytes(32).toString('hex'),
+  };
+  const startedAt = new Date();
+  const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
+  try {
+    console.log(`setting up ${options.agents} seats in ${databaseName}`);
+    const setupChild = await startChild({ databaseUrl, dataDir, engine: true, ...identity });
+    const { seats } = await setUp(setupChild, options, identity.adminToken).finally(() => setupChild.stop());
+    const screenshot = await makeScreenshotJpeg(options.screenshotKb * 1024);
+    const context = {
+      options,
+      identity,
+      databaseUrl,
+      databaseName,
+      dataDir,
+      seats,
+      screenshot,
+      admin,
+    };
+    const results: RoundResult[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      // Alternate which mode goes first, so a slow drift of the machine favours neither.
+      const order = round % 2 === 0 ? [true, false] : [false, true];
+      for (const engine of order) {
+        const result = await runRound(round, engine, context);
+        results.push(result);
+        console.log(JSON.stringify(result));
+      }
+    }
+    const summary = (mode: 'on' | 'off') => {
+      const of = results.filter((r) => r.engine === mode);
+      return {
+        serverCpuMsPer1kEvents: median(of.map((r) => r.serverCpuMsPer1kEvents)),
+        totalCpuMsPer1kEvents: median(of.map((r) => r.totalCpuMsPer1kEvents)),
+        eventsPerSecond: median(of.map((r) => r.eventsPerSecond)),
+        ackP50Ms: median(of.map((r) => r.ackP50Ms ?? 0)),
+        ackP99Ms: median(of.map((r) => r.ackP99Ms ?? 0)),
+      };
+    };
+    const on = summary('on');
+    const off = summary('off');
+    const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+    const report = {
+      benchmark: 'anomaly engine overhead on ingest',
+      startedAt: startedAt.toISOString(),
+      options: { ...options, pgUrl: undefined },
+      machine: {
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+      },
+      medians: { on, off },
+      ratios: {
+        serverCpuPerEvent: ratio(on.serverCpuMsPer1kEvents, off.serverCpuMsPer1kEvents),
+        totalCpuPerEvent: ratio(on.totalCpuMsPer1kEvents, off.totalCpuMsPer1kEvents),
+        ackP99: ratio(on.ackP99Ms, off.ackP99Ms),
+      },
+      rounds: results,
+    };
+    const out =
+      options.out ??
+      join(
+        here,
+        '..',
+        'results',
+        `anomalies-${options.agents}a-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`,
+      );
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(JSON.stringify({ medians: report.medians, ratios: report.ratios }, null, 2));
+    console.log(`written to ${out}`);
+  } finally {
+    await admin.query(`drop database if exists ${databaseName} with (force)`);
+    await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -8,11 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type AdminClient, adminToken, CliError, createAdminClient, serverUrl } from './cli/admin-client.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
-import {
-  INVESTIGATION_COMMANDS,
-  INVESTIGATION_USAGE,
-  runInvestigationCommand,
-} from './investigation/investigation-cli.js';
+import { INVESTIGATION_COMMANDS, INVESTIGATION_USAGE } from './investigation/investigation-commands.js';
 
 const USAGE = `Usage: seatwatch-server [command] [options]
 
@@ -271,6 +267,7 @@ function readConfig(): ServerConfig {
 async function run(argv: string[]): Promise<void> {
   // Audit log and evidence commands (issue #7) parse their own options; verify-bundle needs no configuration.
   if (argv[0] !== undefined && INVESTIGATION_COMMANDS.has(argv[0])) {
+    const { runInvestigationCommand } = await import('./investigation/investigation-cli.js');
     process.exitCode = await runInvestigationCommand(argv, {
       out: (text) => process.stdout.write(`${text}\n`),
       err: (text) => process.stderr.write(`${text}\n`),

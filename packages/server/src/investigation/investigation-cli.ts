@@ -17,21 +17,14 @@ import { fromBase64, keyPairFromSeed, SeatwatchError } from '@seatwatch/shared';
 import { describeVerification, verifyAuditLog } from '../audit/verify-audit.js';
 import { createFilesystemBlobStore } from '../blobs/blob-store.filesystem.js';
 import type { ServerConfig } from '../config.js';
-import { openDatabase } from '../db/connect.js';
+import { openDatabase, PGLITE_FOLDER } from '../db/connect.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { publicKeyFromPem } from '../evidence/bundle-format.js';
 import { verifyBundle } from '../evidence/bundle-verify.js';
 import { offboardProject } from '../offboarding/offboard-project.js';
 import { loadSecrets, SERVER_KEY_FILE } from '../secrets/secret-files.js';
-import { BLOB_FOLDER, PGLITE_FOLDER } from '../start-server.js';
-
-export const INVESTIGATION_COMMANDS = new Set(['verify-audit', 'verify-bundle', 'offboard']);
-
-export const INVESTIGATION_USAGE = `  verify-audit                            check the audit log's hash chain (names the first broken entry)
-  verify-bundle <file> [--public-key K]   verify an evidence bundle offline (K: base64 key or PEM file;
-                                          default: this server's key, else the bundle's own, unpinned)
-  offboard --project ID --out FILE --confirm NAME [--reason TEXT]
-                                          export a project to a signed bundle, then purge its data`;
+import { BLOB_FOLDER } from '../start-server.js';
+import { INVESTIGATION_USAGE } from './investigation-commands.js';
 
 export interface CliIo {
   out: (text: string) => void;

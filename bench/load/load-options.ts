@@ -23,6 +23,7 @@ export interface LoadOptions {
   poolSize: number | null;
   pgAdminUrl: string;
   profile: boolean;
+  logStatements: boolean;
   ceilings: boolean;
   keep: boolean;
   seed: number;
@@ -52,6 +53,9 @@ export const USAGE = `Usage: pnpm --filter @seatwatch/bench load -- [options]
                            (default postgres://postgres@127.0.0.1:5432/postgres)
   --profile                profile the server during the hold (V8 sampling profiler through
                            --inspect on loopback) and summarise where its time went
+  --log-statements         (postgres) log every statement of the bench database and count, per statement
+                           text, what the server sent while connecting and in the hold (diagnostics:
+                           it slows PostgreSQL down)
   --no-ceilings            skip the raw ceilings (crypto, inserts)
   --keep                   keep the bench database and data folder
   --seed N                 traffic seed (default 1)
@@ -84,6 +88,7 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions {
       'pool-size': { type: 'string' },
       'pg-url': { type: 'string' },
       profile: { type: 'boolean' },
+      'log-statements': { type: 'boolean' },
       'no-ceilings': { type: 'boolean' },
       keep: { type: 'boolean' },
       seed: { type: 'string' },
@@ -154,11 +159,14 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions {
       values['pool-size'] === undefined ? null : integer('pool-size', values['pool-size'], 10, 1, 200),
     pgAdminUrl: values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     profile: values.profile ?? false,
+    logStatements: values['log-statements'] ?? false,
     ceilings: !(values['no-ceilings'] ?? false),
     keep: values.keep ?? false,
     seed: integer('seed', values.seed, 1, 0, 2 ** 31),
     out: values.out ?? null,
   };
+  if (options.logStatements && options.db !== 'postgres')
+    problems.push('--log-statements needs --db postgres');
   if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\n${USAGE}`);
   return Object.freeze(options);
 }

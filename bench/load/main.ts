@@ -45,6 +45,7 @@ import { type LoadOptions, parseLoadOptions } from './load-options.js';
 import { CpuMeter, machineFacts, readMemory } from './proc-sampler.js';
 import { type ServerView, scrapeMetrics, serverView } from './server-metrics.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
+import { countStatements, enableStatementLog, logOffset } from './statement-log.js';
 import { checkStoredPglite, checkStoredPostgres, type StoredCheck } from './stored-rows.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -196,7 +197,7 @@ async function main(): Promise<void> {
 
   let server: ServerProcess | null = null;
   const generators: Generator[] = [];
-  let database: { url: string; drop: () => Promise<void> } | null = null;
+  let database: { name: string; url: string; drop: () => Promise<void> } | null = null;
   let finished = false;
   const cleanup = async (why: string | null) => {
     if (finished) return;
@@ -232,7 +233,8 @@ async function main(): Promise<void> {
   // 1. Ceilings, before anything else runs, each on one core.
   let cryptoCeilings: CryptoCeilings | null = null;
   let insertCeiling: InsertCeiling | null = null;
-  if (options.db === 'postgres') database = await createBenchDatabase(options.pgAdminUrl);
+  if (options.db === 'postgres')
+    database = await createBenchDatabase(options.pgAdminUrl, options.logStatements);
   result.database = await describeDatabase(options, database?.url ?? null, dataDir);
   if (options.ceilings) {
     log('measuring ceilings: node:crypto (one core), then event-row inserts ...');
@@ -294,6 +296,8 @@ async function main(): Promise<void> {
   log(
     `  ${options.agents} enrolled in ${round(enrollSeconds, 1)} s (${round(options.agents / enrollSeconds)}/s)`,
   );
+
+  const logAtConnect = options.logStatements ? logOffset() : 0;
 
   // 4. Generators.
   const localAddresses = Array.from({ length: options.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`);
@@ -420,6 +424,7 @@ async function main(): Promise<void> {
   cpu.sample();
   await refreshPostgresPids();
   const databaseBefore = monitor ? await readDatabaseCounters(monitor) : null;
+  const logAtHold = options.logStatements ? logOffset() : 0;
   // CPU time per frame over the whole hold: unlike rates, it hardly moves when others load the machine.
   const holdCpu = new CpuMeter(cpu.groups);
   nextProgress = holdStart + options.progressSeconds * 1000;
@@ -441,6 +446,7 @@ async function main(): Promise<void> {
   await refreshPostgresPids();
   const holdCpuPercent = holdCpu.sample();
   const databaseAfter = monitor ? await readDatabaseCounters(monitor) : null;
+  const logAtHoldEnd = options.logStatements ? logOffset() : 0;
   await monitor?.end();
 
   // 7. Drain: no new frames; wait for every ack.
@@ -553,6 +559,18 @@ async function main(): Promise<void> {
     serverMemory,
     cpuMsPerFrame,
     holdCpuPercentOfOneCore: holdCpuPercent,
+    statements:
+      options.logStatements && database
+        ? {
+            note: 'ramp: hellos plus the frames sent while connecting; the log itself slows PostgreSQL',
+            ramp: countStatements(database.name, logAtConnect, logAtHold)
+              .slice(0, 30)
+              .map((row) => ({ ...row, perWelcome: round(row.count / Math.max(1, connectedAtHold), 3) })),
+            hold: countStatements(database.name, logAtHold, logAtHoldEnd)
+              .slice(0, 30)
+              .map((row) => ({ ...row, perFrame: round(row.count / Math.max(1, framesAckedInHold), 3) })),
+          }
+        : null,
     databaseActivity:
       databaseBefore && databaseAfter
         ? databaseActivity(databaseBefore, databaseAfter, holdSeconds, framesAckedInHold)
@@ -637,18 +655,23 @@ async function main(): Promise<void> {
 
 // ---- database ----------------------------------------------------------------------------------
 
-async function createBenchDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+async function createBenchDatabase(
+  adminUrl: string,
+  logStatements: boolean,
+): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `seatwatch_bench_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
     await admin.query(`create database ${name}`);
+    if (logStatements) await enableStatementLog(admin, name);
   } finally {
     await admin.end();
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
+    name,
     url: url.toString(),
     drop: async () => {
       const client = new pg.Client({ connectionString: adminUrl });

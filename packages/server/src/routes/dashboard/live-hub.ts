@@ -11,14 +11,12 @@
  *    every FLUSH_MS, and each viewer gets the seats and anomalies in its own
  *    scope. Notifications carry ids only; the database is the truth.
  */
-import type { Anomaly, AnomalyLiveMessage, BoardSeat } from '@seatwatch/shared/dashboard-api';
+import type { AnomalyLiveMessage, BoardSeat } from '@seatwatch/shared/dashboard-api';
 import { inArray } from 'drizzle-orm';
+import { toAnomalyView } from '../../anomalies/anomaly-view.js';
 import { inScope, type Scope } from '../../authz/policy.js';
 import type { Db } from '../../db/connect.js';
-import type { AnomalySeverity, AnomalyStatus } from '../../db/schema/index.js';
 import { anomalies, seats } from '../../db/schema/index.js';
-import { isRuleId } from '../../domain/rules/anomaly.js';
-import { summarizeAnomaly } from '../../domain/rules/anomaly-summary.js';
 import type { IngestHub } from '../../ingest/ingest-hub.js';
 import type { Notification, NotificationPort } from '../../notifications/notification-port.js';
 import { boardSeats } from './board.queries.js';
@@ -36,33 +34,6 @@ export interface LiveHub {
   add(viewer: LiveViewer): () => void;
   readonly viewers: number;
   close(): void;
-}
-
-type AnomalyRow = typeof anomalies.$inferSelect;
-
-export function anomalyView(row: AnomalyRow, seatName: string | null): Anomaly {
-  return {
-    id: row.id,
-    projectId: row.projectId,
-    siteId: row.siteId,
-    teamId: row.teamId,
-    seatId: row.seatId,
-    seatName,
-    agentId: row.agentId,
-    rule: row.rule as Anomaly['rule'],
-    severity: row.severity as AnomalySeverity,
-    operator: row.operator,
-    key: row.key,
-    summary: isRuleId(row.rule) ? summarizeAnomaly(row.rule, row.key, row.evidence) : row.rule,
-    firstAt: row.firstAt.getTime(),
-    lastAt: row.lastAt.getTime(),
-    count: row.count,
-    status: row.status as AnomalyStatus,
-    statusBy: row.statusBy,
-    statusAt: row.statusAt?.getTime() ?? null,
-    comment: row.comment,
-    evidence: row.evidence as Anomaly['evidence'],
-  };
 }
 
 /** Publishes board-visible changes of committed frames (the publisher half). */
@@ -149,7 +120,7 @@ export function createLiveHub(deps: {
       const types = new Map(anomalyIds);
       const messages = anomalyRows.map((row) => ({
         type: types.get(row.id)!,
-        anomaly: anomalyView(row, row.seatId ? (names.get(row.seatId) ?? null) : null),
+        anomaly: toAnomalyView(row, row.seatId ? (names.get(row.seatId) ?? null) : null),
       }));
       for (const viewer of viewers) {
         for (const tile of tiles)

@@ -489,7 +489,10 @@ async function main(): Promise<void> {
   try {
     console.log(`setting up ${options.agents} seats in ${databaseName}`);
     const setupChild = await startChild({ databaseUrl, dataDir, engine: true, ...identity });
-    const { seats } = await setUp(setupChild, options, identity.adminToken).finally(() => setupChild.stop());
+    // A failed stop must not hide why the setup failed.
+    const { seats } = await setUp(setupChild, options, identity.adminToken).finally(() =>
+      setupChild.stop().catch((error: unknown) => console.error('stopping the setup server failed:', error)),
+    );
     const screenshot = await makeScreenshotJpeg(options.screenshotKb * 1024);
     const context = {
       options,

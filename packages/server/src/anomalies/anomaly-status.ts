@@ -6,12 +6,12 @@
  */
 import { SeatwatchError } from '@seatwatch/shared';
 import type { AnomalyStatus } from '@seatwatch/shared/dashboard-api';
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../db/connect.js';
+import { eq, sql } from 'drizzle-orm';
+import { type Db, type Executor, queryRows } from '../db/connect.js';
 import { anomalies } from '../db/schema/index.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
 import type { AnomalyRow } from './anomaly-view.js';
-import { queueAlerts } from './engine/alert-outbox.js';
+import { insertAlertsFor, queueAlerts } from './engine/alert-outbox.js';
 
 /** Recorded as status_by when the server changed the status itself. */
 export const SYSTEM_ACTOR = 'system';
@@ -67,37 +67,47 @@ export async function changeAnomalyStatus(
   }
 }
 
-/** Closes what an agent's return ends (open or acknowledged). Returns the rows it changed. */
+/**
+ * Closes what an agent's return ends (open or acknowledged), with its
+ * alerts, in one statement: it runs on every hello, and usually finds
+ * nothing to close.
+ */
 export async function resolveBySystem(
-  db: Db,
+  ex: Executor,
   target: { agentId: string; rules: readonly string[]; key?: string; comment: string; now: number },
-): Promise<AnomalyRow[]> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .update(anomalies)
-      .set({
-        status: 'resolved',
-        statusBy: SYSTEM_ACTOR,
-        statusAt: new Date(target.now),
-        comment: target.comment,
-      })
-      .where(
-        and(
-          eq(anomalies.agentId, target.agentId),
-          inArray(anomalies.rule, [...target.rules]),
-          inArray(anomalies.status, ['open', 'acknowledged']),
-          target.key === undefined ? sql`true` : eq(anomalies.key, target.key),
-        ),
-      )
-      .returning();
-    for (const row of rows) await queueStatusAlerts(tx, row, target.now);
-    return rows;
-  });
+): Promise<StatusChanged[]> {
+  const at = new Date(target.now).toISOString();
+  const rows = await queryRows<{ id: string; project_id: string; status: string }>(
+    ex,
+    sql`
+      with resolved as (
+        update anomalies
+        set status = 'resolved', status_by = ${SYSTEM_ACTOR}, status_at = ${at}::timestamptz,
+            comment = ${target.comment}
+        where agent_id = ${target.agentId}
+          and rule in (${sql.join(
+            target.rules.map((r) => sql`${r}`),
+            sql`, `,
+          )})
+          and status in ('open', 'acknowledged')
+          ${target.key === undefined ? sql`` : sql`and key = ${target.key}`}
+        returning id, project_id, rule, severity, status),
+      queued as (${insertAlertsFor(sql`resolved`, 'anomaly.status_changed', target.now)} returning 1)
+      select id, project_id, status from resolved`,
+  );
+  return rows.map((r) => ({ id: r.id, projectId: r.project_id, status: r.status }));
+}
+
+/** What a status notification names. */
+export interface StatusChanged {
+  readonly id: string;
+  readonly projectId: string;
+  readonly status: string;
 }
 
 export function announceStatus(
   notifications: NotificationPort,
-  row: AnomalyRow,
+  row: StatusChanged,
   onError: (error: unknown) => void,
 ): void {
   notifications

@@ -12,10 +12,10 @@
  * side. Nothing here delays an ack: the hub calls observers after them.
  */
 
-import { and, desc, eq, gte, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, eq, gte, isNotNull, ne, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Db, queryRows } from '../../db/connect.js';
-import { agents, logins } from '../../db/schema/index.js';
+import { agents } from '../../db/schema/index.js';
 import { detectConnectionLost, detectNotBack, detectSilence } from '../../domain/rules/agent-silent.rule.js';
 import { detectAgentStopped } from '../../domain/rules/agent-stopped.rule.js';
 import type { AnomalyCandidate, EvidenceRef, ObservedEvent, SeatState } from '../../domain/rules/anomaly.js';
@@ -210,20 +210,26 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
       deps.heartbeatMs(session.projectId, session.siteId),
     ]);
     agent.heartbeatMs = heartbeatMs;
-    const [stored] = await db
-      .select({ state: agents.state, stateAt: agents.stateAt })
-      .from(agents)
-      .where(eq(agents.id, session.agentId));
+    // The seat's stored state and the agent's last two accepted hellos (this one and the one before), in one query.
+    const [stored] = await queryRows<{
+      state: SeatState | null;
+      state_at: string | Date | null;
+      logins: { id: number; ip: string; at: string; session: string | null }[] | null;
+    }>(
+      db,
+      sql`
+        select a.state, a.state_at,
+               (select json_agg(l) from (
+                  select id, ip, at, session from logins
+                  where agent_id = a.id and kind = 'hello' and allowed
+                  order by at desc, id desc limit 2) l) as logins
+        from agents a where a.id = ${session.agentId}`,
+    );
     agent.seatState = stored?.state ?? null;
-    if ((agent.seatState === 'idle' || agent.seatState === 'locked') && stored?.stateAt) {
-      agent.idle = { since: stored.stateAt.getTime(), sinceEvent: null, flagged: false };
+    if ((agent.seatState === 'idle' || agent.seatState === 'locked') && stored?.state_at) {
+      agent.idle = { since: new Date(stored.state_at).getTime(), sinceEvent: null, flagged: false };
     }
-    const recent = await db
-      .select({ id: logins.id, ip: logins.ip, at: logins.at, session: logins.session })
-      .from(logins)
-      .where(and(eq(logins.agentId, session.agentId), eq(logins.kind, 'hello'), eq(logins.allowed, true)))
-      .orderBy(desc(logins.at), desc(logins.id))
-      .limit(2);
+    const recent = stored?.logins ?? [];
     const current = recent.find((l) => l.session === session.session) ?? null;
     const previous = recent.find((l) => l !== current) ?? null;
     agent.loginId = current?.id ?? null;
@@ -237,7 +243,7 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
       candidates.push(
         detectIpChanged({
           current: { ip: session.ip, at, loginId: agent.loginId },
-          previous: previous ? { ip: previous.ip, at: previous.at.getTime(), loginId: previous.id } : null,
+          previous: previous ? { ip: previous.ip, at: Date.parse(previous.at), loginId: previous.id } : null,
           timeZone: schedule?.timeZone ?? 'UTC',
         }),
       );

@@ -150,11 +150,11 @@ async function startChild(options: ChildOptions): Promise<Child> {
       return { seconds: (userMicros + systemMicros) / 1e6, eventLoopUtilization };
     },
     async stop() {
-      const stopped = next('stopped');
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.send({ type: 'stop' });
-      await stopped;
-      await exited;
+      const code = await exited;
+      // The measurement is over by now; a shutdown that fails under load is reported, not fatal to the run.
+      if (code !== 0) console.error(`server child exited with ${code} while shutting down`);
     },
   };
 }

@@ -24,10 +24,9 @@ import {
 } from '../db/schema/index.js';
 import type { Severity } from '../domain/rules/anomaly.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
-import { syslogRecord } from './alert-message.js';
 import { loadAnomalyView } from './anomaly-view.js';
 import type { Scheduler } from './engine/scheduler.js';
-import { formatSyslogMessage } from './syslog/syslog-message.js';
+import { formatSyslogMessage, syslogRecord } from './syslog/syslog-message.js';
 import type { SyslogSender } from './syslog/syslog-sender.js';
 import type { Backoff } from './webhook/webhook-backoff.js';
 import {

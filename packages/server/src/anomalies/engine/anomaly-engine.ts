@@ -157,7 +157,8 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
     pending++;
     const previous = chains.get(agentId) ?? Promise.resolve();
     const next = previous
-      .then(task)
+      // After stop(), queued work is dropped: a closing server waits only for what is already running.
+      .then(() => (stopped ? undefined : task()))
       .catch(onError)
       .finally(() => {
         if (chains.get(agentId) === next) chains.delete(agentId);

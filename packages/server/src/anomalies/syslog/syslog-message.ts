@@ -8,6 +8,7 @@
  * survives any relay. Over TCP each message is framed by octet counting
  * (RFC 6587 §3.4.1): "LENGTH SP MESSAGE".
  */
+import type { AlertEvent, Anomaly } from '@seatwatch/shared/dashboard-api';
 import type { Severity } from '../../domain/rules/anomaly.js';
 
 /**
@@ -67,4 +68,10 @@ export function formatSyslogMessage(header: SyslogHeader, json: unknown): string
 /** RFC 6587 octet-counting frame for stream transports. */
 export function octetCountingFrame(message: string): string {
   return `${new TextEncoder().encode(message).length} ${message}`;
+}
+
+/** The JSON of a syslog alert: the anomaly without its evidence list, so that a message fits one datagram. */
+export function syslogRecord(type: AlertEvent, anomaly: Anomaly): Record<string, unknown> {
+  const { evidence: _evidence, ...rest } = anomaly;
+  return { type, ...rest, evidenceCount: anomaly.evidence.length };
 }

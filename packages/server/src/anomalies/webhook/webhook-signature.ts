@@ -9,7 +9,7 @@
  * protocol message (and the reverse); the timestamp lets a receiver refuse
  * old replays.
  */
-import { type Ed25519Signer, type Ed25519Verifier, fromBase64, toBase64 } from '@seatwatch/shared';
+import { type Ed25519Signer, toBase64 } from '@seatwatch/shared';
 
 const encoder = new TextEncoder();
 
@@ -29,22 +29,4 @@ export function webhookSigningInput(timestamp: number, body: string): Uint8Array
 
 export function signWebhook(signer: Ed25519Signer, timestamp: number, body: string): string {
   return `ed25519=${toBase64(signer.sign(webhookSigningInput(timestamp, body)))}`;
-}
-
-/** The receiver's side, as docs/anomalies.md describes it; used by the tests as a receiver would. */
-export function verifyWebhook(
-  verifier: Ed25519Verifier,
-  publicKey: Uint8Array,
-  timestamp: number,
-  body: string,
-  header: string,
-): boolean {
-  if (!header.startsWith('ed25519=')) return false;
-  let signature: Uint8Array;
-  try {
-    signature = fromBase64(header.slice('ed25519='.length), 64);
-  } catch {
-    return false;
-  }
-  return verifier.verify(webhookSigningInput(timestamp, body), signature, publicKey);
 }

@@ -6,7 +6,6 @@
  */
 import type { Event } from '@seatwatch/shared';
 import { ANOMALY_RULES } from '@seatwatch/shared/dashboard-api';
-import Type from 'typebox';
 
 /**
  * Ordered from least to most severe, as the whole product ranks them (the
@@ -14,10 +13,6 @@ import Type from 'typebox';
  */
 export const SEVERITIES = ['low', 'warning', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-
-export const SeveritySchema = Type.Enum([...SEVERITIES], {
-  description: 'low < warning < medium < high < critical',
-});
 
 export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);

@@ -2,8 +2,11 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { syslogRecord } from '../../../src/anomalies/alert-message.js';
-import { formatSyslogMessage, octetCountingFrame } from '../../../src/anomalies/syslog/syslog-message.js';
+import {
+  formatSyslogMessage,
+  octetCountingFrame,
+  syslogRecord,
+} from '../../../src/anomalies/syslog/syslog-message.js';
 import { createTcpSyslogSender } from '../../../src/anomalies/syslog/syslog-sender.tcp.js';
 import { createUdpSyslogSender } from '../../../src/anomalies/syslog/syslog-sender.udp.js';
 import { sampleAnomaly } from './sample-anomaly.js';

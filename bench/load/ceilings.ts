@@ -4,8 +4,9 @@
  * with node:crypto on one core, the whole decode of a batch frame (envelope,
  * verify, parse, schema) per second, and event rows inserted per second into
  * a table shaped like `events` (same columns, indexes and foreign key), one
- * transaction of 1000 rows at a time on one connection, as a group commit
- * writes them.
+ * transaction of 1000 rows at a time, as a group commit writes them: on one
+ * connection with the server's statement shape and with plain multi-row
+ * VALUES, and (PostgreSQL) on two connections at once.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -139,9 +140,9 @@ function* eventRowBatches(eventsPerBatch: number) {
   }
 }
 
-const INSERT_HEAD =
-  'insert into ceiling_events (project_id, agent_id, seat_id, seq, idx, type, time, body, received_at) values ';
+const COLUMNS = 'project_id, agent_id, seat_id, seq, idx, type, time, body, received_at';
 
+/** One statement, 9 parameters a row: the plain way. */
 function multiRowInsert(rows: unknown[][]): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const tuples = rows.map((row) => {
@@ -150,15 +151,46 @@ function multiRowInsert(rows: unknown[][]): { text: string; values: unknown[] } 
     const p = (i: number) => `$${base + i}`;
     return `(${p(1)},${p(2)},${p(3)},${p(4)},${p(5)},${p(6)},to_timestamp(${p(7)}::bigint/1000.0),${p(8)}::jsonb,to_timestamp(${p(9)}::bigint/1000.0))`;
   });
-  return { text: INSERT_HEAD + tuples.join(','), values };
+  return { text: `insert into ceiling_events (${COLUMNS}) values ${tuples.join(',')}`, values };
+}
+
+/** One JSON parameter expanded by jsonb_to_recordset: the statement shape the server's group commit uses. */
+function recordsetInsert(rows: unknown[][]): { text: string; values: unknown[] } {
+  const records = rows.map((row) => ({
+    project_id: row[0],
+    agent_id: row[1],
+    seat_id: row[2],
+    seq: row[3],
+    idx: row[4],
+    type: row[5],
+    time: row[6],
+    body: row[7],
+    received_at: row[8],
+  }));
+  return {
+    text: `insert into ceiling_events (${COLUMNS})
+           select project_id, agent_id, seat_id, seq, idx, type, timestamptz 'epoch' + time * interval '1 millisecond',
+                  body, timestamptz 'epoch' + received_at * interval '1 millisecond'
+           from jsonb_to_recordset($1::jsonb) as x(project_id text, agent_id text, seat_id text, seq bigint, idx int,
+                                                   type text, time bigint, body jsonb, received_at bigint)
+           on conflict (agent_id, seq, idx) do nothing`,
+    values: [JSON.stringify(records)],
+  };
+}
+
+export interface InsertRate {
+  method: string;
+  connections: number;
+  rowsPerSecond: number;
+  commitsPerSecond: number;
 }
 
 export interface InsertCeiling {
   engine: 'postgres' | 'pglite';
-  method: string;
   rowsPerCommit: number;
+  /** The best single-connection rate: what one serial group committer could write at most. */
   rowsPerSecond: number;
-  commitsPerSecond: number;
+  rates: InsertRate[];
 }
 
 interface Executor {
@@ -166,57 +198,99 @@ interface Executor {
   query(text: string, values: unknown[]): Promise<unknown>;
 }
 
+async function insertFor(
+  executors: readonly Executor[],
+  batches: Generator<unknown, unknown, unknown>,
+  build: (rows: unknown[][]) => { text: string; values: unknown[] },
+  ms: number,
+): Promise<{ rows: number; commits: number; seconds: number }> {
+  const started = performance.now();
+  let rows = 0;
+  let commits = 0;
+  await Promise.all(
+    executors.map(async (db) => {
+      while (performance.now() - started < ms) {
+        const batch = batches.next().value as unknown[][];
+        const { text, values } = build(batch);
+        await db.exec('begin');
+        await db.query(text, values);
+        await db.exec('commit');
+        rows += batch.length;
+        commits++;
+      }
+    }),
+  );
+  return { rows, commits, seconds: (performance.now() - started) / 1000 };
+}
+
 async function measureInserts(
   engine: InsertCeiling['engine'],
-  db: Executor,
+  executors: readonly Executor[],
   eventsPerBatch: number,
-  ms: number,
+  msEach: number,
 ): Promise<InsertCeiling> {
+  const [db] = executors as [Executor];
   await db.exec(CEILING_TABLES);
   const batches = eventRowBatches(eventsPerBatch);
   const agentIds = batches.next().value as string[];
   await db.query('insert into ceiling_agents (id) select * from jsonb_array_elements_text($1::jsonb)', [
     JSON.stringify(agentIds),
   ]);
-  const started = performance.now();
-  let rows = 0;
-  let commits = 0;
-  while (performance.now() - started < ms) {
-    const batch = batches.next().value as unknown[][];
-    const { text, values } = multiRowInsert(batch);
-    await db.exec('begin');
-    await db.query(text, values);
-    await db.exec('commit');
-    rows += batch.length;
-    commits++;
+  const plans: Array<{ method: string; build: typeof recordsetInsert; connections: number }> = [
+    { method: "jsonb_to_recordset (the server's statement shape)", build: recordsetInsert, connections: 1 },
+    { method: 'multi-row INSERT ... VALUES (9 parameters a row)', build: multiRowInsert, connections: 1 },
+  ];
+  if (executors.length > 1) {
+    plans.push({
+      method: 'jsonb_to_recordset',
+      build: recordsetInsert,
+      connections: executors.length,
+    });
   }
-  const seconds = (performance.now() - started) / 1000;
+  const rates: InsertRate[] = [];
+  for (const plan of plans) {
+    const { rows, commits, seconds } = await insertFor(
+      executors.slice(0, plan.connections),
+      batches,
+      plan.build,
+      msEach,
+    );
+    rates.push({
+      method: plan.method,
+      connections: plan.connections,
+      rowsPerSecond: Math.round(rows / seconds),
+      commitsPerSecond: Math.round((commits / seconds) * 10) / 10,
+    });
+  }
   await db.exec('drop table ceiling_events; drop table ceiling_agents;');
   return {
     engine,
-    method: `multi-row INSERT ... VALUES, ${ROWS_PER_COMMIT} rows per transaction, one connection`,
     rowsPerCommit: ROWS_PER_COMMIT,
-    rowsPerSecond: Math.round(rows / seconds),
-    commitsPerSecond: Math.round((commits / seconds) * 10) / 10,
+    rowsPerSecond: Math.max(...rates.filter((r) => r.connections === 1).map((r) => r.rowsPerSecond)),
+    rates,
   };
 }
 
 export async function measurePostgresInsertCeiling(
   url: string,
   eventsPerBatch: number,
-  ms = 5000,
+  msEach = 3000,
 ): Promise<InsertCeiling> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  // Two connections as well: one serial committer uses one backend, PostgreSQL could use both cores.
+  const clients = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  await Promise.all(clients.map((client) => client.connect()));
   try {
     return await measureInserts(
       'postgres',
-      { exec: (sql) => client.query(sql), query: (text, values) => client.query(text, values) },
+      clients.map((client) => ({
+        exec: (sql: string) => client.query(sql),
+        query: (text: string, values: unknown[]) => client.query(text, values),
+      })),
       eventsPerBatch,
-      ms,
+      msEach,
     );
   } finally {
-    await client.end();
+    await Promise.all(clients.map((client) => client.end()));
   }
 }
 
@@ -224,16 +298,16 @@ export async function measurePostgresInsertCeiling(
 export async function measurePgliteInsertCeiling(
   dir: string,
   eventsPerBatch: number,
-  ms = 5000,
+  msEach = 3000,
 ): Promise<InsertCeiling> {
   const { PGlite } = await import('@electric-sql/pglite');
   const db = await PGlite.create(join(dir, 'ceiling'));
   try {
     return await measureInserts(
       'pglite',
-      { exec: (sql) => db.exec(sql), query: (text, values) => db.query(text, values) },
+      [{ exec: (sql) => db.exec(sql), query: (text, values) => db.query(text, values) }],
       eventsPerBatch,
-      ms,
+      msEach,
     );
   } finally {
     await db.close();

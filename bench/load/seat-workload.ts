@@ -48,6 +48,9 @@ const APPS: ReadonlyArray<{ app: string; titles: readonly string[] }> = [
   { app: 'Teams.exe', titles: ['Chat | Team leads | Microsoft Teams', '{name} | Microsoft Teams'] },
   { app: 'crm.exe', titles: ['CRM – Case {n} – {name}', 'CRM – Search results for "{name}"'] },
 ];
+/** A network change every 30 minutes and a USB device plugged in (and out half an hour later) every hour, at 5 s a batch. */
+const NETWORK_EVERY_BATCHES = 360;
+const DEVICE_EVERY_BATCHES = 720;
 const NAMES = ['Amélie Durand', 'Wei Zhang', 'John Smith', 'Fatima Benali', 'Lukas Müller', 'Priya Nair'];
 
 export interface SeatIdentity {
@@ -61,7 +64,8 @@ export interface SeatIdentity {
  * since the previous call: mostly short foreground spans (an operator
  * switching between the CRM, the softphone and the browser), a growing
  * span reported again with a later end, presence changes, and rarely a
- * device or network event, as a real agent's batches look.
+ * network change or a USB device (an hour apart per seat, at a different
+ * moment for each seat), as a real agent's batches look.
  */
 export class SeatWorkload {
   readonly #random: () => number;
@@ -69,6 +73,8 @@ export class SeatWorkload {
   #batches = 0;
   #state: 'active' | 'idle' = 'active';
   #lastSpan: Extract<Event, { type: 'activity' }> | null = null;
+  /** Where this seat is in the cycles of rare events, so seats do not all plug a device at once. */
+  readonly #phase: number;
 
   constructor(
     seed: number,
@@ -77,6 +83,7 @@ export class SeatWorkload {
   ) {
     this.#random = seededRandom(seed);
     this.#lastTime = startTime;
+    this.#phase = Math.floor(this.#random() * DEVICE_EVERY_BATCHES);
   }
 
   get random(): () => number {
@@ -115,8 +122,10 @@ export class SeatWorkload {
   #event(i: number, count: number, time: number, step: number): Event {
     // The last slot of a batch carries the rare kinds; the rest is activity and presence.
     if (i === count - 1) {
-      if (this.#batches % 60 === 0) return this.#network(time);
-      if (this.#batches % 45 === 0) return this.#device(time, this.#batches % 90 === 0);
+      const cycle = this.#batches + this.#phase;
+      if (cycle % NETWORK_EVERY_BATCHES === NETWORK_EVERY_BATCHES / 4) return this.#network(time);
+      if (cycle % DEVICE_EVERY_BATCHES === 0) return this.#device(time, false);
+      if (cycle % DEVICE_EVERY_BATCHES === DEVICE_EVERY_BATCHES / 2) return this.#device(time, true);
       if (this.#lastSpan) {
         // The current window is still in the foreground: the same span, reported with a later end.
         return { ...this.#lastSpan, end: time };

@@ -7,7 +7,7 @@ describe('SeatWorkload', () => {
     const start = 1_760_000_000_000;
     const workload = new SeatWorkload(3, seatIdentity(41), start);
     const kinds = new Set<string>();
-    for (let batch = 1; batch <= 120; batch++) {
+    for (let batch = 1; batch <= 1440; batch++) {
       const now = start + batch * 5000;
       const events = workload.nextBatch(now, 10);
       expect(events).toHaveLength(10);
@@ -20,7 +20,7 @@ describe('SeatWorkload', () => {
       const payload = { t: 'batch', v: 1, session: 's-1', seq: batch, time: now, events };
       expect(() => validatePayload(payload, 'agent', 'text')).not.toThrow();
     }
-    // Mostly activity and presence, with the rarer kinds showing up over ten minutes.
+    // Mostly activity and presence, with the rarer kinds showing up over two hours.
     expect([...kinds].sort()).toEqual([
       'activity',
       'device_attached',

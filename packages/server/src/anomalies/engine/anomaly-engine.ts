@@ -181,12 +181,13 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
     for (const { candidate, count } of coalesce(
       candidates.filter((c): c is AnomalyCandidate => c !== null),
     )) {
-      const raised = await db.transaction((tx) =>
-        deps.recorder.record(tx, context, candidate, {
-          count,
-          ...(reopenWithinMs === undefined ? {} : { reopenWithinMs }),
-        }),
-      );
+      // A plain occurrence is one statement; a possible reopen is two, so it gets a transaction.
+      const raised =
+        reopenWithinMs === undefined
+          ? await deps.recorder.record(db, context, candidate, { count })
+          : await db.transaction((tx) =>
+              deps.recorder.record(tx, context, candidate, { count, reopenWithinMs }),
+            );
       if (raised) deps.recorder.announce(raised);
     }
   }

@@ -2,20 +2,20 @@
  * The one way anomalies are written, by the rules engine and by the
  * gateway alike (refused hellos and enrollments, sequence gaps): it applies
  * the project's rule settings (off, severity), folds the occurrence into the
- * open row of the same (agent, rule, key) through recordAnomaly(), reopens a
+ * open row of the same (agent, rule, key) (the upsert of recordAnomaly()), reopens a
  * row the server itself closed a moment ago (a flapping agent stays one
  * incident), and queues the alerts, all in the caller's transaction. After
  * the commit, announce() tells every process (live push, alert dispatch).
  */
 import { sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../../db/connect.js';
-import { MAX_EVIDENCE_REFS, recordAnomaly } from '../../db/repositories/anomalies.repository.js';
+import { MAX_EVIDENCE_REFS, upsertAnomalyStatement } from '../../db/repositories/anomalies.repository.js';
 import type { AnomalySeverity, EvidenceRef as StoredEvidenceRef } from '../../db/schema/index.js';
 import type { AnomalyCandidate, EvidenceRef, RuleId } from '../../domain/rules/anomaly.js';
 import { detectIpNotAllowed, type RefusedAccess } from '../../domain/rules/ip-not-allowed.rule.js';
 import { detectTamper } from '../../domain/rules/tamper.rule.js';
 import type { NotificationPort } from '../../notifications/notification-port.js';
-import { queueAlerts } from './alert-outbox.js';
+import { insertAlertsFor, queueAlerts } from './alert-outbox.js';
 import type { AnomalySettings } from './settings-cache.js';
 
 /** Who it is about. */
@@ -130,25 +130,24 @@ export function createAnomalyRecorder(deps: {
         }
       }
 
-      const recorded = await recordAnomaly(ex, {
-        ...context,
-        rule: candidate.rule,
-        severity,
-        key: candidate.key,
-        at: candidate.at,
-        count,
-        evidence,
-      });
-      if (recorded.opened) {
-        await queueAlerts(ex, {
-          anomalyId: recorded.id,
-          projectId: context.projectId,
-          rule: candidate.rule,
-          severity,
-          event: 'anomaly.opened',
-          now: deps.now(),
-        });
-      }
+      // One statement: the upsert, and the alerts of the row if it is new.
+      const [recorded] = await queryRows<{ id: string; opened: boolean; count: number }>(
+        ex,
+        sql`
+          with recorded as (${upsertAnomalyStatement({
+            ...context,
+            rule: candidate.rule,
+            severity,
+            key: candidate.key,
+            at: candidate.at,
+            count,
+            evidence,
+          })}),
+          opened as (select * from recorded where opened),
+          queued as (${insertAlertsFor(sql`opened`, 'anomaly.opened', deps.now())} returning 1)
+          select id, opened, count from recorded`,
+      );
+      if (!recorded) throw new Error('the anomaly upsert returned no row');
       return {
         ...base,
         id: recorded.id,
@@ -156,7 +155,7 @@ export function createAnomalyRecorder(deps: {
         severity,
         opened: recorded.opened,
         reopened: false,
-        count: recorded.count,
+        count: Number(recorded.count),
       };
     },
 

@@ -38,11 +38,14 @@ export interface RecordedAnomaly {
 /** Evidence kept per anomaly: the first ones tell the story; a storm must not grow the row without end. */
 export const MAX_EVIDENCE_REFS = 50;
 
-export async function recordAnomaly(ex: Executor, occurrence: AnomalyOccurrence): Promise<RecordedAnomaly> {
+/**
+ * The upsert as a statement, RETURNING id, opened, count, project_id, rule
+ * and severity: the anomaly recorder wraps it in a CTE that queues the
+ * alerts of a newly opened row in the same statement.
+ */
+export function upsertAnomalyStatement(occurrence: AnomalyOccurrence): SQL {
   const at = new Date(occurrence.at).toISOString();
-  const rows = await queryRows<{ id: string; opened: boolean; count: number }>(
-    ex,
-    sql`
+  return sql`
       insert into anomalies as a
         (id, project_id, site_id, team_id, seat_id, agent_id, rule, severity, operator, key,
          first_at, last_at, count, evidence)
@@ -59,7 +62,13 @@ export async function recordAnomaly(ex: Executor, occurrence: AnomalyOccurrence)
         operator = coalesce(excluded.operator, a.operator),
         evidence = case when jsonb_array_length(a.evidence) >= ${MAX_EVIDENCE_REFS} then a.evidence
                         else a.evidence || excluded.evidence end
-      returning id, (xmax = 0) as opened, count`,
+      returning id, (xmax = 0) as opened, count, project_id, rule, severity`;
+}
+
+export async function recordAnomaly(ex: Executor, occurrence: AnomalyOccurrence): Promise<RecordedAnomaly> {
+  const rows = await queryRows<{ id: string; opened: boolean; count: number }>(
+    ex,
+    upsertAnomalyStatement(occurrence),
   );
   const row = rows[0]!;
   return { id: row.id, opened: row.opened, count: Number(row.count) };

@@ -100,7 +100,13 @@ export async function createAnomalyWorld(
   };
   const engine = server.app.anomalies.engine;
   if (!engine) throw new Error('the anomaly engine is off');
-  const settle = () => engine.idle();
+  // The hub hands committed frames to observers in a setImmediate queued when the commit settles, before
+  // the ack is even sent; one setImmediate of ours, queued after the ack arrived, runs after it (FIFO).
+  // Then the engine has everything the acknowledged frames hold, and idle() waits for it to finish.
+  const settle = async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    await engine.idle();
+  };
 
   const closes = new Map<string, ((close: SessionClose) => void)[]>();
   server.app.seatwatch.ingest.subscribe({

@@ -51,6 +51,16 @@ const APPS: ReadonlyArray<{ app: string; titles: readonly string[] }> = [
 /** A network change every 30 minutes and a USB device plugged in (and out half an hour later) every hour, at 5 s a batch. */
 const NETWORK_EVERY_BATCHES = 360;
 const DEVICE_EVERY_BATCHES = 720;
+/**
+ * Presence, as the real agent reports it: a status event only when the state
+ * changes (packages/agent/src/core/idle-machine.ts). An operator here goes
+ * idle about every 15 minutes (wrap-up, a short break) and comes back 3 to 6
+ * minutes later; in batches of 5 s.
+ */
+const ACTIVE_BATCHES = { min: 120, max: 240 };
+const IDLE_BATCHES = { min: 36, max: 72 };
+/** The policy's idle threshold: an idle status dates from the last input, this long before. */
+const IDLE_THRESHOLD_MS = 180_000;
 const NAMES = ['Amélie Durand', 'Wei Zhang', 'John Smith', 'Fatima Benali', 'Lukas Müller', 'Priya Nair'];
 
 export interface SeatIdentity {
@@ -63,7 +73,8 @@ export interface SeatIdentity {
  * One seat's activity over time. Each call to nextBatch covers the time
  * since the previous call: mostly short foreground spans (an operator
  * switching between the CRM, the softphone and the browser), a growing
- * span reported again with a later end, presence changes, and rarely a
+ * span reported again with a later end, a presence change every few
+ * minutes, and rarely a
  * network change or a USB device (an hour apart per seat, at a different
  * moment for each seat), as a real agent's batches look.
  */
@@ -72,6 +83,8 @@ export class SeatWorkload {
   #lastTime: number;
   #batches = 0;
   #state: 'active' | 'idle' = 'active';
+  /** Batches left before the presence changes. */
+  #stateLeft: number;
   #lastSpan: Extract<Event, { type: 'activity' }> | null = null;
   /** Where this seat is in the cycles of rare events, so seats do not all plug a device at once. */
   readonly #phase: number;
@@ -84,6 +97,8 @@ export class SeatWorkload {
     this.#random = seededRandom(seed);
     this.#lastTime = startTime;
     this.#phase = Math.floor(this.#random() * DEVICE_EVERY_BATCHES);
+    // Seats start at a random point of their first active stretch, so they do not all go idle together.
+    this.#stateLeft = 1 + Math.floor(this.#random() * ACTIVE_BATCHES.max);
   }
 
   get random(): () => number {
@@ -105,9 +120,14 @@ export class SeatWorkload {
       .replace('{name}', this.#pick(NAMES));
   }
 
+  #between(range: { min: number; max: number }): number {
+    return range.min + Math.floor(this.#random() * (range.max - range.min + 1));
+  }
+
   /** `count` events with times in (previous batch, now], strictly increasing. */
   nextBatch(now: number, count: number): Event[] {
     this.#batches++;
+    this.#stateLeft--;
     const start = Math.min(this.#lastTime, now - count);
     const step = Math.max(1, Math.floor((now - start) / count));
     const events: Event[] = [];
@@ -120,7 +140,17 @@ export class SeatWorkload {
   }
 
   #event(i: number, count: number, time: number, step: number): Event {
-    // The last slot of a batch carries the rare kinds; the rest is activity and presence.
+    // The first slot carries a presence change when one is due; the last one the rare kinds; the rest is activity.
+    if (i === 0 && this.#stateLeft <= 0) {
+      this.#state = this.#state === 'active' ? 'idle' : 'active';
+      this.#stateLeft = this.#between(this.#state === 'active' ? ACTIVE_BATCHES : IDLE_BATCHES);
+      return {
+        type: 'status',
+        time,
+        state: this.#state,
+        idleMs: this.#state === 'idle' ? IDLE_THRESHOLD_MS : 0,
+      };
+    }
     if (i === count - 1) {
       const cycle = this.#batches + this.#phase;
       if (cycle % NETWORK_EVERY_BATCHES === NETWORK_EVERY_BATCHES / 4) return this.#network(time);
@@ -130,15 +160,6 @@ export class SeatWorkload {
         // The current window is still in the foreground: the same span, reported with a later end.
         return { ...this.#lastSpan, end: time };
       }
-    }
-    if (i % 4 === 3) {
-      this.#state = this.#random() < 0.85 ? 'active' : 'idle';
-      return {
-        type: 'status',
-        time,
-        state: this.#state,
-        idleMs: this.#state === 'idle' ? 180_000 + Math.floor(this.#random() * 60_000) : 0,
-      };
     }
     const { app, titles } = this.#pick(APPS);
     const span = {

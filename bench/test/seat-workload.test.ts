@@ -39,6 +39,22 @@ describe('SeatWorkload', () => {
     expect(earlier).toHaveLength(1);
   });
 
+  it('reports presence only when it changes, every few minutes, as the real agent does', () => {
+    const workload = new SeatWorkload(7, seatIdentity(3), 0);
+    const states: string[] = [];
+    for (let batch = 1; batch <= 1440; batch++) {
+      for (const event of workload.nextBatch(batch * 5000, 10)) {
+        if (event.type === 'status') states.push(event.state);
+      }
+    }
+    // Two hours: an idle stretch every 13 to 26 minutes, each followed by a return.
+    expect(states.length).toBeGreaterThanOrEqual(8);
+    expect(states.length).toBeLessThanOrEqual(24);
+    states.forEach((state, i) => {
+      expect(state).toBe(i % 2 === 0 ? 'idle' : 'active');
+    });
+  });
+
   it('repeats the same traffic for the same seed', () => {
     const a = new SeatWorkload(9, seatIdentity(2), 1000).nextBatch(6000, 10);
     const b = new SeatWorkload(9, seatIdentity(2), 1000).nextBatch(6000, 10);

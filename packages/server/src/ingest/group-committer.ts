@@ -12,16 +12,8 @@
  */
 
 import type { GatewayAnomalies } from '../anomalies/engine/anomaly-recorder.js';
-import type { Db, Tx } from '../db/connect.js';
-import {
-  type AgentProgress,
-  advanceAgents,
-  applyCommandResults,
-  insertDeviceEvents,
-  insertEvents,
-  insertScreenshots,
-  upsertSpans,
-} from '../db/repositories/ingest.repository.js';
+import type { Db, Executor } from '../db/connect.js';
+import { type AgentProgress, storeIngestRows } from '../db/repositories/ingest.repository.js';
 import { type FrameRows, mergeSpans } from '../domain/ingest-mapping.js';
 import type { SequenceGap } from '../domain/sequencing.js';
 import type { AgentSession, CommittedFrame } from './ingest-hub.js';
@@ -136,9 +128,10 @@ export class GroupCommitter {
   async #commit(frames: PendingFrame[]): Promise<CommittedFrame[]> {
     const started = performance.now();
     try {
-      const committed = await this.deps.db.transaction((tx) =>
-        writeFrames(tx, frames, this.deps.now, this.deps.anomalies),
-      );
+      // Rows alone are one statement (its own transaction); a sequence gap adds its anomaly, which must commit with them.
+      const committed = frames.some((frame) => frame.gap)
+        ? await this.deps.db.transaction((tx) => writeFrames(tx, frames, this.deps.now, this.deps.anomalies))
+        : await writeFrames(this.deps.db, frames, this.deps.now, this.deps.anomalies);
       this.deps.observeCommit((performance.now() - started) / 1000, frames.length, true);
       return committed;
     } catch (error) {
@@ -148,31 +141,13 @@ export class GroupCommitter {
   }
 }
 
-/** Stores the frames (in order) in one transaction and describes what was stored. */
+/** Stores the frames (in order) atomically and describes what was stored; `ex` is a transaction when frames carry gaps. */
 async function writeFrames(
-  tx: Tx,
+  ex: Executor,
   frames: PendingFrame[],
   now: () => number,
   anomalies: GatewayAnomalies,
 ): Promise<CommittedFrame[]> {
-  const eventIds = await insertEvents(
-    tx,
-    frames.flatMap((f) => f.rows.events),
-  );
-  await upsertSpans(tx, mergeSpans(frames.flatMap((f) => f.rows.spans)));
-  await insertDeviceEvents(
-    tx,
-    frames.flatMap((f) => f.rows.devices),
-  );
-  const screenshotIds = await insertScreenshots(
-    tx,
-    frames.flatMap((f) => (f.rows.screenshot ? [f.rows.screenshot] : [])),
-  );
-  await applyCommandResults(
-    tx,
-    frames.flatMap((f) => f.rows.commandResults),
-  );
-
   const progress = new Map<string, AgentProgress>();
   for (const frame of frames) {
     const id = frame.stream.agent.agentId;
@@ -183,7 +158,16 @@ async function writeFrames(
     if (state && (!seen.state || state.at >= seen.state.at)) seen.state = state;
     progress.set(id, seen);
   }
-  await advanceAgents(tx, [...progress.values()]);
+  const stored = await storeIngestRows(ex, {
+    events: frames.flatMap((f) => f.rows.events),
+    spans: mergeSpans(frames.flatMap((f) => f.rows.spans)),
+    devices: frames.flatMap((f) => f.rows.devices),
+    screenshots: frames.flatMap((f) => (f.rows.screenshot ? [f.rows.screenshot] : [])),
+    commandResults: frames.flatMap((f) => f.rows.commandResults),
+    progress: [...progress.values()],
+  });
+  const eventIds = stored.events;
+  const screenshotIds = stored.screenshots;
 
   const committedAt = now();
   const committed: CommittedFrame[] = [];
@@ -193,7 +177,7 @@ async function writeFrames(
     if (frame.gap) {
       // An announced loss (data_dropped) is still a gap, but not the unexplained one that suggests tampering.
       const raised = await anomalies.sequenceGap(
-        tx,
+        ex,
         {
           projectId: agent.projectId,
           siteId: agent.siteId,

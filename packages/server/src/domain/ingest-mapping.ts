@@ -49,8 +49,9 @@ function sanitizeValue(value: unknown, field: string): unknown {
   if (typeof value === 'number' && TIME_FIELDS.has(field)) return Math.min(value, MAX_STORED_TIME_MS);
   if (Array.isArray(value)) return value.map((item) => sanitizeValue(item, field));
   if (typeof value === 'object' && value !== null) {
+    // A for-in over a JSON.parse result (plain own keys only): this runs for every event at ingest rate.
     const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) out[key] = sanitizeValue(child, key);
+    for (const key in value) out[key] = sanitizeValue((value as Record<string, unknown>)[key], key);
     return out;
   }
   return value;

@@ -1,19 +1,20 @@
 import type { Policy } from '@seatwatch/shared';
-import type { RuleSettingView, Severity } from '@seatwatch/shared/dashboard-api';
+import type {
+  AllowlistEntry,
+  EnrollmentToken,
+  IssuedToken,
+  Project,
+  ProjectPolicy,
+  RuleSettingView,
+  Seat,
+  Severity,
+  Site,
+  Team,
+} from '@seatwatch/shared/dashboard-api';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ruleLabel } from '../alerts/rule-label.js';
-import {
-  type AllowlistEntry,
-  admin,
-  type EnrollmentToken,
-  type IssuedToken,
-  type Project,
-  type ProjectPolicy,
-  type Seat,
-  type Site,
-  type Team,
-} from '../api/admin.js';
+import { admin } from '../api/admin.js';
 import { errorText } from '../app/errors.js';
 import { type I18n, useI18n } from '../i18n/i18n-context.js';
 import { cidrProblem } from './cidr.js';

@@ -6,5 +6,6 @@ export * from './anomalies.js';
 export * from './auth.js';
 export * from './board.js';
 export * from './investigation.js';
+export * from './projects.js';
 export * from './seat.js';
 export * from './users.js';

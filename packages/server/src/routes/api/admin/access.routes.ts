@@ -2,6 +2,7 @@
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SeatwatchError } from '@seatwatch/shared';
+import { AddAllowlistEntry, IssueToken } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import {
@@ -18,14 +19,7 @@ import { findSite } from '../../../db/repositories/tenancy.repository.js';
 import { normalizeCidr } from '../../../domain/allowlist.js';
 import { hashEnrollmentToken, newEnrollmentToken } from '../../../enrollment/enrollment-tokens.js';
 import type { AdminRouteDeps } from './admin-routes.js';
-import {
-  AddAllowlistEntry,
-  AllowlistEntry,
-  EnrollmentToken,
-  IssuedToken,
-  IssueToken,
-  ProjectParams,
-} from './admin-schemas.js';
+import { AllowlistEntry, EnrollmentToken, IssuedToken, ProjectParams } from './admin-schemas.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -1,120 +1,26 @@
 /** JSON Schemas (TypeBox) of the admin API: validation, serialisation and the OpenAPI document. */
-import { Policy } from '@seatwatch/shared';
+import { projectAdminSchemas } from '@seatwatch/shared/dashboard-api';
 import Type from 'typebox';
 
 export const DateTime = Type.Unsafe<Date>({ type: 'string', format: 'date-time' });
 const NullableDateTime = Type.Unsafe<Date | null>({ type: ['string', 'null'], format: 'date-time' });
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const Id = Type.String({ minLength: 1, maxLength: 128 });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
 
 export const ProjectParams = Type.Object({ projectId: Id });
 export const Limit = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
 
-export const Project = Type.Object({ id: Type.String(), name: Type.String(), createdAt: DateTime });
-export const CreateProject = Type.Object(
-  {
-    name: Name,
-    retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
-    noticeText: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000 })),
-  },
-  { additionalProperties: false },
-);
+/**
+ * Projects, sites, teams, seats, enrollment tokens and allowlist entries as the web app
+ * reads them (@seatwatch/shared/dashboard-api), with times typed as the Date objects the
+ * repositories return.
+ */
+export const { Project, Site, Team, Seat, EnrollmentToken, IssuedToken, AllowlistEntry } =
+  projectAdminSchemas<Date>();
 
-export const Site = Type.Object({
-  id: Type.String(),
-  projectId: Type.String(),
-  name: Type.String(),
-  createdAt: DateTime,
-});
-export const CreateSite = Type.Object({ name: Name }, { additionalProperties: false });
-
-export const Team = Type.Object({
-  id: Type.String(),
-  projectId: Type.String(),
-  siteId: NullableString,
-  name: Type.String(),
-  createdAt: DateTime,
-});
-export const CreateTeam = Type.Object(
-  { name: Name, siteId: Type.Optional(Id) },
-  { additionalProperties: false },
-);
-
-export const Seat = Type.Object({
-  id: Type.String(),
-  projectId: Type.String(),
-  siteId: NullableString,
-  teamId: NullableString,
-  name: Type.String(),
-  legalHold: Type.Boolean(),
-  createdAt: DateTime,
-});
-export const CreateSeat = Type.Object(
-  { name: Name, siteId: Type.Optional(Id), teamId: Type.Optional(Id) },
-  { additionalProperties: false },
-);
 export const LegalHold = Type.Object({ hold: Type.Boolean() }, { additionalProperties: false });
-
-export const PolicyBody = Type.Object({
-  siteId: NullableString,
-  policy: Policy,
-  notice: Type.Object({ version: Type.Integer(), text: Type.String() }),
-});
-export const PutPolicy = Type.Object(
-  {
-    siteId: Type.Optional(Id),
-    policy: Policy,
-    noticeText: Type.String({ minLength: 1, maxLength: 20_000 }),
-    push: Type.Boolean({ default: true, description: 'Send the new policy to connected agents now' }),
-  },
-  { additionalProperties: false },
-);
-
-export const EnrollmentToken = Type.Object({
-  id: Type.String(),
-  projectId: Type.String(),
-  siteId: NullableString,
-  label: Type.String(),
-  expiresAt: DateTime,
-  maxUses: Type.Integer(),
-  uses: Type.Integer(),
-  revokedAt: NullableDateTime,
-  lastUsedAt: NullableDateTime,
-  createdAt: DateTime,
-});
-export const IssuedToken = Type.Object({
-  ...EnrollmentToken.properties,
-  token: Type.String({ description: 'The secret; shown only in this answer' }),
-});
-export const IssueToken = Type.Object(
-  {
-    siteId: Type.Optional(Id),
-    label: Type.String({ maxLength: 200, default: '' }),
-    expiresInHours: Type.Integer({ minimum: 1, maximum: 24 * 365, default: 168 }),
-    maxUses: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
-  },
-  { additionalProperties: false },
-);
-
-export const AllowlistEntry = Type.Object({
-  id: Type.String(),
-  projectId: Type.String(),
-  siteId: NullableString,
-  cidr: Type.String(),
-  note: Type.String(),
-  createdAt: DateTime,
-});
-export const AddAllowlistEntry = Type.Object(
-  {
-    cidr: Type.String({ minLength: 1, maxLength: 64, description: 'IPv4 or IPv6 address or CIDR' }),
-    siteId: Type.Optional(Id),
-    note: Type.String({ maxLength: 500, default: '' }),
-  },
-  { additionalProperties: false },
-);
 
 export const Agent = Type.Object({
   id: Type.String(),

@@ -2,6 +2,14 @@
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SeatwatchError } from '@seatwatch/shared';
+import {
+  CreateProject,
+  CreateSeat,
+  CreateSite,
+  CreateTeam,
+  ProjectPolicy,
+  PutPolicy,
+} from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import {
@@ -21,20 +29,7 @@ import {
   setSeatLegalHold,
 } from '../../../db/repositories/tenancy.repository.js';
 import { type AdminRouteDeps, actorOf } from './admin-routes.js';
-import {
-  CreateProject,
-  CreateSeat,
-  CreateSite,
-  CreateTeam,
-  LegalHold,
-  PolicyBody,
-  Project,
-  ProjectParams,
-  PutPolicy,
-  Seat,
-  Site,
-  Team,
-} from './admin-schemas.js';
+import { LegalHold, Project, ProjectParams, Seat, Site, Team } from './admin-schemas.js';
 
 const tags = ['projects'];
 
@@ -84,7 +79,7 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
         tags,
         params: ProjectParams,
         querystring: Type.Object({ siteId: Type.Optional(Type.String()) }),
-        response: { 200: PolicyBody },
+        response: { 200: ProjectPolicy },
       },
     },
     async (request) => {
@@ -95,7 +90,7 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
 
   app.put(
     '/projects/:projectId/policy',
-    { schema: { tags, params: ProjectParams, body: PutPolicy, response: { 200: PolicyBody } } },
+    { schema: { tags, params: ProjectParams, body: PutPolicy, response: { 200: ProjectPolicy } } },
     async (request) => {
       const { projectId } = request.params;
       const siteId = await requireSite(projectId, request.body.siteId);

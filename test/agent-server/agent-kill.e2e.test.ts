@@ -12,8 +12,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentProcess, startAgentProcess } from './support/agent-process.js';
-import { Children } from './support/children.js';
+import { type AgentProcess, startAgentProcess } from '../support/agent-process.js';
+import { Children } from '../support/children.js';
+import { enrollWithLibrary } from '../support/enrollment.js';
+import { until } from '../support/poll.js';
+import { type SeatDesktop, startSeatDesktop } from '../support/seat-desktop.js';
 import {
   type Collector,
   createSeatProject,
@@ -26,10 +29,7 @@ import {
   storedEvents,
   storedScreenshots,
 } from './support/collector.js';
-import { enrollWithLibrary } from './support/enrollment.js';
 import { itemEvents, type JournalItem, readJournal } from './support/outbox-journal.js';
-import { until } from './support/poll.js';
-import { type SeatDesktop, startSeatDesktop } from './support/seat-desktop.js';
 
 const TITLE = `SEATWATCH_E2E_KILL_${process.pid}`;
 const RUNNING = /Seatwatch agent \S+ running\./;

@@ -13,8 +13,11 @@ import path from 'node:path';
 import { type Agent, createAgent, jsonLineLogger, loadIdentity, probeCollectors } from '@seatwatch/agent';
 import type { Event } from '@seatwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAgentCommand } from './support/agent-process.js';
-import { Children } from './support/children.js';
+import { runAgentCommand } from '../support/agent-process.js';
+import { Children } from '../support/children.js';
+import { enrollWithLibrary } from '../support/enrollment.js';
+import { until } from '../support/poll.js';
+import { type SeatDesktop, startSeatDesktop } from '../support/seat-desktop.js';
 import {
   type Collector,
   createSeatProject,
@@ -24,9 +27,6 @@ import {
   storedEvents,
   storedScreenshots,
 } from './support/collector.js';
-import { enrollWithLibrary } from './support/enrollment.js';
-import { until } from './support/poll.js';
-import { type SeatDesktop, startSeatDesktop } from './support/seat-desktop.js';
 
 const TITLE = `SEATWATCH_E2E_OUTAGE_${process.pid}`;
 const OUTAGE_TITLE = `${TITLE}_WHILE_DOWN`;

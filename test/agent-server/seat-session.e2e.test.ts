@@ -15,8 +15,11 @@ import path from 'node:path';
 import { readStatusFile } from '@seatwatch/agent';
 import type { SessionClose } from '@seatwatch/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentProcess, startAgentProcess } from './support/agent-process.js';
-import { Children } from './support/children.js';
+import { type AgentProcess, startAgentProcess } from '../support/agent-process.js';
+import { Children } from '../support/children.js';
+import { enrollWithCli } from '../support/enrollment.js';
+import { until } from '../support/poll.js';
+import { type SeatDesktop, startSeatDesktop } from '../support/seat-desktop.js';
 import {
   type Collector,
   createSeatProject,
@@ -30,9 +33,6 @@ import {
   storedEvents,
   storedScreenshots,
 } from './support/collector.js';
-import { enrollWithCli } from './support/enrollment.js';
-import { until } from './support/poll.js';
-import { type SeatDesktop, startSeatDesktop } from './support/seat-desktop.js';
 
 const TITLE = `SEATWATCH_E2E_SESSION_${process.pid}`;
 const NOTICE =

@@ -1,42 +1,57 @@
 /**
  * The dashboard end to end, in Debian's Chromium driven by playwright-core,
- * against a real collector (PGlite) serving the built web app: first-run
- * setup from the printed link, sign-in with TOTP, a seat going live on the
- * board, a window title that tries to inject HTML shown as text, capture-now
- * bringing a new screenshot, and an anomaly arriving in the alerts feed
- * live. The seat is the server test support's protocol client (signed
- * frames over a real WebSocket). Page screenshots go to test-artifacts/dashboard/.
+ * against a real collector (PostgreSQL) serving the built web app, with the
+ * real agent as the seat: `seatwatch-agent run` as a child process on an
+ * X11 desktop (Xvfb + openbox + xterm) whose window title tries to inject HTML.
+ *
+ * First-run setup from the printed link and sign-in with TOTP; the project,
+ * its site, team, seat, notice, a prohibited-app rule and the enrollment
+ * token made in the administration pages; the agent enrolling with that
+ * token, showing the notice (its local page counts as shown, as in the
+ * agent's own end-to-end tests) and its seat going live on the open board;
+ * the hostile title shown as text; capture-now bringing a new screenshot of
+ * the Xvfb screen into the seat page; and an anomaly raised by a window the
+ * operator opens arriving in the open alerts feed. Page screenshots go to
+ * test-artifacts/dashboard/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../packages/server/src/accounts/totp.otplib.js';
 import { WEB_APP_DIR } from '../../packages/server/src/routes/dashboard/web-app.routes.js';
 import {
-  TestAgentClient as AgentClient,
-  captureEvent,
-  connectAgent,
   createTestDatabase,
-  enrollTestAgent,
   startTestServer,
-  type TestAgentClient,
   type TestDatabase,
   type TestServer,
-  testJpeg,
 } from '../../packages/server/test/support/index.js';
+import { type AgentProcess, startAgentProcess } from '../support/agent-process.js';
+import { Children } from '../support/children.js';
+import { enrollWithLibrary } from '../support/enrollment.js';
+import { type SeatDesktop, startSeatDesktop } from '../support/seat-desktop.js';
 
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/dashboard');
 const HOSTILE_TITLE = '<img src=x onerror=alert(1)>';
+/** A window the project's deny list names (the rule matches a part of the title, in any case). */
+const PROHIBITED_TITLE = `Solitaire ${process.pid}`;
 const PASSWORD = 'a long and private passphrase';
+const NOTICE =
+  'Support floor Berlin records the active application and window title, idle time and ' +
+  'screenshots of this seat. Questions: privacy@example.com';
 
+const children = new Children();
 let db: TestDatabase;
 let server: TestServer;
+let desktop: SeatDesktop;
 let browser: Browser;
 let page: Page;
-let agent: TestAgentClient | null = null;
+let stateDir = '';
+let agent: AgentProcess | null = null;
 let totpSecret = '';
+let enrollmentToken = '';
 const dialogs: string[] = [];
 
 async function shot(name: string): Promise<void> {
@@ -44,33 +59,47 @@ async function shot(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  // This run's pictures only.
+  rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
+  stateDir = mkdtempSync(join(os.tmpdir(), 'seatwatch-e2e-dashboard-seat-'));
   // `pnpm build` makes it before the tests; a lone run of this file builds it here.
   if (!existsSync(join(WEB_APP_DIR, 'index.html'))) {
     execFileSync('pnpm', ['--filter', '@seatwatch/dashboard', 'build'], { stdio: 'ignore' });
   }
-  db = await createTestDatabase('pglite');
-  server = await startTestServer({ database: db });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
-  page = await context.newPage();
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
+  const seatDesktop = async () => {
+    desktop = await startSeatDesktop(children);
+    await desktop.openWindow(HOSTILE_TITLE);
+  };
+  const collector = async () => {
+    db = await createTestDatabase('postgres');
+    server = await startTestServer({ database: db });
+  };
+  const chromiumPage = async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    page = await context.newPage();
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+  };
+  await Promise.all([seatDesktop(), collector(), chromiumPage()]);
 }, 120_000);
 
 afterAll(async () => {
-  await agent?.close();
+  // The agent first (its clean stop reaches the collector), then the desktop.
+  await children.stopAll();
   await browser?.close();
   await server?.close();
   await db?.close();
-});
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+}, 60_000);
 
-describe('dashboard in Chromium', () => {
+describe('dashboard in Chromium, with the real agent as the seat', () => {
   it('first start: the printed one-time link sets up the administrator with an authenticator', async () => {
     const first = await server.app.seatwatch.accounts.ensureFirstAdministrator();
     expect(first?.username).toBe('admin');
@@ -105,101 +134,139 @@ describe('dashboard in Chromium', () => {
     await page.getByTestId('board-count').waitFor();
   });
 
-  it('a seat goes live on the board, and its window title stays text', async () => {
-    const project = await server.adminOk<{ id: string }>('POST', '/projects', { name: 'Support floor' });
-    const site = await server.adminOk<{ id: string }>('POST', `/projects/${project.id}/sites`, {
-      name: 'Berlin',
-    });
-    const team = await server.adminOk<{ id: string }>('POST', `/projects/${project.id}/teams`, {
-      name: 'Team Blue',
-      siteId: site.id,
-    });
-    await server.adminOk('POST', `/projects/${project.id}/seats`, {
-      name: 'desk-07',
-      siteId: site.id,
-      teamId: team.id,
-    });
-    const enrolled = await enrollTestAgent(server, {
-      projectId: project.id,
-      hostname: 'desk-07',
-      osUser: 'li.wei',
-    });
-    agent = await connectAgent(server, enrolled);
-    const now = Date.now();
-    agent.sendBatch(1, [
-      { type: 'status', time: now - 1000, state: 'active', idleMs: 0 },
-      { type: 'activity', time: now - 1000, end: now, app: 'CRM', title: HOSTILE_TITLE },
-    ]);
-    await agent.ack(1);
-
-    const tile = page.locator('[data-testid="seat-tile"]', { hasText: 'desk-07' });
-    await expect.poll(() => tile.getAttribute('data-state'), { timeout: 5000 }).toBe('active');
-    await expect.poll(() => tile.getByTestId('seat-app').textContent()).toBe('CRM');
-    expect(await page.locator('h2', { hasText: 'Berlin' }).count()).toBe(1);
-    await shot('04-board-live-seat');
-
-    await tile.click();
-    const title = page.getByTestId('span-title').first();
-    await title.waitFor();
-    expect(await title.textContent()).toBe(HOSTILE_TITLE);
-    expect(await page.locator('img[src="x"]').count()).toBe(0);
-    expect(dialogs).toEqual([]);
-    await shot('05-seat-detail');
-  });
-
-  it('capture now shows the new screenshot when it arrives', async () => {
-    await page.getByRole('button', { name: 'Capture now' }).click();
-    const command = await agent!.next('command', (c) => c.cmd === 'capture_now');
-    agent!.sendBlob(2, await testJpeg(320, 200), {
-      event: captureEvent({ trigger: 'command', commandId: command.id, width: 320, height: 200 }),
-    });
-    await agent!.ack(2);
-    await page.getByTestId('capture-arrived').waitFor({ timeout: 5000 });
-    await page.getByTestId('captured-screenshot').locator('img').waitFor();
-    await expect
-      .poll(() =>
-        page
-          .getByTestId('captured-screenshot')
-          .locator('img')
-          .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
-      )
-      .toBeGreaterThan(0);
-    await shot('06-capture-now');
-  });
-
-  it('an anomaly appears in the alerts feed live', async () => {
-    const projectId = agent!.agent.projectId;
-    await page.getByRole('link', { name: 'Alerts' }).click();
-    await page.getByTestId('alert-list').waitFor({ state: 'attached' });
-    const before = await page.getByTestId('alert').count();
-    // Only 127.0.0.1 may connect now; the same seat dials in from 127.0.0.2 and is refused.
-    await server.adminOk('POST', `/projects/${projectId}/allowlist`, { cidr: '127.0.0.1/32' });
-    const refused = await AgentClient.connect(server, agent!.agent, { localAddress: '127.0.0.2' });
-    refused.sendHello();
-    await refused.closed;
-    const alert = page.locator('[data-testid="alert"][data-rule="ip_not_allowed"]');
-    await alert.first().waitFor({ timeout: 5000 });
-    expect(await page.getByTestId('alert').count()).toBe(before + 1);
-    expect(await alert.first().getByTestId('alert-summary').textContent()).toContain('127.0.0.2');
-    await shot('07-alerts-live');
-  });
-
-  it('administration: issues an enrollment token shown once, and makes a supervisor with a setup link', async () => {
+  it('administration: a project with a site, a team, a seat, its notice and a prohibited-app rule', async () => {
     await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByLabel('New project name').fill('Support floor');
+    await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByRole('button', { name: 'Sites, teams and seats' }).waitFor();
-    await page.getByLabel('Project').first().selectOption({ label: 'Support floor' });
-    expect(await page.locator('td', { hasText: 'desk-07' }).count()).toBe(1);
-    await shot('09-admin-structure');
+
+    await page.getByPlaceholder('Site name').fill('Berlin');
+    await page.getByRole('button', { name: 'Add site' }).click();
+    await page.locator('ul.chips li', { hasText: 'Berlin' }).waitFor();
+    const teamForm = page.locator('form', { has: page.getByPlaceholder('Team name') });
+    await teamForm.getByPlaceholder('Team name').fill('Team Blue');
+    await teamForm.getByLabel('Site').selectOption({ label: 'Berlin' });
+    await teamForm.getByRole('button', { name: 'Add team' }).click();
+    await page.locator('ul.chips li', { hasText: 'Team Blue' }).waitFor();
+    const seatForm = page.locator('form', { has: page.getByPlaceholder('Seat name') });
+    await seatForm.getByPlaceholder('Seat name').fill('desk-07');
+    await seatForm.getByLabel('Site').selectOption({ label: 'Berlin' });
+    await seatForm.getByLabel('Team').selectOption({ label: 'Team Blue' });
+    await seatForm.getByRole('button', { name: 'Add seat' }).click();
+    const seatRow = page.locator('tr', { has: page.locator('td', { hasText: 'desk-07' }) });
+    await expect
+      .poll(() => seatRow.locator('td').allTextContents())
+      .toEqual(['desk-07', 'Berlin', 'Team Blue']);
+    await shot('04-admin-structure');
+
+    await page.getByRole('button', { name: 'Policy and notice' }).click();
+    const notice = page.getByLabel(/Monitoring notice shown to operators/);
+    await notice.fill(NOTICE);
+    await page.getByRole('button', { name: 'Save and send to agents' }).click();
+    await page.getByText('Saved.').waitFor();
+    // A new text is a new notice version, which every agent must show again before it collects.
+    await page.getByText('Monitoring notice shown to operators (now version 2)').waitFor();
+    await shot('05-admin-notice');
+
+    await page.getByRole('button', { name: 'Anomaly rules' }).click();
+    const rule = page.locator('[data-testid="rule-row"][data-rule="prohibited_app"]');
+    const config = { denyList: [{ pattern: 'solitaire', field: 'title', match: 'contains' }] };
+    await rule.getByLabel('Settings (JSON)').fill(JSON.stringify(config));
+    await rule.getByRole('button', { name: 'Save' }).click();
+    // After a save the rows are read again and show each stored config pretty-printed (the
+    // "Saved." of the old row goes with it, so it is no condition to wait for).
+    await expect
+      .poll(async () => {
+        const shown = await rule.getByLabel('Settings (JSON)').inputValue();
+        return shown.includes('\n') ? JSON.parse(shown) : null;
+      })
+      .toEqual(config);
+    await shot('06-admin-rules');
+  });
+
+  it('administration: issues an enrollment token that is shown once', async () => {
     await page.getByRole('button', { name: 'Enrollment tokens' }).click();
-    await page.getByLabel('Label').fill('second floor');
+    await page.getByLabel('Label').fill('desk-07');
     await page.getByRole('button', { name: 'Issue token' }).click();
-    const token = await page.getByTestId('issued-token').inputValue();
-    expect(token.length).toBeGreaterThan(20);
-    await shot('10-admin-token-once');
+    enrollmentToken = await page.getByTestId('issued-token').inputValue();
+    expect(enrollmentToken.length).toBeGreaterThan(20);
+    await shot('07-admin-token-once');
     await page.getByRole('button', { name: 'Close' }).click();
     expect(await page.getByTestId('issued-token').count()).toBe(0);
-    expect(await page.content()).not.toContain(token);
+    expect(await page.content()).not.toContain(enrollmentToken);
+  });
 
+  it('the real agent enrolls with that token, shows the notice, and its seat goes live on the open board', async () => {
+    await page.getByRole('link', { name: 'Board', exact: true }).click();
+    const tile = page.locator('[data-testid="seat-tile"]', { hasText: 'desk-07' });
+    await expect.poll(() => tile.getAttribute('data-state')).toBe('offline');
+    expect(await page.locator('h2', { hasText: 'Berlin' }).count()).toBe(1);
+
+    await enrollWithLibrary({ server: server.url, token: enrollmentToken, seat: 'desk-07', stateDir });
+    agent = startAgentProcess(children, ['run', '--state-dir', stateDir, '--page-port', '0'], desktop.env);
+    const [running] = await agent.waitForStdout(/Seatwatch agent \S+ running\. Local page: \S+/, 60_000);
+    // The notice from the policy page reached the operator before the agent said it collects.
+    const printed = agent.stdout();
+    expect(printed.indexOf(NOTICE)).toBeGreaterThanOrEqual(0);
+    expect(printed.indexOf(NOTICE)).toBeLessThan(printed.indexOf(running));
+
+    // Live: the board was loaded before the agent existed.
+    await expect.poll(() => tile.getAttribute('data-state'), { timeout: 20_000 }).toBe('active');
+    await expect.poll(() => tile.getByTestId('seat-app').textContent()).toBe('XTerm');
+    expect(await tile.getByTestId('seat-operator').textContent()).toBe(os.userInfo().username);
+    await shot('08-board-live-seat');
+
+    await tile.click();
+    const title = page.getByTestId('span-title').filter({ hasText: HOSTILE_TITLE });
+    await title.first().waitFor();
+    expect(await title.first().textContent()).toBe(HOSTILE_TITLE);
+    expect(await page.getByTestId('detail-app').textContent()).toBe('XTerm');
+    expect(await page.locator('dt:text-is("Notice version shown") + dd').textContent()).toBe('2');
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await shot('09-seat-detail');
+  }, 90_000);
+
+  it('capture now brings a new screenshot of the seat’s screen into the page', async () => {
+    // The policy's first scheduled screenshot is minutes away: this one is the seat's first.
+    await page.getByText('No screenshots today.').waitFor();
+    await page.getByRole('button', { name: 'Capture now' }).click();
+    await page.getByTestId('capture-arrived').waitFor({ timeout: 30_000 });
+    const captured = page.getByTestId('captured-screenshot');
+    expect(await captured.locator('figcaption').textContent()).toContain('on request');
+    // The collector's thumbnail of the agent's 1280×800 JPEG of the Xvfb screen.
+    await expect
+      .poll(() =>
+        captured.locator('img').evaluate((img) => {
+          const { naturalWidth, naturalHeight } = img as unknown as {
+            naturalWidth: number;
+            naturalHeight: number;
+          };
+          return naturalWidth > 0 ? naturalWidth / naturalHeight : 0;
+        }),
+      )
+      .toBeCloseTo(1280 / 800, 1);
+    await shot('10-capture-now');
+  }, 60_000);
+
+  it('an anomaly appears in the alerts feed live when the operator opens a prohibited window', async () => {
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByTestId('alert-list').waitFor({ state: 'attached' });
+    const prohibited = page.locator('[data-testid="alert"][data-rule="prohibited_app"]');
+    expect(await prohibited.count()).toBe(0);
+
+    await desktop.openWindow(PROHIBITED_TITLE);
+    await prohibited.first().waitFor({ timeout: 20_000 });
+    expect(await prohibited.count()).toBe(1);
+    expect(await prohibited.first().getByTestId('alert-summary').textContent()).toBe(
+      'Prohibited app: solitaire (XTerm)',
+    );
+    expect(await prohibited.first().getByRole('link', { name: 'desk-07' }).count()).toBe(1);
+    await shot('11-alerts-live');
+  }, 60_000);
+
+  it('administration: makes a supervisor with a setup link', async () => {
+    await page.getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('link', { name: 'Users and roles' }).click();
     await page.getByLabel('User name').fill('mei.supervisor');
     await page.getByLabel('Role').selectOption('supervisor');
@@ -207,15 +274,18 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Create and make a setup link' }).click();
     const link = await page.getByTestId('setup-link').inputValue();
     expect(link).toMatch(/\/setup#token=[A-Za-z0-9_-]{43}$/);
-    expect(await page.locator('[data-testid="user-row"][data-username="mei.supervisor"]').count()).toBe(1);
-    await shot('11-admin-users');
+    // The list reloads after the answer that carries the link.
+    await expect
+      .poll(() => page.locator('[data-testid="user-row"][data-username="mei.supervisor"]').count())
+      .toBe(1);
+    await shot('12-admin-users');
   });
 
   it('speaks Simplified Chinese', async () => {
     await page.getByRole('link', { name: 'Board', exact: true }).click();
     await page.getByLabel('Language').selectOption('zh-CN');
     await page.getByRole('heading', { name: '座席看板' }).waitFor();
-    await shot('08-board-zh-CN');
+    await shot('13-board-zh-CN');
     await page.getByLabel('语言').selectOption('en');
   });
 });

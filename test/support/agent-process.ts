@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Children } from './children.js';
 
-const MAIN = fileURLToPath(new URL('../../../packages/agent/src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../packages/agent/src/main.ts', import.meta.url));
 const TSX = createRequire(import.meta.url).resolve('tsx');
 
 export type LogLine = { time: string; level: string; message: string } & Record<string, unknown>;

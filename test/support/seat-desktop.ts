@@ -5,7 +5,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Children } from './children.js';
+import { type Children, hasExited } from './children.js';
 import { until } from './poll.js';
 
 const run = promisify(execFile);
@@ -47,14 +47,26 @@ export async function startSeatDesktop(children: Children, width = 1280, height 
     // No session bus here: notify-send fails at once instead of looking for one.
     DBUS_SESSION_BUS_ADDRESS: 'disabled:',
   };
-  children.add(spawn('openbox', [], { env, stdio: 'ignore' }));
-  // openbox announces itself on the root window once it manages windows.
-  await until(
+  const openbox = children.add(spawn('openbox', [], { env, stdio: ['ignore', 'ignore', 'pipe'] }));
+  let openboxSaid = '';
+  openbox.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    openboxSaid += chunk;
+  });
+  // openbox announces itself on the root window once it manages windows; if it exits instead,
+  // waiting on is pointless, and what it printed is the only clue.
+  const why = () => `openbox on ${display} said: ${JSON.stringify(openboxSaid.trim())}`;
+  const outcome = await until(
     'openbox to manage the display',
-    async () =>
-      (await run('xprop', ['-root', '_NET_SUPPORTING_WM_CHECK'], { env })).stdout.includes('window id'),
+    async () => {
+      if (hasExited(openbox)) return `exited (${openbox.exitCode ?? openbox.signalCode})`;
+      const root = await run('xprop', ['-root', '_NET_SUPPORTING_WM_CHECK'], { env, timeout: 10_000 });
+      return root.stdout.includes('window id') && 'managing';
+    },
     30_000,
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; ${why()}`);
+  });
+  if (outcome !== 'managing') throw new Error(`openbox ${outcome} before managing the display; ${why()}`);
   const xdotool = async (...args: string[]) =>
     (await run('xdotool', args, { env, timeout: 30_000 })).stdout.trim();
 
@@ -66,10 +78,15 @@ export async function startSeatDesktop(children: Children, width = 1280, height 
         ? ['-geometry', '160x50+0+0', '-rv', '-fa', 'Monospace', '-fs', '14']
         : ['-geometry', '100x30+50+50'];
       children.add(spawn('xterm', ['-T', title, ...look], { env, stdio: 'ignore' }));
-      const id = (await xdotool('search', '--sync', '--name', `^${title}$`)).split('\n')[0]!;
+      const id = (await xdotool('search', '--sync', '--name', `^${regexLiteral(title)}$`)).split('\n')[0]!;
       await xdotool('windowactivate', '--sync', id);
       return id;
     },
     focusedTitle: () => xdotool('getactivewindow', 'getwindowname'),
   };
+}
+
+/** xdotool matches names as POSIX extended regular expressions; a title with `(` or `.` must match as written. */
+function regexLiteral(text: string): string {
+  return text.replace(/[.[\]()*+?{}|^$\\]/g, '\\$&');
 }

@@ -70,6 +70,12 @@ export const ServerConfigSchema = Type.Object(
       description:
         'Frames per group-commit transaction: bounds how long one commit (and so an ack) takes under a backlog',
     }),
+    maxCommitBacklog: Type.Integer({
+      minimum: 1,
+      default: 500,
+      description:
+        'Frames waiting for a commit, across all agents, before new frames are left unread until it halves',
+    }),
     shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10_000 }),
     retention: Type.Object(
       {
@@ -126,6 +132,7 @@ const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
   ['SEATWATCH_WS_PING_INTERVAL_MS', ['wsPingIntervalMs'], 'int'],
   ['SEATWATCH_MAX_PENDING_FRAMES_PER_AGENT', ['maxPendingFramesPerAgent'], 'int'],
   ['SEATWATCH_MAX_FRAMES_PER_COMMIT', ['maxFramesPerCommit'], 'int'],
+  ['SEATWATCH_MAX_COMMIT_BACKLOG', ['maxCommitBacklog'], 'int'],
   ['SEATWATCH_SHUTDOWN_TIMEOUT_MS', ['shutdownTimeoutMs'], 'int'],
   ['SEATWATCH_RETENTION_INTERVAL_MS', ['retention', 'intervalMs'], 'int'],
   ['SEATWATCH_RETENTION_BATCH_SIZE', ['retention', 'batchSize'], 'int'],

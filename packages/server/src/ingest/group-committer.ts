@@ -5,6 +5,14 @@
  * submitter's promise settles only after the commit that stored its frame,
  * so acks follow commits.
  *
+ * Admission control: when more than maxBacklog frames wait for a commit,
+ * room() makes connections wait before they even verify their next frame,
+ * until the backlog has halved. Without it, an overloaded process spends
+ * its one thread verifying frames faster than it can commit them, commits
+ * slow down further, memory grows and every ack becomes late; with it, the
+ * unread frames stay in TCP buffers and on the agents (which keep them until
+ * acknowledged) and the process keeps committing at its best rate.
+ *
  * If a group fails, its frames are retried one per transaction, in order,
  * so that one bad frame costs only its own connection. A stream (one
  * connection) whose frame failed stores nothing more: acknowledging a later
@@ -47,6 +55,8 @@ export interface GroupCommitterDeps {
   anomalies: GatewayAnomalies;
   now: () => number;
   maxFramesPerCommit: number;
+  /** Frames waiting for a commit before room() holds new ones back. */
+  maxBacklog: number;
   /** Called with each transaction's duration and size (metrics). */
   observeCommit: (seconds: number, frames: number, ok: boolean) => void;
   onGroupFailed: (error: unknown, frames: number) => void;
@@ -63,6 +73,8 @@ interface Waiting {
 export class GroupCommitter {
   #queue: Waiting[] = [];
   #running: Promise<void> | null = null;
+  /** Callers of room() waiting for the backlog to halve, first come first served. */
+  #held: Array<() => void> = [];
 
   constructor(private readonly deps: GroupCommitterDeps) {}
 
@@ -80,6 +92,27 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * null when there is room for another frame now; otherwise a promise that
+   * resolves once the backlog is down to half of maxBacklog.
+   */
+  room(): Promise<void> | null {
+    if (this.#held.length === 0 && this.#queue.length < this.deps.maxBacklog) return null;
+    return new Promise((resolve) => this.#held.push(resolve));
+  }
+
+  /** How many callers of room() are waiting. */
+  get held(): number {
+    return this.#held.length;
+  }
+
+  #release(): void {
+    if (this.#held.length === 0 || this.#queue.length > this.deps.maxBacklog / 2) return;
+    const held = this.#held;
+    this.#held = [];
+    for (const resolve of held) resolve();
+  }
+
   /** Resolves when everything submitted so far has been committed or refused. */
   async idle(): Promise<void> {
     while (this.#running) await this.#running;
@@ -92,6 +125,7 @@ export class GroupCommitter {
         waiting.reject(new FrameNotStoredError(waiting.frame.seq));
         return false;
       });
+      this.#release();
       if (group.length === 0) continue;
       try {
         this.#settle(group, await this.#commit(group.map((w) => w.frame)));
@@ -100,6 +134,7 @@ export class GroupCommitter {
         await this.#commitOneByOne(group);
       }
     }
+    this.#release();
   }
 
   async #commitOneByOne(group: Waiting[]): Promise<void> {

@@ -24,6 +24,8 @@ export interface ServerMetrics {
   readonly commitSize: Histogram;
   readonly logins: Counter<'outcome'>;
   readonly enrollments: Counter<'outcome'>;
+  /** Connections whose next frame waits, unread, for the commit backlog to shrink (admission control). */
+  readonly heldConnections: Gauge;
 }
 
 export function createServerMetrics(options: { defaultMetrics: boolean }): ServerMetrics {
@@ -85,6 +87,11 @@ export function createServerMetrics(options: { defaultMetrics: boolean }): Serve
       name: 'seatwatch_enrollments_total',
       help: 'Enrollment attempts, by outcome (enrolled or the refusal code)',
       labelNames: ['outcome'],
+      registers,
+    }),
+    heldConnections: new Gauge({
+      name: 'seatwatch_ingest_held_connections',
+      help: 'Agent connections whose next frame waits for the group-commit backlog to shrink',
       registers,
     }),
   };

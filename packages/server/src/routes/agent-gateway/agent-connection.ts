@@ -6,7 +6,8 @@
  * frames reach the group committer in seq order. Handling a data frame ends
  * once it is queued for commit; the ack follows the commit. Too many frames
  * waiting (to be handled or committed) pause the socket, so a flood is held
- * by TCP instead of memory.
+ * by TCP instead of memory; so does a commit backlog across all agents
+ * (GroupCommitter.room()).
  */
 import {
   type AgentTextPayload,
@@ -242,6 +243,14 @@ export class AgentConnection {
   async #handle(bytes: Uint8Array, isBinary: boolean, receivedAt: number): Promise<void> {
     if (this.#state === 'challenged') return this.#hello(bytes, isBinary, receivedAt);
     if (this.#state !== 'open') return;
+    const room = this.deps.committer.room();
+    if (room) {
+      // Overloaded: the frame waits unread; the socket pauses once maxPendingFrames are waiting behind it.
+      this.deps.metrics.heldConnections.inc();
+      await room;
+      this.deps.metrics.heldConnections.dec();
+      if (this.#state !== 'open') return;
+    }
     if (isBinary) return this.#blob(bytes, receivedAt);
     return this.#text(bytes, receivedAt);
   }

@@ -1,0 +1,100 @@
+/**
+ * Admission control: with more frames waiting for a commit than
+ * maxCommitBacklog, a connection's next frame is left unread (not even
+ * verified) until the backlog halves; then everything is stored and
+ * acknowledged, and a bad frame that waited is refused as usual. A row lock
+ * held from another PostgreSQL session keeps the one commit in flight, so
+ * the backlog provably stands while we look.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connectAgent,
+  createTestDatabase,
+  enrollTestAgent,
+  sampleEvents,
+  startTestServer,
+  type TestDatabase,
+} from '../support/index.js';
+
+async function heldConnections(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('seatwatch_ingest_held_connections '));
+  if (!line) throw new Error('seatwatch_ingest_held_connections is missing from /metrics');
+  return Number(line.split(' ')[1]);
+}
+
+describe('admission control on postgres', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('holds frames unread while the commit backlog is full, then stores, acks and judges them in order', async () => {
+    const server = await startTestServer({
+      database: db,
+      config: { maxFramesPerCommit: 1, maxCommitBacklog: 2 },
+    });
+    const locker = new pg.Client({ connectionString: db.url! });
+    const observer = new pg.Client({ connectionString: db.url! });
+    await Promise.all([locker.connect(), observer.connect()]);
+    try {
+      const [a, b, c] = await Promise.all([1, 2, 3].map(() => enrollTestAgent(server)));
+      const [clientA, clientB, clientC] = await Promise.all(
+        [a!, b!, c!].map((agent) => connectAgent(server, agent)),
+      );
+      await locker.query('begin');
+      await locker.query('select 1 from agents where id = $1 for update', [a!.agentId]);
+      clientA!.sendBatch(1, sampleEvents(2));
+      // A's commit now waits for the row lock: the committer is busy, and what follows queues behind it.
+      await expect
+        .poll(
+          async () =>
+            (
+              await observer.query(
+                "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+              )
+            ).rows[0].n,
+          { timeout: 10_000 },
+        )
+        .toBe(1);
+
+      // B's frames 1 and 2 fill the backlog (2); its frame 3 waits.
+      for (const seq of [1, 2, 3]) clientB!.sendBatch(seq, sampleEvents(1));
+      await expect.poll(() => heldConnections(server.url), { timeout: 10_000 }).toBe(1);
+      // C's frame names a wrong session: verified now, it would close C at once. It waits, unread.
+      clientC!.sendBatch(1, sampleEvents(1), { session: 'not-the-session' });
+      await expect.poll(() => heldConnections(server.url), { timeout: 10_000 }).toBe(2);
+      let closedC = false;
+      void clientC!.closed.then(() => {
+        closedC = true;
+      });
+      // Give the server every chance to look at C's frame if it were going to.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(closedC).toBe(false);
+
+      await locker.query('rollback');
+      expect((await clientA!.ack(1)).seq).toBe(1);
+      expect((await clientB!.ack(3)).seq).toBe(3);
+      expect((await clientC!.closed).code).toBe(4401);
+      expect(await heldConnections(server.url)).toBe(0);
+      const stored = await observer.query(
+        'select agent_id, count(*)::int as n from events where agent_id = any($1) group by agent_id',
+        [[a!.agentId, b!.agentId, c!.agentId]],
+      );
+      expect(Object.fromEntries(stored.rows.map((row) => [row.agent_id, row.n]))).toEqual({
+        [a!.agentId]: 2,
+        [b!.agentId]: 3,
+      });
+    } finally {
+      await locker.query('rollback').catch(() => {});
+      await locker.end();
+      await observer.end();
+      await server.close();
+    }
+  });
+});

@@ -128,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     anomalies: anomalyCore.recorder,
     now,
     maxFramesPerCommit: config.maxFramesPerCommit,
+    maxConcurrentCommits: config.maxConcurrentCommits,
     maxBacklog: config.maxCommitBacklog,
     observeCommit: (seconds, frames, ok) => {
       metrics.dbWrite.observe({ outcome: ok ? 'ok' : 'error' }, seconds);

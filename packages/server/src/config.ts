@@ -70,6 +70,11 @@ export const ServerConfigSchema = Type.Object(
       description:
         'Frames per group-commit transaction: bounds how long one commit (and so an ack) takes under a backlog',
     }),
+    maxConcurrentCommits: Type.Integer({
+      minimum: 1,
+      default: 2,
+      description: 'Group commits in flight at once (an agent is never in two at once)',
+    }),
     maxCommitBacklog: Type.Integer({
       minimum: 1,
       default: 500,
@@ -132,6 +137,7 @@ const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
   ['SEATWATCH_WS_PING_INTERVAL_MS', ['wsPingIntervalMs'], 'int'],
   ['SEATWATCH_MAX_PENDING_FRAMES_PER_AGENT', ['maxPendingFramesPerAgent'], 'int'],
   ['SEATWATCH_MAX_FRAMES_PER_COMMIT', ['maxFramesPerCommit'], 'int'],
+  ['SEATWATCH_MAX_CONCURRENT_COMMITS', ['maxConcurrentCommits'], 'int'],
   ['SEATWATCH_MAX_COMMIT_BACKLOG', ['maxCommitBacklog'], 'int'],
   ['SEATWATCH_SHUTDOWN_TIMEOUT_MS', ['shutdownTimeoutMs'], 'int'],
   ['SEATWATCH_RETENTION_INTERVAL_MS', ['retention', 'intervalMs'], 'int'],

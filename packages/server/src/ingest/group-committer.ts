@@ -1,9 +1,13 @@
 /**
- * Group commit. Connections submit verified, mapped frames; while one
+ * Group commit. Connections submit verified, mapped frames; while a
  * transaction is writing, new frames queue up, and the next transaction
- * takes them all (up to maxFramesPerCommit) from every agent at once. Each
- * submitter's promise settles only after the commit that stored its frame,
- * so acks follow commits.
+ * takes them all (up to maxFramesPerCommit) from every agent at once. Up to
+ * maxConcurrentCommits run at once: one commit's time is mostly PostgreSQL
+ * writing rows, and a second one keeps both cores' worth of it busy; an
+ * agent with a frame in flight is left out of the next group until that
+ * commit ends, so its frames commit (and are acknowledged) in seq order.
+ * Each submitter's promise settles only after the commit that stored its
+ * frame, so acks follow commits.
  *
  * Admission control: when more than maxBacklog frames wait for a commit,
  * room() makes connections wait before they even verify their next frame,
@@ -55,6 +59,11 @@ export interface GroupCommitterDeps {
   anomalies: GatewayAnomalies;
   now: () => number;
   maxFramesPerCommit: number;
+  /**
+   * Commits in flight at once (each its own connection). Frames of one agent
+   * are never in two at once, so each agent's frames still commit in order.
+   */
+  maxConcurrentCommits: number;
   /** Frames waiting for a commit before room() holds new ones back. */
   maxBacklog: number;
   /** Called with each transaction's duration and size (metrics). */
@@ -72,13 +81,16 @@ interface Waiting {
 
 export class GroupCommitter {
   #queue: Waiting[] = [];
-  #running: Promise<void> | null = null;
+  #inFlight = 0;
+  /** Agents with a frame in a commit in flight: their later frames wait for it, so each agent's frames commit in order. */
+  #busy = new Map<string, number>();
   /** Callers of room() waiting for the backlog to halve, first come first served. */
   #held: Array<() => void> = [];
+  #idleWaiters: Array<() => void> = [];
 
   constructor(private readonly deps: GroupCommitterDeps) {}
 
-  /** Frames waiting for or inside a commit. */
+  /** Frames waiting for a commit. */
   get backlog(): number {
     return this.#queue.length;
   }
@@ -86,9 +98,7 @@ export class GroupCommitter {
   submit(frame: PendingFrame): Promise<CommittedFrame> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ frame, resolve, reject });
-      this.#running ??= this.#drain().finally(() => {
-        this.#running = null;
-      });
+      this.#pump();
     });
   }
 
@@ -114,27 +124,73 @@ export class GroupCommitter {
   }
 
   /** Resolves when everything submitted so far has been committed or refused. */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  idle(): Promise<void> {
+    if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const group = this.#queue.splice(0, this.deps.maxFramesPerCommit).filter((waiting) => {
-        if (!waiting.frame.stream.failed) return true;
-        waiting.reject(new FrameNotStoredError(waiting.frame.seq));
-        return false;
-      });
+  /** Starts commits while fewer than maxConcurrentCommits are in flight and frames of idle agents wait. */
+  #pump(): void {
+    while (this.#inFlight < this.deps.maxConcurrentCommits && this.#queue.length > 0) {
+      const group = this.#take();
       this.#release();
+      if (group === null) break;
       if (group.length === 0) continue;
-      try {
-        this.#settle(group, await this.#commit(group.map((w) => w.frame)));
-      } catch (error) {
-        this.deps.onGroupFailed(error, group.length);
-        await this.#commitOneByOne(group);
-      }
+      this.#inFlight++;
+      for (const waiting of group) this.#mark(waiting.frame.stream.agent.agentId, 1);
+      void this.#run(group).finally(() => {
+        this.#inFlight--;
+        for (const waiting of group) this.#mark(waiting.frame.stream.agent.agentId, -1);
+        this.#pump();
+      });
     }
     this.#release();
+    if (this.#inFlight === 0 && this.#queue.length === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  #mark(agentId: string, delta: 1 | -1): void {
+    const count = (this.#busy.get(agentId) ?? 0) + delta;
+    if (count === 0) this.#busy.delete(agentId);
+    else this.#busy.set(agentId, count);
+  }
+
+  /**
+   * The next group, in arrival order: up to maxFramesPerCommit frames of agents
+   * with nothing in flight (frames of failed streams are refused on the way).
+   * null when every waiting frame belongs to an agent with a commit in flight.
+   */
+  #take(): Waiting[] | null {
+    const group: Waiting[] = [];
+    const rest: Waiting[] = [];
+    let refused = 0;
+    for (const waiting of this.#queue) {
+      if (
+        group.length >= this.deps.maxFramesPerCommit ||
+        this.#busy.has(waiting.frame.stream.agent.agentId)
+      ) {
+        rest.push(waiting);
+      } else if (waiting.frame.stream.failed) {
+        waiting.reject(new FrameNotStoredError(waiting.frame.seq));
+        refused++;
+      } else {
+        group.push(waiting);
+      }
+    }
+    this.#queue = rest;
+    return group.length === 0 && refused === 0 ? null : group;
+  }
+
+  async #run(group: Waiting[]): Promise<void> {
+    try {
+      this.#settle(group, await this.#commit(group.map((w) => w.frame)));
+    } catch (error) {
+      this.deps.onGroupFailed(error, group.length);
+      await this.#commitOneByOne(group);
+    }
   }
 
   async #commitOneByOne(group: Waiting[]): Promise<void> {

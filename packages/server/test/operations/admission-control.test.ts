@@ -1,5 +1,5 @@
 /**
- * Admission control: with more frames waiting for a commit than
+ * Concurrent group commits keep each agent's frames in order, and admission control: with more frames waiting for a commit than
  * maxCommitBacklog, a connection's next frame is left unread (not even
  * verified) until the backlog halves; then everything is stored and
  * acknowledged, and a bad frame that waited is refused as usual. A row lock
@@ -37,7 +37,7 @@ describe('admission control on postgres', () => {
   it('holds frames unread while the commit backlog is full, then stores, acks and judges them in order', async () => {
     const server = await startTestServer({
       database: db,
-      config: { maxFramesPerCommit: 1, maxCommitBacklog: 2 },
+      config: { maxFramesPerCommit: 1, maxCommitBacklog: 2, maxConcurrentCommits: 1 },
     });
     const locker = new pg.Client({ connectionString: db.url! });
     const observer = new pg.Client({ connectionString: db.url! });
@@ -90,6 +90,56 @@ describe('admission control on postgres', () => {
         [a!.agentId]: 2,
         [b!.agentId]: 3,
       });
+    } finally {
+      await locker.query('rollback').catch(() => {});
+      await locker.end();
+      await observer.end();
+      await server.close();
+    }
+  });
+
+  it('commits other agents alongside a commit in flight, never two frames of one agent at once', async () => {
+    const server = await startTestServer({ database: db, config: { maxConcurrentCommits: 2 } });
+    const locker = new pg.Client({ connectionString: db.url! });
+    const observer = new pg.Client({ connectionString: db.url! });
+    await Promise.all([locker.connect(), observer.connect()]);
+    try {
+      const [a, b] = await Promise.all([1, 2].map(() => enrollTestAgent(server)));
+      const [clientA, clientB] = await Promise.all([a!, b!].map((agent) => connectAgent(server, agent)));
+      await locker.query('begin');
+      await locker.query('select 1 from agents where id = $1 for update', [a!.agentId]);
+      clientA!.sendBatch(1, sampleEvents(2));
+      await expect
+        .poll(
+          async () =>
+            (
+              await observer.query(
+                "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+              )
+            ).rows[0].n,
+          { timeout: 10_000 },
+        )
+        .toBe(1);
+      // A's frame 2 must wait for frame 1; B's frame goes into the second commit and is stored now.
+      // (Had A's frame 2 joined B's group, that commit would wait on A's row too, and B's ack with it.)
+      clientA!.sendBatch(2, sampleEvents(1));
+      clientB!.sendBatch(1, sampleEvents(3));
+      expect((await clientB!.ack(1)).seq).toBe(1);
+      const whileLocked = await observer.query('select count(*)::int as n from events where agent_id = $1', [
+        a!.agentId,
+      ]);
+      expect(whileLocked.rows[0].n).toBe(0);
+
+      await locker.query('rollback');
+      expect((await clientA!.ack(2)).seq).toBe(2);
+      const stored = await observer.query(
+        'select seq, count(*)::int as n from events where agent_id = $1 group by seq order by seq',
+        [a!.agentId],
+      );
+      expect(stored.rows).toEqual([
+        { seq: '1', n: 2 },
+        { seq: '2', n: 1 },
+      ]);
     } finally {
       await locker.query('rollback').catch(() => {});
       await locker.end();

@@ -132,6 +132,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   /** CA certificate (PEM) to trust for wss:// (a test server with tls). */
   ca?: string;
+  /** false: never answer the server's pings (a hung agent). */
+  autoPong?: boolean;
 }
 
 /** A protocol v1 client on a real socket. Create with TestAgentClient.connect(). */
@@ -191,6 +193,7 @@ export class TestAgentClient {
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.ca ? { ca: options.ca } : {}),
+      ...(options.autoPong === false ? { autoPong: false } : {}),
     });
     const client = new TestAgentClient(ws, agent);
     await new Promise<void>((resolve, reject) => {

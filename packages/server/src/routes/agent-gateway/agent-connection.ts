@@ -108,7 +108,10 @@ export class AgentConnection {
   #paused = false;
   #chain: Promise<void> = Promise.resolve();
   #handshakeTimer: NodeJS.Timeout | null = null;
-  #alive = true;
+  /** A message arrived since the last heartbeat: the agent is evidently there, no ping needed. */
+  #heard = false;
+  /** A ping went out at the last heartbeat and no pong or message has come back since. */
+  #awaitingPong = false;
   #closedByServer = false;
   #draining = false;
   readonly closed: Promise<void>;
@@ -137,7 +140,7 @@ export class AgentConnection {
   start(): void {
     this.ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
     this.ws.on('pong', () => {
-      this.#alive = true;
+      this.#awaitingPong = false;
     });
     this.ws.on('error', (error) => this.deps.logger.debug({ err: error, ip: this.ip }, 'agent socket error'));
     this.ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
@@ -149,15 +152,26 @@ export class AgentConnection {
     this.#send({ t: 'challenge', v: 1, nonce: this.#nonce, time: this.deps.now() });
   }
 
-  /** Liveness: called by the gateway every ping interval. */
+  /**
+   * Liveness: called by the gateway every ping interval. Only a socket that
+   * sent nothing since the last call is pinged: agents send a frame every few
+   * seconds, and pinging thousands of busy sockets at once would block the
+   * event loop for a write per socket. A ping unanswered (no pong, no
+   * message) by the next call ends the socket.
+   */
   heartbeat(): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (!this.#alive) {
+    if (this.#heard) {
+      this.#heard = false;
+      this.#awaitingPong = false;
+      return;
+    }
+    if (this.#awaitingPong) {
       this.deps.logger.info({ agentId: this.agentId, ip: this.ip }, 'agent missed a ping; closing');
       this.ws.terminate();
       return;
     }
-    this.#alive = false;
+    this.#awaitingPong = true;
     this.ws.ping();
   }
 
@@ -203,7 +217,7 @@ export class AgentConnection {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#state === 'closing' || this.#draining) return;
-    this.#alive = true;
+    this.#heard = true;
     const receivedAt = this.deps.now();
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.#inbox++;

@@ -59,6 +59,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     throw new Error(`${entry} is missing: run \`pnpm build\` first, or pass --server src`);
   }
   const nodeArgs = [
+    // As `pnpm start` and the systemd unit in docs/deployment.md run it: a 32 MiB young generation
+    // means fewer scavenges in a process that allocates per frame (at 5,000 agents: ack p50 61 -> 32 ms).
+    '--max-semi-space-size=32',
     ...(options.from === 'src' ? ['--conditions=seatwatch-source', '--import', 'tsx'] : []),
     ...(inspectorPort ? [`--inspect=127.0.0.1:${inspectorPort}`] : []),
     entry,

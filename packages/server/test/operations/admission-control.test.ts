@@ -6,12 +6,12 @@
  * held from another PostgreSQL session keeps the one commit in flight, so
  * the backlog provably stands while we look.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectAgent,
   createTestDatabase,
   enrollTestAgent,
+  lockAgentRow,
   sampleEvents,
   startTestServer,
   type TestDatabase,
@@ -39,29 +39,15 @@ describe('admission control on postgres', () => {
       database: db,
       config: { maxFramesPerCommit: 1, maxCommitBacklog: 2, maxConcurrentCommits: 1 },
     });
-    const locker = new pg.Client({ connectionString: db.url! });
-    const observer = new pg.Client({ connectionString: db.url! });
-    await Promise.all([locker.connect(), observer.connect()]);
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => enrollTestAgent(server)));
+    const [clientA, clientB, clientC] = await Promise.all(
+      [a!, b!, c!].map((agent) => connectAgent(server, agent)),
+    );
+    const lock = await lockAgentRow(db.url!, a!.agentId);
     try {
-      const [a, b, c] = await Promise.all([1, 2, 3].map(() => enrollTestAgent(server)));
-      const [clientA, clientB, clientC] = await Promise.all(
-        [a!, b!, c!].map((agent) => connectAgent(server, agent)),
-      );
-      await locker.query('begin');
-      await locker.query('select 1 from agents where id = $1 for update', [a!.agentId]);
       clientA!.sendBatch(1, sampleEvents(2));
       // A's commit now waits for the row lock: the committer is busy, and what follows queues behind it.
-      await expect
-        .poll(
-          async () =>
-            (
-              await observer.query(
-                "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-              )
-            ).rows[0].n,
-          { timeout: 10_000 },
-        )
-        .toBe(1);
+      await lock.blocked();
 
       // B's frames 1 and 2 fill the backlog (2); its frame 3 waits.
       for (const seq of [1, 2, 3]) clientB!.sendBatch(seq, sampleEvents(1));
@@ -77,73 +63,56 @@ describe('admission control on postgres', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(closedC).toBe(false);
 
-      await locker.query('rollback');
+      await lock.release();
       expect((await clientA!.ack(1)).seq).toBe(1);
       expect((await clientB!.ack(3)).seq).toBe(3);
       expect((await clientC!.closed).code).toBe(4401);
       expect(await heldConnections(server.url)).toBe(0);
-      const stored = await observer.query(
+      const stored = await lock.observe<{ agent_id: string; n: number }>(
         'select agent_id, count(*)::int as n from events where agent_id = any($1) group by agent_id',
         [[a!.agentId, b!.agentId, c!.agentId]],
       );
-      expect(Object.fromEntries(stored.rows.map((row) => [row.agent_id, row.n]))).toEqual({
+      expect(Object.fromEntries(stored.map((row) => [row.agent_id, row.n]))).toEqual({
         [a!.agentId]: 2,
         [b!.agentId]: 3,
       });
     } finally {
-      await locker.query('rollback').catch(() => {});
-      await locker.end();
-      await observer.end();
+      await lock.end();
       await server.close();
     }
   });
 
   it('commits other agents alongside a commit in flight, never two frames of one agent at once', async () => {
     const server = await startTestServer({ database: db, config: { maxConcurrentCommits: 2 } });
-    const locker = new pg.Client({ connectionString: db.url! });
-    const observer = new pg.Client({ connectionString: db.url! });
-    await Promise.all([locker.connect(), observer.connect()]);
+    const [a, b] = await Promise.all([1, 2].map(() => enrollTestAgent(server)));
+    const [clientA, clientB] = await Promise.all([a!, b!].map((agent) => connectAgent(server, agent)));
+    const lock = await lockAgentRow(db.url!, a!.agentId);
     try {
-      const [a, b] = await Promise.all([1, 2].map(() => enrollTestAgent(server)));
-      const [clientA, clientB] = await Promise.all([a!, b!].map((agent) => connectAgent(server, agent)));
-      await locker.query('begin');
-      await locker.query('select 1 from agents where id = $1 for update', [a!.agentId]);
       clientA!.sendBatch(1, sampleEvents(2));
-      await expect
-        .poll(
-          async () =>
-            (
-              await observer.query(
-                "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-              )
-            ).rows[0].n,
-          { timeout: 10_000 },
-        )
-        .toBe(1);
+      await lock.blocked();
       // A's frame 2 must wait for frame 1; B's frame goes into the second commit and is stored now.
       // (Had A's frame 2 joined B's group, that commit would wait on A's row too, and B's ack with it.)
       clientA!.sendBatch(2, sampleEvents(1));
       clientB!.sendBatch(1, sampleEvents(3));
       expect((await clientB!.ack(1)).seq).toBe(1);
-      const whileLocked = await observer.query('select count(*)::int as n from events where agent_id = $1', [
-        a!.agentId,
-      ]);
-      expect(whileLocked.rows[0].n).toBe(0);
+      const whileLocked = await lock.observe<{ n: number }>(
+        'select count(*)::int as n from events where agent_id = $1',
+        [a!.agentId],
+      );
+      expect(whileLocked[0]!.n).toBe(0);
 
-      await locker.query('rollback');
+      await lock.release();
       expect((await clientA!.ack(2)).seq).toBe(2);
-      const stored = await observer.query(
+      const stored = await lock.observe(
         'select seq, count(*)::int as n from events where agent_id = $1 group by seq order by seq',
         [a!.agentId],
       );
-      expect(stored.rows).toEqual([
+      expect(stored).toEqual([
         { seq: '1', n: 2 },
         { seq: '2', n: 1 },
       ]);
     } finally {
-      await locker.query('rollback').catch(() => {});
-      await locker.end();
-      await observer.end();
+      await lock.end();
       await server.close();
     }
   });

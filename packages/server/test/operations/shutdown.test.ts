@@ -5,7 +5,6 @@
  * provably in flight when shutdown begins.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '../../src/db/schema/index.js';
 import {
@@ -13,6 +12,7 @@ import {
   createTestDatabase,
   DB_KINDS,
   enrollTestAgent,
+  lockAgentRow,
   sampleEvents,
   startTestServer,
   TestAgentClient,
@@ -56,29 +56,15 @@ describe('graceful shutdown on postgres with a commit in flight', () => {
     const server = await startTestServer({ database: db });
     const agent = await enrollTestAgent(server);
     const client = await connectAgent(server, agent);
-    const locker = new pg.Client({ connectionString: db.url! });
-    const observer = new pg.Client({ connectionString: db.url! });
-    await Promise.all([locker.connect(), observer.connect()]);
+    const lock = await lockAgentRow(db.url!, agent.agentId);
     try {
-      await locker.query('begin');
-      await locker.query('select 1 from agents where id = $1 for update', [agent.agentId]);
       client.sendBatch(1, sampleEvents(3));
-      // The server's commit transaction is now waiting for the row lock.
-      await expect
-        .poll(
-          async () =>
-            (
-              await observer.query(
-                "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-              )
-            ).rows[0].n,
-          { timeout: 10_000 },
-        )
-        .toBe(1);
+      // The server's commit is now waiting for the row lock.
+      await lock.blocked();
       const closing = server.close();
       const late = TestAgentClient.connect(server, agent);
       await expect(late).rejects.toThrow();
-      await locker.query('rollback');
+      await lock.release();
       expect((await client.ack(1)).seq).toBe(1);
       expect((await client.closed).code).toBe(1001);
       await closing;
@@ -88,8 +74,7 @@ describe('graceful shutdown on postgres with a commit in flight', () => {
         .where(and(eq(events.agentId, agent.agentId), eq(events.seq, 1)))) as [{ n: number }];
       expect(n).toBe(3);
     } finally {
-      await locker.end();
-      await observer.end();
+      await lock.end();
     }
   });
 });

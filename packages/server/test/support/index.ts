@@ -8,6 +8,7 @@
  *   client.sendBatch(1, sampleEvents(3)); await client.ack(1);
  */
 export { testJpeg } from './images.js';
+export { type AgentRowLock, lockAgentRow } from './row-lock.js';
 export { type ServerProcess, spawnServer } from './server-process.js';
 export {
   type CloseInfo,

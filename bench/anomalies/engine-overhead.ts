@@ -122,7 +122,8 @@ interface Child {
 
 async function startChild(options: ChildOptions): Promise<Child> {
   const child = fork(join(here, 'server-child.ts'), [JSON.stringify(options)], {
-    execArgv: ['--conditions=seatwatch-source', '--import', 'tsx'],
+    // The same young-generation size as `pnpm start` and bench/load run the collector with.
+    execArgv: ['--max-semi-space-size=32', '--conditions=seatwatch-source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = <T extends ChildMessage['type']>(type: T) =>

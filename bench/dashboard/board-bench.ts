@@ -46,7 +46,15 @@ const round = (value: number) => Math.round(value * 10) / 10;
  * have): long tasks, frame intervals, and when each tile first shows a
  * benchmark application name (ms since the epoch).
  */
-const TILES_RENDERED = `document.querySelectorAll('[data-testid="seat-tile"]').length === ${SEATS}`;
+/**
+ * A function, not a string: Playwright polls a string predicate through eval, which the
+ * dashboard's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+ */
+const TILES_RENDERED = (seats: number) =>
+  // Runs in the page; the bench is compiled without the DOM library.
+  (
+    globalThis as unknown as { document: { querySelectorAll(selector: string): { length: number } } }
+  ).document.querySelectorAll('[data-testid="seat-tile"]').length === seats;
 
 const INSTRUMENT = `(() => {
   const bench = { longTasks: [], frames: [], seen: new Map() };
@@ -217,7 +225,7 @@ async function main() {
         .getByTestId('board-count')
         .filter({ hasText: `${SEATS} of ${SEATS}` })
         .waitFor({ timeout: 30_000 });
-      await page.waitForFunction(TILES_RENDERED);
+      await page.waitForFunction(TILES_RENDERED, SEATS);
       loadMs.push(performance.now() - started);
       await context.close();
     }
@@ -228,7 +236,7 @@ async function main() {
     await context.addCookies([{ name, value, url: server.url }]);
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    await page.waitForFunction(TILES_RENDERED);
+    await page.waitForFunction(TILES_RENDERED, SEATS);
     await page.evaluate(INSTRUMENT);
 
     const committedAt = new Map<string, number>();

@@ -90,11 +90,6 @@ export class GroupCommitter {
 
   constructor(private readonly deps: GroupCommitterDeps) {}
 
-  /** Frames waiting for a commit. */
-  get backlog(): number {
-    return this.#queue.length;
-  }
-
   submit(frame: PendingFrame): Promise<CommittedFrame> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ frame, resolve, reject });
@@ -109,11 +104,6 @@ export class GroupCommitter {
   room(): Promise<void> | null {
     if (this.#held.length === 0 && this.#queue.length < this.deps.maxBacklog) return null;
     return new Promise((resolve) => this.#held.push(resolve));
-  }
-
-  /** How many callers of room() are waiting. */
-  get held(): number {
-    return this.#held.length;
   }
 
   #release(): void {

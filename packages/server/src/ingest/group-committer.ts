@@ -82,8 +82,11 @@ interface Waiting {
 export class GroupCommitter {
   #queue: Waiting[] = [];
   #inFlight = 0;
-  /** Agents with a frame in a commit in flight: their later frames wait for it, so each agent's frames commit in order. */
-  #busy = new Map<string, number>();
+  /**
+   * Agents with frames in a commit in flight: their later frames wait for it, so each agent's
+   * frames commit in order (and so an agent is in one commit at most).
+   */
+  #busy = new Set<string>();
   /** Callers of room() waiting for the backlog to halve, first come first served. */
   #held: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
@@ -123,14 +126,13 @@ export class GroupCommitter {
   #pump(): void {
     while (this.#inFlight < this.deps.maxConcurrentCommits && this.#queue.length > 0) {
       const group = this.#take();
-      this.#release();
       if (group === null) break;
       if (group.length === 0) continue;
       this.#inFlight++;
-      for (const waiting of group) this.#mark(waiting.frame.stream.agent.agentId, 1);
+      for (const waiting of group) this.#busy.add(waiting.frame.stream.agent.agentId);
       void this.#run(group).finally(() => {
         this.#inFlight--;
-        for (const waiting of group) this.#mark(waiting.frame.stream.agent.agentId, -1);
+        for (const waiting of group) this.#busy.delete(waiting.frame.stream.agent.agentId);
         this.#pump();
       });
     }
@@ -140,12 +142,6 @@ export class GroupCommitter {
       this.#idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
-  }
-
-  #mark(agentId: string, delta: 1 | -1): void {
-    const count = (this.#busy.get(agentId) ?? 0) + delta;
-    if (count === 0) this.#busy.delete(agentId);
-    else this.#busy.set(agentId, count);
   }
 
   /**

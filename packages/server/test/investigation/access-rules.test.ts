@@ -6,7 +6,6 @@
  */
 import type { AuditPage, CaseDetail, Timeline } from '@seatwatch/shared/dashboard-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordAnomaly } from '../../src/db/repositories/anomalies.repository.js';
 import { asUser, type SignedIn } from '../dashboard/support/dashboard-session.js';
 import {
   createTestDatabase,
@@ -232,21 +231,21 @@ describe('cases', () => {
   });
 
   it('open from an anomaly with the anomaly and the half hour around it on its seat', async () => {
-    // The anomaly rules have their own tests; here the row is made with the one function that raises anomalies.
+    // The anomaly rules have their own tests; here the row is made by the server's anomaly recorder.
     const at = start + 1_000_000;
-    const anomaly = await recordAnomaly(db.database.db, {
-      projectId: world.projects.A,
-      siteId: null,
-      teamId: world.teams.A1,
-      seatId: world.seats.a1.seatId,
-      agentId: world.seats.a1.agent.agentId,
-      rule: 'usb_storage',
-      severity: 'high',
-      operator: 'op-desk-a1',
-      key: 'usb-1-1',
-      at,
-      evidence: [],
-    });
+    const anomaly = await server.app.anomalies.recorder.record(
+      db.database.db,
+      {
+        projectId: world.projects.A,
+        siteId: null,
+        teamId: world.teams.A1,
+        seatId: world.seats.a1.seatId,
+        agentId: world.seats.a1.agent.agentId,
+        operator: 'op-desk-a1',
+      },
+      { rule: 'usb_storage', severity: 'high', key: 'usb-1-1', at, evidence: [] },
+    );
+    if (!anomaly) throw new Error('usb_storage is off in the test project');
     const created = await call<CaseDetail>(world.who.invA, 'POST', '/api/v1/investigation/cases', {
       projectId: world.projects.A,
       title: 'USB stick',

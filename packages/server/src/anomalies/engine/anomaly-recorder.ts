@@ -2,7 +2,7 @@
  * The one way anomalies are written, by the rules engine and by the
  * gateway alike (refused hellos and enrollments, sequence gaps): it applies
  * the project's rule settings (off, severity), folds the occurrence into the
- * open row of the same (agent, rule, key) (the upsert of recordAnomaly()), reopens a
+ * open row of the same (agent, rule, key) (upsertAnomalyStatement()), reopens a
  * row the server itself closed a moment ago (a flapping agent stays one
  * incident), and queues the alerts, all in the caller's transaction. After
  * the commit, announce() tells every process (live push, alert dispatch).

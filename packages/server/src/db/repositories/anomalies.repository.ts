@@ -1,12 +1,13 @@
 /**
- * Anomaly rows. recordAnomaly() is the one way to raise one: it inserts,
- * or adds an occurrence to the OPEN row of the same (project, agent, rule,
- * key) — the partial unique index anomalies_one_open_uq makes that atomic.
+ * Anomaly rows. upsertAnomalyStatement() is the one way to raise one (the
+ * anomaly recorder runs it): it inserts, or adds an occurrence to the OPEN
+ * row of the same (project, agent, rule, key) — the partial unique index
+ * anomalies_one_open_uq makes that atomic.
  */
 
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../connect.js';
+import type { Executor } from '../connect.js';
 import { type AnomalySeverity, type AnomalyStatus, anomalies, type EvidenceRef } from '../schema/index.js';
 
 export type AnomalyRow = typeof anomalies.$inferSelect;
@@ -26,13 +27,6 @@ export interface AnomalyOccurrence {
   /** Occurrences this call adds (default 1). */
   count?: number;
   evidence: EvidenceRef[];
-}
-
-export interface RecordedAnomaly {
-  id: string;
-  /** True when this call opened a new row, false when it added to an open one. */
-  opened: boolean;
-  count: number;
 }
 
 /** Evidence kept per anomaly: the first ones tell the story; a storm must not grow the row without end. */
@@ -63,15 +57,6 @@ export function upsertAnomalyStatement(occurrence: AnomalyOccurrence): SQL {
         evidence = case when jsonb_array_length(a.evidence) >= ${MAX_EVIDENCE_REFS} then a.evidence
                         else a.evidence || excluded.evidence end
       returning id, (xmax = 0) as opened, count, project_id, rule, severity`;
-}
-
-export async function recordAnomaly(ex: Executor, occurrence: AnomalyOccurrence): Promise<RecordedAnomaly> {
-  const rows = await queryRows<{ id: string; opened: boolean; count: number }>(
-    ex,
-    upsertAnomalyStatement(occurrence),
-  );
-  const row = rows[0]!;
-  return { id: row.id, opened: row.opened, count: Number(row.count) };
 }
 
 export function listAnomalies(

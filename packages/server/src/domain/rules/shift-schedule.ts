@@ -162,39 +162,8 @@ export function shiftAt(schedule: ShiftSchedule, at: number, graceMs = 0): Shift
   return null;
 }
 
-/**
- * The last answer of isInShift per schedule, as the span of time it holds
- * for: the rules ask for every event, and a seat's events come in time
- * order, so most questions fall in the span of the previous one. Only spans
- * with one UTC offset throughout are kept (the window arithmetic is exact
- * there); schedules are immutable values, held weakly.
- */
-interface KnownSpan {
-  readonly graceMs: number;
-  readonly from: number;
-  readonly to: number;
-  readonly inShift: boolean;
-}
-const knownSpans = new WeakMap<ShiftSchedule, KnownSpan>();
-
 export function isInShift(schedule: ShiftSchedule, at: number, graceMs = 0): boolean {
-  const known = knownSpans.get(schedule);
-  if (known && known.graceMs === graceMs && at >= known.from && at < known.to) return known.inShift;
-  const window = shiftAt(schedule, at, graceMs);
-  const zone = schedule.timeZone;
-  if (window) {
-    if (offsetAt(zone, window.startedAt) === offsetAt(zone, window.endsAt)) {
-      knownSpans.set(schedule, { graceMs, from: window.startedAt, to: window.endsAt, inShift: true });
-    }
-    return true;
-  }
-  // Out of shift until the next interval starts (less the grace): no interval can hold a later
-  // instant before that without holding this one too, since none starts in between.
-  const next = nextShiftStart(schedule, at);
-  if (next !== null && next - graceMs > at && offsetAt(zone, at) === offsetAt(zone, next)) {
-    knownSpans.set(schedule, { graceMs, from: at, to: next - graceMs, inShift: false });
-  }
-  return false;
+  return shiftAt(schedule, at, graceMs) !== null;
 }
 
 /** The next instant after `at` when a shift interval starts, looking a week ahead; null if none. */

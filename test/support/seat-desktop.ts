@@ -24,10 +24,18 @@ export interface SeatDesktop {
 }
 
 export async function startSeatDesktop(children: Children, width = 1280, height = 800): Promise<SeatDesktop> {
+  // -noreset: by default an X server resets when its last client leaves, and drops the connections
+  // that arrive meanwhile. Our own xprop polling is that last client whenever it comes and goes before
+  // openbox has connected; openbox's connection then falls into the reset and it exits with
+  // "Failed to open the display" (seen about once in 40 starts).
   const xvfb = children.add(
-    spawn('Xvfb', ['-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'], {
-      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-    }),
+    spawn(
+      'Xvfb',
+      ['-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-noreset'],
+      {
+        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      },
+    ),
   );
   // Xvfb writes its display number to fd 3 once it accepts connections.
   const number = await new Promise<string>((resolve, reject) => {
@@ -52,6 +60,8 @@ export async function startSeatDesktop(children: Children, width = 1280, height 
   openbox.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     openboxSaid += chunk;
   });
+  // 'exit' can come before the last of stderr is read; 'close' comes after it.
+  const openboxClosed = new Promise<void>((resolve) => openbox.once('close', () => resolve()));
   // openbox announces itself on the root window once it manages windows; if it exits instead,
   // waiting on is pointless, and what it printed is the only clue.
   const why = () => `openbox on ${display} said: ${JSON.stringify(openboxSaid.trim())}`;
@@ -66,7 +76,10 @@ export async function startSeatDesktop(children: Children, width = 1280, height 
   ).catch((error: Error) => {
     throw new Error(`${error.message}; ${why()}`);
   });
-  if (outcome !== 'managing') throw new Error(`openbox ${outcome} before managing the display; ${why()}`);
+  if (outcome !== 'managing') {
+    await openboxClosed;
+    throw new Error(`openbox ${outcome} before managing the display; ${why()}`);
+  }
   const xdotool = async (...args: string[]) =>
     (await run('xdotool', args, { env, timeout: 30_000 })).stdout.trim();
 

@@ -21,7 +21,9 @@ export async function startX11Session(width = 1920, height = 1080): Promise<X11S
   const children: ChildProcess[] = [];
   const xvfb = spawn(
     'Xvfb',
-    ['-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp'],
+    // -noreset: otherwise the server resets when our xprop polling, as its only client, disconnects
+    // before openbox has connected, and drops openbox's connection ("Failed to open the display").
+    ['-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-noreset'],
     {
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
     },

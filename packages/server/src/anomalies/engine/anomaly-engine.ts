@@ -41,6 +41,7 @@ import type {
 import type { NotificationPort } from '../../notifications/notification-port.js';
 import { announceStatus, resolveBySystem } from '../anomaly-status.js';
 import type { AnomalyContext, AnomalyRecorder } from './anomaly-recorder.js';
+import { createOccurrenceBatcher } from './occurrence-batcher.js';
 import type { Scheduler } from './scheduler.js';
 import type { BlankDetector } from './screenshot-blankness.sharp.js';
 import type { AnomalySettings } from './settings-cache.js';
@@ -115,6 +116,9 @@ function contextOf(session: AgentSession): AnomalyContext {
   };
 }
 
+/** Well under PostgreSQL's 65,535 parameters (14 per occurrence), and a statement that stays short. */
+const MAX_OCCURRENCES_PER_STATEMENT = 1000;
+
 /** Occurrences of the same rule and key inside one evaluation become one write. */
 const MAX_REFS_PER_WRITE = 10;
 
@@ -151,6 +155,11 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
   let stopped = false;
 
   const onError = (error: unknown) => logger.error({ err: error }, 'anomaly engine failed');
+  const batcher = createOccurrenceBatcher({
+    db,
+    recorder: deps.recorder,
+    maxPerStatement: MAX_OCCURRENCES_PER_STATEMENT,
+  });
 
   /** Queues work for one agent behind its earlier work; resolves when it is done (never rejects). */
   function run(agentId: string, task: () => Promise<void>): Promise<void> {
@@ -178,16 +187,20 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
     candidates: readonly (AnomalyCandidate | null)[],
     reopenWithinMs?: number,
   ): Promise<void> {
-    for (const { candidate, count } of coalesce(
-      candidates.filter((c): c is AnomalyCandidate => c !== null),
-    )) {
-      // A plain occurrence is one statement; a possible reopen is two, so it gets a transaction.
-      const raised =
-        reopenWithinMs === undefined
-          ? await deps.recorder.record(db, context, candidate, { count })
-          : await db.transaction((tx) =>
-              deps.recorder.record(tx, context, candidate, { count, reopenWithinMs }),
-            );
+    const groups = coalesce(candidates.filter((c): c is AnomalyCandidate => c !== null));
+    if (reopenWithinMs === undefined) {
+      // Plain occurrences go with those of other agents, in one statement.
+      const raised = await batcher.record(
+        groups.map(({ candidate, count }) => ({ context, candidate, count })),
+      );
+      for (const r of raised) if (r) deps.recorder.announce(r);
+      return;
+    }
+    for (const { candidate, count } of groups) {
+      // A possible reopen is two statements, so it gets a transaction of its own.
+      const raised = await db.transaction((tx) =>
+        deps.recorder.record(tx, context, candidate, { count, reopenWithinMs }),
+      );
       if (raised) deps.recorder.announce(raised);
     }
   }

@@ -2,14 +2,19 @@
  * The one way anomalies are written, by the rules engine and by the
  * gateway alike (refused hellos and enrollments, sequence gaps): it applies
  * the project's rule settings (off, severity), folds the occurrence into the
- * open row of the same (agent, rule, key) (upsertAnomalyStatement()), reopens a
+ * open row of the same (agent, rule, key) (upsertAnomaliesStatement()), reopens a
  * row the server itself closed a moment ago (a flapping agent stays one
  * incident), and queues the alerts, all in the caller's transaction. After
  * the commit, announce() tells every process (live push, alert dispatch).
  */
 import { sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../../db/connect.js';
-import { MAX_EVIDENCE_REFS, upsertAnomalyStatement } from '../../db/repositories/anomalies.repository.js';
+import {
+  type AnomalyOccurrence,
+  MAX_EVIDENCE_REFS,
+  occurrenceKey,
+  upsertAnomaliesStatement,
+} from '../../db/repositories/anomalies.repository.js';
 import type { AnomalySeverity, EvidenceRef as StoredEvidenceRef } from '../../db/schema/index.js';
 import type { AnomalyCandidate, EvidenceRef, RuleId } from '../../domain/rules/anomaly.js';
 import { detectIpNotAllowed, type RefusedAccess } from '../../domain/rules/ip-not-allowed.rule.js';
@@ -69,6 +74,13 @@ export interface SequenceGapSeen {
   readonly announced: boolean;
 }
 
+/** One occurrence (or `count` of them) to write. */
+export interface Occurrence {
+  readonly context: AnomalyContext;
+  readonly candidate: AnomalyCandidate;
+  readonly count: number;
+}
+
 export interface AnomalyRecorder extends GatewayAnomalies {
   /** Null when the project turned the rule off. */
   record(
@@ -77,6 +89,12 @@ export interface AnomalyRecorder extends GatewayAnomalies {
     candidate: AnomalyCandidate,
     options?: RecordOptions,
   ): Promise<RaisedAnomaly | null>;
+  /**
+   * Many occurrences, of many agents, in one statement (no reopening):
+   * the answer at index i is for occurrences[i]. Occurrences of the same
+   * open anomaly are folded into one row update and get the same answer.
+   */
+  recordMany(ex: Executor, occurrences: readonly Occurrence[]): Promise<(RaisedAnomaly | null)[]>;
 }
 
 export function createAnomalyRecorder(deps: {
@@ -100,7 +118,6 @@ export function createAnomalyRecorder(deps: {
       if (!setting.enabled) return null;
       const severity = candidate.severity ?? setting.severity;
       const count = options.count ?? 1;
-      const evidence = candidate.evidence as unknown as StoredEvidenceRef[];
       const base = { projectId: context.projectId, teamId: context.teamId, agentId: context.agentId };
 
       if (options.reopenWithinMs !== undefined && context.agentId !== null) {
@@ -130,33 +147,80 @@ export function createAnomalyRecorder(deps: {
         }
       }
 
-      // One statement: the upsert, and the alerts of the row if it is new.
-      const [recorded] = await queryRows<{ id: string; opened: boolean; count: number }>(
+      const [raised] = await recorder.recordMany(ex, [{ context, candidate, count }]);
+      return raised ?? null;
+    },
+
+    async recordMany(ex, occurrences) {
+      // What to write: each enabled occurrence, folded by the open row it lands on.
+      const rows = new Map<string, AnomalyOccurrence>();
+      const rowOf: (string | null)[] = [];
+      for (const { context, candidate, count } of occurrences) {
+        const setting = (await deps.settings.rules(context.projectId, ex))[candidate.rule];
+        if (!setting.enabled) {
+          rowOf.push(null);
+          continue;
+        }
+        const occurrence: AnomalyOccurrence = {
+          ...context,
+          rule: candidate.rule,
+          severity: candidate.severity ?? setting.severity,
+          key: candidate.key,
+          at: candidate.at,
+          count,
+          evidence: candidate.evidence as unknown as StoredEvidenceRef[],
+        };
+        const key = occurrenceKey(occurrence);
+        rowOf.push(key);
+        const same = rows.get(key);
+        rows.set(key, same ? foldOccurrences(same, occurrence) : occurrence);
+      }
+      if (rows.size === 0) return rowOf.map(() => null);
+
+      // One statement: the upserts, and the alerts of the rows that are new.
+      const recorded = await queryRows<{
+        id: string;
+        opened: boolean;
+        count: number;
+        project_id: string;
+        agent_id: string | null;
+        rule: RuleId;
+        key: string;
+        severity: AnomalySeverity;
+      }>(
         ex,
         sql`
-          with recorded as (${upsertAnomalyStatement({
-            ...context,
-            rule: candidate.rule,
-            severity,
-            key: candidate.key,
-            at: candidate.at,
-            count,
-            evidence,
-          })}),
+          with recorded as (${upsertAnomaliesStatement([...rows.values()])}),
           opened as (select * from recorded where opened),
           queued as (${insertAlertsFor(sql`opened`, 'anomaly.opened', deps.now())} returning 1)
-          select id, opened, count from recorded`,
+          select id, opened, count, project_id, agent_id, rule, key, severity from recorded`,
       );
-      if (!recorded) throw new Error('the anomaly upsert returned no row');
-      return {
-        ...base,
-        id: recorded.id,
-        rule: candidate.rule,
-        severity,
-        opened: recorded.opened,
-        reopened: false,
-        count: Number(recorded.count),
-      };
+      const byKey = new Map<string, RaisedAnomaly>();
+      for (const row of recorded) {
+        const key = occurrenceKey({
+          projectId: row.project_id,
+          agentId: row.agent_id,
+          rule: row.rule,
+          key: row.key,
+        });
+        byKey.set(key, {
+          id: row.id,
+          projectId: row.project_id,
+          teamId: rows.get(key)?.teamId ?? null,
+          agentId: row.agent_id,
+          rule: row.rule,
+          severity: row.severity,
+          opened: row.opened,
+          reopened: false,
+          count: Number(row.count),
+        });
+      }
+      return rowOf.map((key) => {
+        if (key === null) return null;
+        const raised = byKey.get(key);
+        if (!raised) throw new Error('the anomaly upsert returned no row for an occurrence');
+        return raised;
+      });
     },
 
     announce(raised) {
@@ -180,6 +244,17 @@ export function createAnomalyRecorder(deps: {
     },
   };
   return recorder;
+}
+
+/** Two occurrences of one open anomaly, as one: counts add up, evidence up to the cap, the latest time. */
+function foldOccurrences(a: AnomalyOccurrence, b: AnomalyOccurrence): AnomalyOccurrence {
+  return {
+    ...a,
+    at: Math.max(a.at, b.at),
+    count: (a.count ?? 1) + (b.count ?? 1),
+    severity: b.severity,
+    evidence: [...a.evidence, ...b.evidence].slice(0, MAX_EVIDENCE_REFS),
+  };
 }
 
 async function reopen(

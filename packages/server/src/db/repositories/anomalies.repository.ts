@@ -1,5 +1,5 @@
 /**
- * Anomaly rows. upsertAnomalyStatement() is the one way to raise one (the
+ * Anomaly rows. upsertAnomaliesStatement() is the one way to raise one (the
  * anomaly recorder runs it): it inserts, or adds an occurrence to the OPEN
  * row of the same (project, agent, rule, key) — the partial unique index
  * anomalies_one_open_uq makes that atomic.
@@ -33,20 +33,29 @@ export interface AnomalyOccurrence {
 export const MAX_EVIDENCE_REFS = 50;
 
 /**
- * The upsert as a statement, RETURNING id, opened, count, project_id, rule
- * and severity: the anomaly recorder wraps it in a CTE that queues the
- * alerts of a newly opened row in the same statement.
+ * The upsert as a statement, RETURNING id, opened, count, project_id,
+ * agent_id, rule, key and severity: the anomaly recorder wraps it in a CTE
+ * that queues the alerts of newly opened rows in the same statement.
+ *
+ * Several occurrences make one statement; they must be distinct in
+ * (project, agent, rule, key), since one statement may not update a row
+ * twice. They are written in that order, so that two such statements
+ * running at once take their row locks in the same order and cannot
+ * deadlock.
  */
-export function upsertAnomalyStatement(occurrence: AnomalyOccurrence): SQL {
-  const at = new Date(occurrence.at).toISOString();
+export function upsertAnomaliesStatement(occurrences: readonly AnomalyOccurrence[]): SQL {
+  if (occurrences.length === 0) throw new Error('an anomaly upsert needs at least one occurrence');
+  const rows = [...occurrences].sort(compareOccurrenceKeys).map((o) => {
+    const at = new Date(o.at).toISOString();
+    return sql`(${randomUUID()}, ${o.projectId}, ${o.siteId}, ${o.teamId}, ${o.seatId}, ${o.agentId},
+              ${o.rule}, ${o.severity}, ${o.operator}, ${o.key}, ${at}::timestamptz, ${at}::timestamptz,
+              ${o.count ?? 1}, ${JSON.stringify(o.evidence)}::jsonb)`;
+  });
   return sql`
       insert into anomalies as a
         (id, project_id, site_id, team_id, seat_id, agent_id, rule, severity, operator, key,
          first_at, last_at, count, evidence)
-      values (${randomUUID()}, ${occurrence.projectId}, ${occurrence.siteId}, ${occurrence.teamId},
-              ${occurrence.seatId}, ${occurrence.agentId}, ${occurrence.rule}, ${occurrence.severity},
-              ${occurrence.operator}, ${occurrence.key}, ${at}::timestamptz, ${at}::timestamptz,
-              ${occurrence.count ?? 1}, ${JSON.stringify(occurrence.evidence)}::jsonb)
+      values ${sql.join(rows, sql`, `)}
       on conflict (project_id, coalesce(agent_id, ''), rule, key) where status = 'open'
       do update set
         last_at = greatest(a.last_at, excluded.last_at),
@@ -56,7 +65,18 @@ export function upsertAnomalyStatement(occurrence: AnomalyOccurrence): SQL {
         operator = coalesce(excluded.operator, a.operator),
         evidence = case when jsonb_array_length(a.evidence) >= ${MAX_EVIDENCE_REFS} then a.evidence
                         else a.evidence || excluded.evidence end
-      returning id, (xmax = 0) as opened, count, project_id, rule, severity`;
+      returning id, (xmax = 0) as opened, count, project_id, agent_id, rule, key, severity`;
+}
+
+/** The identity of an open anomaly, as the partial unique index anomalies_one_open_uq sees it. */
+export function occurrenceKey(o: Pick<AnomalyOccurrence, 'projectId' | 'agentId' | 'rule' | 'key'>): string {
+  return `${o.projectId}\u0000${o.agentId ?? ''}\u0000${o.rule}\u0000${o.key}`;
+}
+
+function compareOccurrenceKeys(a: AnomalyOccurrence, b: AnomalyOccurrence): number {
+  const x = occurrenceKey(a);
+  const y = occurrenceKey(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export function listAnomalies(

@@ -1,7 +1,7 @@
 /**
  * Anomalies (the rules that raise them come with the anomaly issue). One
  * OPEN row per (project, agent, rule, key) accumulates occurrences, so a
- * storm of the same event makes one row; see upsertAnomalyStatement().
+ * storm of the same event makes one row; see upsertAnomaliesStatement().
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';

@@ -7,7 +7,9 @@
  * fresh server process per round: `anomalies: { engine: false }` is the
  * only difference). In each round every simulated agent connects over a real
  * WebSocket, says a signed hello and sends signed batches of realistic seat
- * events (and 50 KB screenshots) at the configured rate; after a warm-up,
+ * events (and 50 KB screenshots) at the configured rate; the agents are
+ * bench/load's, in generator processes of their own, so that the server,
+ * not the load, is the bottleneck even at 5,000 seats. After a warm-up,
  * the measurement window records the server process's CPU time, the CPU time
  * of the PostgreSQL backends serving it, the events acknowledged, and ack
  * latency. Cost = CPU ms per 1,000 acknowledged events; the report gives the
@@ -25,27 +27,18 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  type BatchPayload,
-  type BlobPayload,
-  type ChallengePayload,
-  type Ed25519Signer,
-  encodeBinaryFrame,
-  encodeTextFrame,
-  type HelloPayload,
-  openTextFrame,
-  parsePayloadJson,
-  toBase64,
-  type WelcomePayload,
-} from '@seatwatch/shared';
-import { nodeCryptoSigner, sha256Hex } from '@seatwatch/shared/node-crypto';
+import { toBase64 } from '@seatwatch/shared';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { generateAgentKeys, requestJson } from '../load/enrollment.js';
-import { LatencyHistogram } from '../load/latency-histogram.js';
+import type {
+  FromGenerator,
+  GeneratorConfig,
+  GeneratorStats,
+  ToGenerator,
+} from '../load/generator-messages.js';
+import { mergeSnapshots } from '../load/latency-histogram.js';
 import { readCpuSeconds } from '../load/proc-sampler.js';
-import { makeScreenshotJpeg, stampScreenshot } from '../load/screenshot-jpeg.js';
-import { jittered, SeatWorkload, seatIdentity, seededRandom } from '../load/seat-workload.js';
+import { seatIdentity } from '../load/seat-workload.js';
 import type { ChildMessage, ChildOptions } from './server-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -60,6 +53,7 @@ interface Options {
   screenshotIntervalMs: number;
   screenshotKb: number;
   connectPerSecond: number;
+  generators: number;
   pgUrl: string;
   out: string | null;
 }
@@ -77,6 +71,7 @@ function parseOptions(argv: readonly string[]): Options {
       'screenshot-interval-ms': { type: 'string' },
       'screenshot-kb': { type: 'string' },
       'connect-rate': { type: 'string' },
+      generators: { type: 'string' },
       'pg-url': { type: 'string' },
       out: { type: 'string' },
     },
@@ -93,6 +88,9 @@ function parseOptions(argv: readonly string[]): Options {
     screenshotIntervalMs: int(values['screenshot-interval-ms'], 300_000),
     screenshotKb: int(values['screenshot-kb'], 50),
     connectPerSecond: int(values['connect-rate'], 250),
+    // The simulated agents run in processes of their own (bench/load's generators): one
+    // process signing and parsing for 5,000 agents falls behind and drops its sockets.
+    generators: int(values.generators, 2),
     pgUrl: values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     out: values.out ?? null,
   };
@@ -101,7 +99,10 @@ function parseOptions(argv: readonly string[]): Options {
 interface Seat {
   agentId: string;
   index: number;
-  signer: Ed25519Signer;
+  /** Base64 of the 64-byte secret key, as the generators take it. */
+  secretKey: string;
+  noticeVersion: number;
+  serverPublicKey: string;
 }
 
 interface Identity {
@@ -212,7 +213,11 @@ async function setUp(
           teamId: team.id,
         });
         const keys = generateAgentKeys();
-        const enrolled = await ok<{ agentId: string }>('POST', '/api/v1/enroll', {
+        const enrolled = await ok<{
+          agentId: string;
+          serverPublicKey: string;
+          notice: { version: number };
+        }>('POST', '/api/v1/enroll', {
           token,
           publicKey: toBase64(keys.publicKey),
           hostname: identity.hostname,
@@ -220,7 +225,13 @@ async function setUp(
           osUser: identity.osUser,
           agentVersion: 'bench',
         });
-        seats.push({ agentId: enrolled.agentId, index, signer: nodeCryptoSigner(keys.secretKey) });
+        seats.push({
+          agentId: enrolled.agentId,
+          index,
+          secretKey: toBase64(keys.secretKey),
+          noticeVersion: enrolled.notice.version,
+          serverPublicKey: enrolled.serverPublicKey,
+        });
       }
     }),
   );
@@ -230,136 +241,94 @@ async function setUp(
 // ---- simulated agents ----------------------------------------------------------------------
 
 interface Traffic {
-  eventsAcked: number;
-  framesAcked: number;
-  latency: LatencyHistogram;
-  stop(): Promise<void>;
+  /** Stats of every generator, asked for now. */
+  report(): Promise<GeneratorStats[]>;
+  /** Frames made from now on count in holdLatency. */
+  measure(): void;
+  close(): Promise<void>;
 }
 
-async function runAgents(
-  child: Child,
-  seats: readonly Seat[],
-  options: Options,
-  screenshot: Uint8Array,
-): Promise<Traffic> {
-  const random = seededRandom(7);
-  const traffic: Traffic = {
-    eventsAcked: 0,
-    framesAcked: 0,
-    latency: new LatencyHistogram(),
-    stop: async () => {},
-  };
-  const timers: NodeJS.Timeout[] = [];
-  let stopping = false;
-
-  const connect = (seat: Seat) =>
-    new Promise<void>((welcomed, failed) => {
-      const ws = new WebSocket(child.wsUrl, { perMessageDeflate: false });
-      const workload = new SeatWorkload(seat.index + 1, seatIdentity(seat.index), Date.now());
-      const sent = new Map<number, { at: number; events: number }>();
-      let session = '';
-      let seq = 0;
-      const schedule = (delay: number, send: () => void, every: number) => {
-        const timer = setTimeout(function tick() {
-          if (stopping || ws.readyState !== WebSocket.OPEN) return;
-          send();
-          const again = setTimeout(tick, jittered(every, 0.1, random));
-          timers.push(again);
-        }, delay);
-        timers.push(timer);
-      };
-      const sendBatch = () => {
-        seq += 1;
-        const events = workload.nextBatch(Date.now(), options.eventsPerBatch);
-        const payload: BatchPayload = { t: 'batch', v: 1, session, seq, time: Date.now(), events };
-        sent.set(seq, { at: performance.now(), events: events.length });
-        ws.send(encodeTextFrame(payload, 'agent', seat.signer));
-      };
-      const sendShot = () => {
-        seq += 1;
-        const bytes = stampScreenshot(screenshot, `${seat.agentId}:${seq}`);
-        const payload: BlobPayload = {
-          t: 'blob',
-          v: 1,
-          session,
-          seq,
-          time: Date.now(),
-          sha256: sha256Hex(bytes),
-          size: bytes.length,
-          mime: 'image/jpeg',
-          event: {
-            type: 'capture',
-            time: Date.now(),
-            outcome: 'captured',
-            trigger: 'schedule',
-            monitor: 0,
-            width: 1280,
-            height: 720,
-            reason: '',
-            commandId: null,
-          },
-        };
-        sent.set(seq, { at: performance.now(), events: 1 });
-        ws.send(encodeBinaryFrame(payload, bytes, 'agent', seat.signer));
-      };
-      ws.on('message', (data: Buffer) => {
-        // The bench trusts its own server: payloads are read without verifying, to keep the generator light.
-        const payload = parsePayloadJson(openTextFrame(data)) as { t: string };
-        if (payload.t === 'challenge') {
-          const challenge = payload as ChallengePayload;
-          const identity = seatIdentity(seat.index);
-          const hello: HelloPayload = {
-            t: 'hello',
-            v: 1,
-            agent: seat.agentId,
-            nonce: challenge.nonce,
-            time: Date.now(),
-            info: {
-              hostname: identity.hostname,
-              osUser: identity.osUser,
-              localIps: [identity.localIp],
-              agentVersion: 'bench',
-              noticeVersion: 1,
-            },
-          };
-          ws.send(encodeTextFrame(hello, 'agent', seat.signer));
-        } else if (payload.t === 'welcome') {
-          const welcome = payload as WelcomePayload;
-          session = welcome.session;
-          // The server tells where the seat's sequence stands (frames of an earlier round included).
-          seq = welcome.ackedSeq;
-          schedule(random() * options.batchIntervalMs, sendBatch, options.batchIntervalMs);
-          schedule(random() * options.screenshotIntervalMs, sendShot, options.screenshotIntervalMs);
-          welcomed();
-        } else if (payload.t === 'ack') {
-          const acked = (payload as unknown as { seq: number }).seq;
-          const now = performance.now();
-          for (const [s, frame] of sent) {
-            if (s > acked) continue;
-            traffic.latency.record(now - frame.at);
-            traffic.eventsAcked += frame.events;
-            traffic.framesAcked += 1;
-            sent.delete(s);
-          }
-        }
-      });
-      ws.on('close', (code) => {
-        if (!session) failed(new Error(`seat ${seat.index} closed (${code}) before its welcome`));
-      });
-      ws.on('error', () => undefined);
+/** Forks the generators, connects every seat, and resolves once all are welcomed. */
+async function startTraffic(child: Child, seats: readonly Seat[], options: Options): Promise<Traffic> {
+  const generators = Array.from({ length: options.generators }, (_, g) => {
+    const process = fork(join(here, '..', 'load', 'generator-process.ts'), [], {
+      execArgv: ['--conditions=seatwatch-source', '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-
-  const pending: Promise<void>[] = [];
-  for (const seat of seats) {
-    pending.push(connect(seat));
-    if (pending.length % options.connectPerSecond === 0) await new Promise((r) => setTimeout(r, 1000));
+    const waiting: { resolve: (stats: GeneratorStats) => void; reject: (error: Error) => void }[] = [];
+    let failed: Error | null = null;
+    const fail = (error: Error) => {
+      failed ??= error;
+      for (const w of waiting.splice(0)) w.reject(failed);
+    };
+    process.on('message', (message: FromGenerator) => {
+      if (message.type === 'stats') for (const w of waiting.splice(0)) w.resolve(message.stats);
+      if (message.type === 'fatal') fail(new Error(`generator ${g} failed: ${message.message}`));
+    });
+    process.on('error', fail);
+    process.once('exit', (code) => fail(new Error(`generator ${g} exited (${code})`)));
+    const config: GeneratorConfig = {
+      wsUrl: child.wsUrl,
+      serverPublicKey: seats[0]!.serverPublicKey,
+      agents: seats
+        .filter((seat) => seat.index % options.generators === g)
+        .map(({ index, agentId, secretKey, noticeVersion }) => ({
+          index,
+          agentId,
+          secretKey,
+          noticeVersion,
+        })),
+      localAddresses: ['127.0.0.1'],
+      connectPerSecond: options.connectPerSecond / options.generators,
+      batchIntervalMs: options.batchIntervalMs,
+      eventsPerBatch: options.eventsPerBatch,
+      batchJitter: 0.1,
+      screenshotIntervalMs: options.screenshotIntervalMs,
+      screenshotJitter: 0.1,
+      screenshotBytes: options.screenshotKb * 1024,
+      verifyAcks: 0.05,
+      // Seeds as bench/load's (its screenshot fits 50 KB with these).
+      seed: 1 + g,
+    };
+    const send = (message: ToGenerator) => {
+      if (!failed) process.send(message);
+    };
+    send({ type: 'start', config });
+    return {
+      process,
+      send,
+      stats: () =>
+        new Promise<GeneratorStats>((resolve, reject) => {
+          if (failed) return reject(failed);
+          waiting.push({ resolve, reject });
+          send({ type: 'report' });
+        }),
+    };
+  });
+  const report = () => Promise.all(generators.map((g) => g.stats()));
+  const deadline = Date.now() + 60_000 + (seats.length / options.connectPerSecond) * 3000;
+  for (;;) {
+    const connected = (await report()).reduce((sum, s) => sum + s.connected, 0);
+    if (connected === seats.length) break;
+    if (Date.now() > deadline) throw new Error(`only ${connected} of ${seats.length} seats connected`);
+    await new Promise((r) => setTimeout(r, 500));
   }
-  await Promise.all(pending);
-  traffic.stop = async () => {
-    stopping = true;
-    for (const timer of timers) clearTimeout(timer);
+  return {
+    report,
+    measure() {
+      for (const g of generators) g.send({ type: 'phase', phase: 'hold' });
+    },
+    async close() {
+      await Promise.all(
+        generators.map(async (g) => {
+          if (g.process.exitCode !== null || g.process.signalCode !== null) return;
+          const exited = new Promise((resolve) => g.process.once('exit', resolve));
+          g.send({ type: 'close' });
+          await exited;
+        }),
+      );
+    },
   };
-  return traffic;
 }
 
 // ---- PostgreSQL backends of the bench database ---------------------------------------------
@@ -399,6 +368,9 @@ interface RoundResult {
   serverEventLoopUtilization: number;
   ackP50Ms: number | null;
   ackP99Ms: number | null;
+  /** Socket closes the agents did not ask for, and reconnections, over the round: both must stay 0. */
+  unaskedCloses: number;
+  reconnects: number;
   loadAverage1m: number;
 }
 
@@ -412,7 +384,6 @@ async function runRound(
     databaseName: string;
     dataDir: string;
     seats: readonly Seat[];
-    screenshot: Uint8Array;
     admin: pg.Client;
   },
 ): Promise<RoundResult> {
@@ -423,22 +394,25 @@ async function runRound(
     engine,
     ...context.identity,
   });
+  let traffic: Traffic | null = null;
   try {
-    const traffic = await runAgents(child, context.seats, options, context.screenshot);
+    traffic = await startTraffic(child, context.seats, options);
     await new Promise((r) => setTimeout(r, options.warmupSeconds * 1000));
-    const startEvents = traffic.eventsAcked;
-    const startFrames = traffic.framesAcked;
-    traffic.latency = new LatencyHistogram();
+    traffic.measure();
+    const sum = (stats: GeneratorStats[], pick: (s: GeneratorStats) => number) =>
+      stats.reduce((total, s) => total + pick(s), 0);
+    const before = await traffic.report();
     const cpu0 = await child.cpu();
     const db0 = await backendCpuSeconds(context.admin, context.databaseName);
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, options.measureSeconds * 1000));
     const cpu1 = await child.cpu();
     const db1 = await backendCpuSeconds(context.admin, context.databaseName);
+    const after = await traffic.report();
     const seconds = (performance.now() - t0) / 1000;
-    const eventsAcked = traffic.eventsAcked - startEvents;
-    const framesAcked = traffic.framesAcked - startFrames;
-    await traffic.stop();
+    const eventsAcked = sum(after, (s) => s.eventsAcked) - sum(before, (s) => s.eventsAcked);
+    const framesAcked = sum(after, (s) => s.framesAcked) - sum(before, (s) => s.framesAcked);
+    const latency = mergeSnapshots(after.map((s) => s.holdLatency));
     const serverCpuSeconds = cpu1.seconds - cpu0.seconds;
     const databaseCpuSeconds = cpuBetween(db0, db1);
     const per1k = (cpuSeconds: number) =>
@@ -455,11 +429,14 @@ async function runRound(
       serverCpuMsPer1kEvents: per1k(serverCpuSeconds),
       totalCpuMsPer1kEvents: per1k(serverCpuSeconds + databaseCpuSeconds),
       serverEventLoopUtilization: Math.round(cpu1.eventLoopUtilization * 1000) / 1000,
-      ackP50Ms: traffic.latency.percentile(50),
-      ackP99Ms: traffic.latency.percentile(99),
+      ackP50Ms: latency.percentile(50),
+      ackP99Ms: latency.percentile(99),
+      unaskedCloses: sum(after, (s) => Object.values(s.closes).reduce((a, b) => a + b, 0)),
+      reconnects: sum(after, (s) => s.reconnects),
       loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
     };
   } finally {
+    await traffic?.close();
     await child.stop();
   }
 }
@@ -494,7 +471,6 @@ async function main(): Promise<void> {
     const { seats } = await setUp(setupChild, options, identity.adminToken).finally(() =>
       setupChild.stop().catch((error: unknown) => console.error('stopping the setup server failed:', error)),
     );
-    const screenshot = await makeScreenshotJpeg(options.screenshotKb * 1024);
     const context = {
       options,
       identity,
@@ -502,7 +478,6 @@ async function main(): Promise<void> {
       databaseName,
       dataDir,
       seats,
-      screenshot,
       admin,
     };
     const results: RoundResult[] = [];

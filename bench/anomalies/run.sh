@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the anomaly engine overhead benchmark (bench/anomalies/engine-overhead.ts).
-# Every simulated agent holds a socket in this process and the server child,
+# Every simulated agent holds a socket in a generator process and the server child,
 # so the open-file limit is raised first (as in bench/load/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -34,6 +34,8 @@ export type Phase = 'ramp' | 'hold' | 'drain';
 export type ToGenerator =
   | { type: 'start'; config: GeneratorConfig }
   | { type: 'phase'; phase: Phase }
+  /** Send stats now (a measurement window starts or ends). */
+  | { type: 'report' }
   /** Stop making frames; report `final` once everything sent is acked (or after timeoutMs). */
   | { type: 'drain'; timeoutMs: number }
   /** Close every socket (1000) and exit. */
@@ -49,6 +51,8 @@ export interface GeneratorStats {
   /** Frames covered by an ack (or by a welcome's ackedSeq after a reconnection). */
   framesAcked: number;
   eventsSent: number;
+  /** Events in acknowledged frames (a blob carries one capture event). */
+  eventsAcked: number;
   acks: number;
   /** Frames sent and not yet acknowledged, now. */
   pending: number;

@@ -31,6 +31,7 @@ const counters: AgentCounters = {
   blobsSent: 0,
   framesAcked: 0,
   eventsSent: 0,
+  eventsAcked: 0,
   acks: 0,
   pending: 0,
   holdSent: 0,
@@ -61,6 +62,7 @@ function stats(): GeneratorStats {
     framesSent: { batch: counters.batchesSent, blob: counters.blobsSent },
     framesAcked: counters.framesAcked,
     eventsSent: counters.eventsSent,
+    eventsAcked: counters.eventsAcked,
     acks: counters.acks,
     pending: counters.pending,
     hold: {
@@ -158,6 +160,9 @@ process.on('message', (message: ToGenerator) => {
       break;
     case 'phase':
       phase = message.phase;
+      break;
+    case 'report':
+      send({ type: 'stats', stats: stats() });
       break;
     case 'drain':
       run(drain(message.timeoutMs));

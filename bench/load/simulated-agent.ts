@@ -56,6 +56,8 @@ export interface AgentCounters {
   blobsSent: number;
   framesAcked: number;
   eventsSent: number;
+  /** Events in acknowledged frames (a blob carries one capture event). */
+  eventsAcked: number;
   acks: number;
   pending: number;
   holdSent: number;
@@ -270,6 +272,7 @@ export class SimulatedAgent {
       counters.framesAcked++;
       const events = frame.kind === 'blob' ? 1 : frame.events.length;
       this.#eventsAcked += events;
+      counters.eventsAcked += events;
       if (frame.kind === 'blob') this.#blobsAcked++;
       if (frame.phase === 'hold') counters.holdAcked++;
       if (frame.phase !== 'drain') this.runtime.latency[frame.phase].record(now - frame.createdAt);

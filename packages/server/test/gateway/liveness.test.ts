@@ -2,13 +2,16 @@
  * Liveness: a socket that sends nothing is pinged every interval and ended
  * when a ping goes unanswered; a socket that keeps sending frames is never
  * pinged (thousands of pings at once would stall the server for a write
- * each), and stays open even if it would not answer one.
+ * each), and stays open even if it would not answer one. A socket the
+ * server paused itself (its frames wait for a commit) is not silent: it
+ * stays open however long the commit takes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectAgent,
   createTestDatabase,
   enrollTestAgent,
+  lockAgentRow,
   sampleEvents,
   startTestServer,
   type TestDatabase,
@@ -57,6 +60,47 @@ describe('agent socket liveness', () => {
     } finally {
       clearInterval(sending);
       await Promise.all([quietClient.close(), busyClient.close()]);
+    }
+  });
+});
+
+describe('agent socket liveness under backpressure, on postgres', () => {
+  let db: TestDatabase;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+    server = await startTestServer({
+      database: db,
+      config: { wsPingIntervalMs: 200, maxPendingFramesPerAgent: 2 },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  it('leaves a socket alone while its frames wait for a commit, then acks them all', async () => {
+    const agent = await enrollTestAgent(server);
+    const client = await connectAgent(server, agent);
+    let closed = false;
+    void client.closed.then(() => {
+      closed = true;
+    });
+    // Its row locked from another session, the agent's first commit waits; frames behind it pause the socket.
+    const lock = await lockAgentRow(db.url!, agent.agentId);
+    try {
+      for (let seq = 1; seq <= 6; seq++) client.sendBatch(seq, sampleEvents(1));
+      await lock.blocked();
+      // Ten ping intervals: without the exemption the paused socket would be ended within two.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(closed).toBe(false);
+      await lock.release();
+      expect((await client.ack(6)).seq).toBe(6);
+      expect(closed).toBe(false);
+    } finally {
+      await lock.end();
+      await client.close();
     }
   });
 });

@@ -157,11 +157,14 @@ export class AgentConnection {
    * sent nothing since the last call is pinged: agents send a frame every few
    * seconds, and pinging thousands of busy sockets at once would block the
    * event loop for a write per socket. A ping unanswered (no pong, no
-   * message) by the next call ends the socket.
+   * message) by the next call ends the socket; a socket paused by
+   * backpressure is left alone.
    */
   heartbeat(): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.#heard) {
+    // A socket we paused (its frames wait for commits) cannot be heard, not even its pong: the
+    // agent is not the silent one, and ending it would only make it send everything again.
+    if (this.#heard || this.#paused) {
       this.#heard = false;
       this.#awaitingPong = false;
       return;

@@ -57,7 +57,8 @@ export const ServerConfigSchema = Type.Object(
     wsPingIntervalMs: Type.Integer({
       minimum: 0,
       default: 15_000,
-      description: 'Ping agents this often; one missed pong closes the socket (0: off)',
+      description:
+        'Ping agents that sent nothing for this long; one missed pong closes the socket, unless the server paused it for backpressure (0: off)',
     }),
     maxPendingFramesPerAgent: Type.Integer({
       minimum: 1,

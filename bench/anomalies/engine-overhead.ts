@@ -54,6 +54,10 @@ interface Options {
   screenshotKb: number;
   connectPerSecond: number;
   generators: number;
+  /** Which modes each round runs (both by default; one alone only to study it, e.g. with a profile). */
+  modes: boolean[];
+  /** Write a V8 CPU profile of every server child (its whole life) into this folder. */
+  cpuProfDir: string | null;
   pgUrl: string;
   out: string | null;
 }
@@ -72,6 +76,8 @@ function parseOptions(argv: readonly string[]): Options {
       'screenshot-kb': { type: 'string' },
       'connect-rate': { type: 'string' },
       generators: { type: 'string' },
+      'cpu-prof-dir': { type: 'string' },
+      modes: { type: 'string' },
       'pg-url': { type: 'string' },
       out: { type: 'string' },
     },
@@ -91,6 +97,8 @@ function parseOptions(argv: readonly string[]): Options {
     // The simulated agents run in processes of their own (bench/load's generators): one
     // process signing and parsing for 5,000 agents falls behind and drops its sockets.
     generators: int(values.generators, 2),
+    cpuProfDir: values['cpu-prof-dir'] ?? null,
+    modes: (values.modes ?? 'on,off').split(',').map((mode) => mode.trim() === 'on'),
     pgUrl: values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     out: values.out ?? null,
   };
@@ -117,14 +125,15 @@ interface Child {
   process: ChildProcess;
   url: string;
   wsUrl: string;
-  cpu(): Promise<{ seconds: number; eventLoopUtilization: number }>;
+  cpu(): Promise<{ seconds: number; eventLoopUtilization: number; heapUsedMiB: number; rssMiB: number }>;
   stop(): Promise<void>;
 }
 
-async function startChild(options: ChildOptions): Promise<Child> {
+async function startChild(options: ChildOptions, cpuProfDir: string | null): Promise<Child> {
+  const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   const child = fork(join(here, 'server-child.ts'), [JSON.stringify(options)], {
     // The same young-generation size as `pnpm start` and bench/load run the collector with.
-    execArgv: ['--max-semi-space-size=32', '--conditions=seatwatch-source', '--import', 'tsx'],
+    execArgv: ['--max-semi-space-size=32', ...profile, '--conditions=seatwatch-source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = <T extends ChildMessage['type']>(type: T) =>
@@ -148,8 +157,14 @@ async function startChild(options: ChildOptions): Promise<Child> {
     async cpu() {
       const answer = next('cpu');
       child.send({ type: 'cpu' });
-      const { userMicros, systemMicros, eventLoopUtilization } = await answer;
-      return { seconds: (userMicros + systemMicros) / 1e6, eventLoopUtilization };
+      const { userMicros, systemMicros, eventLoopUtilization, heapUsedBytes, rssBytes } = await answer;
+      const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+      return {
+        seconds: (userMicros + systemMicros) / 1e6,
+        eventLoopUtilization,
+        heapUsedMiB: mib(heapUsedBytes),
+        rssMiB: mib(rssBytes),
+      };
     },
     async stop() {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -366,11 +381,14 @@ interface RoundResult {
   serverCpuMsPer1kEvents: number;
   totalCpuMsPer1kEvents: number;
   serverEventLoopUtilization: number;
+  /** At the window's start and end. */
+  serverHeapUsedMiB: [number, number];
+  serverRssMiB: [number, number];
   ackP50Ms: number | null;
   ackP99Ms: number | null;
-  /** Socket closes the agents did not ask for, and reconnections, over the round: both must stay 0. */
-  unaskedCloses: number;
-  reconnects: number;
+  /** Socket trouble from the first connection to the window's start (the connect storm and warm-up), and inside the window (must stay empty). */
+  beforeWindow: SocketTrouble;
+  inWindow: SocketTrouble;
   loadAverage1m: number;
 }
 
@@ -388,12 +406,15 @@ async function runRound(
   },
 ): Promise<RoundResult> {
   const { options } = context;
-  const child = await startChild({
-    databaseUrl: context.databaseUrl,
-    dataDir: context.dataDir,
-    engine,
-    ...context.identity,
-  });
+  const child = await startChild(
+    {
+      databaseUrl: context.databaseUrl,
+      dataDir: context.dataDir,
+      engine,
+      ...context.identity,
+    },
+    options.cpuProfDir,
+  );
   let traffic: Traffic | null = null;
   try {
     traffic = await startTraffic(child, context.seats, options);
@@ -429,16 +450,52 @@ async function runRound(
       serverCpuMsPer1kEvents: per1k(serverCpuSeconds),
       totalCpuMsPer1kEvents: per1k(serverCpuSeconds + databaseCpuSeconds),
       serverEventLoopUtilization: Math.round(cpu1.eventLoopUtilization * 1000) / 1000,
+      serverHeapUsedMiB: [cpu0.heapUsedMiB, cpu1.heapUsedMiB],
+      serverRssMiB: [cpu0.rssMiB, cpu1.rssMiB],
       ackP50Ms: latency.percentile(50),
       ackP99Ms: latency.percentile(99),
-      unaskedCloses: sum(after, (s) => Object.values(s.closes).reduce((a, b) => a + b, 0)),
-      reconnects: sum(after, (s) => s.reconnects),
+      beforeWindow: {
+        unaskedCloses: mergeCounts(before.map((s) => s.closes)),
+        serverErrors: mergeCounts(before.map((s) => s.serverErrors)),
+        connectErrors: mergeCounts(before.map((s) => s.connectErrors)),
+      },
+      inWindow: {
+        unaskedCloses: countsBetween(before, after, (s) => s.closes),
+        serverErrors: countsBetween(before, after, (s) => s.serverErrors),
+        connectErrors: countsBetween(before, after, (s) => s.connectErrors),
+      },
       loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
     };
   } finally {
     await traffic?.close();
     await child.stop();
   }
+}
+
+/** What went wrong with the sockets: closes the agents did not ask for (by close code), server errors and failed connections (by code). */
+interface SocketTrouble {
+  unaskedCloses: Record<string, number>;
+  serverErrors: Record<string, number>;
+  connectErrors: Record<string, number>;
+}
+
+function countsBetween(
+  before: readonly GeneratorStats[],
+  after: readonly GeneratorStats[],
+  pick: (s: GeneratorStats) => Record<string, number>,
+): Record<string, number> {
+  const start = mergeCounts(before.map(pick));
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(mergeCounts(after.map(pick)))) {
+    if (v - (start[k] ?? 0) > 0) out[k] = v - (start[k] ?? 0);
+  }
+  return out;
+}
+
+function mergeCounts(counts: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of counts) for (const [k, v] of Object.entries(c)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 function median(values: readonly number[]): number {
@@ -466,11 +523,17 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   try {
     console.log(`setting up ${options.agents} seats in ${databaseName}`);
-    const setupChild = await startChild({ databaseUrl, dataDir, engine: true, ...identity });
+    const setupChild = await startChild({ databaseUrl, dataDir, engine: true, ...identity }, null);
     // A failed stop must not hide why the setup failed.
     const { seats } = await setUp(setupChild, options, identity.adminToken).finally(() =>
       setupChild.stop().catch((error: unknown) => console.error('stopping the setup server failed:', error)),
     );
+    // Planner statistics for the 5,000 fresh agents and seats, as autovacuum would have them on a
+    // running system: without them the first round's commits are planned for empty tables and cost
+    // many times more in PostgreSQL, whichever mode that round is in.
+    const analyzer = new pg.Client({ connectionString: databaseUrl });
+    await analyzer.connect();
+    await analyzer.query('analyze').finally(() => analyzer.end());
     const context = {
       options,
       identity,
@@ -480,10 +543,17 @@ async function main(): Promise<void> {
       seats,
       admin,
     };
+    // The first round on a fresh database pays for its first writes (tables and indexes growing
+    // from empty, autovacuum's first passes): in one run it cost 40 s of PostgreSQL CPU where every
+    // later round, engine on or off, cost under 2 s. It is run and printed, and not counted.
+    const warmup = await runRound(-1, true, context);
+    console.log(JSON.stringify({ notCounted: 'first round on a fresh database', ...warmup }));
     const results: RoundResult[] = [];
     for (let round = 0; round < options.rounds; round++) {
       // Alternate which mode goes first, so a slow drift of the machine favours neither.
-      const order = round % 2 === 0 ? [true, false] : [false, true];
+      const order = (round % 2 === 0 ? [true, false] : [false, true]).filter((mode) =>
+        options.modes.includes(mode),
+      );
       for (const engine of order) {
         const result = await runRound(round, engine, context);
         results.push(result);
@@ -517,6 +587,7 @@ async function main(): Promise<void> {
         totalCpuPerEvent: ratio(on.totalCpuMsPer1kEvents, off.totalCpuMsPer1kEvents),
         ackP99: ratio(on.ackP99Ms, off.ackP99Ms),
       },
+      warmupRound: warmup,
       rounds: results,
     };
     const out =

@@ -31,7 +31,14 @@ export interface ChildOptions {
 
 export type ChildMessage =
   | { type: 'ready'; port: number }
-  | { type: 'cpu'; userMicros: number; systemMicros: number; eventLoopUtilization: number };
+  | {
+      type: 'cpu';
+      userMicros: number;
+      systemMicros: number;
+      eventLoopUtilization: number;
+      heapUsedBytes: number;
+      rssBytes: number;
+    };
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2]!) as ChildOptions;
@@ -75,6 +82,8 @@ async function main(): Promise<void> {
         userMicros: cpu.user,
         systemMicros: cpu.system,
         eventLoopUtilization: elu.utilization,
+        heapUsedBytes: process.memoryUsage().heapUsed,
+        rssBytes: process.memoryUsage.rss(),
       });
     } else if (message.type === 'stop') {
       await app.close();

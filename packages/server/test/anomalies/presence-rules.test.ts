@@ -207,13 +207,25 @@ describe.each(DB_KINDS)('presence rules on %s', (kind) => {
     const back = await world.seat({ schedule: OFFICE_HOURS_UTC });
     const gone = await world.seat({ schedule: OFFICE_HOURS_UTC });
     const otherProject = await world.seat({ schedule: OFFICE_HOURS_UTC });
-    await Promise.all([back, gone, otherProject].map((s) => s.send([status('active')])));
+    const stopped = await world.seat({ schedule: OFFICE_HOURS_UTC });
+    await Promise.all([back, gone, otherProject, stopped].map((s) => s.send([status('active')])));
+    // This one said it was stopping (a shutdown of the PC) before the restart: it is not expected back.
+    await stopped.send([
+      {
+        type: 'lifecycle',
+        time: now(),
+        phase: 'stopping',
+        reason: 'signal',
+        detail: 'SIGTERM',
+        agentVersion: '0.1.0',
+      },
+    ]);
     // A graceful restart: the server closes every socket itself (1001), which flags nobody.
     const identity = world.server.identity;
     await world.close();
     const restartedAt = now() + 10 * SECOND;
     world = await createAnomalyWorld(db, { start: restartedAt, identity });
-    for (const seat of [back, gone, otherProject])
+    for (const seat of [back, gone, otherProject, stopped])
       expect(await world.anomaliesOf(seat.agent.agentId)).toEqual([]);
 
     // Their reconnect loops find the new server; the third agent never comes back.
@@ -232,6 +244,7 @@ describe.each(DB_KINDS)('presence rules on %s', (kind) => {
     }
     expect(await world.anomaliesOf(back.agent.agentId)).toEqual([]);
     expect(await world.anomaliesOf(otherProject.agent.agentId)).toEqual([]);
+    expect(await world.anomaliesOf(stopped.agent.agentId)).toEqual([]);
     const [notBack] = await world.anomaliesOf(gone.agent.agentId);
     expect(notBack).toMatchObject({ rule: 'agent_silent', status: 'open' });
     expect(notBack!.evidence).toMatchObject([{ cause: 'not_back', serverStartedAt: restartedAt }]);

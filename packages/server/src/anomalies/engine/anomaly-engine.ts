@@ -548,7 +548,8 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
             select 1 from anomalies x where x.agent_id = a.id
               and x.rule in ('agent_silent', 'agent_stopped') and x.status in ('open', 'acknowledged'))
           and not exists (
-            select 1 from events e where e.agent_id = a.id and e.type = 'lifecycle'
+            -- By seat first: events are indexed by (seat_id, time), not by agent.
+            select 1 from events e where e.seat_id = a.seat_id and e.agent_id = a.id and e.type = 'lifecycle'
               and e.body->>'phase' = 'stopping' and e.time >= coalesce(a.connected_at, a.last_seen_at))`,
     );
     const raised = rows.map((row) =>

@@ -67,7 +67,13 @@ export const agents = pgTable(
     revokedAt: timestampColumn('revoked_at'),
     revokedBy: text('revoked_by'),
   },
-  (t) => [index('agents_project_idx').on(t.projectId), index('agents_seat_idx').on(t.seatId)],
+  (t) => [
+    index('agents_project_idx').on(t.projectId),
+    index('agents_seat_idx').on(t.seatId),
+    // concurrent_login looks up the other seats of an OS user (case-insensitive) at every hello and
+    // at every return to active: without it, each look-up reads every agent of the project.
+    index('agents_project_os_user_idx').on(t.projectId, sql`lower(${t.osUser})`),
+  ],
 );
 
 /** IPv4/IPv6 CIDRs. A project entry covers all its seats; a site entry only that site's seats. */

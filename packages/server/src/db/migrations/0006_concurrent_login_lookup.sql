@@ -1,0 +1,1 @@
+CREATE INDEX "agents_project_os_user_idx" ON "agents" USING btree ("project_id",lower("os_user"));

@@ -528,9 +528,8 @@ async function main(): Promise<void> {
     const { seats } = await setUp(setupChild, options, identity.adminToken).finally(() =>
       setupChild.stop().catch((error: unknown) => console.error('stopping the setup server failed:', error)),
     );
-    // Planner statistics for the 5,000 fresh agents and seats, as autovacuum would have them on a
-    // running system: without them the first round's commits are planned for empty tables and cost
-    // many times more in PostgreSQL, whichever mode that round is in.
+    // Planner statistics for the fresh agents and seats, as autovacuum would have them on a running
+    // system (the first round's extra cost, below, stayed the same with them).
     const analyzer = new pg.Client({ connectionString: databaseUrl });
     await analyzer.connect();
     await analyzer.query('analyze').finally(() => analyzer.end());
@@ -543,9 +542,9 @@ async function main(): Promise<void> {
       seats,
       admin,
     };
-    // The first round on a fresh database pays for its first writes (tables and indexes growing
-    // from empty, autovacuum's first passes): in one run it cost 40 s of PostgreSQL CPU where every
-    // later round, engine on or off, cost under 2 s. It is run and printed, and not counted.
+    // The first round on a fresh database costs about twice the server CPU and 30-60 s of PostgreSQL
+    // CPU, where every later round, engine on or off, costs under 3 s: it measures the database's
+    // first minutes, not the engine (docs/benchmarks.md). It is run and printed, and not counted.
     const warmup = await runRound(-1, true, context);
     console.log(JSON.stringify({ notCounted: 'first round on a fresh database', ...warmup }));
     const results: RoundResult[] = [];

@@ -122,23 +122,30 @@ const MAX_OCCURRENCES_PER_STATEMENT = 1000;
 /** Occurrences of the same rule and key inside one evaluation become one write. */
 const MAX_REFS_PER_WRITE = 10;
 
-function coalesce(candidates: readonly AnomalyCandidate[]): { candidate: AnomalyCandidate; count: number }[] {
-  const groups = new Map<string, { candidate: AnomalyCandidate; count: number; evidence: EvidenceRef[] }>();
+function coalesce(
+  candidates: readonly AnomalyCandidate[],
+): { candidate: AnomalyCandidate; count: number; firstAt: number }[] {
+  const groups = new Map<
+    string,
+    { candidate: AnomalyCandidate; count: number; firstAt: number; evidence: EvidenceRef[] }
+  >();
   for (const c of candidates) {
     const id = `${c.rule}\u0000${c.key}`;
     const group = groups.get(id);
     if (!group) {
-      groups.set(id, { candidate: c, count: 1, evidence: [...c.evidence] });
+      groups.set(id, { candidate: c, count: 1, firstAt: c.at, evidence: [...c.evidence] });
       continue;
     }
     group.count++;
     if (group.evidence.length < MAX_REFS_PER_WRITE)
       group.evidence.push(...c.evidence.slice(0, MAX_REFS_PER_WRITE - group.evidence.length));
     if (c.at > group.candidate.at) group.candidate = { ...group.candidate, at: c.at };
+    group.firstAt = Math.min(group.firstAt, c.at);
   }
   return [...groups.values()].map((g) => ({
     candidate: { ...g.candidate, evidence: g.evidence },
     count: g.count,
+    firstAt: g.firstAt,
   }));
 }
 
@@ -191,7 +198,7 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
     if (reopenWithinMs === undefined) {
       // Plain occurrences go with those of other agents, in one statement.
       const raised = await batcher.record(
-        groups.map(({ candidate, count }) => ({ context, candidate, count })),
+        groups.map(({ candidate, count, firstAt }) => ({ context, candidate, count, firstAt })),
       );
       for (const r of raised) if (r) deps.recorder.announce(r);
       return;

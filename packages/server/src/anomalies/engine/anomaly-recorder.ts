@@ -74,11 +74,12 @@ export interface SequenceGapSeen {
   readonly announced: boolean;
 }
 
-/** One occurrence (or `count` of them) to write. */
+/** One occurrence (or `count` of them: the candidate's time is the latest, firstAt the earliest) to write. */
 export interface Occurrence {
   readonly context: AnomalyContext;
   readonly candidate: AnomalyCandidate;
   readonly count: number;
+  readonly firstAt?: number;
 }
 
 export interface AnomalyRecorder extends GatewayAnomalies {
@@ -155,7 +156,7 @@ export function createAnomalyRecorder(deps: {
       // What to write: each enabled occurrence, folded by the open row it lands on.
       const rows = new Map<string, AnomalyOccurrence>();
       const rowOf: (string | null)[] = [];
-      for (const { context, candidate, count } of occurrences) {
+      for (const { context, candidate, count, firstAt } of occurrences) {
         const setting = (await deps.settings.rules(context.projectId, ex))[candidate.rule];
         if (!setting.enabled) {
           rowOf.push(null);
@@ -167,6 +168,7 @@ export function createAnomalyRecorder(deps: {
           severity: candidate.severity ?? setting.severity,
           key: candidate.key,
           at: candidate.at,
+          firstAt: Math.min(firstAt ?? candidate.at, candidate.at),
           count,
           evidence: candidate.evidence as unknown as StoredEvidenceRef[],
         };
@@ -246,11 +248,12 @@ export function createAnomalyRecorder(deps: {
   return recorder;
 }
 
-/** Two occurrences of one open anomaly, as one: counts add up, evidence up to the cap, the latest time. */
+/** Two occurrences of one open anomaly, as one: counts add up, evidence up to the cap, the earliest and latest times. */
 function foldOccurrences(a: AnomalyOccurrence, b: AnomalyOccurrence): AnomalyOccurrence {
   return {
     ...a,
     at: Math.max(a.at, b.at),
+    firstAt: Math.min(a.firstAt ?? a.at, b.firstAt ?? b.at),
     count: (a.count ?? 1) + (b.count ?? 1),
     severity: b.severity,
     evidence: [...a.evidence, ...b.evidence].slice(0, MAX_EVIDENCE_REFS),

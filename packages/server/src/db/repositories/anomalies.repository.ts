@@ -22,8 +22,10 @@ export interface AnomalyOccurrence {
   severity: AnomalySeverity;
   operator: string | null;
   key: string;
-  /** When it happened (ms). */
+  /** When it happened (ms); for several occurrences, the latest. */
   at: number;
+  /** For several occurrences, when the earliest happened (ms; `at` when absent). */
+  firstAt?: number;
   /** Occurrences this call adds (default 1). */
   count?: number;
   evidence: EvidenceRef[];
@@ -46,9 +48,10 @@ export const MAX_EVIDENCE_REFS = 50;
 export function upsertAnomaliesStatement(occurrences: readonly AnomalyOccurrence[]): SQL {
   if (occurrences.length === 0) throw new Error('an anomaly upsert needs at least one occurrence');
   const rows = [...occurrences].sort(compareOccurrenceKeys).map((o) => {
-    const at = new Date(o.at).toISOString();
+    const first = new Date(o.firstAt ?? o.at).toISOString();
+    const last = new Date(o.at).toISOString();
     return sql`(${randomUUID()}, ${o.projectId}, ${o.siteId}, ${o.teamId}, ${o.seatId}, ${o.agentId},
-              ${o.rule}, ${o.severity}, ${o.operator}, ${o.key}, ${at}::timestamptz, ${at}::timestamptz,
+              ${o.rule}, ${o.severity}, ${o.operator}, ${o.key}, ${first}::timestamptz, ${last}::timestamptz,
               ${o.count ?? 1}, ${JSON.stringify(o.evidence)}::jsonb)`;
   });
   return sql`

@@ -38,9 +38,9 @@ describe.each(DB_KINDS)('occurrence batcher on %s', (kind) => {
     agentId: seat.agent.agentId,
     operator: 'operator-1',
   });
-  const usb = (seat: Seat, key: string, count = 1): Occurrence => ({
+  const usb = (seat: Seat, key: string, count = 1, at = world.clock.now()): Occurrence => ({
     context: contextOf(seat),
-    candidate: { rule: 'usb_storage', key, at: world.clock.now(), evidence: [] },
+    candidate: { rule: 'usb_storage', key, at, evidence: [] },
     count,
   });
 
@@ -109,9 +109,10 @@ describe.each(DB_KINDS)('occurrence batcher on %s', (kind) => {
       events: ['anomaly.opened'],
     });
     const { batcher, statements } = countingBatcher();
+    const t = world.clock.now();
     const [a, b] = await Promise.all([
-      batcher.record([usb(seat!, 'folded', 3)]),
-      batcher.record([usb(seat!, 'folded', 4), usb(seat!, 'other')]),
+      batcher.record([usb(seat!, 'folded', 3, t + 5000)]),
+      batcher.record([usb(seat!, 'folded', 4, t), usb(seat!, 'other')]),
     ]);
     expect(statements).toEqual([3]);
     expect(a![0]!.id).toBe(b![0]!.id);
@@ -119,6 +120,8 @@ describe.each(DB_KINDS)('occurrence batcher on %s', (kind) => {
     expect(b![1]).toMatchObject({ opened: true, count: 1 });
     const [row] = await rowsOf(seat!.agent.agentId, 'folded');
     expect(row!.count).toBe(7);
+    // The row spans both: first from the earlier occurrence, last from the later one.
+    expect([row!.firstAt.getTime(), row!.lastAt.getTime()]).toEqual([t, t + 5000]);
     const alerts = await world.server.db.database.db
       .select()
       .from(anomalyAlertDeliveries)

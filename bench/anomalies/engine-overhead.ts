@@ -30,12 +30,8 @@ import { parseArgs } from 'node:util';
 import { toBase64 } from '@seatwatch/shared';
 import pg from 'pg';
 import { generateAgentKeys, requestJson } from '../load/enrollment.js';
-import type {
-  FromGenerator,
-  GeneratorConfig,
-  GeneratorStats,
-  ToGenerator,
-} from '../load/generator-messages.js';
+import { forkGenerator } from '../load/generator-client.js';
+import type { GeneratorConfig, GeneratorStats } from '../load/generator-messages.js';
 import { mergeSnapshots } from '../load/latency-histogram.js';
 import { readCpuSeconds } from '../load/proc-sampler.js';
 import { seatIdentity } from '../load/seat-workload.js';
@@ -266,22 +262,8 @@ interface Traffic {
 /** Forks the generators, connects every seat, and resolves once all are welcomed. */
 async function startTraffic(child: Child, seats: readonly Seat[], options: Options): Promise<Traffic> {
   const generators = Array.from({ length: options.generators }, (_, g) => {
-    const process = fork(join(here, '..', 'load', 'generator-process.ts'), [], {
-      execArgv: ['--conditions=seatwatch-source', '--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const waiting: { resolve: (stats: GeneratorStats) => void; reject: (error: Error) => void }[] = [];
-    let failed: Error | null = null;
-    const fail = (error: Error) => {
-      failed ??= error;
-      for (const w of waiting.splice(0)) w.reject(failed);
-    };
-    process.on('message', (message: FromGenerator) => {
-      if (message.type === 'stats') for (const w of waiting.splice(0)) w.resolve(message.stats);
-      if (message.type === 'fatal') fail(new Error(`generator ${g} failed: ${message.message}`));
-    });
-    process.on('error', fail);
-    process.once('exit', (code) => fail(new Error(`generator ${g} exited (${code})`)));
+    // A fatal error also rejects the report() the round is waiting on, which ends the run.
+    const generator = forkGenerator((message) => console.error(`generator ${g} failed: ${message}`));
     const config: GeneratorConfig = {
       wsUrl: child.wsUrl,
       serverPublicKey: seats[0]!.serverPublicKey,
@@ -305,22 +287,10 @@ async function startTraffic(child: Child, seats: readonly Seat[], options: Optio
       // Seeds as bench/load's (its screenshot fits 50 KB with these).
       seed: 1 + g,
     };
-    const send = (message: ToGenerator) => {
-      if (!failed) process.send(message);
-    };
-    send({ type: 'start', config });
-    return {
-      process,
-      send,
-      stats: () =>
-        new Promise<GeneratorStats>((resolve, reject) => {
-          if (failed) return reject(failed);
-          waiting.push({ resolve, reject });
-          send({ type: 'report' });
-        }),
-    };
+    generator.send({ type: 'start', config });
+    return generator;
   });
-  const report = () => Promise.all(generators.map((g) => g.stats()));
+  const report = () => Promise.all(generators.map((g) => g.report()));
   const deadline = Date.now() + 60_000 + (seats.length / options.connectPerSecond) * 3000;
   for (;;) {
     const connected = (await report()).reduce((sum, s) => sum + s.connected, 0);
@@ -334,14 +304,8 @@ async function startTraffic(child: Child, seats: readonly Seat[], options: Optio
       for (const g of generators) g.send({ type: 'phase', phase: 'hold' });
     },
     async close() {
-      await Promise.all(
-        generators.map(async (g) => {
-          if (g.process.exitCode !== null || g.process.signalCode !== null) return;
-          const exited = new Promise((resolve) => g.process.once('exit', resolve));
-          g.send({ type: 'close' });
-          await exited;
-        }),
-      );
+      for (const g of generators) g.send({ type: 'close' });
+      await Promise.all(generators.map((g) => g.exited));
     },
   };
 }

@@ -16,7 +16,6 @@
  *    (SIGTERM: graceful), and counts the rows in the database;
  * 7. writes bench/results/<name>.json and prints the summary.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -33,13 +32,8 @@ import {
 import { type ProfileSummary, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { databaseActivity, readDatabaseCounters } from './database-activity.js';
 import { createBenchProject, enrollSeats } from './enrollment.js';
-import type {
-  AgentOutcome,
-  FromGenerator,
-  GeneratorConfig,
-  GeneratorStats,
-  ToGenerator,
-} from './generator-messages.js';
+import { forkGenerator, type Generator } from './generator-client.js';
+import type { GeneratorConfig, GeneratorStats } from './generator-messages.js';
 import { connectInspector } from './inspector-profiler.js';
 import { type LatencySummary, mergeSnapshots } from './latency-histogram.js';
 import { type LoadOptions, parseLoadOptions } from './load-options.js';
@@ -68,54 +62,6 @@ const median = (values: readonly number[]) => {
 const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 // ---- generator processes ---------------------------------------------------------------------
-
-interface Generator {
-  child: ChildProcess;
-  latest: GeneratorStats | null;
-  ready: Promise<void>;
-  final: Promise<{ stats: GeneratorStats; agents: AgentOutcome[]; drained: boolean }>;
-  send(message: ToGenerator): void;
-  exited: Promise<void>;
-}
-
-function forkGenerator(onFatal: (message: string) => void): Generator {
-  const child = fork(join(here, 'generator-process.ts'), [], {
-    execArgv: ['--conditions=seatwatch-source', '--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  let markReady!: () => void;
-  let markFinal!: (value: { stats: GeneratorStats; agents: AgentOutcome[]; drained: boolean }) => void;
-  const generator: Generator = {
-    child,
-    latest: null,
-    ready: new Promise((done) => {
-      markReady = done;
-    }),
-    final: new Promise((done) => {
-      markFinal = done;
-    }),
-    send: (message) => child.send(message),
-    exited: new Promise((done) => child.once('exit', () => done())),
-  };
-  child.on('message', (message: FromGenerator) => {
-    switch (message.type) {
-      case 'ready':
-        markReady();
-        break;
-      case 'stats':
-        generator.latest = message.stats;
-        break;
-      case 'final':
-        generator.latest = message.stats;
-        markFinal(message);
-        break;
-      case 'fatal':
-        onFatal(message.message);
-        break;
-    }
-  });
-  return generator;
-}
 
 function totals(generators: readonly Generator[]) {
   const all = generators.map((g) => g.latest).filter((s): s is GeneratorStats => s !== null);
@@ -395,16 +341,20 @@ async function main(): Promise<void> {
 
   // 5. Ramp: until every agent has its welcome.
   log(`connecting ${options.agents} agents at ${options.connectPerSecond}/s ...`);
-  const rampStarted = performance.now();
   let nextProgress = performance.now() + options.progressSeconds * 1000;
-  while (totals(generators).connected < options.agents && performance.now() - rampStarted < rampBudgetMs) {
-    await sleep(250);
-    if (performance.now() >= nextProgress) {
-      await progress();
-      nextProgress += options.progressSeconds * 1000;
+  /** Polls while `condition` holds, for at most budgetMs, printing progress; returns the seconds it took. */
+  const waitWhile = async (condition: () => boolean, budgetMs: number): Promise<number> => {
+    const started = performance.now();
+    while (condition() && performance.now() - started < budgetMs) {
+      await sleep(250);
+      if (performance.now() >= nextProgress) {
+        await progress();
+        nextProgress += options.progressSeconds * 1000;
+      }
     }
-  }
-  const rampSeconds = (performance.now() - rampStarted) / 1000;
+    return (performance.now() - started) / 1000;
+  };
+  const rampSeconds = await waitWhile(() => totals(generators).connected < options.agents, rampBudgetMs);
   const connectedAtHold = totals(generators).connected;
   const handshakes = totals(generators).handshakeLatency.summary();
   result.ramp = { seconds: round(rampSeconds, 1), connected: connectedAtHold, handshakeLatency: handshakes };
@@ -424,16 +374,8 @@ async function main(): Promise<void> {
   // served); the hold measures steady operation, so it starts once that backlog is under half a second
   // of traffic. How long that took is reported, not hidden.
   phase = 'settle';
-  const settleStarted = performance.now();
   const settledBelow = Math.max(10, Math.round((options.agents * 1000) / options.batchIntervalMs / 2));
-  while (totals(generators).pending > settledBelow && performance.now() - settleStarted < settleBudgetMs) {
-    await sleep(250);
-    if (performance.now() >= nextProgress) {
-      await progress();
-      nextProgress += options.progressSeconds * 1000;
-    }
-  }
-  const settleSeconds = (performance.now() - settleStarted) / 1000;
+  const settleSeconds = await waitWhile(() => totals(generators).pending > settledBelow, settleBudgetMs);
   const pendingAtHold = totals(generators).pending;
   result.settle = {
     seconds: round(settleSeconds, 1),

@@ -59,7 +59,7 @@ describe('RFC 8032 section 7.1 vectors', () => {
 });
 
 describe('Project Wycheproof Ed25519 vectors', () => {
-  const wycheproof = JSON.parse(read('../../shared/vectors/wycheproof-ed25519.json')) as {
+  const wycheproof = JSON.parse(read('./vectors/wycheproof-ed25519.json')) as {
     numberOfTests: number;
     testGroups: {
       publicKey: { pk: string };

@@ -26,6 +26,7 @@ import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { createSignedInUser } from '../../packages/server/test/dashboard/support/dashboard-session.js';
 import { createTestDatabase, startTestServer, testJpeg } from '../../packages/server/test/support/index.js';
+import { chromiumLaunchOptions } from '../../test/support/chromium.js';
 
 const SEATS = Number(process.env.BENCH_SEATS ?? 1000);
 const SITES = 10;
@@ -205,10 +206,7 @@ async function main() {
     }
 
     // ---- 2. cold page loads ----
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    const browser = await chromium.launch(chromiumLaunchOptions());
     const [name, value] = admin.cookie.split('=') as [string, string];
     const loadMs: number[] = [];
     let thumbnailRequests = 0;

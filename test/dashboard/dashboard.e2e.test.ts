@@ -30,6 +30,7 @@ import {
 } from '../../packages/server/test/support/index.js';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process.js';
 import { Children } from '../support/children.js';
+import { chromiumLaunchOptions } from '../support/chromium.js';
 import { enrollWithLibrary } from '../support/enrollment.js';
 import { type SeatDesktop, startSeatDesktop } from '../support/seat-desktop.js';
 
@@ -76,10 +77,7 @@ beforeAll(async () => {
     server = await startTestServer({ database: db });
   };
   const chromiumPage = async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions());
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
     page = await context.newPage();
     page.on('dialog', (dialog) => {

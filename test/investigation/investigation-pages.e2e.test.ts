@@ -28,6 +28,7 @@ import {
   type TestDatabase,
   type TestServer,
 } from '../../packages/server/test/support/index.js';
+import { chromiumLaunchOptions } from '../support/chromium.js';
 
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/investigation');
 let db: TestDatabase;
@@ -52,10 +53,7 @@ beforeAll(async () => {
   db = await createTestDatabase('postgres');
   server = await startTestServer({ database: db });
   world = await buildWorld(server, Date.now() - 2 * HOUR);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await chromium.launch(chromiumLaunchOptions());
 }, 180_000);
 
 afterAll(async () => {

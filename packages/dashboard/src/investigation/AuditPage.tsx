@@ -1,9 +1,9 @@
 /** The audit log for auditors: filters, newest first, paged; entries show their chain hashes. */
 import type { AuditEntryView, AuditQuery } from '@seatwatch/shared/dashboard-api';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { auditLog } from '../api/investigation.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { auditLog } from './investigation-api.js';
 
 export function AuditPage() {
   const i18n = useI18n();

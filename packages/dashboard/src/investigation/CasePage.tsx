@@ -2,10 +2,10 @@
 import type { AssigneeOption, CaseDetail, CaseStatus } from '@seatwatch/shared/dashboard-api';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useParams } from 'react-router';
+import { cases } from '../api/investigation.js';
 import { errorText } from '../app/errors.js';
 import { useSession } from '../auth/session-context.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { cases } from './investigation-api.js';
 import { fromLocalInput, toLocalInput } from './purpose.js';
 
 export function CasePage() {

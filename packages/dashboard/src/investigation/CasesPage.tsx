@@ -2,10 +2,10 @@
 import type { CaseStatus, CaseSummary } from '@seatwatch/shared/dashboard-api';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import { cases } from '../api/investigation.js';
 import { errorText } from '../app/errors.js';
 import { useSession } from '../auth/session-context.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { cases } from './investigation-api.js';
 
 export function CasesPage() {
   const i18n = useI18n();

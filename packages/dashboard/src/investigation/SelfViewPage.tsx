@@ -5,10 +5,10 @@
  */
 import type { SelfView } from '@seatwatch/shared/dashboard-api';
 import { useEffect, useState } from 'react';
+import { selfView } from '../api/investigation.js';
 import { errorText } from '../app/errors.js';
 import { LanguagePicker } from '../app/Layout.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { selfView } from './investigation-api.js';
 
 export function SelfViewPage() {
   const i18n = useI18n();

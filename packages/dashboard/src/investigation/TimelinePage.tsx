@@ -12,10 +12,10 @@ import type {
   TimelineSection,
 } from '@seatwatch/shared/dashboard-api';
 import { type FormEvent, useEffect, useState } from 'react';
+import { cases, investigation } from '../api/investigation.js';
 import { errorText } from '../app/errors.js';
 import { useSession } from '../auth/session-context.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { cases, investigation } from './investigation-api.js';
 import { fromLocalInput, type PurposeInput, purposeOf, toLocalInput } from './purpose.js';
 
 const DAY = 86_400_000;

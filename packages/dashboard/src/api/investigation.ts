@@ -15,7 +15,7 @@ import type {
   TimelineSeat,
   UpdateCaseRequest,
 } from '@seatwatch/shared/dashboard-api';
-import { ApiError, query, request } from '../api/http.js';
+import { ApiError, query, request } from './http.js';
 
 const id = encodeURIComponent;
 

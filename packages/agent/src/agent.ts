@@ -49,13 +49,7 @@ import {
 } from './collectors/screenshot/screenshot.collector.js';
 import type { DeviceInfo } from './core/device-diff.js';
 import { checkServerUrl } from './core/server-url.js';
-import {
-  type Identity,
-  type LoadedIdentity,
-  StateError,
-  saveIdentity,
-  writeFileAtomic,
-} from './identity/identity-store.js';
+import { type Identity, type LoadedIdentity, StateError, saveIdentity } from './identity/identity-store.js';
 import { STATE_FILES } from './identity/state-dir.js';
 import type { DesktopNotifier } from './notice/desktop-notification.port.js';
 import { loadNoticeState, type NoticeState, type ShownVia, saveNoticeState } from './notice/notice-state.js';
@@ -63,6 +57,7 @@ import { fullNoticeText } from './notice/notice-text.js';
 import { requestSelfViewLink } from './notice/self-view-link.js';
 import { startTransparencyPage, type TransparencyPage } from './notice/transparency-page.js';
 import { Outbox, OutboxCorruptError } from './outbox/outbox.js';
+import { writeFileAtomic } from './runtime/atomic-file.js';
 import { type Clock, systemClock } from './runtime/clock.js';
 import { type Logger, silentLogger } from './runtime/logger.js';
 import { type AgentStatus, writeStatusFile } from './status/agent-status.js';

@@ -16,7 +16,7 @@ import {
   validateNotice,
   validatePolicy,
 } from '@seatwatch/shared';
-import { fsyncDirectory } from '../outbox/outbox.js';
+import { writeFileAtomic } from '../runtime/atomic-file.js';
 import { STATE_FILES } from './state-dir.js';
 
 export interface Identity {
@@ -64,22 +64,6 @@ export function isEnrolled(stateDir: string): boolean {
 
 export function ensureStateDir(stateDir: string): void {
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-}
-
-/** Writes a file atomically (temp, fsync, rename, fsync folder) with the given mode. */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', mode);
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  // openSync's mode is filtered by the umask; the key file must end up exactly owner-only.
-  if (process.platform !== 'win32') fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, file);
-  fsyncDirectory(path.dirname(file));
 }
 
 export function saveEnrollment(stateDir: string, identity: Identity, secretKey: Uint8Array): void {

@@ -1,8 +1,8 @@
 /** Which notice version this seat's operator was shown, when, how and as which OS user. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../identity/identity-store.js';
 import { STATE_FILES } from '../identity/state-dir.js';
+import { writeFileAtomic } from '../runtime/atomic-file.js';
 
 export type ShownVia = 'terminal' | 'notification' | 'page';
 

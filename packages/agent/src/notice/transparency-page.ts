@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Notice } from '@seatwatch/shared';
-import { writeFileAtomic } from '../identity/identity-store.js';
+import { writeFileAtomic } from '../runtime/atomic-file.js';
 import type { AgentStatus } from '../status/agent-status.js';
 import { describeCollection } from './notice-text.js';
 

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { CaptureEvent, DataDroppedEvent, Event } from '@seatwatch/shared';
 import { type OutboxEntry, planDrops } from '../core/outbox-drop-policy.js';
+import { fsyncDirectory, writeFileAtomic } from '../runtime/atomic-file.js';
 import {
   encodeRecord,
   FILE_HEADER_BYTES,
@@ -130,7 +131,7 @@ export class Outbox {
     // A leftover temp file is a compaction that never reached its rename: the journal is still whole.
     fs.rmSync(`${file}.tmp`, { force: true });
     if (!fs.existsSync(file)) {
-      writeFileDurably(
+      writeFileAtomic(
         file,
         Buffer.concat([fileHeader(), encodeRecord(RecordType.meta, { lastSeq: 0, ackedSeq: 0 })]),
       );
@@ -567,28 +568,4 @@ function cutTail(fd: number, at: number, size: number): number {
   fs.ftruncateSync(fd, at);
   fs.fsyncSync(fd);
   return size - at;
-}
-
-function writeFileDurably(file: string, data: Buffer): void {
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  fsyncDirectory(path.dirname(file));
-}
-
-export function fsyncDirectory(dir: string): void {
-  // Makes a rename durable. Windows cannot open a folder for fsync; NTFS journals the rename itself.
-  if (process.platform === 'win32') return;
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

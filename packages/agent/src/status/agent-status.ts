@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Policy } from '@seatwatch/shared';
 import type { CollectorStatus } from '../collectors/collector.js';
-import { writeFileAtomic } from '../identity/identity-store.js';
 import { STATE_FILES } from '../identity/state-dir.js';
+import { writeFileAtomic } from '../runtime/atomic-file.js';
 import type { TransportState } from '../transport/transport.js';
 
 export interface AgentStatus {

@@ -5,18 +5,36 @@
 #    real windows for the agent's collectors);
 #  - chromium (dashboard end-to-end tests through playwright-core).
 # Installs only what is missing (apt-get, as root or with sudo) and prints what it does.
+#
+# Usage: test-prerequisites.sh [all|db|desktop|browser]   (default: all)
+# A test tier (see test/README.md) needs only its own part: db PostgreSQL;
+# desktop the X11 tools and PostgreSQL; browser chromium, the X11 tools and
+# PostgreSQL (the dashboard end-to-end test also drives a seat desktop).
 set -euo pipefail
 
 log() { printf '[prerequisites] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+tier=${1:-all}
+case "$tier" in
+  all | browser) x11=1 chromium=1 ;;
+  desktop) x11=1 chromium=0 ;;
+  db) x11=0 chromium=0 ;;
+  *) log "unknown tier '$tier' (all, db, desktop or browser)"; exit 2 ;;
+esac
+
 need=()
-command -v Xvfb >/dev/null || need+=(xvfb)
-command -v openbox >/dev/null || need+=(openbox)
-command -v xterm >/dev/null || need+=(xterm)
-command -v xdotool >/dev/null || need+=(xdotool)
-command -v xprop >/dev/null || need+=(x11-utils)
-command -v chromium >/dev/null || need+=(chromium)
+if [ "$x11" = 1 ]; then
+  command -v Xvfb >/dev/null || need+=(xvfb)
+  command -v openbox >/dev/null || need+=(openbox)
+  command -v xterm >/dev/null || need+=(xterm)
+  command -v xdotool >/dev/null || need+=(xdotool)
+  command -v xprop >/dev/null || need+=(x11-utils)
+fi
+# SEATWATCH_CHROMIUM points the tests at another Chromium (test/support/chromium.ts): then none is installed.
+if [ "$chromium" = 1 ] && [ -z "${SEATWATCH_CHROMIUM:-}" ]; then
+  command -v chromium >/dev/null || need+=(chromium)
+fi
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -40,4 +58,7 @@ if ! pg_ready; then
   for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
 fi
 pg_ready || { log "PostgreSQL is not reachable on 127.0.0.1:5432"; exit 1; }
-log "PostgreSQL is up; X11 tools and chromium are present"
+ready="PostgreSQL is up"
+[ "$x11" = 1 ] && ready+=", X11 tools are present"
+[ "$chromium" = 1 ] && ready+=", chromium: ${SEATWATCH_CHROMIUM:-$(command -v chromium)}"
+log "$tier: $ready"

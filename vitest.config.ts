@@ -1,5 +1,73 @@
 import { defineConfig } from 'vitest/config';
 
+/*
+ * Four tiers, one Vitest project each, chosen by what a test file needs to
+ * run (test/README.md says how to run each and where a new test goes):
+ *
+ *   unit     nothing: no database, no X server, no browser
+ *   db       PGlite and PostgreSQL on 127.0.0.1:5432
+ *   desktop  Xvfb, openbox, xterm, xdotool (and PostgreSQL for the e2e tests)
+ *   browser  Chromium (and PostgreSQL, and Xvfb for the dashboard e2e test)
+ *
+ * A plain *.test.ts takes the tier of its folder as listed below; a file
+ * named *.db.test.ts, *.desktop.test.ts or *.browser.test.ts takes that tier
+ * wherever it is. test/test-tiers.test.ts fails when a test file is in no
+ * project or in more than one, and when a unit file reaches the support that
+ * starts a database, an X server or a browser.
+ */
+const SUFFIX = {
+  db: '**/*.db.test.ts',
+  desktop: '**/*.desktop.test.ts',
+  browser: '**/*.browser.test.ts',
+} as const;
+const allSuffixesBut = (own?: keyof typeof SUFFIX) =>
+  Object.entries(SUFFIX)
+    .filter(([tier]) => tier !== own)
+    .map(([, glob]) => glob);
+
+/** The server's tests that need no database: pure rules and decisions, files, config, docs. */
+const SERVER_UNIT = [
+  'packages/server/test/anomalies/rules/**/*.test.ts',
+  'packages/server/test/anomalies/alerts/**/*.test.ts',
+  'packages/server/test/anomalies/engine/screenshot-blankness.test.ts',
+  'packages/server/test/blobs/**/*.test.ts',
+  'packages/server/test/config/**/*.test.ts',
+  'packages/server/test/dashboard/accounts-crypto.test.ts',
+  'packages/server/test/dashboard/authz-policy.test.ts',
+  'packages/server/test/docs/**/*.test.ts',
+  'packages/server/test/domain/**/*.test.ts',
+];
+/** The agent's real X11 adapters under Xvfb; every other agent test uses fakes. */
+const AGENT_DESKTOP = ['packages/agent/test/collectors/x11.test.ts'];
+const E2E_BROWSER = ['test/dashboard/**/*.test.ts', 'test/investigation/investigation-pages.e2e.test.ts'];
+
+const unit = {
+  include: [
+    'packages/shared/test/**/*.test.ts',
+    'packages/agent/test/**/*.test.ts',
+    'packages/dashboard/test/**/*.test.ts',
+    ...SERVER_UNIT,
+    'test/*.test.ts',
+    'bench/test/**/*.test.ts',
+  ],
+  exclude: [...AGENT_DESKTOP, ...allSuffixesBut()],
+};
+const db = {
+  include: ['packages/server/test/**/*.test.ts', 'test/investigation/**/*.test.ts', SUFFIX.db],
+  exclude: [...SERVER_UNIT, ...E2E_BROWSER, ...allSuffixesBut('db')],
+};
+const desktop = {
+  include: [...AGENT_DESKTOP, 'test/agent-server/**/*.test.ts', SUFFIX.desktop],
+  exclude: allSuffixesBut('desktop'),
+};
+const browser = {
+  include: [...E2E_BROWSER, SUFFIX.browser],
+  exclude: allSuffixesBut('browser'),
+};
+
+// Vitest's own default excludes still apply inside each project.
+const NEVER = ['**/node_modules/**', '**/dist/**'];
+
 export default defineConfig({
   resolve: {
     // Workspace packages resolve to their TypeScript sources in tests (see each package's `exports`).
@@ -7,10 +75,15 @@ export default defineConfig({
   },
   ssr: { resolve: { conditions: ['seatwatch-source'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // One report for every project that ran: .ci/run reads its totals.
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-results.json' }]],
+    // `extends: true`: each project keeps the settings above (pool, timeouts, resolve conditions).
+    projects: Object.entries({ unit, db, desktop, browser }).map(([name, tier]) => ({
+      extends: true as const,
+      test: { name, include: tier.include, exclude: [...NEVER, ...tier.exclude] },
+    })),
   },
 });

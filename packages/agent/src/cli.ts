@@ -8,7 +8,8 @@
  * state, bad flags), 3 revoked.
  */
 import { parseArgs } from 'node:util';
-import type { Agent, CollectorProbes, StopReason } from './agent.js';
+import type { Agent, StopReason } from './agent.js';
+import type { CollectorProbes } from './collectors/collector-supervisor.js';
 import { unavailable } from './collectors/probe.js';
 import { EnrollError, enroll } from './identity/enroll.js';
 import {

@@ -4,12 +4,12 @@ export {
   type AgentDeps,
   type AgentEventMap,
   type AgentEvents,
-  type CollectorProbes,
   createAgent,
   type StopReason,
 } from './agent.js';
 export { type CliDeps, runCli } from './cli.js';
 export type { ActiveWindow, ActiveWindowPort } from './collectors/activity/active-window.port.js';
+export type { CollectorProbes } from './collectors/collector-supervisor.js';
 export type { DevicesPort } from './collectors/devices/devices.port.js';
 export type { IdleTimePort } from './collectors/idle/idle-time.port.js';
 export type { NetworkInfo, NetworkPort } from './collectors/network/network.port.js';

@@ -3,10 +3,11 @@
  * isolated: one that throws becomes "unavailable" with its reason, and the
  * agent runs with the rest.
  */
-import type { CollectorProbes } from '../agent.js';
+
 import { createGetWindowsActiveWindow } from './activity/active-window.get-windows.js';
 import { unavailableActiveWindow } from './activity/active-window.unavailable.js';
 import { createXpropSpyActiveWindow } from './activity/active-window.xprop-spy.js';
+import type { CollectorProbes } from './collector-supervisor.js';
 import { createSysteminformationDevices } from './devices/devices.systeminformation.js';
 import { unavailableDevices } from './devices/devices.unavailable.js';
 import { createIoregIdleTime } from './idle/idle-time.ioreg.js';

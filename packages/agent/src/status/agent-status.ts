@@ -6,8 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Policy } from '@seatwatch/shared';
 import type { CollectorStatus } from '../collectors/collector.js';
+import { errorMessage } from '../collectors/probe.js';
 import { STATE_FILES } from '../identity/state-dir.js';
 import { writeFileAtomic } from '../runtime/atomic-file.js';
+import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { Logger } from '../runtime/logger.js';
 import type { TransportState } from '../transport/transport.js';
 
 export interface AgentStatus {
@@ -74,4 +77,42 @@ export function isProcessAlive(pid: number): boolean {
     // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+const WRITE_EVERY_MS = 1000;
+
+export interface StatusFileWriter {
+  /** Writes within a second: many changes in a burst cost one write. */
+  schedule(): void;
+  writeNow(): void;
+  /** No write after this one (the agent has stopped). */
+  cancel(): void;
+}
+
+export function createStatusFileWriter(
+  stateDir: string,
+  clock: Clock,
+  log: Logger,
+  status: () => AgentStatus,
+): StatusFileWriter {
+  let timer: TimerHandle | null = null;
+  const cancel = () => {
+    clock.clearTimeout(timer);
+    timer = null;
+  };
+  const writeNow = () => {
+    cancel();
+    try {
+      writeStatusFile(stateDir, status());
+    } catch (error) {
+      log.log('warn', 'could not write the status file', { error: errorMessage(error) });
+    }
+  };
+  return {
+    schedule() {
+      if (!timer) timer = clock.setTimeout(writeNow, WRITE_EVERY_MS);
+    },
+    writeNow,
+    cancel,
+  };
 }

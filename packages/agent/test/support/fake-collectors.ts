@@ -3,8 +3,9 @@
  * hardware) or must be steered by a test (the title, the idle time). Each
  * implements the same port as its real adapter.
  */
-import type { CollectorProbes } from '../../src/agent.js';
+
 import type { ActiveWindow, ActiveWindowPort } from '../../src/collectors/activity/active-window.port.js';
+import type { CollectorProbes } from '../../src/collectors/collector-supervisor.js';
 import type { DevicesPort } from '../../src/collectors/devices/devices.port.js';
 import type { IdleTimePort } from '../../src/collectors/idle/idle-time.port.js';
 import type { NetworkInfo, NetworkPort } from '../../src/collectors/network/network.port.js';

@@ -1,37 +1,17 @@
-import type { BoardSeat } from '@seatwatch/shared/dashboard-api';
 import { describe, expect, it } from 'vitest';
 import { displayState, groupSeats, matches, NO_FILTER } from '../src/board/board-view.js';
-
-const seat = (over: Partial<BoardSeat>): BoardSeat => ({
-  id: 's',
-  projectId: 'p',
-  siteId: null,
-  teamId: null,
-  name: 'seat',
-  agentId: null,
-  hostname: null,
-  operator: null,
-  connected: true,
-  state: 'active',
-  stateSince: 0,
-  app: null,
-  lastSeenAt: null,
-  openAlerts: 0,
-  alertSeverity: null,
-  screenshot: null,
-  ...over,
-});
+import { boardSeat } from './fixtures.js';
 
 describe('displayState', () => {
   it('shows alert over the activity state while alerts are open', () => {
-    expect(displayState(seat({ state: 'idle' }))).toBe('idle');
-    expect(displayState(seat({ state: 'idle', openAlerts: 2 }))).toBe('alert');
-    expect(displayState(seat({ state: 'offline' }))).toBe('offline');
+    expect(displayState(boardSeat({ state: 'idle' }))).toBe('idle');
+    expect(displayState(boardSeat({ state: 'idle', openAlerts: 2 }))).toBe('alert');
+    expect(displayState(boardSeat({ state: 'offline' }))).toBe('offline');
   });
 });
 
 describe('matches', () => {
-  const s = seat({
+  const s = boardSeat({
     siteId: 'A',
     teamId: 'T',
     name: 'Desk 12',
@@ -45,7 +25,7 @@ describe('matches', () => {
     expect(matches(s, { ...NO_FILTER, siteId: 'B' })).toBe(false);
     expect(matches(s, { ...NO_FILTER, teamId: 'T' })).toBe(true);
     expect(matches(s, { ...NO_FILTER, state: 'idle' })).toBe(false);
-    expect(matches(seat({ openAlerts: 1 }), { ...NO_FILTER, state: 'alert' })).toBe(true);
+    expect(matches(boardSeat({ openAlerts: 1 }), { ...NO_FILTER, state: 'alert' })).toBe(true);
   });
 
   it('searches name, host name, operator and application, case-insensitively', () => {
@@ -67,13 +47,13 @@ describe('groupSeats', () => {
       { id: 't10', projectId: 'p', siteId: 'A', name: 'Team 10' },
     ];
     const seats = [
-      seat({ id: '1', siteId: 'A', teamId: 't10', name: 'Seat 10' }),
-      seat({ id: '2', siteId: 'A', teamId: 't10', name: 'Seat 9' }),
-      seat({ id: '3', siteId: 'A', teamId: 't2', name: 'Seat 1' }),
-      seat({ id: '4', siteId: 'A', teamId: null, name: 'Seat 2' }),
-      seat({ id: '5', siteId: null, name: 'Loose' }),
-      seat({ id: '6', siteId: 'B', name: 'B1' }),
-      seat({ id: '7', siteId: 'gone', name: 'Orphan' }),
+      boardSeat({ id: '1', siteId: 'A', teamId: 't10', name: 'Seat 10' }),
+      boardSeat({ id: '2', siteId: 'A', teamId: 't10', name: 'Seat 9' }),
+      boardSeat({ id: '3', siteId: 'A', teamId: 't2', name: 'Seat 1' }),
+      boardSeat({ id: '4', siteId: 'A', teamId: null, name: 'Seat 2' }),
+      boardSeat({ id: '5', siteId: null, name: 'Loose' }),
+      boardSeat({ id: '6', siteId: 'B', name: 'B1' }),
+      boardSeat({ id: '7', siteId: 'gone', name: 'Orphan' }),
     ];
     const groups = groupSeats(seats, sites, teams);
     expect(groups.map((g) => g.site?.name ?? null)).toEqual(['Alpha', 'Beta', null]);

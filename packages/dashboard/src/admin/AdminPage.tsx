@@ -1,7 +1,7 @@
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { useI18n } from '../i18n/i18n-context.js';
 import { DashboardAccessPage } from './DashboardAccessPage.js';
-import { ProjectAdminPage } from './ProjectAdminPage.js';
+import { ProjectAdminPage } from './project/ProjectAdminPage.js';
 import { UsersPage } from './UsersPage.js';
 
 export function AdminPage() {

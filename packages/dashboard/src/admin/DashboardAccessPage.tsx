@@ -1,95 +1,44 @@
 import type { DashboardAllowlistEntry, ProjectDashboardSettings } from '@seatwatch/shared/dashboard-api';
-import { useCallback, useEffect, useState } from 'react';
-import { dashboardAccess, users } from '../api/client.js';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { dashboardAccess } from '../api/client.js';
+import { queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
+import { Outcome } from '../app/Outcome.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { cidrProblem } from './cidr.js';
+import { AllowlistTable } from './AllowlistTable.js';
 
+/** The dashboard's own allowlist is saved whole; the answer is the list as stored. */
 function AllowlistEditor() {
   const i18n = useI18n();
   const { t } = i18n;
-  const [entries, setEntries] = useState<DashboardAllowlistEntry[] | null>(null);
-  const [cidr, setCidr] = useState('');
-  const [note, setNote] = useState('');
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  useEffect(() => {
-    dashboardAccess.allowlist().then(
-      (list) => setEntries(list.entries),
-      (caught: unknown) => setMessage({ ok: false, text: errorText(i18n, caught) }),
+  const client = useQueryClient();
+  const { data, error } = useQuery(queries.dashboardAllowlist());
+  const save = useMutation({
+    mutationFn: (entries: DashboardAllowlistEntry[]) => dashboardAccess.saveAllowlist({ entries }),
+    onSuccess: (stored) => client.setQueryData(queryKeys.dashboardAllowlist, stored),
+  });
+  if (!data)
+    return error ? (
+      <p className="error">{errorText(i18n, error)}</p>
+    ) : (
+      <p className="muted">{t('common.loading')}</p>
     );
-  }, [i18n]);
-  const problem = cidr ? cidrProblem(cidr) : null;
-  const save = async (next: DashboardAllowlistEntry[]) => {
-    try {
-      setEntries((await dashboardAccess.saveAllowlist({ entries: next })).entries);
-      setMessage({ ok: true, text: t('common.saved') });
-    } catch (caught) {
-      setMessage({ ok: false, text: errorText(i18n, caught) });
-    }
-  };
-  if (!entries)
-    return message ? <p className="error">{message.text}</p> : <p className="muted">{t('common.loading')}</p>;
+  const entries = data.entries;
   return (
     <div className="card">
       <h3>{t('access.allowlist')}</h3>
       <p className="muted">{t('access.allowlistHelp')}</p>
-      <table className="data">
-        <tbody>
-          {entries.map((entry) => (
-            <tr key={entry.cidr}>
-              <td>
-                <code>{entry.cidr}</code>
-              </td>
-              <td>{entry.note}</td>
-              <td>
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() => void save(entries.filter((other) => other !== entry))}
-                >
-                  {t('common.remove')}
-                </button>
-              </td>
-            </tr>
-          ))}
-          {entries.length === 0 && (
-            <tr>
-              <td className="muted">{t('access.allowlistEmpty')}</td>
-            </tr>
-          )}
-        </tbody>
-      </table>
-      <form
-        className="row"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (problem) return;
-          void save([...entries, { cidr: cidr.trim(), note }]).then(() => {
-            setCidr('');
-            setNote('');
-          });
-        }}
-      >
-        <input
-          aria-label={t('access.cidr')}
-          placeholder={t('access.cidrPlaceholder')}
-          value={cidr}
-          aria-invalid={problem !== null}
-          onChange={(event) => setCidr(event.target.value)}
-          required
-        />
-        <input
-          aria-label={t('access.note')}
-          placeholder={t('access.note')}
-          value={note}
-          onChange={(event) => setNote(event.target.value)}
-        />
-        <button type="submit" disabled={problem !== null}>
-          {t('common.add')}
-        </button>
-      </form>
-      {problem && <p className="error small">{t(problem)}</p>}
-      {message && <p className={message.ok ? 'ok small' : 'error small'}>{message.text}</p>}
+      <AllowlistTable
+        rows={entries.map((entry) => ({
+          key: entry.cidr,
+          cidr: entry.cidr,
+          note: entry.note,
+          remove: () => save.mutate(entries.filter((other) => other !== entry)),
+        }))}
+        emptyText={t('access.allowlistEmpty')}
+        onAdd={(entry, stored) => save.mutate([...entries, entry], { onSuccess: stored })}
+      />
+      <Outcome error={save.error} done={save.isSuccess ? t('common.saved') : null} />
     </div>
   );
 }
@@ -97,22 +46,14 @@ function AllowlistEditor() {
 function ProjectSettings({ projectId, name }: { projectId: string; name: string }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [settings, setSettings] = useState<ProjectDashboardSettings | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-  useEffect(() => {
-    dashboardAccess
-      .projectSettings(projectId)
-      .then(setSettings, (caught: unknown) => setMessage(errorText(i18n, caught)));
-  }, [projectId, i18n]);
-  const save = async (next: ProjectDashboardSettings) => {
-    try {
-      setSettings(await dashboardAccess.saveProjectSettings(projectId, next));
-      setMessage(t('common.saved'));
-    } catch (caught) {
-      setMessage(errorText(i18n, caught));
-    }
-  };
-  if (!settings) return message ? <p className="error">{message}</p> : null;
+  const client = useQueryClient();
+  const { data: settings, error } = useQuery(queries.dashboardSettings(projectId));
+  const save = useMutation({
+    mutationFn: (next: ProjectDashboardSettings) => dashboardAccess.saveProjectSettings(projectId, next),
+    onSuccess: (stored) => client.setQueryData(queries.dashboardSettings(projectId).queryKey, stored),
+  });
+  if (!settings) return error ? <p className="error">{errorText(i18n, error)}</p> : null;
+  const message = save.error ? errorText(i18n, save.error) : save.isSuccess ? t('common.saved') : null;
   return (
     <tr>
       <td>{name}</td>
@@ -121,7 +62,7 @@ function ProjectSettings({ projectId, name }: { projectId: string; name: string 
           <input
             type="checkbox"
             checked={settings.clearThumbnails}
-            onChange={(event) => void save({ ...settings, clearThumbnails: event.target.checked })}
+            onChange={(event) => save.mutate({ ...settings, clearThumbnails: event.target.checked })}
           />
           {t('access.clearThumbnails')}
         </label>
@@ -131,7 +72,7 @@ function ProjectSettings({ projectId, name }: { projectId: string; name: string 
           <input
             type="checkbox"
             checked={settings.requireTotp}
-            onChange={(event) => void save({ ...settings, requireTotp: event.target.checked })}
+            onChange={(event) => save.mutate({ ...settings, requireTotp: event.target.checked })}
           />
           {t('access.requireTotp')}
         </label>
@@ -144,33 +85,19 @@ function ProjectSettings({ projectId, name }: { projectId: string; name: string 
 export function DashboardAccessPage() {
   const i18n = useI18n();
   const { t } = i18n;
-  const [projects, setProjects] = useState<{ id: string; name: string }[] | null>(null);
-  const [installation, setInstallation] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(async () => {
-    try {
-      const options = await users.grantOptions();
-      setProjects(options.projects);
-      setInstallation(options.installation);
-    } catch (caught) {
-      setError(caught);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data: options, error } = useQuery(queries.grantOptions());
   return (
     <section>
       <h2>{t('access.title')}</h2>
-      {error !== null && <p className="error">{errorText(i18n, error)}</p>}
-      {installation && <AllowlistEditor />}
-      {projects && (
+      {error && <p className="error">{errorText(i18n, error)}</p>}
+      {options?.installation && <AllowlistEditor />}
+      {options && (
         <div className="card">
           <h3>{t('access.projectSettings')}</h3>
           <p className="muted">{t('access.projectSettingsHelp')}</p>
           <table className="data">
             <tbody>
-              {projects.map((project) => (
+              {options.projects.map((project) => (
                 <ProjectSettings key={project.id} projectId={project.id} name={project.name} />
               ))}
             </tbody>

@@ -1,6 +1,8 @@
 import type { Grant, GrantOptions, SetupLinkResponse, UserRow } from '@seatwatch/shared/dashboard-api';
-import { type FormEvent, Fragment, useCallback, useEffect, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Fragment, useState } from 'react';
 import { users } from '../api/client.js';
+import { changed, queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { GrantEditor, grantLabel } from './GrantEditor.js';
@@ -26,28 +28,22 @@ function OneTimeLink({ link, onClose }: { link: SetupLinkResponse; onClose: () =
 function UserEditor({
   user,
   options,
-  onSaved,
   onLink,
 }: {
   user: UserRow;
   options: GrantOptions;
-  onSaved: () => void;
   onLink: (link: SetupLinkResponse) => void;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
+  const client = useQueryClient();
   const [grants, setGrants] = useState<Grant[]>(user.grants);
   const [displayName, setDisplayName] = useState(user.displayName);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (action: () => Promise<unknown>) => {
-    try {
-      await action();
-      setError(null);
-      onSaved();
-    } catch (caught) {
-      setError(errorText(i18n, caught));
-    }
-  };
+  const change = useMutation({
+    mutationFn: (send: () => Promise<unknown>) => send(),
+    onSuccess: () => changed.users(client),
+  });
+  const run = (send: () => Promise<unknown>) => change.mutate(send);
   return (
     <div className="editor">
       <label>
@@ -59,24 +55,21 @@ function UserEditor({
         <button
           type="button"
           className="primary"
-          onClick={() => void run(() => users.update(user.id, { displayName, grants }))}
+          onClick={() => run(() => users.update(user.id, { displayName, grants }))}
         >
           {t('common.save')}
         </button>
-        <button type="button" onClick={() => void run(async () => onLink(await users.resetLink(user.id)))}>
+        <button type="button" onClick={() => run(async () => onLink(await users.resetLink(user.id)))}>
           {t('users.newLink')}
         </button>
-        <button
-          type="button"
-          onClick={() => void run(() => users.update(user.id, { disabled: !user.disabled }))}
-        >
+        <button type="button" onClick={() => run(() => users.update(user.id, { disabled: !user.disabled }))}>
           {user.disabled ? t('users.enable') : t('users.disable')}
         </button>
-        <button type="button" onClick={() => void run(() => users.revokeSessions(user.id))}>
+        <button type="button" onClick={() => run(() => users.revokeSessions(user.id))}>
           {t('users.signOutEverywhere')}
         </button>
       </div>
-      {error && <p className="error">{error}</p>}
+      {change.error && <p className="error">{errorText(i18n, change.error)}</p>}
     </div>
   );
 }
@@ -84,46 +77,31 @@ function UserEditor({
 export function UsersPage() {
   const i18n = useI18n();
   const { t, dateTime } = i18n;
-  const [list, setList] = useState<UserRow[] | null>(null);
-  const [options, setOptions] = useState<GrantOptions | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const client = useQueryClient();
+  const { data: list, error: listError } = useQuery(queries.users());
+  const { data: options, error: optionsError } = useQuery(queries.grantOptions());
   const [link, setLink] = useState<SetupLinkResponse | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [grants, setGrants] = useState<Grant[]>([]);
 
-  const load = useCallback(async () => {
-    try {
-      const [rows, grantOptions] = await Promise.all([users.list(), users.grantOptions()]);
-      setList(rows);
-      setOptions(grantOptions);
-      setError(null);
-    } catch (caught) {
-      setError(caught);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      setLink(await users.create({ username, displayName, grants }));
+  const create = useMutation({
+    mutationFn: () => users.create({ username, displayName, grants }),
+    onSuccess: (made) => {
+      setLink(made);
       setUsername('');
       setDisplayName('');
       setGrants([]);
-      await load();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+      return changed.users(client);
+    },
+  });
+  const error = create.error ?? listError ?? optionsError;
 
   return (
     <section>
       <h2>{t('users.title')}</h2>
-      {error !== null && <p className="error">{errorText(i18n, error)}</p>}
+      {error && <p className="error">{errorText(i18n, error)}</p>}
       {link && <OneTimeLink link={link} onClose={() => setLink(null)} />}
       {list && options && (
         <table className="data">
@@ -171,12 +149,7 @@ export function UsersPage() {
                 {editing === user.id && (
                   <tr>
                     <td colSpan={7}>
-                      <UserEditor
-                        user={user}
-                        options={options}
-                        onSaved={() => void load()}
-                        onLink={setLink}
-                      />
+                      <UserEditor user={user} options={options} onLink={setLink} />
                     </td>
                   </tr>
                 )}
@@ -186,7 +159,13 @@ export function UsersPage() {
         </table>
       )}
       {options && (
-        <form className="card" onSubmit={(event) => void create(event)}>
+        <form
+          className="card"
+          onSubmit={(event) => {
+            event.preventDefault();
+            create.mutate();
+          }}
+        >
           <h3>{t('users.create')}</h3>
           <div className="row">
             <label>

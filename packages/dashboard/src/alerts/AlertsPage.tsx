@@ -1,37 +1,35 @@
 import type { Anomaly, AnomalyStatus } from '@seatwatch/shared/dashboard-api';
-import { useCallback, useEffect, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { anomalies } from '../api/anomalies.js';
+import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { menusFor } from '../app/menus.js';
-import { useSession } from '../auth/session-context.js';
+import { useSession } from '../auth/use-session.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { liveStream } from '../live/live-stream.js';
+import { putAnomaly } from '../live/live-cache.js';
+import { useLiveCache } from '../live/use-live-cache.js';
 import { ruleLabel } from './rule-label.js';
 
 const STATUSES: readonly AnomalyStatus[] = ['open', 'acknowledged', 'resolved', 'false_positive'];
 
-/** Newest first: by last occurrence, so an anomaly that happens again comes back to the top. */
-function upsert(list: readonly Anomaly[], item: Anomaly): Anomaly[] {
-  return [item, ...list.filter((other) => other.id !== item.id)].sort((a, b) => b.lastAt - a.lastAt);
-}
-
-function AlertRow({ item, onChanged }: { item: Anomaly; onChanged: (item: Anomaly) => void }) {
+function AlertRow({ item }: { item: Anomaly }) {
   const i18n = useI18n();
   const { t, dateTime } = i18n;
   const [comment, setComment] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const { session } = useSession();
   const investigates = menusFor(session?.user?.grants ?? []).investigation;
-  const act = async (status: AnomalyStatus) => {
-    try {
-      onChanged(await anomalies.setStatus(item.id, { status, comment }));
+  const client = useQueryClient();
+  // The answer is the anomaly as now stored: it goes into every cached list, as a live message would.
+  const setStatus = useMutation({
+    mutationFn: (status: AnomalyStatus) => anomalies.setStatus(item.id, { status, comment }),
+    onSuccess: (changed) => {
+      putAnomaly(client, changed);
       setComment('');
-      setError(null);
-    } catch (caught) {
-      setError(errorText(i18n, caught));
-    }
-  };
+    },
+  });
+  const act = (status: AnomalyStatus) => setStatus.mutate(status);
   return (
     <li
       className={`alert sev-${item.severity} status-${item.status}`}
@@ -71,17 +69,17 @@ function AlertRow({ item, onChanged }: { item: Anomaly; onChanged: (item: Anomal
           onChange={(event) => setComment(event.target.value)}
         />
         {item.status === 'open' && (
-          <button type="button" onClick={() => void act('acknowledged')}>
+          <button type="button" onClick={() => act('acknowledged')}>
             {t('alerts.acknowledge')}
           </button>
         )}
         {item.status !== 'resolved' && (
-          <button type="button" onClick={() => void act('resolved')}>
+          <button type="button" onClick={() => act('resolved')}>
             {t('alerts.resolve')}
           </button>
         )}
         {item.status !== 'false_positive' && (
-          <button type="button" onClick={() => void act('false_positive')}>
+          <button type="button" onClick={() => act('false_positive')}>
             {t('alerts.falsePositive')}
           </button>
         )}
@@ -93,7 +91,7 @@ function AlertRow({ item, onChanged }: { item: Anomaly; onChanged: (item: Anomal
           </Link>
         )}
       </div>
-      {error && <p className="error">{error}</p>}
+      {setStatus.error && <p className="error">{errorText(i18n, setStatus.error)}</p>}
     </li>
   );
 }
@@ -102,40 +100,12 @@ export function AlertsPage() {
   const i18n = useI18n();
   const { t } = i18n;
   const [status, setStatus] = useState<AnomalyStatus | ''>('open');
-  const [items, setItems] = useState<Anomaly[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setItems(await anomalies.list(status || undefined));
-      setError(null);
-    } catch (caught) {
-      setError(caught);
-      // Live alerts still arrive while the list cannot be read.
-      setItems((current) => current ?? []);
-    }
-  }, [status]);
-
-  useEffect(() => {
-    return liveStream.subscribe({
-      open: () => void load(),
-      anomaly: (message) => {
-        const item = message.anomaly;
-        setItems((current) => {
-          if (!current) return current;
-          if (status && item.status !== status) return current.filter((other) => other.id !== item.id);
-          return upsert(current, item);
-        });
-      },
-    });
-  }, [load, status]);
-
-  const changed = (item: Anomaly) =>
-    setItems((current) =>
-      current && status && item.status !== status
-        ? current.filter((other) => other.id !== item.id)
-        : upsert(current ?? [], item),
-    );
+  const live = useLiveCache();
+  const list = useQuery({ ...queries.anomalyList(status || undefined), enabled: live });
+  // A list that could not be read still takes live alerts (live/live-cache.ts); its error stays
+  // shown until it is read again, since writing those alerts in does not clear a failed read.
+  const error = list.error ?? list.failureReason;
+  const items = list.data ?? (list.isError ? [] : null);
 
   return (
     <section className="alerts">
@@ -159,7 +129,7 @@ export function AlertsPage() {
       {items?.length === 0 && <p className="muted">{t('alerts.empty')}</p>}
       <ul className="alert-list" data-testid="alert-list">
         {items?.map((item) => (
-          <AlertRow key={item.id} item={item} onChanged={changed} />
+          <AlertRow key={item.id} item={item} />
         ))}
       </ul>
     </section>

@@ -1,10 +1,12 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { AdminPage } from '../admin/AdminPage.js';
 import { AlertsPage } from '../alerts/AlertsPage.js';
 import { AccountPage } from '../auth/AccountPage.js';
 import { LoginPage } from '../auth/LoginPage.js';
 import { SetupPage } from '../auth/SetupPage.js';
-import { SessionProvider, useSession } from '../auth/session-context.js';
+import { useSession } from '../auth/use-session.js';
 import { BoardPage } from '../board/BoardPage.js';
 import { I18nProvider, useI18n } from '../i18n/i18n-context.js';
 import { AuditPage } from '../investigation/AuditPage.js';
@@ -16,6 +18,7 @@ import { SeatPage } from '../seat/SeatPage.js';
 import { errorText } from './errors.js';
 import { Layout } from './Layout.js';
 import { menusFor } from './menus.js';
+import { createQueryClient } from './query-client.js';
 
 function Home() {
   const { session } = useSession();
@@ -64,13 +67,14 @@ function Gate() {
 }
 
 export function App() {
+  const [queryClient] = useState(createQueryClient);
   return (
     <I18nProvider>
-      <SessionProvider>
+      <QueryClientProvider client={queryClient}>
         <BrowserRouter>
           <Gate />
         </BrowserRouter>
-      </SessionProvider>
+      </QueryClientProvider>
     </I18nProvider>
   );
 }

@@ -1,7 +1,9 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useState } from 'react';
 import { NavLink, useNavigate } from 'react-router';
 import { auth } from '../api/client.js';
-import { useSession } from '../auth/session-context.js';
+import { forgetAccountData } from '../api/queries.js';
+import { useSession } from '../auth/use-session.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { LOCALES, type Locale } from '../i18n/translate.js';
 import { type LiveStatus, liveStream } from '../live/live-stream.js';
@@ -51,9 +53,11 @@ export function Layout({ children }: { children: ReactNode }) {
   const navigate = useNavigate();
   const user = session?.user;
   const menus = menusFor(user?.grants ?? []);
+  const queryClient = useQueryClient();
   const signOut = async () => {
     liveStream.close();
     set(await auth.logout());
+    forgetAccountData(queryClient);
     await navigate('/login');
   };
   return (

@@ -1,34 +1,21 @@
-import type { SessionSummary } from '@seatwatch/shared/dashboard-api';
-import { useCallback, useEffect, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { auth } from '../api/client.js';
+import { changed, queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { useSession } from './session-context.js';
+import { useSession } from './use-session.js';
 
 export function AccountPage() {
   const i18n = useI18n();
   const { t, dateTime } = i18n;
   const { session } = useSession();
-  const [sessions, setSessions] = useState<SessionSummary[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(async () => {
-    try {
-      setSessions(await auth.sessions());
-    } catch (caught) {
-      setError(caught);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const revoke = async (id: string) => {
-    try {
-      await auth.revokeSession(id);
-      await load();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+  const client = useQueryClient();
+  const { data: sessions, error: loadError } = useQuery(queries.accountSessions());
+  const revoke = useMutation({
+    mutationFn: auth.revokeSession,
+    onSuccess: () => changed.accountSessions(client),
+  });
+  const error = revoke.error ?? loadError;
   const user = session?.user;
   return (
     <section>
@@ -68,7 +55,7 @@ export function AccountPage() {
                 {each.current ? (
                   <span className="muted">{t('account.thisSession')}</span>
                 ) : (
-                  <button type="button" className="link" onClick={() => void revoke(each.id)}>
+                  <button type="button" className="link" onClick={() => revoke.mutate(each.id)}>
                     {t('account.revoke')}
                   </button>
                 )}

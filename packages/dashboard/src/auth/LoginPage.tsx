@@ -1,12 +1,14 @@
-import type { TotpEnrollment } from '@seatwatch/shared/dashboard-api';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { auth } from '../api/client.js';
+import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { LanguagePicker } from '../app/Layout.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { useSession } from './session-context.js';
+import { CredentialField, TotpCodeField } from './fields.js';
 import { TotpKey } from './TotpKey.js';
+import { useSession } from './use-session.js';
 
 export function LoginPage() {
   const i18n = useI18n();
@@ -16,37 +18,31 @@ export function LoginPage() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [enrollment, setEnrollment] = useState<TotpEnrollment | null>(null);
   const stage = session?.stage ?? 'password';
+  const enrollment = useQuery({ ...queries.totpEnrollment(), enabled: stage === 'totp_setup' });
+  const signIn = useMutation({
+    mutationFn: () => (stage === 'password' ? auth.login(username, password) : auth.totp(code)),
+    onSuccess: (next) => {
+      set(next);
+      setPassword('');
+      setCode('');
+    },
+  });
+  const failure = signIn.error ?? enrollment.error;
+  const error = failure ? errorText(i18n, failure) : null;
 
   useEffect(() => {
     if (stage === 'full') void navigate('/', { replace: true });
-    if (stage === 'totp_setup' && !enrollment) {
-      auth.totpEnrollment().then(setEnrollment, (caught: unknown) => setError(errorText(i18n, caught)));
-    }
-  }, [stage, enrollment, navigate, i18n]);
+  }, [stage, navigate]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      if (stage === 'password') set(await auth.login(username, password));
-      else set(await auth.totp(code));
-      setPassword('');
-      setCode('');
-    } catch (caught) {
-      setError(errorText(i18n, caught));
-    } finally {
-      setBusy(false);
-    }
+    signIn.mutate();
   };
 
   return (
     <div className="centered">
-      <form className="card auth" onSubmit={(event) => void submit(event)}>
+      <form className="card auth" onSubmit={submit}>
         <div className="auth-head">
           <h1>{t('app.name')}</h1>
           <LanguagePicker />
@@ -54,27 +50,21 @@ export function LoginPage() {
         {stage === 'password' && (
           <>
             <h2>{t('login.title')}</h2>
-            <label>
-              {t('login.username')}
-              <input
-                name="username"
-                autoComplete="username"
-                value={username}
-                onChange={(event) => setUsername(event.target.value)}
-                required
-              />
-            </label>
-            <label>
-              {t('login.password')}
-              <input
-                name="password"
-                type="password"
-                autoComplete="current-password"
-                value={password}
-                onChange={(event) => setPassword(event.target.value)}
-                required
-              />
-            </label>
+            <CredentialField
+              label={t('login.username')}
+              name="username"
+              autoComplete="username"
+              value={username}
+              onChange={setUsername}
+            />
+            <CredentialField
+              label={t('login.password')}
+              name="password"
+              autoComplete="current-password"
+              secret
+              value={password}
+              onChange={setPassword}
+            />
           </>
         )}
         {stage === 'totp' && (
@@ -87,30 +77,16 @@ export function LoginPage() {
           <>
             <h2>{t('totpSetup.title')}</h2>
             <p className="muted">{t('totpSetup.prompt')}</p>
-            {enrollment && <TotpKey enrollment={enrollment} />}
+            {enrollment.data && <TotpKey enrollment={enrollment.data} />}
           </>
         )}
-        {stage !== 'password' && (
-          <label>
-            {t('totp.code')}
-            <input
-              name="code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]{6}"
-              maxLength={6}
-              value={code}
-              onChange={(event) => setCode(event.target.value.replace(/\D/g, ''))}
-              required
-            />
-          </label>
-        )}
+        {stage !== 'password' && <TotpCodeField value={code} onChange={setCode} />}
         {error && (
           <p className="error" role="alert">
             {error}
           </p>
         )}
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" disabled={signIn.isPending}>
           {stage === 'password' ? t('login.submit') : t('totp.submit')}
         </button>
       </form>

@@ -1,92 +1,20 @@
-import type { Board, BoardSeat } from '@seatwatch/shared/dashboard-api';
-import { type MouseEvent, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { type MouseEvent, useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { board as boardApi } from '../api/client.js';
+import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { liveStream } from '../live/live-stream.js';
+import { useLiveCache } from '../live/use-live-cache.js';
 import { type BoardFilter, DISPLAY_STATES, groupSeats, matches, NO_FILTER } from './board-view.js';
 import { SeatTile } from './SeatTile.js';
-
-/**
- * The snapshot, then seat patches from the live stream. Patches that arrive
- * together are applied once per animation frame, so a busy floor costs one
- * render per frame, and only the changed tiles re-render (they are memoised).
- */
-function useLiveBoard() {
-  const [board, setBoard] = useState<Board | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const pending = useRef(new Map<string, BoardSeat>());
-  const frame = useRef<number | null>(null);
-  const known = useRef({ sites: new Set<string>(), teams: new Set<string>() });
-
-  const load = useCallback(async () => {
-    try {
-      const next = await boardApi.snapshot();
-      known.current = {
-        sites: new Set(next.sites.map((s) => s.id)),
-        teams: new Set(next.teams.map((t) => t.id)),
-      };
-      // Keep the objects of unchanged seats, so their memoised tiles skip re-rendering.
-      setBoard((current) => {
-        if (!current) return next;
-        const before = new Map(current.seats.map((seat) => [seat.id, seat]));
-        const seats = next.seats.map((seat) => {
-          const old = before.get(seat.id);
-          return old && JSON.stringify(old) === JSON.stringify(seat) ? old : seat;
-        });
-        return { ...next, seats };
-      });
-      setError(null);
-    } catch (caught) {
-      setError(caught);
-    }
-  }, []);
-
-  useEffect(() => {
-    const flush = () => {
-      frame.current = null;
-      const patches = pending.current;
-      pending.current = new Map();
-      setBoard((current) => {
-        if (!current) return current;
-        const seen = new Set<string>();
-        const seats = current.seats.map((seat) => {
-          const patch = patches.get(seat.id);
-          if (!patch) return seat;
-          seen.add(seat.id);
-          return patch;
-        });
-        for (const [id, seat] of patches) if (!seen.has(id)) seats.push(seat);
-        return { ...current, seats };
-      });
-    };
-    const unsubscribe = liveStream.subscribe({
-      open: () => void load(),
-      seat: (seat) => {
-        // A seat in a site or team made after the snapshot: reload, so it lands in a named group.
-        const { sites, teams } = known.current;
-        if ((seat.siteId && !sites.has(seat.siteId)) || (seat.teamId && !teams.has(seat.teamId))) {
-          void load();
-          return;
-        }
-        pending.current.set(seat.id, seat);
-        frame.current ??= requestAnimationFrame(flush);
-      },
-    });
-    return () => {
-      unsubscribe();
-      if (frame.current !== null) cancelAnimationFrame(frame.current);
-    };
-  }, [load]);
-
-  return { board, error };
-}
 
 export function BoardPage() {
   const i18n = useI18n();
   const { t } = i18n;
-  const { board, error } = useLiveBoard();
+  // Seat patches from the live stream land in this query's data (live/live-cache.ts); the
+  // cache's structural sharing keeps unchanged seats' objects, so only changed tiles re-render.
+  const live = useLiveCache();
+  const { data: board, error } = useQuery({ ...queries.board(), enabled: live });
   const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
   const deferredFilter = useDeferredValue(filter);
   const navigate = useNavigate();

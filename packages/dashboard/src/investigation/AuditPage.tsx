@@ -1,7 +1,8 @@
 /** The audit log for auditors: filters, newest first, paged; entries show their chain hashes. */
-import type { AuditEntryView, AuditQuery } from '@seatwatch/shared/dashboard-api';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { auditLog } from '../api/investigation.js';
+import type { AuditQuery } from '@seatwatch/shared/dashboard-api';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
 
@@ -10,26 +11,9 @@ export function AuditPage() {
   const { t, dateTime } = i18n;
   const [filter, setFilter] = useState<AuditQuery>({ limit: 100 });
   const [draft, setDraft] = useState({ actor: '', action: '', seatId: '', caseId: '' });
-  const [entries, setEntries] = useState<AuditEntryView[]>([]);
-  const [next, setNext] = useState<number | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(
-    async (beforeSeq?: number) => {
-      try {
-        const page = await auditLog.page({ ...filter, ...(beforeSeq ? { beforeSeq } : {}) });
-        setEntries((shown) => (beforeSeq ? [...shown, ...page.entries] : page.entries));
-        setNext(page.nextBeforeSeq);
-        setError(null);
-      } catch (caught) {
-        setError(caught);
-      }
-    },
-    [filter],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const pages = useInfiniteQuery(queries.audit(filter));
+  const entries = pages.data?.pages.flatMap((page) => page.entries) ?? [];
+  const error = pages.error;
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
@@ -93,8 +77,8 @@ export function AuditPage() {
           ))}
         </tbody>
       </table>
-      {next !== null && (
-        <button type="button" onClick={() => void load(next)}>
+      {pages.hasNextPage && (
+        <button type="button" onClick={() => void pages.fetchNextPage()}>
           {t('investigation.more')}
         </button>
       )}

@@ -1,10 +1,12 @@
 /** One case: status and assignee, legal hold, items, notes, and the signed evidence bundle. */
-import type { AssigneeOption, CaseDetail, CaseStatus } from '@seatwatch/shared/dashboard-api';
-import { type FormEvent, useEffect, useState } from 'react';
+import type { CaseDetail, CaseStatus } from '@seatwatch/shared/dashboard-api';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
 import { useParams } from 'react-router';
 import { cases } from '../api/investigation.js';
+import { changed, queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
-import { useSession } from '../auth/session-context.js';
+import { useSession } from '../auth/use-session.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { fromLocalInput, toLocalInput } from './purpose.js';
 
@@ -13,8 +15,12 @@ export function CasePage() {
   const { t, dateTime } = i18n;
   const { id = '' } = useParams();
   const { session } = useSession();
-  const [detail, setDetail] = useState<CaseDetail | null>(null);
-  const [assignees, setAssignees] = useState<AssigneeOption[]>([]);
+  const client = useQueryClient();
+  const loaded = useQuery(queries.caseDetail(id));
+  const detail = loaded.data;
+  const projectId = detail?.case.projectId ?? '';
+  // Without the list of assignees the case still shows; the choice offers no one.
+  const assignees = useQuery({ ...queries.assignees(projectId), enabled: projectId !== '' }).data ?? [];
   const [note, setNote] = useState('');
   const [holdReason, setHoldReason] = useState('');
   const [exportReason, setExportReason] = useState('');
@@ -23,26 +29,18 @@ export function CasePage() {
     from: toLocalInput(Date.now() - 3_600_000),
     to: toLocalInput(Date.now()),
   });
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    cases.get(id).then((loaded) => {
-      setDetail(loaded);
-      cases.assignees(loaded.case.projectId).then(setAssignees, () => setAssignees([]));
-    }, setError);
-  }, [id]);
-
-  const run = async (action: () => Promise<CaseDetail>) => {
-    setError(null);
-    try {
-      setDetail(await action());
-    } catch (caught) {
-      setError(caught);
-    }
-  };
-  const download = async () => {
-    setError(null);
-    try {
+  // Every change answers with the case as now stored; the case list shows some of it too.
+  const change = useMutation({
+    mutationFn: (send: () => Promise<CaseDetail>) => send(),
+    onSuccess: (next) => {
+      client.setQueryData(queryKeys.caseDetail(id), next);
+      void changed.cases(client);
+    },
+  });
+  const run = (send: () => Promise<CaseDetail>, done?: () => void) =>
+    change.mutate(send, done ? { onSuccess: done } : {});
+  const download = useMutation({
+    mutationFn: async () => {
       const blob = await cases.exportBundle(id, exportReason.trim() || undefined, session?.csrfToken ?? null);
       const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
@@ -50,19 +48,21 @@ export function CasePage() {
       link.download = `case-${id}.zip`;
       link.click();
       URL.revokeObjectURL(url);
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+    },
+  });
+  const error = change.error ?? download.error ?? loaded.error;
   if (!detail) return <p className="muted">{error ? errorText(i18n, error) : t('common.loading')}</p>;
   const c = detail.case;
   const addNote = (event: FormEvent) => {
     event.preventDefault();
-    void run(() => cases.addNote(id, note)).then(() => setNote(''));
+    run(
+      () => cases.addNote(id, note),
+      () => setNote(''),
+    );
   };
   const addRange = (event: FormEvent) => {
     event.preventDefault();
-    void run(() =>
+    run(() =>
       cases.addItem(id, {
         kind: 'time_range',
         seatId: range.seatId,
@@ -86,9 +86,7 @@ export function CasePage() {
           {t('cases.status')}
           <select
             value={c.status}
-            onChange={(event) =>
-              void run(() => cases.update(id, { status: event.target.value as CaseStatus }))
-            }
+            onChange={(event) => run(() => cases.update(id, { status: event.target.value as CaseStatus }))}
           >
             <option value="open">{t('cases.status.open')}</option>
             <option value="in_progress">{t('cases.status.in_progress')}</option>
@@ -99,7 +97,7 @@ export function CasePage() {
           {t('cases.assignee')}
           <select
             value={c.assigneeId ?? ''}
-            onChange={(event) => void run(() => cases.update(id, { assigneeId: event.target.value || null }))}
+            onChange={(event) => run(() => cases.update(id, { assigneeId: event.target.value || null }))}
           >
             <option value="">{t('common.none')}</option>
             {assignees.map((person) => (
@@ -120,7 +118,10 @@ export function CasePage() {
         className="toolbar"
         onSubmit={(event) => {
           event.preventDefault();
-          void run(() => cases.legalHold(id, !c.legalHold, holdReason)).then(() => setHoldReason(''));
+          run(
+            () => cases.legalHold(id, !c.legalHold, holdReason),
+            () => setHoldReason(''),
+          );
         }}
       >
         <input
@@ -147,7 +148,7 @@ export function CasePage() {
                 <button
                   type="button"
                   className="link"
-                  onClick={() => void run(() => cases.removeItem(id, item.id))}
+                  onClick={() => run(() => cases.removeItem(id, item.id))}
                 >
                   {t('common.remove')}
                 </button>
@@ -209,7 +210,7 @@ export function CasePage() {
           onChange={(event) => setExportReason(event.target.value)}
           placeholder={t('investigation.reason')}
         />
-        <button type="button" className="primary" onClick={() => void download()}>
+        <button type="button" className="primary" onClick={() => download.mutate()}>
           {t('cases.downloadBundle')}
         </button>
       </div>

@@ -1,10 +1,12 @@
 /** Cases: the list (newest change first) and a form to open one by hand or from an anomaly. */
-import type { CaseStatus, CaseSummary } from '@seatwatch/shared/dashboard-api';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import type { CaseStatus } from '@seatwatch/shared/dashboard-api';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { cases } from '../api/investigation.js';
+import { changed, queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
-import { useSession } from '../auth/session-context.js';
+import { useSession } from '../auth/use-session.js';
 import { useI18n } from '../i18n/i18n-context.js';
 
 export function CasesPage() {
@@ -21,35 +23,37 @@ export function CasesPage() {
     ),
   ];
   const [status, setStatus] = useState<CaseStatus | ''>('');
-  const [list, setList] = useState<CaseSummary[]>([]);
   const [title, setTitle] = useState('');
   const [projectId, setProjectId] = useState(params.get('project') ?? projects[0] ?? '');
   const [fromAnomalyId, setFromAnomalyId] = useState(params.get('fromAnomaly') ?? '');
-  const [error, setError] = useState<unknown>(null);
-
-  const load = useCallback(() => {
-    cases.list(status || undefined).then(setList, setError);
-  }, [status]);
-  useEffect(load, [load]);
-
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      const detail = await cases.create({
+  const client = useQueryClient();
+  const listed = useQuery(queries.caseList(status || undefined));
+  const list = listed.data ?? [];
+  const create = useMutation({
+    mutationFn: () =>
+      cases.create({
         projectId,
         title,
         ...(fromAnomalyId.trim() ? { fromAnomalyId: fromAnomalyId.trim() } : {}),
-      });
+      }),
+    onSuccess: async (detail) => {
+      client.setQueryData(queryKeys.caseDetail(detail.case.id), detail);
+      void changed.cases(client);
       await navigate(`/investigation/cases/${detail.case.id}`);
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+    },
+  });
+  const error = create.error ?? listed.error;
 
   return (
     <section className="investigation">
       <h1>{t('cases.title')}</h1>
-      <form className="toolbar wrap" onSubmit={(event) => void create(event)}>
+      <form
+        className="toolbar wrap"
+        onSubmit={(event) => {
+          event.preventDefault();
+          create.mutate();
+        }}
+      >
         <label>
           {t('cases.newTitle')}
           <input value={title} onChange={(event) => setTitle(event.target.value)} required maxLength={200} />

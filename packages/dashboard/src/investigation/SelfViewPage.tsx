@@ -3,25 +3,28 @@
  * transparency page with a one-time token in the URL fragment. Shows what
  * the server holds about this seat and who looked at it, when and why.
  */
-import type { SelfView } from '@seatwatch/shared/dashboard-api';
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { selfView } from '../api/investigation.js';
+import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { LanguagePicker } from '../app/Layout.js';
 import { useI18n } from '../i18n/i18n-context.js';
 
+/**
+ * The token works once: it is dropped from the address bar (and history)
+ * before it is used, and only the first read spends it; any later read uses
+ * the self-view session that first one opened.
+ */
+function takeTokenFromLocation(): string | null {
+  const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
+  if (token) window.history.replaceState(null, '', window.location.pathname);
+  return token;
+}
+
 export function SelfViewPage() {
   const i18n = useI18n();
   const { t, dateTime, duration } = i18n;
-  const [view, setView] = useState<SelfView | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
-    // The token works once: drop it from the address bar (and history) before using it.
-    if (token) window.history.replaceState(null, '', window.location.pathname);
-    (token ? selfView.open(token) : selfView.read()).then(setView, setError);
-  }, []);
+  const { data: view, error } = useQuery(queries.selfView(takeTokenFromLocation));
 
   if (!view) {
     return (

@@ -4,17 +4,13 @@
  * events, sign-ins and IPs, state changes and anomalies, page by page.
  * Every string from a seat is rendered as text.
  */
-import type {
-  CaseSummary,
-  Timeline,
-  TimelineRequest,
-  TimelineSeat,
-  TimelineSection,
-} from '@seatwatch/shared/dashboard-api';
+import type { Timeline, TimelineRequest, TimelineSection } from '@seatwatch/shared/dashboard-api';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { cases, investigation } from '../api/investigation.js';
+import { changed, queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
-import { useSession } from '../auth/session-context.js';
+import { useSession } from '../auth/use-session.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { fromLocalInput, type PurposeInput, purposeOf, toLocalInput } from './purpose.js';
 
@@ -33,6 +29,8 @@ function ScreenshotViewer({
   const { session } = useSession();
   const [url, setUrl] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // Not a cached query: every look at a full screenshot is recorded with its purpose, and the
+  // picture lives only as long as the viewer (its object URL is revoked when it closes).
   useEffect(() => {
     const chosen = purposeOf(purpose);
     if (!chosen) {
@@ -63,8 +61,11 @@ function ScreenshotViewer({
 export function TimelinePage() {
   const i18n = useI18n();
   const { t, dateTime, duration } = i18n;
-  const [seatOptions, setSeatOptions] = useState<TimelineSeat[]>([]);
-  const [openCases, setOpenCases] = useState<CaseSummary[]>([]);
+  const client = useQueryClient();
+  const seatQuery = useQuery(queries.investigationSeats());
+  const seatOptions = seatQuery.data ?? [];
+  // Without the case list the page still works: the case choice then offers none.
+  const openCases = (useQuery(queries.caseList(undefined)).data ?? []).filter((c) => c.status !== 'closed');
   const [seatIds, setSeatIds] = useState<string[]>([]);
   const [operators, setOperators] = useState('');
   const [from, setFrom] = useState(toLocalInput(Date.now() - DAY));
@@ -74,23 +75,18 @@ export function TimelinePage() {
   const [request, setRequest] = useState<TimelineRequest | null>(null);
   const [timeline, setTimeline] = useState<Timeline | null>(null);
   const [viewing, setViewing] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  // Reading the timeline is an act the server records with its purpose, so it is sent when asked
+  // for, not cached or read again by itself; its errors are kept here with the other actions'.
+  const [failure, setFailure] = useState<unknown>(null);
+  const error = failure ?? seatQuery.error;
   const [added, setAdded] = useState<string | null>(null);
-
-  useEffect(() => {
-    investigation.seats().then(setSeatOptions, setError);
-    cases.list().then(
-      (list) => setOpenCases(list.filter((c) => c.status !== 'closed')),
-      () => setOpenCases([]),
-    );
-  }, []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
+    setFailure(null);
     const chosen = purposeOf(purpose);
     if (!chosen) {
-      setError(new Error(t('investigation.purposeNeeded')));
+      setFailure(new Error(t('investigation.purposeNeeded')));
       return;
     }
     const body: TimelineRequest = {
@@ -108,7 +104,7 @@ export function TimelinePage() {
       setTimeline(await investigation.timeline(body));
       setRequest(body);
     } catch (caught) {
-      setError(caught);
+      setFailure(caught);
     }
   };
 
@@ -131,7 +127,7 @@ export function TimelinePage() {
         },
       });
     } catch (caught) {
-      setError(caught);
+      setFailure(caught);
     }
   };
 
@@ -141,10 +137,12 @@ export function TimelinePage() {
   ) => {
     if (!purpose.caseId) return;
     try {
-      await cases.addItem(purpose.caseId, { kind, refId });
+      const detail = await cases.addItem(purpose.caseId, { kind, refId });
+      client.setQueryData(queryKeys.caseDetail(detail.case.id), detail);
+      void changed.cases(client);
       setAdded(refId);
     } catch (caught) {
-      setError(caught);
+      setFailure(caught);
     }
   };
   const seatName = (id: string | null) =>

@@ -2,7 +2,8 @@
  * The live stream (server-sent events on /api/v1/live): seat changes and
  * anomalies as the server commits them. One EventSource for the whole app;
  * the browser reconnects by itself, and every (re)open is announced so that
- * pages reload their snapshot and miss nothing that happened while away.
+ * pages reload their snapshot and miss nothing that happened while away
+ * (`use-live-cache.ts` turns all of it into query-cache updates).
  */
 import type { AnomalyLiveMessage, BoardSeat } from '@seatwatch/shared/dashboard-api';
 

@@ -1,18 +1,15 @@
 import type { SeatDetail } from '@seatwatch/shared/dashboard-api';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { seats } from '../api/client.js';
+import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { displayState } from '../board/board-view.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { todayRange } from '../i18n/translate.js';
-import { liveStream } from '../live/live-stream.js';
+import { useLiveCache } from '../live/use-live-cache.js';
 import { appHue, appTotals, awayPeriods, place } from './timeline.js';
-
-type CaptureState =
-  | { phase: 'idle' }
-  | { phase: 'requested'; commandId: string }
-  | { phase: 'arrived'; commandId: string };
 
 function DayStrip({ detail, from, to }: { detail: SeatDetail; from: number; to: number }) {
   const { t, time } = useI18n();
@@ -63,51 +60,21 @@ export function SeatPage() {
   const { t, time, dateTime, duration } = i18n;
   const { id = '' } = useParams();
   const [range] = useState(() => todayRange(Date.now()));
-  const [detail, setDetail] = useState<SeatDetail | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [capture, setCapture] = useState<CaptureState>({ phase: 'idle' });
-  const captureRef = useRef(capture);
-  captureRef.current = capture;
-
-  const load = useCallback(async () => {
-    try {
-      const next = await seats.detail(id, range.from, range.to);
-      setDetail(next);
-      setError(null);
-      const current = captureRef.current;
-      if (
-        current.phase === 'requested' &&
-        next.screenshots.some((shot) => shot.commandId === current.commandId)
-      ) {
-        setCapture({ phase: 'arrived', commandId: current.commandId });
-      }
-    } catch (caught) {
-      setError(caught);
-    }
-  }, [id, range]);
-
-  useEffect(() => {
-    return liveStream.subscribe({
-      open: () => void load(),
-      seat: (seat) => {
-        if (seat.id === id) void load();
-      },
-    });
-  }, [id, load]);
+  const live = useLiveCache();
+  // The live stream reads this again whenever the seat changes (live/live-cache.ts).
+  const query = useQuery({ ...queries.seatDetail(id, range.from, range.to), enabled: live });
+  const detail = query.data;
+  // Capture now: the command's id, until its screenshot shows in the detail as read again.
+  const capture = useMutation({ mutationFn: () => seats.capture(id) });
+  const commandId = capture.data?.commandId ?? null;
+  const arrived = commandId !== null && !!detail?.screenshots.some((shot) => shot.commandId === commandId);
+  const requested = commandId !== null && !arrived;
+  const error = query.error ?? capture.error;
 
   const totals = useMemo(
     () => (detail ? appTotals(detail.spans, range.from, range.to).slice(0, 8) : []),
     [detail, range],
   );
-
-  const captureNow = async () => {
-    try {
-      const { commandId } = await seats.capture(id);
-      setCapture({ phase: 'requested', commandId });
-    } catch (caught) {
-      setError(caught);
-    }
-  };
 
   if (!detail) {
     return error ? (
@@ -118,7 +85,7 @@ export function SeatPage() {
   }
   const { seat, agent } = detail;
   const state = displayState(seat);
-  const arrivedId = capture.phase === 'arrived' ? capture.commandId : null;
+  const arrivedId = arrived ? commandId : null;
 
   return (
     <section className="seat">
@@ -133,15 +100,15 @@ export function SeatPage() {
           <button
             type="button"
             className="primary"
-            onClick={() => void captureNow()}
-            disabled={capture.phase === 'requested' || !seat.connected}
+            onClick={() => capture.mutate()}
+            disabled={requested || !seat.connected}
           >
             {t('seat.captureNow')}
           </button>
         )}
       </div>
-      {capture.phase === 'requested' && <p className="notice">{t('seat.captureRequested')}</p>}
-      {capture.phase === 'arrived' && (
+      {requested && <p className="notice">{t('seat.captureRequested')}</p>}
+      {arrived && (
         <p className="notice ok" data-testid="capture-arrived">
           {t('seat.captureArrived')}
         </p>

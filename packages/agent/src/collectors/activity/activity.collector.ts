@@ -8,9 +8,9 @@
  */
 import { MAX_STRING_LENGTHS, sanitizeText } from '@seatwatch/shared';
 import { mergeSample, type Span } from '../../core/spans.js';
-import { type Loop, startLoop } from '../../runtime/loop.js';
-import type { Collector, CollectorContext, CollectorStatus } from '../collector.js';
-import { type Probe, withTimeout } from '../probe.js';
+import type { Collector, CollectorContext } from '../collector.js';
+import { pollPort, READ_FAILED } from '../port-poller.js';
+import type { Probe } from '../probe.js';
 import type { ActiveWindow, ActiveWindowPort } from './active-window.port.js';
 
 export interface ActivityCollector extends Collector {
@@ -22,12 +22,11 @@ export function createActivityCollector(
   ctx: CollectorContext,
   probe: Probe<ActiveWindowPort>,
 ): ActivityCollector {
-  let loop: Loop | null = null;
+  const poller = pollPort(ctx, 'activity', probe);
   let open: Span | null = null;
   let lastSent: Span | null = null;
   let lastSentAt = 0;
   let current: ActiveWindow | null = null;
-  let failing: string | null = null;
 
   const send = (span: Span) => {
     ctx.emit({ type: 'activity', time: span.time, end: span.end, app: span.app, title: span.title });
@@ -36,18 +35,10 @@ export function createActivityCollector(
   };
 
   const tick = async () => {
-    if (!probe.ok) return;
     const now = ctx.clock.now();
     const policy = ctx.policy();
-    let sample: ActiveWindow | null;
-    try {
-      sample = await withTimeout(probe.port.current(), 5000, 'active window');
-      failing = null;
-    } catch (error) {
-      failing = error instanceof Error ? error.message : String(error);
-      ctx.reportError('activity', error);
-      return;
-    }
+    const sample = await poller.read((port) => port.current(), 5000, 'active window');
+    if (sample === READ_FAILED) return;
     current = sample
       ? {
           app: sanitizeText(sample.app, MAX_STRING_LENGTHS.app),
@@ -69,27 +60,18 @@ export function createActivityCollector(
 
   return {
     name: 'activity',
-    start() {
-      if (loop || !probe.ok) return;
-      loop = startLoop(ctx.clock, () => ctx.policy().activitySampleMs, tick);
-    },
+    start: () => poller.start(() => ctx.policy().activitySampleMs, tick),
     stop() {
-      loop?.stop();
-      loop = null;
+      poller.stop();
       // The span's last stretch since its heartbeat.
       if (open && !(sameSpan(lastSent, open) && lastSent!.end >= open.end)) send(open);
       open = null;
     },
-    status(): CollectorStatus {
-      if (!probe.ok) return { state: 'unavailable', detail: probe.reason };
-      if (!loop) return { state: 'stopped', detail: 'not collecting' };
-      if (failing) return { state: 'unavailable', detail: `failing: ${failing}` };
-      const policy = ctx.policy();
-      return {
-        state: 'running',
-        detail: `foreground application and window title every ${policy.activitySampleMs / 1000} s, via ${probe.port.name}`,
-      };
-    },
+    status: () =>
+      poller.status(
+        (port) =>
+          `foreground application and window title every ${ctx.policy().activitySampleMs / 1000} s, via ${port.name}`,
+      ),
     currentWindow: () => current,
   };
 }

@@ -6,9 +6,9 @@
  */
 import { MAX_STRING_LENGTHS, sanitizeText } from '@seatwatch/shared';
 import { type DeviceInfo, diffDevices } from '../../core/device-diff.js';
-import { type Loop, startLoop } from '../../runtime/loop.js';
-import type { Collector, CollectorContext, CollectorStatus } from '../collector.js';
-import { type Probe, withTimeout } from '../probe.js';
+import type { Collector, CollectorContext } from '../collector.js';
+import { pollPort, READ_FAILED } from '../port-poller.js';
+import type { Probe } from '../probe.js';
 import type { DevicesPort } from './devices.port.js';
 
 export interface DeviceMemory {
@@ -21,21 +21,13 @@ export function createDevicesCollector(
   probe: Probe<DevicesPort>,
   memory: DeviceMemory,
 ): Collector {
-  let loop: Loop | null = null;
+  const poller = pollPort(ctx, 'devices', probe);
   let known: DeviceInfo[] | null = null;
-  let failing: string | null = null;
 
   const tick = async () => {
-    if (!probe.ok) return;
-    let now: DeviceInfo[];
-    try {
-      now = (await withTimeout(probe.port.list(), 30_000, 'device list')).map(clean);
-      failing = null;
-    } catch (error) {
-      failing = error instanceof Error ? error.message : String(error);
-      ctx.reportError('devices', error);
-      return;
-    }
+    const listed = await poller.read((port) => port.list(), 30_000, 'device list');
+    if (listed === READ_FAILED) return;
+    const now = listed.map(clean);
     const firstScan = known === null;
     const previous = known ?? memory.load() ?? now;
     const { attached, detached } = diffDevices(previous, now);
@@ -48,23 +40,13 @@ export function createDevicesCollector(
 
   return {
     name: 'devices',
-    start() {
-      if (loop || !probe.ok) return;
-      loop = startLoop(ctx.clock, () => ctx.policy().deviceScanMs, tick);
-    },
-    stop() {
-      loop?.stop();
-      loop = null;
-    },
-    status(): CollectorStatus {
-      if (!probe.ok) return { state: 'unavailable', detail: probe.reason };
-      if (!loop) return { state: 'stopped', detail: 'not collecting' };
-      if (failing) return { state: 'unavailable', detail: `failing: ${failing}` };
-      return {
-        state: 'running',
-        detail: `USB and removable-storage attach/detach, checked every ${ctx.policy().deviceScanMs / 1000} s, via ${probe.port.name}`,
-      };
-    },
+    start: () => poller.start(() => ctx.policy().deviceScanMs, tick),
+    stop: () => poller.stop(),
+    status: () =>
+      poller.status(
+        (port) =>
+          `USB and removable-storage attach/detach, checked every ${ctx.policy().deviceScanMs / 1000} s, via ${port.name}`,
+      ),
   };
 }
 

@@ -4,9 +4,9 @@
  * cached reading. Sends a status event on every change.
  */
 import { nextPresence, type PresenceState } from '../../core/idle-machine.js';
-import { type Loop, startLoop } from '../../runtime/loop.js';
-import type { Collector, CollectorContext, CollectorStatus } from '../collector.js';
-import { type Probe, withTimeout } from '../probe.js';
+import type { Collector, CollectorContext } from '../collector.js';
+import { pollPort, READ_FAILED } from '../port-poller.js';
+import type { Probe } from '../probe.js';
 import type { IdleTimePort } from './idle-time.port.js';
 
 const READ_EVERY_MS = 1000;
@@ -16,22 +16,13 @@ export interface IdleCollector extends Collector {
 }
 
 export function createIdleCollector(ctx: CollectorContext, probe: Probe<IdleTimePort>): IdleCollector {
-  let loop: Loop | null = null;
+  const poller = pollPort(ctx, 'idle', probe);
   let state: PresenceState | null = null;
   let lastChange = 0;
-  let failing: string | null = null;
 
   const tick = async () => {
-    if (!probe.ok) return;
-    let reading: Awaited<ReturnType<IdleTimePort['read']>>;
-    try {
-      reading = await withTimeout(probe.port.read(), 5000, 'idle time');
-      failing = null;
-    } catch (error) {
-      failing = error instanceof Error ? error.message : String(error);
-      ctx.reportError('idle', error);
-      return;
-    }
+    const reading = await poller.read((port) => port.read(), 5000, 'idle time');
+    if (reading === READ_FAILED) return;
     const change = nextPresence(state, reading, ctx.clock.now(), ctx.policy().idleThresholdMs, lastChange);
     if (!change) return;
     state = change.state;
@@ -41,25 +32,17 @@ export function createIdleCollector(ctx: CollectorContext, probe: Probe<IdleTime
 
   return {
     name: 'idle',
-    start() {
-      if (loop || !probe.ok) return;
-      loop = startLoop(ctx.clock, () => READ_EVERY_MS, tick);
-    },
+    start: () => poller.start(() => READ_EVERY_MS, tick),
     stop() {
-      loop?.stop();
-      loop = null;
+      poller.stop();
       // A restart reports the state afresh.
       state = null;
     },
-    status(): CollectorStatus {
-      if (!probe.ok) return { state: 'unavailable', detail: probe.reason };
-      if (!loop) return { state: 'stopped', detail: 'not collecting' };
-      if (failing) return { state: 'unavailable', detail: `failing: ${failing}` };
-      return {
-        state: 'running',
-        detail: `active/idle (idle after ${Math.round(ctx.policy().idleThresholdMs / 1000)} s without input) and screen lock, via ${probe.port.name}; now ${state ?? 'unknown'}`,
-      };
-    },
+    status: () =>
+      poller.status(
+        (port) =>
+          `active/idle (idle after ${Math.round(ctx.policy().idleThresholdMs / 1000)} s without input) and screen lock, via ${port.name}; now ${state ?? 'unknown'}`,
+      ),
     presence: () => state,
   };
 }

@@ -3,9 +3,9 @@
  * every change (checked every 10 s), and handed to every hello.
  */
 import { MAX_STRING_LENGTHS, sanitizeText } from '@seatwatch/shared';
-import { type Loop, startLoop } from '../../runtime/loop.js';
-import type { Collector, CollectorContext, CollectorStatus } from '../collector.js';
-import { type Probe, withTimeout } from '../probe.js';
+import type { Collector, CollectorContext } from '../collector.js';
+import { pollPort, READ_FAILED } from '../port-poller.js';
+import type { Probe } from '../probe.js';
 import type { NetworkInfo, NetworkPort } from './network.port.js';
 
 const CHECK_EVERY_MS = 10_000;
@@ -17,32 +17,26 @@ export interface NetworkCollector extends Collector {
 }
 
 export function createNetworkCollector(ctx: CollectorContext, probe: Probe<NetworkPort>): NetworkCollector {
-  let loop: Loop | null = null;
+  const poller = pollPort(ctx, 'network', probe);
   let current: NetworkInfo | null = null;
   let sent: string | null = null;
-  let failing: string | null = null;
 
   const refresh = async () => {
-    if (!probe.ok) return null;
-    try {
-      const info = await withTimeout(probe.port.read(), 10_000, 'network info');
+    const info = await poller.read((port) => port.read(), 10_000, 'network info');
+    if (info !== READ_FAILED) {
       current = {
         hostname: sanitizeText(info.hostname, MAX_STRING_LENGTHS.hostname),
         osUser: sanitizeText(info.osUser, MAX_STRING_LENGTHS.osUser),
         localIps: info.localIps.slice(0, 64).map((ip) => sanitizeText(ip, MAX_STRING_LENGTHS.ip)),
         gateway: info.gateway === null ? null : sanitizeText(info.gateway, MAX_STRING_LENGTHS.ip),
       };
-      failing = null;
-    } catch (error) {
-      failing = error instanceof Error ? error.message : String(error);
-      ctx.reportError('network', error);
     }
     return current;
   };
 
   const tick = async () => {
     const info = await refresh();
-    if (!info || !loop) return;
+    if (!info || !poller.running) return;
     const key = JSON.stringify(info);
     if (key === sent) return;
     sent = key;
@@ -52,23 +46,15 @@ export function createNetworkCollector(ctx: CollectorContext, probe: Probe<Netwo
   return {
     name: 'network',
     start() {
-      if (loop || !probe.ok) return;
+      if (poller.running) return;
       sent = null;
-      loop = startLoop(ctx.clock, () => CHECK_EVERY_MS, tick);
+      poller.start(() => CHECK_EVERY_MS, tick);
     },
-    stop() {
-      loop?.stop();
-      loop = null;
-    },
-    status(): CollectorStatus {
-      if (!probe.ok) return { state: 'unavailable', detail: probe.reason };
-      if (!loop) return { state: 'stopped', detail: 'not collecting' };
-      if (failing) return { state: 'unavailable', detail: `failing: ${failing}` };
-      return {
-        state: 'running',
-        detail: 'hostname, OS user, local IP addresses and default gateway, at start and on change',
-      };
-    },
+    stop: () => poller.stop(),
+    status: () =>
+      poller.status(
+        () => 'hostname, OS user, local IP addresses and default gateway, at start and on change',
+      ),
     current: () => current,
     refresh,
   };

@@ -8,8 +8,6 @@ import type { Clock, TimerHandle } from './clock.js';
 
 export interface Loop {
   stop(): void;
-  /** Runs the next tick now instead of waiting (used after a policy change). */
-  kick(): void;
 }
 
 export function startLoop(
@@ -40,9 +38,6 @@ export function startLoop(
     stop() {
       stopped = true;
       clock.clearTimeout(timer);
-    },
-    kick() {
-      if (!stopped && !running) schedule(0);
     },
   };
 }

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../packages/server/src/accounts/totp.otplib.js';
-import { WEB_APP_DIR } from '../../packages/server/src/routes/dashboard/web-app.routes.js';
+import { WEB_APP_DIR } from '../../packages/server/src/dashboard/web-app.routes.js';
 import {
   createTestDatabase,
   startTestServer,

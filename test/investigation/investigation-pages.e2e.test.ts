@@ -14,7 +14,7 @@ import { toBase64 } from '@seatwatch/shared';
 import { type SelfViewLink, selfViewSigningInput } from '@seatwatch/shared/dashboard-api';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_APP_DIR } from '../../packages/server/src/routes/dashboard/web-app.routes.js';
+import { WEB_APP_DIR } from '../../packages/server/src/dashboard/web-app.routes.js';
 import type { SignedIn } from '../../packages/server/test/dashboard/support/dashboard-session.js';
 import {
   buildWorld,

@@ -11,32 +11,37 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Ed25519Signer } from '@seatwatch/shared';
 import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createLoginRecorder } from './access/login-recorder.js';
-import { type AccountService, createAccountService } from './accounts/account-service.js';
+import { requestClientIp } from './access/request-client-ip.js';
+import { type AccountService, createAccountService } from './accounts/account.service.js';
+import { registerAccounts } from './accounts/accounts.plugin.js';
 import { createSecretBox } from './accounts/secret-box.js';
-import { type AnomalyOptions, createAnomalyCore, registerAnomalies } from './anomalies/register-anomalies.js';
+import { ADMIN_PREFIX, administrationRoutes } from './administration/administration.plugin.js';
+import { type AgentGateway, createAgentGateway } from './agent-gateway/gateway.js';
+import { type AnomalyOptions, createAnomalyCore, registerAnomalies } from './anomalies/anomalies.plugin.js';
+import { auditRoutes } from './audit/audit.routes.js';
 import { registerAuditTrail } from './audit/audit-trail.plugin.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
-import { type CommandService, createCommandService } from './commands/command-service.js';
+import { caseRoutes } from './cases/cases.routes.js';
+import { type CommandService, createCommandService } from './commands/command.service.js';
 import type { ServerConfig } from './config.js';
+import { webAppRoutes } from './dashboard/web-app.routes.js';
 import type { Database } from './db/connect.js';
 import { cidrMatcher } from './domain/client-ip.js';
-import { createEnrollmentService } from './enrollment/enrollment-service.js';
+import { enrollRoutes } from './enrollment/enroll.routes.js';
+import { createEnrollmentService } from './enrollment/enrollment.service.js';
+import { registerErrorHandler } from './errors/error-handler.js';
+import { healthRoutes } from './health/health.routes.js';
 import { GroupCommitter } from './ingest/group-committer.js';
 import { IngestHub } from './ingest/ingest-hub.js';
+import { investigationRoutes } from './investigation/investigation.plugin.js';
+import { createServerMetrics, metricsRoute, type ServerMetrics } from './metrics/server-metrics.js';
 import type { NotificationPort } from './notifications/notification-port.js';
-import { registerErrorHandler } from './plugins/error-handler.js';
-import { createServerMetrics, metricsRoute, type ServerMetrics } from './plugins/metrics.js';
-import { createUpgradeRouter, type UpgradeRouter } from './plugins/upgrade-router.js';
 import { type RetentionReport, runRetention, scheduleRetention } from './retention/retention-job.js';
-import { type AgentGateway, createAgentGateway } from './routes/agent-gateway/gateway.js';
-import { ADMIN_PREFIX, adminRoutes } from './routes/api/admin/admin-routes.js';
-import { enrollRoutes, requestClientIp } from './routes/api/enroll.routes.js';
-import { investigationRoutes } from './routes/api/investigation/investigation-routes.js';
-import { registerDashboard } from './routes/dashboard/dashboard.js';
-import { healthRoutes } from './routes/health/health.routes.js';
+import { registerSeats } from './seats/seats.plugin.js';
+import { createUpgradeRouter, type UpgradeRouter } from './upgrades/upgrade-router.js';
 
 export interface AppDeps {
   config: ServerConfig;
@@ -214,20 +219,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Sign-ins and administrative changes of every route go to the audit log (issue #7).
   registerAuditTrail(app, { db: database.db, now });
-  // Before any other route: the dashboard's route guard must see every route that follows.
-  const dashboard = await registerDashboard(app, {
+  // Before any other route: the route guard must see every route that follows.
+  const clientIp = (request: FastifyRequest) => requestClientIp(request, isTrustedProxy);
+  const guard = await registerAccounts(app, {
+    accounts,
+    adminTokenHash: deps.adminTokenHash,
+    clientIp,
+    adminPrefix: ADMIN_PREFIX,
+    publicUrl: config.publicUrl,
+  });
+  await registerSeats(app, {
     db: database.db,
     accounts,
+    guard,
     notifications: deps.notifications,
     ingest: hub,
     blobs: deps.blobs,
     commands,
     now,
-    adminTokenHash: deps.adminTokenHash,
-    clientIp: (request) => requestClientIp(request, isTrustedProxy),
-    adminPrefix: ADMIN_PREFIX,
-    publicUrl: config.publicUrl,
+    clientIp,
   });
+  await app.register(webAppRoutes);
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   await app.register(healthRoutes, { db: database.db, accepting: () => accepting });
@@ -237,11 +249,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     isTrustedProxy,
     rateLimit: config.enrollRateLimit,
   });
-  await app.register(adminRoutes, {
+  await app.register(administrationRoutes, {
     prefix: ADMIN_PREFIX,
     db: database.db,
     commands,
-    authorize: dashboard.guard.adminAuthorizer,
+    authorize: guard.adminAuthorizer,
     now,
   });
   await registerAnomalies(app, {
@@ -257,10 +269,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(investigationRoutes, {
     db: database.db,
     blobs: deps.blobs,
-    signer: deps.serverSigner,
     now,
     publicUrl: config.publicUrl,
   });
+  await app.register(caseRoutes, { db: database.db, blobs: deps.blobs, signer: deps.serverSigner, now });
+  await app.register(auditRoutes, { db: database.db });
 
   const retention =
     config.retention.intervalMs > 0 ? scheduleRetention(retentionDeps, config.retention.intervalMs) : null;

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type AdminClient, adminToken, CliError, createAdminClient, serverUrl } from './cli/admin-client.js';
+import { INVESTIGATION_COMMANDS, INVESTIGATION_USAGE } from './cli/investigation-commands.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
-import { INVESTIGATION_COMMANDS, INVESTIGATION_USAGE } from './investigation/investigation-commands.js';
 
 const USAGE = `Usage: seatwatch-server [command] [options]
 
@@ -267,7 +267,7 @@ function readConfig(): ServerConfig {
 async function run(argv: string[]): Promise<void> {
   // Audit log and evidence commands (issue #7) parse their own options; verify-bundle needs no configuration.
   if (argv[0] !== undefined && INVESTIGATION_COMMANDS.has(argv[0])) {
-    const { runInvestigationCommand } = await import('./investigation/investigation-cli.js');
+    const { runInvestigationCommand } = await import('./cli/investigation-cli.js');
     process.exitCode = await runInvestigationCommand(argv, {
       out: (text) => process.stdout.write(`${text}\n`),
       err: (text) => process.stderr.write(`${text}\n`),
@@ -289,17 +289,8 @@ async function run(argv: string[]): Promise<void> {
   const config = readConfig();
   if (command === 'migrate') {
     // Loaded only here: the admin commands need none of the database code.
-    const { openDatabase, PGLITE_FOLDER } = await import('./db/connect.js');
-    const { migrateDatabase } = await import('./db/migrate.js');
-    const database = await openDatabase({
-      databaseUrl: config.databaseUrl,
-      pgliteDir: `${config.dataDir}/${PGLITE_FOLDER}`,
-    });
-    try {
-      await migrateDatabase(database);
-    } finally {
-      await database.close();
-    }
+    const { withDatabase } = await import('./startup/startup.js');
+    await withDatabase(config, async () => {});
     process.stdout.write(`Migrations applied (${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}).\n`);
     return;
   }

@@ -1,12 +1,13 @@
 /** Public surface of @seatwatch/server for other packages (e2e tests, bench). */
 
-export type { AccountService } from './accounts/account-service.js';
-export type { AnomalyOptions } from './anomalies/register-anomalies.js';
+export type { AccountService } from './accounts/account.service.js';
+export type { AdminActor, AdminAuthorizer } from './accounts/admin-auth.js';
+export type { AnomalyOptions } from './anomalies/anomalies.plugin.js';
 export { type AppDeps, buildApp, SERVER_VERSION, type SeatwatchRuntime } from './app.js';
 export { createFilesystemBlobStore } from './blobs/blob-store.filesystem.js';
 export type { BlobStore } from './blobs/blob-store.js';
 export { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
-export type { CommandService } from './commands/command-service.js';
+export type { CommandService } from './commands/command.service.js';
 export { ConfigError, configWith, loadConfig, type ServerConfig } from './config.js';
 export { type Database, type Db, openDatabase } from './db/connect.js';
 export { migrateDatabase } from './db/migrate.js';
@@ -22,5 +23,4 @@ export type {
   SessionClose,
 } from './ingest/ingest-hub.js';
 export type { Notification, NotificationPort } from './notifications/notification-port.js';
-export type { AdminActor, AdminAuthorizer } from './plugins/admin-auth.js';
-export { openNotifications, type RunningServer, startServer } from './start-server.js';
+export { openNotifications, type RunningServer, startServer } from './startup/startup.js';

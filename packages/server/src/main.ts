@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, isLoopbackHost, loadConfig, type ServerConfig } from './config.js';
 import { PGLITE_FOLDER } from './db/connect.js';
-import { type RunningServer, startServer } from './start-server.js';
+import { type RunningServer, startServer } from './startup/startup.js';
 
 function banner(config: ServerConfig, server: RunningServer): string {
   const url = config.publicUrl ?? server.url;

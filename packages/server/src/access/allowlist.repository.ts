@@ -1,7 +1,7 @@
 /** IP allowlist entries per project and site. */
 import { and, asc, eq } from 'drizzle-orm';
-import type { Executor } from '../connect.js';
-import { allowlistEntries } from '../schema/index.js';
+import type { Executor } from '../db/connect.js';
+import { allowlistEntries } from '../db/schema/index.js';
 
 export type AllowlistEntryRow = typeof allowlistEntries.$inferSelect;
 

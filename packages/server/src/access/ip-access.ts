@@ -1,8 +1,8 @@
 /** The allowlist check against the database's current entries (read each time: other processes may edit them). */
 
 import type { Executor } from '../db/connect.js';
-import { listAllowlist } from '../db/repositories/allowlist.repository.js';
 import { applicableRanges, decideIp, type IpDecision } from '../domain/allowlist.js';
+import { listAllowlist } from './allowlist.repository.js';
 
 export async function checkIpAccess(
   ex: Executor,

@@ -3,11 +3,12 @@
  * refusal, the `ip_not_allowed` anomaly, then tells observers and other
  * processes once the transaction has committed.
  */
-import type { GatewayAnomalies, RaisedAnomaly } from '../anomalies/engine/anomaly-recorder.js';
+
 import type { Executor } from '../db/connect.js';
-import { insertLogin } from '../db/repositories/logins.repository.js';
 import type { LoginKind } from '../db/schema/index.js';
+import type { GatewayAnomalies, RaisedAnomaly } from '../ingest/anomaly-port.js';
 import type { IngestHub, LoginAttempt } from '../ingest/ingest-hub.js';
+import { insertLogin } from './logins.repository.js';
 
 export interface LoginInput {
   kind: LoginKind;

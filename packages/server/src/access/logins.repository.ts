@@ -1,7 +1,7 @@
 /** Login records: every hello and enrollment attempt, allowed or refused. */
 import { and, desc, eq } from 'drizzle-orm';
-import type { Executor } from '../connect.js';
-import { logins } from '../schema/index.js';
+import type { Executor } from '../db/connect.js';
+import { logins } from '../db/schema/index.js';
 
 export type LoginRow = typeof logins.$inferSelect;
 export type NewLogin = Omit<typeof logins.$inferInsert, 'id'>;

@@ -7,6 +7,9 @@
  */
 import { SeatwatchError } from '@seatwatch/shared';
 import { eq, inArray } from 'drizzle-orm';
+import type { Db, Executor } from '../db/connect.js';
+import { projects, teams } from '../db/schema/index.js';
+import { decideIp, normalizeCidr } from '../domain/allowlist.js';
 import {
   can,
   canAnywhere,
@@ -16,10 +19,7 @@ import {
   type Principal,
   roleRequiresTotp,
   scopeOf,
-} from '../authz/policy.js';
-import type { Db, Executor } from '../db/connect.js';
-import { projects, teams } from '../db/schema/index.js';
-import { decideIp, normalizeCidr } from '../domain/allowlist.js';
+} from '../domain/authz-policy.js';
 import * as repo from './accounts.repository.js';
 import { afterFailure, afterSuccess, isLocked } from './lockout.js';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './password.argon2.js';

@@ -1,6 +1,5 @@
 /** Accounts storage: users, grants, sessions, setup links, dashboard allowlist, project dashboard settings. */
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
-import type { Grant } from '../authz/policy.js';
 import type { Executor } from '../db/connect.js';
 import {
   dashboardAllowlist,
@@ -10,6 +9,7 @@ import {
   userSessions,
   users,
 } from '../db/schema/accounts.js';
+import type { Grant } from '../domain/authz-policy.js';
 
 export type UserRecord = typeof users.$inferSelect;
 export type SessionRecord = typeof userSessions.$inferSelect;

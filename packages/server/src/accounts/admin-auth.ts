@@ -1,7 +1,7 @@
 /**
  * Who may call /api/v1/admin/**. One function decides, so the routes never
  * check anything themselves. The dashboard's route guard provides it
- * (authz/route-guard.ts: a signed-in user with the role and project scope,
+ * (accounts/route-guard.ts: a signed-in user with the role and project scope,
  * or the admin token for the CLI and automation). It resolves to the actor
  * recorded on what the request does, or throws `unauthorized` / `forbidden`.
  */

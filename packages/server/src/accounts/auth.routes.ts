@@ -14,9 +14,9 @@ import {
 } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import type { AccountService, AuthenticatedSession } from '../../accounts/account-service.js';
-import { csrfTokenFor } from '../../accounts/csrf.js';
-import type { RouteGuard } from '../../authz/route-guard.js';
+import type { AccountService, AuthenticatedSession } from './account.service.js';
+import { csrfTokenFor } from './csrf.js';
+import type { RouteGuard } from './route-guard.js';
 
 export interface AuthRouteDeps {
   accounts: AccountService;

@@ -18,10 +18,6 @@ import { timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import { SeatwatchError } from '@seatwatch/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccountService, AuthenticatedSession } from '../accounts/account-service.js';
-import { CSRF_HEADER, csrfTokenValid } from '../accounts/csrf.js';
-import type { AdminActor, AdminAuthorizer } from '../plugins/admin-auth.js';
-import { sha256 } from '../secrets/secret-files.js';
 import {
   type Action,
   can,
@@ -30,7 +26,11 @@ import {
   type Principal,
   type Resource,
   scopeOf,
-} from './policy.js';
+} from '../domain/authz-policy.js';
+import { sha256 } from '../secrets/secret-files.js';
+import type { AccountService, AuthenticatedSession } from './account.service.js';
+import type { AdminActor, AdminAuthorizer } from './admin-auth.js';
+import { CSRF_HEADER, csrfTokenValid } from './csrf.js';
 
 export type RouteAuthz =
   | { readonly public: string }

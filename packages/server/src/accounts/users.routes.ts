@@ -17,8 +17,8 @@ import {
 } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import type { AccountService, SetupLink } from '../../accounts/account-service.js';
-import { INSTALLATION } from '../../authz/policy.js';
+import { INSTALLATION } from '../domain/authz-policy.js';
+import type { AccountService, SetupLink } from './account.service.js';
 
 export interface UserRouteDeps {
   accounts: AccountService;

@@ -5,20 +5,16 @@ import { SeatwatchError } from '@seatwatch/shared';
 import { AddAllowlistEntry, IssueToken } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import {
-  addAllowlistEntry,
-  listAllowlist,
-  removeAllowlistEntry,
-} from '../../../db/repositories/allowlist.repository.js';
+import { addAllowlistEntry, listAllowlist, removeAllowlistEntry } from '../access/allowlist.repository.js';
+import { normalizeCidr } from '../domain/allowlist.js';
+import { hashEnrollmentToken, newEnrollmentToken } from '../enrollment/enrollment-tokens.js';
 import {
   insertEnrollmentToken,
   listEnrollmentTokens,
   revokeEnrollmentToken,
-} from '../../../db/repositories/enrollment-tokens.repository.js';
-import { findSite } from '../../../db/repositories/tenancy.repository.js';
-import { normalizeCidr } from '../../../domain/allowlist.js';
-import { hashEnrollmentToken, newEnrollmentToken } from '../../../enrollment/enrollment-tokens.js';
-import type { AdminRouteDeps } from './admin-routes.js';
+} from '../enrollment/enrollment-tokens.repository.js';
+import { findSite } from '../tenancy/tenancy.repository.js';
+import type { AdminRouteDeps } from './admin-route-deps.js';
 import { AllowlistEntry, EnrollmentToken, IssuedToken, ProjectParams } from './admin-schemas.js';
 
 const HOUR_MS = 3_600_000;

@@ -5,25 +5,16 @@
  */
 import { SeatwatchError } from '@seatwatch/shared';
 import type { FastifyInstance } from 'fastify';
-import type { CommandService } from '../../../commands/command-service.js';
-import type { Db } from '../../../db/connect.js';
-import { findProject } from '../../../db/repositories/tenancy.repository.js';
-import type { AdminAuthorizer } from '../../../plugins/admin-auth.js';
+import { findProject } from '../tenancy/tenancy.repository.js';
 import { accessRoutes } from './access.routes.js';
+import type { AdminRouteDeps } from './admin-route-deps.js';
 import { agentRoutes } from './agents.routes.js';
 import { anomalyRoutes } from './anomalies.routes.js';
 import { projectRoutes } from './projects.routes.js';
 
-export interface AdminRouteDeps {
-  db: Db;
-  commands: CommandService;
-  authorize: AdminAuthorizer;
-  now: () => number;
-}
-
 export const ADMIN_PREFIX = '/api/v1/admin';
 
-export async function adminRoutes(app: FastifyInstance, options: AdminRouteDeps): Promise<void> {
+export async function administrationRoutes(app: FastifyInstance, options: AdminRouteDeps): Promise<void> {
   // Fastify passes the register options (with `prefix`) here; the child plugins get only the deps.
   const deps: AdminRouteDeps = {
     db: options.db,
@@ -45,10 +36,4 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteDeps)
   await app.register(accessRoutes, deps);
   await app.register(agentRoutes, deps);
   await app.register(anomalyRoutes, deps);
-}
-
-/** The actor of an authorised admin request. */
-export function actorOf(request: { admin: { actor: string } | null }): string {
-  if (!request.admin) throw new SeatwatchError('unauthorized');
-  return request.admin.actor;
 }

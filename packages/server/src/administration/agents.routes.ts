@@ -4,10 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SeatwatchError } from '@seatwatch/shared';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { type AgentRow, findAgent, listAgents } from '../../../db/repositories/agents.repository.js';
-import { listCommands } from '../../../db/repositories/commands.repository.js';
-import { listLogins } from '../../../db/repositories/logins.repository.js';
-import { type AdminRouteDeps, actorOf } from './admin-routes.js';
+import { listLogins } from '../access/logins.repository.js';
+import { type AgentRow, findAgent, listAgents } from '../agents/agents.repository.js';
+import { listCommands } from '../commands/commands.repository.js';
+import { type AdminRouteDeps, actorOf } from './admin-route-deps.js';
 import { Agent, Command, Limit, Login, LoginQuery, ProjectParams, RequestCommand } from './admin-schemas.js';
 
 const AgentParams = Type.Object({ ...ProjectParams.properties, agentId: Type.String() });

@@ -2,9 +2,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { listAnomalies } from '../../../db/repositories/anomalies.repository.js';
-import type { AnomalyStatus } from '../../../db/schema/index.js';
-import type { AdminRouteDeps } from './admin-routes.js';
+import { listAnomalies } from '../anomalies/anomalies.repository.js';
+import type { AnomalyStatus } from '../db/schema/index.js';
+import type { AdminRouteDeps } from './admin-route-deps.js';
 import { Anomaly, AnomalyQuery, ProjectParams } from './admin-schemas.js';
 
 export async function anomalyRoutes(base: FastifyInstance, deps: AdminRouteDeps): Promise<void> {

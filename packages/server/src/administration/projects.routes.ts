@@ -27,8 +27,8 @@ import {
   listTeams,
   putPolicy,
   setSeatLegalHold,
-} from '../../../db/repositories/tenancy.repository.js';
-import { type AdminRouteDeps, actorOf } from './admin-routes.js';
+} from '../tenancy/tenancy.repository.js';
+import { type AdminRouteDeps, actorOf } from './admin-route-deps.js';
 import { LegalHold, Project, ProjectParams, Seat, Site, Team } from './admin-schemas.js';
 
 const tags = ['projects'];

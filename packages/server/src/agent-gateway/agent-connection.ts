@@ -35,26 +35,26 @@ import {
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
-import { checkIpAccess } from '../../access/ip-access.js';
-import type { LoginInput, LoginRecorder } from '../../access/login-recorder.js';
-import type { GatewayAnomalies } from '../../anomalies/engine/anomaly-recorder.js';
-import type { BlobStore } from '../../blobs/blob-store.js';
-import type { ThumbnailMaker } from '../../blobs/thumbnails.sharp.js';
-import type { Db } from '../../db/connect.js';
+import { checkIpAccess } from '../access/ip-access.js';
+import type { LoginInput, LoginRecorder } from '../access/login-recorder.js';
 import {
   findAgentForHello,
   type HelloAgent,
   markAgentConnected,
   markAgentDisconnected,
-} from '../../db/repositories/agents.repository.js';
-import { claimPendingCommands, releaseCommand } from '../../db/repositories/commands.repository.js';
-import { effectivePolicy } from '../../db/repositories/tenancy.repository.js';
-import { type FrameRows, mapBatch, mapBlob, sanitizeField } from '../../domain/ingest-mapping.js';
-import { decideFrame, isGapAnnounced } from '../../domain/sequencing.js';
-import { FrameNotStoredError, type FrameStream, type GroupCommitter } from '../../ingest/group-committer.js';
-import type { AgentSession, IngestHub } from '../../ingest/ingest-hub.js';
-import type { NotificationPort } from '../../notifications/notification-port.js';
-import type { ServerMetrics } from '../../plugins/metrics.js';
+} from '../agents/agents.repository.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { ThumbnailMaker } from '../blobs/thumbnails.sharp.js';
+import { claimPendingCommands, releaseCommand } from '../commands/commands.repository.js';
+import type { Db } from '../db/connect.js';
+import { type FrameRows, mapBatch, mapBlob, sanitizeField } from '../domain/ingest-mapping.js';
+import { decideFrame, isGapAnnounced } from '../domain/sequencing.js';
+import type { GatewayAnomalies } from '../ingest/anomaly-port.js';
+import { FrameNotStoredError, type FrameStream, type GroupCommitter } from '../ingest/group-committer.js';
+import type { AgentSession, IngestHub } from '../ingest/ingest-hub.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
+import type { NotificationPort } from '../notifications/notification-port.js';
+import { effectivePolicy } from '../tenancy/tenancy.repository.js';
 
 export interface ConnectionDeps {
   db: Db;

@@ -10,10 +10,10 @@ import type { Duplex } from 'node:stream';
 import { MAX_BINARY_FRAME_BYTES } from '@seatwatch/shared';
 import { eq } from 'drizzle-orm';
 import { WebSocketServer } from 'ws';
-import { agents } from '../../db/schema/index.js';
-import { clientIp, type IpPredicate } from '../../domain/client-ip.js';
-import type { Notification, NotificationPort } from '../../notifications/notification-port.js';
-import { refuseUpgrade, type UpgradeRouter } from '../../plugins/upgrade-router.js';
+import { agents } from '../db/schema/index.js';
+import { clientIp, type IpPredicate } from '../domain/client-ip.js';
+import type { Notification, NotificationPort } from '../notifications/notification-port.js';
+import { refuseUpgrade, type UpgradeRouter } from '../upgrades/upgrade-router.js';
 import { AgentConnection, type ConnectionDeps } from './agent-connection.js';
 
 export const AGENT_WS_PATH = '/api/v1/agent/ws';

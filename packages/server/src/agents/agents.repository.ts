@@ -1,7 +1,7 @@
 /** Agents: enrollment, the hello lookup, connection bookkeeping, revocation. */
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
-import type { Executor } from '../connect.js';
-import { agents, seats } from '../schema/index.js';
+import type { Executor } from '../db/connect.js';
+import { agents, seats } from '../db/schema/index.js';
 
 export type AgentRow = typeof agents.$inferSelect;
 export type NewAgent = typeof agents.$inferInsert;

@@ -14,8 +14,8 @@ import {
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { Db } from '../../../db/connect.js';
-import { anomalyAlertDeliveries, anomalySyslogTargets, anomalyWebhooks } from '../../../db/schema/index.js';
+import type { Db } from '../db/connect.js';
+import { anomalyAlertDeliveries, anomalySyslogTargets, anomalyWebhooks } from '../db/schema/index.js';
 import { projectResource } from './route-support.js';
 
 export interface AlertTargetRouteDeps {

@@ -11,13 +11,13 @@ import type { Ed25519Signer } from '@seatwatch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { Db } from '../db/connect.js';
-import { effectivePolicy } from '../db/repositories/tenancy.repository.js';
 import type { IngestHub } from '../ingest/ingest-hub.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
-import { alertTargetRoutes } from '../routes/api/anomalies/alert-targets.routes.js';
-import { anomalyRoutes } from '../routes/api/anomalies/anomalies.routes.js';
-import { anomalySettingsRoutes } from '../routes/api/anomalies/anomaly-settings.routes.js';
+import { effectivePolicy } from '../tenancy/tenancy.repository.js';
 import { type AlertDispatcher, createAlertDispatcher } from './alert-dispatcher.js';
+import { alertTargetRoutes } from './alert-targets.routes.js';
+import { anomalyRoutes } from './anomalies.routes.js';
+import { anomalySettingsRoutes } from './anomaly-settings.routes.js';
 import {
   type AnomalyEngine,
   type AnomalyEngineOptions,

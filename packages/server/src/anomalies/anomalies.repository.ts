@@ -7,8 +7,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../connect.js';
-import { type AnomalySeverity, type AnomalyStatus, anomalies, type EvidenceRef } from '../schema/index.js';
+import type { Executor } from '../db/connect.js';
+import { type AnomalySeverity, type AnomalyStatus, anomalies, type EvidenceRef } from '../db/schema/index.js';
 
 export type AnomalyRow = typeof anomalies.$inferSelect;
 

@@ -18,14 +18,14 @@ import {
 import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { announceStatus, changeAnomalyStatus } from '../../../anomalies/anomaly-status.js';
-import { viewsOf } from '../../../anomalies/anomaly-view.js';
-import { scopeOf } from '../../../authz/policy.js';
-import { type Db, queryRows } from '../../../db/connect.js';
-import { anomalies } from '../../../db/schema/index.js';
-import { SEVERITIES, severityRank } from '../../../domain/rules/anomaly.js';
-import type { NotificationPort } from '../../../notifications/notification-port.js';
-import { scopeCondition } from '../../dashboard/board.queries.js';
+import { type Db, queryRows } from '../db/connect.js';
+import { anomalies } from '../db/schema/index.js';
+import { scopeCondition } from '../db/scope-condition.js';
+import { scopeOf } from '../domain/authz-policy.js';
+import { SEVERITIES, severityRank } from '../domain/rules/anomaly.js';
+import type { NotificationPort } from '../notifications/notification-port.js';
+import { announceStatus, changeAnomalyStatus } from './anomaly-status.js';
+import { viewsOf } from './anomaly-view.js';
 import { actorOf, anomalyResource } from './route-support.js';
 
 export interface AnomalyRouteDeps {

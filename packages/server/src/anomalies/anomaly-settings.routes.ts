@@ -16,13 +16,13 @@ import {
 import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { Db } from '../../../db/connect.js';
-import { findTeam } from '../../../db/repositories/tenancy.repository.js';
-import { anomalyRuleSettings, anomalyShiftSchedules } from '../../../db/schema/index.js';
-import type { RuleId } from '../../../domain/rules/anomaly.js';
-import { mergeRuleConfig, RULES, resolveRuleSettings } from '../../../domain/rules/rule-catalog.js';
-import { isValidTimeZone } from '../../../domain/rules/shift-schedule.js';
-import type { NotificationPort } from '../../../notifications/notification-port.js';
+import type { Db } from '../db/connect.js';
+import { anomalyRuleSettings, anomalyShiftSchedules } from '../db/schema/index.js';
+import type { RuleId } from '../domain/rules/anomaly.js';
+import { mergeRuleConfig, RULES, resolveRuleSettings } from '../domain/rules/rule-catalog.js';
+import { isValidTimeZone } from '../domain/rules/shift-schedule.js';
+import type { NotificationPort } from '../notifications/notification-port.js';
+import { findTeam } from '../tenancy/tenancy.repository.js';
 import { actorOf, projectResource } from './route-support.js';
 
 export interface AnomalySettingsRouteDeps {

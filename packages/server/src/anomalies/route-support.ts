@@ -2,10 +2,10 @@
 import { SeatwatchError } from '@seatwatch/shared';
 import { eq } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
-import type { Resource } from '../../../authz/policy.js';
-import type { Db } from '../../../db/connect.js';
-import { findProject } from '../../../db/repositories/tenancy.repository.js';
-import { anomalies } from '../../../db/schema/index.js';
+import type { Db } from '../db/connect.js';
+import { anomalies } from '../db/schema/index.js';
+import type { Resource } from '../domain/authz-policy.js';
+import { findProject } from '../tenancy/tenancy.repository.js';
 
 /** Recorded as status_by / updated_by: the dashboard user, or the admin token. */
 export function actorOf(request: FastifyRequest): string {

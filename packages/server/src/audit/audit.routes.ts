@@ -3,14 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ErrorBody, SeatwatchError } from '@seatwatch/shared';
 import { AuditPage, AuditQuery } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance } from 'fastify';
-import { listAudit } from '../../../audit/audit-log.js';
-import { can, scopeOf } from '../../../authz/policy.js';
-import type { InvestigationDeps } from './investigation-routes.js';
+import type { Db } from '../db/connect.js';
+import { can, scopeOf } from '../domain/authz-policy.js';
+import { listAudit } from './audit-log.js';
 
 const tags = ['audit log'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody };
 
-export async function auditRoutes(base: FastifyInstance, deps: InvestigationDeps): Promise<void> {
+export async function auditRoutes(base: FastifyInstance, deps: { db: Db }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(

@@ -7,17 +7,17 @@ import type { Writable } from 'node:stream';
 import type { Ed25519Signer } from '@seatwatch/shared';
 import { caseAuditEntries } from '../audit/audit-log.js';
 import type { BlobStore } from '../blobs/blob-store.js';
-import { type CaseRow, caseDetail, caseItemRows } from '../cases/case-service.js';
 import type { Executor } from '../db/connect.js';
-import { auditEntries } from './audit-entries.js';
-import { type WrittenBundle, writeBundle } from './bundle-writer.js';
+import { auditEntries } from '../evidence/audit-entries.js';
+import { type WrittenBundle, writeBundle } from '../evidence/bundle-writer.js';
 import {
   type CaseScope,
   caseSelection,
   dataEntries,
   type ExportTable,
   selectedScreenshots,
-} from './export-tables.js';
+} from '../evidence/export-tables.js';
+import { type CaseRow, caseDetail, caseItemRows } from './case.service.js';
 
 const ITEM_TABLE: Readonly<Record<string, ExportTable>> = {
   event: 'events',

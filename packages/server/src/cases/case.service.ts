@@ -16,7 +16,7 @@ import type {
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../db/connect.js';
 import { caseItems, caseNotes, cases, userGrants, users } from '../db/schema/index.js';
-import { bigintList, valueList } from '../investigation/sql-lists.js';
+import { bigintList, valueList } from '../db/sql-lists.js';
 import { applyCaseHold, clearCaseRows, clearItemRows, reapplyProjectHolds } from './legal-hold.js';
 
 export type CaseRow = typeof cases.$inferSelect;

@@ -1,6 +1,6 @@
 /** Cases, their notes, items and legal hold, and their evidence bundles: investigators of the project. */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ErrorBody, SeatwatchError } from '@seatwatch/shared';
+import { type Ed25519Signer, ErrorBody, SeatwatchError } from '@seatwatch/shared';
 import {
   AddCaseItemRequest,
   AddCaseNoteRequest,
@@ -15,9 +15,11 @@ import {
 } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { type AuditInput, recordAudit } from '../../../audit/audit-log.js';
-import { requestActor } from '../../../audit/request-actor.js';
-import { can, scopeOf } from '../../../authz/policy.js';
+import { type AuditInput, recordAudit } from '../audit/audit-log.js';
+import { requestActor } from '../audit/request-actor.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { Db, Executor } from '../db/connect.js';
+import { can, scopeOf } from '../domain/authz-policy.js';
 import {
   addItem,
   addNote,
@@ -31,10 +33,8 @@ import {
   requireCase,
   setLegalHold,
   updateCase,
-} from '../../../cases/case-service.js';
-import type { Executor } from '../../../db/connect.js';
-import { writeCaseBundle } from '../../../evidence/case-bundle.js';
-import type { InvestigationDeps } from './investigation-routes.js';
+} from './case.service.js';
+import { writeCaseBundle } from './case-bundle.js';
 
 const tags = ['investigation cases'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -54,7 +54,15 @@ const ListQuery = Type.Object(
 );
 const manage = { authz: { action: 'case.manage' as const } };
 
-export async function caseRoutes(base: FastifyInstance, deps: InvestigationDeps): Promise<void> {
+export interface CaseRouteDeps {
+  db: Db;
+  blobs: BlobStore;
+  /** The server key: signs evidence bundles. */
+  signer: Ed25519Signer;
+  now: () => number;
+}
+
+export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = deps;
 

@@ -1,6 +1,6 @@
 /**
  * Legal holds. Retention already skips rows whose legal_hold flag is set
- * (db/repositories/retention.repository.ts), so holding a case sets that
+ * (retention/retention.repository.ts), so holding a case sets that
  * flag on every row its items cover: the rows it names, and every row of a
  * held time range of a seat. Releasing clears the flags of the case's
  * rows and sets again those that another held case of the project still

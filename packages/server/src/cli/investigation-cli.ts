@@ -15,15 +15,13 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromBase64, keyPairFromSeed, SeatwatchError } from '@seatwatch/shared';
 import { describeVerification, verifyAuditLog } from '../audit/verify-audit.js';
-import { createFilesystemBlobStore } from '../blobs/blob-store.filesystem.js';
 import type { ServerConfig } from '../config.js';
-import { openDatabase, PGLITE_FOLDER } from '../db/connect.js';
-import { migrateDatabase } from '../db/migrate.js';
 import { publicKeyFromPem } from '../evidence/bundle-format.js';
 import { verifyBundle } from '../evidence/bundle-verify.js';
 import { offboardProject } from '../offboarding/offboard-project.js';
 import { loadSecrets, SERVER_KEY_FILE } from '../secrets/secret-files.js';
-import { BLOB_FOLDER } from '../start-server.js';
+import { openBlobStore, withDatabase } from '../startup/startup.js';
+import { findProject } from '../tenancy/tenancy.repository.js';
 import { INVESTIGATION_USAGE } from './investigation-commands.js';
 
 export interface CliIo {
@@ -50,22 +48,6 @@ function pinnedKey(option: string | undefined, io: CliIo): Uint8Array | null {
     return keyPairFromSeed(fromBase64(seed, 32)).publicKey;
   } catch {
     return null;
-  }
-}
-
-async function withDatabase<T>(
-  config: ServerConfig,
-  use: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
-) {
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    pgliteDir: join(config.dataDir, PGLITE_FOLDER),
-  });
-  try {
-    await migrateDatabase(database);
-    return await use(database);
-  } finally {
-    await database.close();
   }
 }
 
@@ -116,9 +98,7 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
         const config = io.readConfig();
         const secrets = loadSecrets(config);
         const report = await withDatabase(config, async (database) => {
-          const [project] = await database.db.query.projects.findMany({
-            where: (p, { eq }) => eq(p.id, projectId),
-          });
+          const project = await findProject(database.db, projectId);
           if (!project) throw new SeatwatchError('not_found', `no project ${projectId}`);
           if (values.confirm !== project.name) {
             throw new UsageError(`to purge "${project.name}", repeat its name: --confirm "${project.name}"`);
@@ -126,7 +106,7 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
           return offboardProject(
             {
               db: database.db,
-              blobs: createFilesystemBlobStore(join(config.dataDir, BLOB_FOLDER), secrets.blobKey),
+              blobs: openBlobStore(config, secrets.blobKey),
               signer: secrets.serverSigner,
               now: Date.now,
             },

@@ -6,12 +6,12 @@
  */
 import { SeatwatchError } from '@seatwatch/shared';
 import { eq } from 'drizzle-orm';
+import { type AgentRow, findAgent, listAgents, revokeAgent } from '../agents/agents.repository.js';
 import type { Db } from '../db/connect.js';
-import { type AgentRow, findAgent, listAgents, revokeAgent } from '../db/repositories/agents.repository.js';
-import { type AgentCommandRow, insertCommand } from '../db/repositories/commands.repository.js';
-import { effectivePolicy } from '../db/repositories/tenancy.repository.js';
 import { seats } from '../db/schema/index.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
+import { effectivePolicy } from '../tenancy/tenancy.repository.js';
+import { type AgentCommandRow, insertCommand } from './commands.repository.js';
 
 /** Commands an administrator may request; `revoke` goes through revoke() instead. */
 export const REQUESTABLE_COMMANDS = ['capture_now', 'policy'] as const;

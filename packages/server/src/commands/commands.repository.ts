@@ -4,8 +4,8 @@
  * command survives a reconnect to another process.
  */
 import { and, desc, eq } from 'drizzle-orm';
-import type { Executor } from '../connect.js';
-import { agentCommands } from '../schema/index.js';
+import type { Executor } from '../db/connect.js';
+import { agentCommands } from '../db/schema/index.js';
 
 export type AgentCommandRow = typeof agentCommands.$inferSelect;
 

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-/** src/routes/dashboard and dist/routes/dashboard are both four levels below packages/. */
-export const WEB_APP_DIR = fileURLToPath(new URL('../../../../dashboard/dist/', import.meta.url));
+/** src/dashboard and dist/dashboard are both three levels below packages/. */
+export const WEB_APP_DIR = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
 const CLIENT_ROUTES = [
   '/login',
   '/setup',

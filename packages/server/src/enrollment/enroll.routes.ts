@@ -3,23 +3,15 @@
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { EnrollRequest, EnrollResponse, ErrorBody, SeatwatchError } from '@seatwatch/shared';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { clientIp, type IpPredicate } from '../../domain/client-ip.js';
-import type { Enroll } from '../../enrollment/enrollment-service.js';
+import type { FastifyInstance } from 'fastify';
+import { requestClientIp } from '../access/request-client-ip.js';
+import { clientIp, type IpPredicate } from '../domain/client-ip.js';
+import type { Enroll } from './enrollment.service.js';
 
 export interface EnrollRouteDeps {
   enroll: Enroll;
   isTrustedProxy: IpPredicate;
   rateLimit: { max: number; windowMs: number };
-}
-
-export function requestClientIp(request: FastifyRequest, isTrustedProxy: IpPredicate): string {
-  const forwarded = request.headers['x-forwarded-for'];
-  return clientIp(
-    request.raw.socket.remoteAddress ?? '',
-    Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
-    isTrustedProxy,
-  );
 }
 
 export async function enrollRoutes(base: FastifyInstance, deps: EnrollRouteDeps): Promise<void> {

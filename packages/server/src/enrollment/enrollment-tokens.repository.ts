@@ -1,7 +1,7 @@
 /** Enrollment tokens, stored only as their SHA-256. */
 import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
-import type { Executor } from '../connect.js';
-import { enrollmentTokens } from '../schema/index.js';
+import type { Executor } from '../db/connect.js';
+import { enrollmentTokens } from '../db/schema/index.js';
 
 export type EnrollmentTokenRow = typeof enrollmentTokens.$inferSelect;
 

@@ -8,17 +8,14 @@ import { type EnrollRequest, type EnrollResponse, fromBase64, SeatwatchError } f
 import { publicKeyObject } from '@seatwatch/shared/node-crypto';
 import { checkIpAccess } from '../access/ip-access.js';
 import type { LoginInput, LoginRecorder } from '../access/login-recorder.js';
+import { findAgentByPublicKey, insertAgent } from '../agents/agents.repository.js';
 import type { Db } from '../db/connect.js';
-import { findAgentByPublicKey, insertAgent } from '../db/repositories/agents.repository.js';
-import {
-  consumeEnrollmentToken,
-  findEnrollmentTokenByHash,
-} from '../db/repositories/enrollment-tokens.repository.js';
-import { effectivePolicy, findOrCreateSeat } from '../db/repositories/tenancy.repository.js';
 import { decideToken } from '../domain/enrollment.js';
 import { sanitizeField } from '../domain/ingest-mapping.js';
-import type { ServerMetrics } from '../plugins/metrics.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
+import { effectivePolicy, findOrCreateSeat } from '../tenancy/tenancy.repository.js';
 import { hashEnrollmentToken } from './enrollment-tokens.js';
+import { consumeEnrollmentToken, findEnrollmentTokenByHash } from './enrollment-tokens.repository.js';
 
 export interface EnrollmentDeps {
   db: Db;

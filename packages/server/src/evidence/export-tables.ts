@@ -12,7 +12,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { type Executor, queryRows } from '../db/connect.js';
-import { bigintList, valueList } from '../investigation/sql-lists.js';
+import { bigintList, valueList } from '../db/sql-lists.js';
 import type { BundleEntry } from './bundle-writer.js';
 
 export type ExportTable =

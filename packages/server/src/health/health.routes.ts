@@ -2,7 +2,7 @@
 
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../../db/connect.js';
+import type { Db } from '../db/connect.js';
 
 export interface HealthDeps {
   db: Db;

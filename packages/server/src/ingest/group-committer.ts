@@ -23,11 +23,11 @@
  * seq would acknowledge the lost one too.
  */
 
-import type { GatewayAnomalies } from '../anomalies/engine/anomaly-recorder.js';
 import type { Db, Executor } from '../db/connect.js';
-import { type AgentProgress, storeIngestRows } from '../db/repositories/ingest.repository.js';
 import { type FrameRows, mergeSpans } from '../domain/ingest-mapping.js';
 import type { SequenceGap } from '../domain/sequencing.js';
+import type { GatewayAnomalies } from './anomaly-port.js';
+import { type AgentProgress, storeIngestRows } from './ingest.repository.js';
 import type { AgentSession, CommittedFrame } from './ingest-hub.js';
 
 export interface FrameStream {

@@ -11,9 +11,9 @@
  * logged and does not reach the other observers.
  */
 import type { Event } from '@seatwatch/shared';
-import type { RaisedAnomaly } from '../anomalies/engine/anomaly-recorder.js';
 import type { DeviceRow, ScreenshotRow, SpanRow, StateChange } from '../domain/ingest-mapping.js';
 import type { SequenceGap } from '../domain/sequencing.js';
+import type { RaisedAnomaly } from './anomaly-port.js';
 
 /** An agent's live connection, from its accepted hello. */
 export interface AgentSession {

@@ -9,14 +9,14 @@
  * the socket, each parsed by PostgreSQL) cost more than the rows.
  */
 import { type SQL, sql } from 'drizzle-orm';
+import { type Executor, queryRows } from '../db/connect.js';
 import type {
   CommandResultRow,
   DeviceRow,
   EventRow,
   ScreenshotRow,
   SpanRow,
-} from '../../domain/ingest-mapping.js';
-import { type Executor, queryRows } from '../connect.js';
+} from '../domain/ingest-mapping.js';
 
 /** ms since the epoch -> timestamptz, exactly (no float rounding). */
 const ts = (column: string) => sql.raw(`(timestamptz 'epoch' + ${column} * interval '1 millisecond')`);

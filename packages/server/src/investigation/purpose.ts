@@ -5,9 +5,9 @@
  */
 import { SeatwatchError } from '@seatwatch/shared';
 import type { Purpose } from '@seatwatch/shared/dashboard-api';
-import { can, type Principal } from '../../../authz/policy.js';
-import { findCase } from '../../../cases/case-service.js';
-import type { Executor } from '../../../db/connect.js';
+import { findCase } from '../cases/case.service.js';
+import type { Executor } from '../db/connect.js';
+import { can, type Principal } from '../domain/authz-policy.js';
 
 export interface CheckedPurpose {
   reason: string | null;

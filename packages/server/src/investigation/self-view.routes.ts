@@ -15,16 +15,10 @@ import {
 import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { recordAudit } from '../../../audit/audit-log.js';
-import { screenshots } from '../../../db/schema/index.js';
-import {
-  createLink,
-  openSession,
-  selfView,
-  sessionSeat,
-  verifyLinkRequest,
-} from '../../../investigation/self-view.js';
-import type { InvestigationDeps } from './investigation-routes.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { screenshots } from '../db/schema/index.js';
+import type { InvestigationDeps } from './investigation-deps.js';
+import { createLink, openSession, selfView, sessionSeat, verifyLinkRequest } from './self-view.js';
 
 const tags = ['operator self-view'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };

@@ -14,8 +14,8 @@ import { Ajv } from 'ajv';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { seatAccessEntries } from '../audit/audit-log.js';
 import { type Executor, queryRows } from '../db/connect.js';
-import { effectivePolicy } from '../db/repositories/tenancy.repository.js';
 import { agents, projects, seats, selfViewLinks } from '../db/schema/index.js';
+import { effectivePolicy } from '../tenancy/tenancy.repository.js';
 import { devicePage, loginPage, screenshotPage, spanPage } from './timeline.queries.js';
 
 export const SELF_VIEW_LINK_MS = 10 * 60_000;

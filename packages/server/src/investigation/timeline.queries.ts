@@ -4,9 +4,9 @@
  * else; pages continue by keyset (time, id).
  */
 import { type SQL, sql } from 'drizzle-orm';
-import type { Scope } from '../authz/policy.js';
 import { type Executor, queryRows } from '../db/connect.js';
-import { valueList } from './sql-lists.js';
+import { valueList } from '../db/sql-lists.js';
+import type { Scope } from '../domain/authz-policy.js';
 import type { TimelineCursor } from './timeline-cursor.js';
 
 export interface TimelineSeatRow {

@@ -10,14 +10,14 @@ import {
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { recordAudit } from '../../../audit/audit-log.js';
-import { requestActor } from '../../../audit/request-actor.js';
-import { type Resource, scopeOf } from '../../../authz/policy.js';
-import { type Db, queryRows } from '../../../db/connect.js';
-import { readTimeline, timelineSeats } from '../../../investigation/timeline.js';
-import { seatsInScope } from '../../../investigation/timeline.queries.js';
-import type { InvestigationDeps } from './investigation-routes.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { requestActor } from '../audit/request-actor.js';
+import { type Db, queryRows } from '../db/connect.js';
+import { type Resource, scopeOf } from '../domain/authz-policy.js';
+import type { InvestigationDeps } from './investigation-deps.js';
 import { checkPurpose } from './purpose.js';
+import { readTimeline, timelineSeats } from './timeline.js';
+import { seatsInScope } from './timeline.queries.js';
 
 const tags = ['investigation'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };

@@ -13,8 +13,8 @@ import {
   type TimelineRequest,
   type TimelineSection,
 } from '@seatwatch/shared/dashboard-api';
-import { can, type Principal, scopeOf } from '../authz/policy.js';
 import type { Executor } from '../db/connect.js';
+import { can, type Principal, scopeOf } from '../domain/authz-policy.js';
 import {
   anomalyPage,
   appTotals,

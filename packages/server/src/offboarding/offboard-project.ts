@@ -18,12 +18,12 @@ import { projectAuditPage, recordAudit } from '../audit/audit-log.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { projectHolds } from '../cases/legal-hold.js';
 import { type Db, queryRows } from '../db/connect.js';
-import { unreferencedBlobs } from '../db/repositories/retention.repository.js';
 import { projects } from '../db/schema/index.js';
 import { auditEntries } from '../evidence/audit-entries.js';
 import { verifyBundle } from '../evidence/bundle-verify.js';
 import { writeBundle } from '../evidence/bundle-writer.js';
 import { dataEntries, projectSelection, selectedScreenshots } from '../evidence/export-tables.js';
+import { unreferencedBlobs } from '../retention/retention.repository.js';
 
 export interface OffboardingDeps {
   db: Db;

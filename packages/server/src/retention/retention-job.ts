@@ -9,14 +9,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { refreshAllCaseHolds } from '../cases/legal-hold.js';
 import type { Database } from '../db/connect.js';
+import { retentionCutoffs } from '../domain/retention.js';
+import { projectRetentions } from '../tenancy/tenancy.repository.js';
 import {
   deleteExpiredRows,
   deleteExpiredScreenshots,
   type RetainedTable,
   unreferencedBlobs,
-} from '../db/repositories/retention.repository.js';
-import { projectRetentions } from '../db/repositories/tenancy.repository.js';
-import { retentionCutoffs } from '../domain/retention.js';
+} from './retention.repository.js';
 
 export interface RetentionDeps {
   database: Database;

@@ -4,7 +4,7 @@
  * of seats under legal hold.
  */
 import { sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../connect.js';
+import { type Executor, queryRows } from '../db/connect.js';
 
 export type RetainedTable = 'events' | 'activity_spans' | 'device_events';
 

@@ -6,8 +6,9 @@
  */
 import type { BoardSeat, SeatDetail, Severity } from '@seatwatch/shared/dashboard-api';
 import { type SQL, sql } from 'drizzle-orm';
-import type { Scope } from '../../authz/policy.js';
-import { type Executor, queryRows } from '../../db/connect.js';
+import { type Executor, queryRows } from '../db/connect.js';
+import { scopeCondition } from '../db/scope-condition.js';
+import type { Scope } from '../domain/authz-policy.js';
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
   low: 1,
@@ -17,24 +18,6 @@ const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
   critical: 5,
 };
 const RANKED: readonly Severity[] = ['low', 'warning', 'medium', 'high', 'critical'];
-
-/** The viewer's scope as a condition on a row with project_id and team_id columns. */
-export function scopeCondition(scope: Scope, projectColumn: SQL, teamColumn: SQL): SQL {
-  if (scope.all) return sql`true`;
-  const parts: SQL[] = [];
-  for (const [projectId, entry] of scope.projects) {
-    if (entry.allTeams) parts.push(sql`${projectColumn} = ${projectId}`);
-    else if (entry.teamIds.length > 0) {
-      parts.push(
-        sql`(${projectColumn} = ${projectId} and ${teamColumn} in (${sql.join(
-          entry.teamIds.map((id) => sql`${id}`),
-          sql`, `,
-        )}))`,
-      );
-    }
-  }
-  return parts.length ? sql`(${sql.join(parts, sql` or `)})` : sql`false`;
-}
 
 interface BoardRow {
   id: string;

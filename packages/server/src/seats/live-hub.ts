@@ -13,12 +13,12 @@
  */
 import type { AnomalyLiveMessage, BoardSeat } from '@seatwatch/shared/dashboard-api';
 import { inArray } from 'drizzle-orm';
-import { toAnomalyView } from '../../anomalies/anomaly-view.js';
-import { inScope, type Scope } from '../../authz/policy.js';
-import type { Db } from '../../db/connect.js';
-import { anomalies, seats } from '../../db/schema/index.js';
-import type { IngestHub } from '../../ingest/ingest-hub.js';
-import type { Notification, NotificationPort } from '../../notifications/notification-port.js';
+import { toAnomalyView } from '../anomalies/anomaly-view.js';
+import type { Db } from '../db/connect.js';
+import { anomalies, seats } from '../db/schema/index.js';
+import { inScope, type Scope } from '../domain/authz-policy.js';
+import type { IngestHub } from '../ingest/ingest-hub.js';
+import type { Notification, NotificationPort } from '../notifications/notification-port.js';
 import { boardSeats } from './board.queries.js';
 
 export const FLUSH_MS = 150;

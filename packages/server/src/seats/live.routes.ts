@@ -8,9 +8,9 @@
  */
 import { ErrorBody } from '@seatwatch/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccountService } from '../../accounts/account-service.js';
-import { scopeOf } from '../../authz/policy.js';
-import type { RouteGuard } from '../../authz/route-guard.js';
+import type { AccountService } from '../accounts/account.service.js';
+import type { RouteGuard } from '../accounts/route-guard.js';
+import { scopeOf } from '../domain/authz-policy.js';
 import type { LiveHub } from './live-hub.js';
 
 export const REAUTH_MS = 30_000;

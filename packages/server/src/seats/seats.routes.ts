@@ -4,11 +4,11 @@ import { ErrorBody, SeatwatchError } from '@seatwatch/shared';
 import { Board, CaptureResponse, SeatDetail, SeatDetailQuery } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import type { AccountService } from '../../accounts/account-service.js';
-import { can, type Resource, scopeOf, thumbnailBlurred } from '../../authz/policy.js';
-import type { BlobStore } from '../../blobs/blob-store.js';
-import type { CommandService } from '../../commands/command-service.js';
-import type { Db } from '../../db/connect.js';
+import type { AccountService } from '../accounts/account.service.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { CommandService } from '../commands/command.service.js';
+import type { Db } from '../db/connect.js';
+import { can, type Resource, scopeOf, thumbnailBlurred } from '../domain/authz-policy.js';
 import { boardSeats, boardTenancy, screenshotScope, seatDetail, seatScope } from './board.queries.js';
 import type { ThumbnailBlur } from './thumbnail-blur.sharp.js';
 

@@ -1,22 +1,25 @@
 /**
- * Opens everything a configuration asks for (database + migrations,
- * secrets, blob store, notifications), builds the app and listens. Used by
- * main.ts and by the CLI's `serve`; returns one close() that undoes it all
- * in order.
+ * The one way every entry point opens what a configuration names: the
+ * database (PGlite in the data folder, or DATABASE_URL) with its
+ * migrations, the secrets, the blob store and the notification channel.
+ * main.ts (and so the CLI's `serve`) starts the whole server with
+ * startServer(); the CLI's `migrate` and the investigation commands open
+ * only the database (and blobs) with withDatabase() and openBlobStore().
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
-import { createFilesystemBlobStore } from './blobs/blob-store.filesystem.js';
-import type { ServerConfig } from './config.js';
-import { type Database, openDatabase, PGLITE_FOLDER } from './db/connect.js';
-import { migrateDatabase } from './db/migrate.js';
-import { clearAgentSessions } from './db/repositories/agents.repository.js';
-import { createInProcessNotificationPort } from './notifications/notification-port.in-process.js';
-import type { NotificationPort } from './notifications/notification-port.js';
-import { createPostgresNotificationPort } from './notifications/notification-port.postgres.js';
-import { loadSecrets, type ServerSecrets } from './secrets/secret-files.js';
+import { clearAgentSessions } from '../agents/agents.repository.js';
+import { buildApp } from '../app.js';
+import { createFilesystemBlobStore } from '../blobs/blob-store.filesystem.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { ServerConfig } from '../config.js';
+import { type Database, openDatabase, PGLITE_FOLDER } from '../db/connect.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { createInProcessNotificationPort } from '../notifications/notification-port.in-process.js';
+import type { NotificationPort } from '../notifications/notification-port.js';
+import { createPostgresNotificationPort } from '../notifications/notification-port.postgres.js';
+import { loadSecrets, type ServerSecrets } from '../secrets/secret-files.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -27,9 +30,33 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Kept here too for importers of start-server; the CLI takes it from db/connect.js, which is light. */
-export { PGLITE_FOLDER };
 export const BLOB_FOLDER = 'blobs';
+
+function openConfiguredDatabase(config: ServerConfig): Promise<Database> {
+  return openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: join(config.dataDir, PGLITE_FOLDER),
+    poolSize: config.databasePoolSize,
+  });
+}
+
+/** Opens the configured database, brings its schema up to date, runs `use`, and closes it again. */
+export async function withDatabase<T>(
+  config: ServerConfig,
+  use: (database: Database) => Promise<T>,
+): Promise<T> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    await migrateDatabase(database);
+    return await use(database);
+  } finally {
+    await database.close();
+  }
+}
+
+export function openBlobStore(config: ServerConfig, blobKey: Uint8Array): BlobStore {
+  return createFilesystemBlobStore(join(config.dataDir, BLOB_FOLDER), blobKey);
+}
 
 export async function openNotifications(
   database: Database,
@@ -48,11 +75,7 @@ export async function startServer(
   options: { logger?: FastifyBaseLogger } = {},
 ): Promise<RunningServer> {
   const secrets = loadSecrets(config);
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    pgliteDir: join(config.dataDir, PGLITE_FOLDER),
-    poolSize: config.databasePoolSize,
-  });
+  const database = await openConfiguredDatabase(config);
   const closers: Array<() => Promise<void>> = [() => database.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close();
@@ -71,7 +94,7 @@ export async function startServer(
       config,
       database,
       notifications,
-      blobs: createFilesystemBlobStore(join(config.dataDir, BLOB_FOLDER), secrets.blobKey),
+      blobs: openBlobStore(config, secrets.blobKey),
       serverSigner: secrets.serverSigner,
       adminTokenHash: secrets.adminTokenHash,
       accountsKey: secrets.blobKey,

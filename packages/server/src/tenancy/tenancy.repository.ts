@@ -1,9 +1,9 @@
 /** Projects, sites, teams, seats and their policies. */
 import { DEFAULT_POLICY, type Notice, type Policy } from '@seatwatch/shared';
 import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
-import { DEFAULT_NOTICE_TEXT, nextNoticeVersion } from '../../domain/notice.js';
-import type { Executor } from '../connect.js';
-import { policies, projects, seats, sites, teams } from '../schema/index.js';
+import type { Executor } from '../db/connect.js';
+import { policies, projects, seats, sites, teams } from '../db/schema/index.js';
+import { DEFAULT_NOTICE_TEXT, nextNoticeVersion } from '../domain/notice.js';
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type SiteRow = typeof sites.$inferSelect;

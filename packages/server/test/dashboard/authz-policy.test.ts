@@ -13,7 +13,7 @@ import {
   type Role,
   scopeOf,
   thumbnailBlurred,
-} from '../../src/authz/policy.js';
+} from '../../src/domain/authz-policy.js';
 
 const user = (...grants: Grant[]): Principal => ({ kind: 'user', id: 'u', grants });
 const grant = (role: Role, projectId: string | null, teamId: string | null = null): Grant => ({

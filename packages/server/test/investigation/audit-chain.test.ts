@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../../src/audit/audit-chain.js';
 import { recordAudit } from '../../src/audit/audit-log.js';
 import { describeVerification, verifyAuditLog } from '../../src/audit/verify-audit.js';
+import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
 import { configWith } from '../../src/config.js';
-import { runInvestigationCommand } from '../../src/investigation/investigation-cli.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/index.js';
 
 describe.each(DB_KINDS)('audit log on %s', (kind) => {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Ed25519KeyPair, generateKeyPair, tweetnaclSigner } from '@seatwatch/shared';
 import type { FastifyInstance } from 'fastify';
-import type { AnomalyOptions } from '../../src/anomalies/register-anomalies.js';
+import type { AnomalyOptions } from '../../src/anomalies/anomalies.plugin.js';
 import { buildApp } from '../../src/app.js';
 import { createFilesystemBlobStore } from '../../src/blobs/blob-store.filesystem.js';
 import type { BlobStore } from '../../src/blobs/blob-store.js';

@@ -30,6 +30,7 @@ import type { RuleSettings } from '../../domain/rules/rule-catalog.js';
 import { detectTamper } from '../../domain/rules/tamper.rule.js';
 import { detectUnknownDevice } from '../../domain/rules/unknown-device.rule.js';
 import { detectUsbStorage } from '../../domain/rules/usb-storage.rule.js';
+import type { AnomalyContext } from '../../ingest/anomaly-port.js';
 import type {
   AgentSession,
   CommittedFrame,
@@ -40,7 +41,7 @@ import type {
 } from '../../ingest/ingest-hub.js';
 import type { NotificationPort } from '../../notifications/notification-port.js';
 import { announceStatus, resolveBySystem } from '../anomaly-status.js';
-import type { AnomalyContext, AnomalyRecorder } from './anomaly-recorder.js';
+import type { AnomalyRecorder } from './anomaly-recorder.js';
 import { createOccurrenceBatcher } from './occurrence-batcher.js';
 import type { Scheduler } from './scheduler.js';
 import type { BlankDetector } from './screenshot-blankness.sharp.js';

@@ -9,69 +9,26 @@
  */
 import { sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../../db/connect.js';
+import type { AnomalySeverity, EvidenceRef as StoredEvidenceRef } from '../../db/schema/index.js';
+import type { AnomalyCandidate, EvidenceRef, RuleId } from '../../domain/rules/anomaly.js';
+import { detectIpNotAllowed } from '../../domain/rules/ip-not-allowed.rule.js';
+import { detectTamper } from '../../domain/rules/tamper.rule.js';
+import type { AnomalyContext, GatewayAnomalies, RaisedAnomaly } from '../../ingest/anomaly-port.js';
+import type { NotificationPort } from '../../notifications/notification-port.js';
 import {
   type AnomalyOccurrence,
   MAX_EVIDENCE_REFS,
   occurrenceKey,
   upsertAnomaliesStatement,
-} from '../../db/repositories/anomalies.repository.js';
-import type { AnomalySeverity, EvidenceRef as StoredEvidenceRef } from '../../db/schema/index.js';
-import type { AnomalyCandidate, EvidenceRef, RuleId } from '../../domain/rules/anomaly.js';
-import { detectIpNotAllowed, type RefusedAccess } from '../../domain/rules/ip-not-allowed.rule.js';
-import { detectTamper } from '../../domain/rules/tamper.rule.js';
-import type { NotificationPort } from '../../notifications/notification-port.js';
+} from '../anomalies.repository.js';
 import { insertAlertsFor, queueAlerts } from './alert-outbox.js';
 import type { AnomalySettings } from './settings-cache.js';
-
-/** Who it is about. */
-export interface AnomalyContext {
-  readonly projectId: string;
-  readonly siteId: string | null;
-  readonly teamId: string | null;
-  readonly seatId: string | null;
-  /** Null only before an agent exists (a refused enrollment). */
-  readonly agentId: string | null;
-  readonly operator: string | null;
-}
 
 export interface RecordOptions {
   /** Occurrences this call stands for (a storm inside one commit is one call). */
   readonly count?: number;
   /** Reopen the row the server resolved itself within this window instead of opening a new one. */
   readonly reopenWithinMs?: number;
-}
-
-export interface RaisedAnomaly {
-  readonly id: string;
-  readonly projectId: string;
-  readonly teamId: string | null;
-  readonly agentId: string | null;
-  readonly rule: RuleId;
-  readonly severity: AnomalySeverity;
-  /** A new row. */
-  readonly opened: boolean;
-  /** An auto-resolved row opened again. */
-  readonly reopened: boolean;
-  readonly count: number;
-}
-
-/** What the gateway raises itself, inside the transaction that stores the login record or the frame. */
-export interface GatewayAnomalies {
-  /** ip_not_allowed for a refused hello or enrollment. */
-  refusedAccess(ex: Executor, context: AnomalyContext, refusal: RefusedAccess): Promise<RaisedAnomaly | null>;
-  /** tamper/sequence_gap (or sequence_gap_declared when data_dropped announced it). */
-  sequenceGap(ex: Executor, context: AnomalyContext, gap: SequenceGapSeen): Promise<RaisedAnomaly | null>;
-  /** After the transaction committed. */
-  announce(raised: RaisedAnomaly): void;
-}
-
-export interface SequenceGapSeen {
-  readonly at: number;
-  /** The frame that arrived after the gap. */
-  readonly seq: number;
-  readonly fromSeq: number;
-  readonly toSeq: number;
-  readonly announced: boolean;
 }
 
 /** One occurrence (or `count` of them: the candidate's time is the latest, firstAt the earliest) to write. */

@@ -13,7 +13,8 @@
  * own, so one bad occurrence cannot take the others down with it.
  */
 import type { Db } from '../../db/connect.js';
-import type { AnomalyRecorder, Occurrence, RaisedAnomaly } from './anomaly-recorder.js';
+import type { RaisedAnomaly } from '../../ingest/anomaly-port.js';
+import type { AnomalyRecorder, Occurrence } from './anomaly-recorder.js';
 
 export interface OccurrenceBatcher {
   /** Resolves once written: the answer at index i is for occurrences[i] (null: the rule is off). */

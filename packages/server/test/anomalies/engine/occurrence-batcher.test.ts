@@ -7,9 +7,10 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnomalyContext, Occurrence } from '../../../src/anomalies/engine/anomaly-recorder.js';
+import type { Occurrence } from '../../../src/anomalies/engine/anomaly-recorder.js';
 import { createOccurrenceBatcher } from '../../../src/anomalies/engine/occurrence-batcher.js';
 import { anomalies, anomalyAlertDeliveries } from '../../../src/db/schema/index.js';
+import type { AnomalyContext } from '../../../src/ingest/anomaly-port.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../../support/index.js';
 import { type AnomalyWorld, createAnomalyWorld, type Seat } from '../support/anomaly-world.js';
 

@@ -1,0 +1,52 @@
+/**
+ * Seats and the board (issue #6): the board and seat pages, capture-now,
+ * and the live stream that pushes board changes to every dashboard.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccountService } from '../accounts/account.service.js';
+import type { RouteGuard } from '../accounts/route-guard.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { CommandService } from '../commands/command.service.js';
+import type { Db } from '../db/connect.js';
+import type { IngestHub } from '../ingest/ingest-hub.js';
+import type { NotificationPort } from '../notifications/notification-port.js';
+import { liveRoutes } from './live.routes.js';
+import { createLiveHub, publishBoardChanges } from './live-hub.js';
+import { seatRoutes } from './seats.routes.js';
+import { createSharpThumbnailBlur } from './thumbnail-blur.sharp.js';
+
+export interface SeatsDeps {
+  db: Db;
+  accounts: AccountService;
+  guard: RouteGuard;
+  notifications: NotificationPort;
+  ingest: IngestHub;
+  blobs: BlobStore;
+  commands: CommandService;
+  now: () => number;
+  clientIp: (request: FastifyRequest) => string;
+}
+
+export async function registerSeats(app: FastifyInstance, deps: SeatsDeps): Promise<void> {
+  const onError = (error: unknown) => app.log.warn({ err: error }, 'live dashboard stream problem');
+  const stopPublishing = publishBoardChanges(deps.ingest, deps.notifications, onError);
+  const hub = createLiveHub({ db: deps.db, notifications: deps.notifications, onError });
+  app.addHook('onClose', async () => {
+    stopPublishing();
+    hub.close();
+  });
+  await app.register(seatRoutes, {
+    db: deps.db,
+    accounts: deps.accounts,
+    blobs: deps.blobs,
+    commands: deps.commands,
+    blur: createSharpThumbnailBlur(),
+    now: deps.now,
+  });
+  await app.register(liveRoutes, {
+    hub,
+    accounts: deps.accounts,
+    guard: deps.guard,
+    clientIp: deps.clientIp,
+  });
+}

@@ -12,14 +12,12 @@
  *    scope. Notifications carry ids only; the database is the truth.
  */
 import type { AnomalyLiveMessage, BoardSeat } from '@seatwatch/shared/dashboard-api';
-import { inArray } from 'drizzle-orm';
 import { toAnomalyView } from '../anomalies/anomaly-view.js';
 import type { Db } from '../db/connect.js';
-import { anomalies, seats } from '../db/schema/index.js';
 import { inScope, type Scope } from '../domain/authz-policy.js';
 import type { IngestHub } from '../ingest/ingest-hub.js';
 import type { Notification, NotificationPort } from '../notifications/notification-port.js';
-import { boardSeats } from './board.queries.js';
+import { anomaliesById, boardSeats, seatNames } from './seats.repository.js';
 
 export const FLUSH_MS = 150;
 
@@ -89,15 +87,10 @@ export function createLiveHub(deps: {
     try {
       if (viewers.size === 0) return;
       const anomalyRows = anomalyIds.length
-        ? await deps.db
-            .select()
-            .from(anomalies)
-            .where(
-              inArray(
-                anomalies.id,
-                anomalyIds.map(([id]) => id),
-              ),
-            )
+        ? await anomaliesById(
+            deps.db,
+            anomalyIds.map(([id]) => id),
+          )
         : [];
       // An anomaly changes its seat's alert badge.
       for (const row of anomalyRows) if (row.seatId) seatIds.push(row.seatId);
@@ -110,12 +103,7 @@ export function createLiveHub(deps: {
         row.seatId && !names.has(row.seatId) ? [row.seatId] : [],
       );
       if (missing.length) {
-        for (const row of await deps.db
-          .select({ id: seats.id, name: seats.name })
-          .from(seats)
-          .where(inArray(seats.id, missing))) {
-          names.set(row.id, row.name);
-        }
+        for (const [id, name] of await seatNames(deps.db, missing)) names.set(id, name);
       }
       const types = new Map(anomalyIds);
       const messages = anomalyRows.map((row) => ({

@@ -12,6 +12,7 @@ import type { IngestHub } from '../ingest/ingest-hub.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
 import { liveRoutes } from './live.routes.js';
 import { createLiveHub, publishBoardChanges } from './live-hub.js';
+import { createSeatService } from './seat.service.js';
 import { seatRoutes } from './seats.routes.js';
 import { createSharpThumbnailBlur } from './thumbnail-blur.sharp.js';
 
@@ -35,14 +36,15 @@ export async function registerSeats(app: FastifyInstance, deps: SeatsDeps): Prom
     stopPublishing();
     hub.close();
   });
-  await app.register(seatRoutes, {
+  const seats = createSeatService({
     db: deps.db,
-    accounts: deps.accounts,
     blobs: deps.blobs,
     commands: deps.commands,
+    projectSettings: (projectId) => deps.accounts.projectSettings(projectId),
     blur: createSharpThumbnailBlur(),
     now: deps.now,
   });
+  await app.register(seatRoutes, { seats });
   await app.register(liveRoutes, {
     hub,
     accounts: deps.accounts,

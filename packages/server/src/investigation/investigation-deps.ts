@@ -1,11 +1,9 @@
-/** What the investigation routes (timeline, self-view) are given. */
+/** What the investigation services (timeline, self-view) are given. */
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { Db } from '../db/connect.js';
 
-export interface InvestigationDeps {
+export interface InvestigationServiceDeps {
   db: Db;
   blobs: BlobStore;
   now: () => number;
-  /** The URL people open the dashboard at (self-view links), else the request's own origin. */
-  publicUrl: string | undefined;
 }

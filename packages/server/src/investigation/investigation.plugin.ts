@@ -5,11 +5,22 @@
  * features of their own (cases/, audit/).
  */
 import type { FastifyInstance } from 'fastify';
-import type { InvestigationDeps } from './investigation-deps.js';
+import type { InvestigationServiceDeps } from './investigation-deps.js';
 import { selfViewRoutes } from './self-view.routes.js';
+import { createSelfViewService } from './self-view.service.js';
 import { timelineRoutes } from './timeline.routes.js';
+import { createTimelineService } from './timeline.service.js';
+
+export interface InvestigationDeps extends InvestigationServiceDeps {
+  /** The URL people open the dashboard at (self-view links), else the request's own origin. */
+  publicUrl: string | undefined;
+}
 
 export async function investigationRoutes(app: FastifyInstance, deps: InvestigationDeps): Promise<void> {
-  await app.register(timelineRoutes, deps);
-  await app.register(selfViewRoutes, deps);
+  const services = { db: deps.db, blobs: deps.blobs, now: deps.now };
+  await app.register(timelineRoutes, { timeline: createTimelineService(services) });
+  await app.register(selfViewRoutes, {
+    selfView: createSelfViewService(services),
+    publicUrl: deps.publicUrl,
+  });
 }

@@ -5,9 +5,9 @@
  */
 import { SeatwatchError } from '@seatwatch/shared';
 import type { Purpose } from '@seatwatch/shared/dashboard-api';
-import { findCase } from '../cases/case.service.js';
 import type { Executor } from '../db/connect.js';
 import { can, type Principal } from '../domain/authz-policy.js';
+import { citedCase } from './timeline.repository.js';
 
 export interface CheckedPurpose {
   reason: string | null;
@@ -25,7 +25,7 @@ export async function checkPurpose(
     throw new SeatwatchError('bad_request', 'give a reason (at least 5 characters) or link a case');
   }
   if (purpose.caseId) {
-    const linked = await findCase(ex, purpose.caseId);
+    const linked = await citedCase(ex, purpose.caseId);
     if (!linked || !can(principal, 'case.manage', { kind: 'project', projectId: linked.projectId })) {
       throw new SeatwatchError('not_found', 'no such case');
     }

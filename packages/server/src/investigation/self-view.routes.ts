@@ -12,26 +12,28 @@ import {
   SelfViewOpenRequest,
   SignedSelfViewLinkRequest,
 } from '@seatwatch/shared/dashboard-api';
-import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { recordAudit } from '../audit/audit-log.js';
-import { screenshots } from '../db/schema/index.js';
-import type { InvestigationDeps } from './investigation-deps.js';
-import { createLink, openSession, selfView, sessionSeat, verifyLinkRequest } from './self-view.js';
+import type { SelfViewService } from './self-view.service.js';
 
 const tags = ['operator self-view'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-export const SELF_VIEW_COOKIE = 'seatwatch_self_view';
+const SELF_VIEW_COOKIE = 'seatwatch_self_view';
 const COOKIE_PATH = '/api/v1/self-view';
 
-export async function selfViewRoutes(base: FastifyInstance, deps: InvestigationDeps): Promise<void> {
+export interface SelfViewRouteDeps {
+  selfView: SelfViewService;
+  /** The URL people open the dashboard at (self-view links), else the request's own origin. */
+  publicUrl: string | undefined;
+}
+
+export async function selfViewRoutes(base: FastifyInstance, deps: SelfViewRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { db } = deps;
+  const { selfView } = deps;
 
   const seatOf = async (request: FastifyRequest) => {
     const token = request.cookies[SELF_VIEW_COOKIE];
-    const seat = typeof token === 'string' && token ? await sessionSeat(db, token, deps.now()) : null;
+    const seat = typeof token === 'string' && token ? await selfView.sessionSeat(token) : null;
     if (!seat) throw new SeatwatchError('unauthorized', 'open the self-view again from the agent’s page');
     return seat;
   };
@@ -51,23 +53,7 @@ export async function selfViewRoutes(base: FastifyInstance, deps: InvestigationD
       schema: { tags, body: SignedSelfViewLinkRequest, response: { 201: SelfViewLink, ...errors } },
     },
     async (request, reply) => {
-      const now = deps.now();
-      const seat = await verifyLinkRequest(db, request.body, now);
-      const link = await db.transaction(async (tx) => {
-        const made = await createLink(tx, seat, now);
-        await recordAudit(
-          tx,
-          {
-            actor: `agent:${seat.agentId}`,
-            action: 'self_view.link',
-            projectId: seat.projectId,
-            seatId: seat.seatId,
-            ip: request.ip,
-          },
-          now,
-        );
-        return made;
-      });
+      const link = await selfView.createLink(request.body, request.ip);
       const origin = deps.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.headers.host}`;
       // The token rides in the fragment: browsers send it to no server and put it in no Referer.
       return reply
@@ -83,28 +69,9 @@ export async function selfViewRoutes(base: FastifyInstance, deps: InvestigationD
       schema: { tags, body: SelfViewOpenRequest, response: { 200: SelfView, ...errors } },
     },
     async (request, reply) => {
-      const now = deps.now();
-      const opened = await db.transaction(async (tx) => {
-        const session = await openSession(tx, request.body.token, now);
-        await recordAudit(
-          tx,
-          {
-            actor: 'operator',
-            action: 'self_view.open',
-            projectId: session.projectId,
-            seatId: session.seatId,
-            ip: request.ip,
-          },
-          now,
-        );
-        return session;
-      });
-      setCookie(request, reply, opened.session, opened.expiresAt);
-      return selfView(
-        db,
-        { seatId: opened.seatId, projectId: opened.projectId, expiresAt: opened.expiresAt },
-        now,
-      );
+      const opened = await selfView.openSession(request.body.token, request.ip);
+      setCookie(request, reply, opened.session, opened.seat.expiresAt);
+      return selfView.selfView(opened.seat);
     },
   );
 
@@ -114,7 +81,7 @@ export async function selfViewRoutes(base: FastifyInstance, deps: InvestigationD
       config: { authz: { public: 'the self-view session cookie authenticates' } },
       schema: { tags, response: { 200: SelfView, ...errors } },
     },
-    async (request) => selfView(db, await seatOf(request), deps.now()),
+    async (request) => selfView.selfView(await seatOf(request)),
   );
 
   app.get(
@@ -128,16 +95,7 @@ export async function selfViewRoutes(base: FastifyInstance, deps: InvestigationD
       },
     },
     async (request, reply) => {
-      const seat = await seatOf(request);
-      const [shot] = await db
-        .select({ thumb: screenshots.thumbSha256 })
-        .from(screenshots)
-        .where(
-          and(eq(screenshots.id, Number(request.params.screenshotId)), eq(screenshots.seatId, seat.seatId)),
-        );
-      if (!shot?.thumb) throw new SeatwatchError('not_found', 'no such screenshot of this seat');
-      const bytes = await deps.blobs.get(shot.thumb);
-      if (!bytes) throw new SeatwatchError('not_found', 'the screenshot is gone (retention)');
+      const bytes = await selfView.thumbnail(await seatOf(request), request.params.screenshotId);
       return reply
         .header('content-type', 'image/webp')
         .header('cache-control', 'private, no-store')

@@ -2,43 +2,50 @@
  * The investigation timeline: for seats (named, or found from operators)
  * over a time range, activity spans, application totals, screenshots,
  * device events, logins and IPs, state changes and anomalies, each section
- * paged on the server. The caller (the route) has checked the purpose and
- * records the read in the audit log.
+ * paged on the server; and full-resolution screenshots. Every look states
+ * its purpose (purpose.ts) and is recorded in the audit log.
  */
 import { SeatwatchError } from '@seatwatch/shared';
 import {
   MAX_TIMELINE_RANGE_MS,
+  type Purpose,
   TIMELINE_SECTIONS,
   type Timeline,
   type TimelineRequest,
+  type TimelineSeat,
   type TimelineSection,
 } from '@seatwatch/shared/dashboard-api';
+import { recordAudit } from '../audit/audit-log.js';
+import type { RequestActor } from '../audit/request-actor.js';
 import type { Executor } from '../db/connect.js';
-import { can, type Principal, scopeOf } from '../domain/authz-policy.js';
+import { can, type Principal, type Resource, type Scope, scopeOf } from '../domain/authz-policy.js';
+import type { InvestigationServiceDeps } from './investigation-deps.js';
+import { checkPurpose } from './purpose.js';
 import {
   anomalyPage,
   appTotals,
   devicePage,
+  findScreenshot,
   loginPage,
   screenshotCount,
   screenshotPage,
   seatsById,
+  seatsInScope,
   seatsOfOperators,
   spanPage,
   statePage,
-  type TimelineSeatRow,
   type TimelineWindow,
-} from './timeline.queries.js';
+} from './timeline.repository.js';
 import { decodeCursor, pageOf } from './timeline-cursor.js';
 
-export const DEFAULT_TIMELINE_LIMIT = 200;
+const DEFAULT_TIMELINE_LIMIT = 200;
 
 /** The seats a request covers, each checked against the viewer's timeline.read scope. */
-export async function timelineSeats(
+async function timelineSeats(
   ex: Executor,
   principal: Principal,
   request: Pick<TimelineRequest, 'seatIds' | 'operators' | 'from' | 'to'>,
-): Promise<TimelineSeatRow[]> {
+): Promise<TimelineSeat[]> {
   const named = [...new Set(request.seatIds ?? [])];
   const operators = [...new Set(request.operators ?? [])];
   if (named.length === 0 && operators.length === 0) {
@@ -63,7 +70,7 @@ export async function timelineSeats(
   return [...byId.values()];
 }
 
-export function checkRange(from: number, to: number): void {
+function checkRange(from: number, to: number): void {
   if (to <= from) throw new SeatwatchError('bad_request', '`to` must be after `from`');
   if (to - from > MAX_TIMELINE_RANGE_MS) {
     throw new SeatwatchError(
@@ -73,9 +80,9 @@ export function checkRange(from: number, to: number): void {
   }
 }
 
-export async function readTimeline(
+async function readTimeline(
   ex: Executor,
-  seats: readonly TimelineSeatRow[],
+  seats: readonly TimelineSeat[],
   request: TimelineRequest,
 ): Promise<Timeline> {
   checkRange(request.from, request.to);
@@ -128,4 +135,92 @@ export async function readTimeline(
     };
   }
   return timeline;
+}
+
+/** The mime type comes from the seat: only image types pass, anything else is served as bytes. */
+export function safeImageType(mime: string): string {
+  return ['image/jpeg', 'image/webp', 'image/png'].includes(mime) ? mime : 'application/octet-stream';
+}
+
+export type TimelineService = ReturnType<typeof createTimelineService>;
+
+export function createTimelineService(deps: InvestigationServiceDeps) {
+  const { db } = deps;
+
+  const screenshot = async (screenshotId: string) => {
+    const shot = /^[0-9]{1,18}$/.test(screenshotId) ? await findScreenshot(db, screenshotId) : null;
+    if (!shot) throw new SeatwatchError('not_found', 'no such screenshot');
+    return shot;
+  };
+
+  return {
+    /** Every seat the viewer may investigate (for the seat picker). */
+    seats: (scope: Scope) => seatsInScope(db, scope),
+
+    /** The timeline a request asks for; each seat's read is audited with its purpose. */
+    async read(principal: Principal, who: RequestActor, request: TimelineRequest): Promise<Timeline> {
+      const seats = await timelineSeats(db, principal, request);
+      const purpose = await checkPurpose(db, principal, request, [
+        ...new Set(seats.map((seat) => seat.projectId)),
+      ]);
+      const timeline = await readTimeline(db, seats, request);
+      const at = deps.now();
+      await db.transaction(async (tx) => {
+        for (const seat of seats) {
+          await recordAudit(
+            tx,
+            {
+              ...who,
+              action: 'timeline.read',
+              projectId: seat.projectId,
+              seatId: seat.id,
+              caseId: purpose.caseId,
+              reason: purpose.reason,
+              target: { kind: 'seat', id: seat.id },
+              details: {
+                from: request.from,
+                to: request.to,
+                q: request.q ?? null,
+                apps: request.apps ?? [],
+                operators: request.operators ?? [],
+                sections: request.sections ?? 'all',
+                page: request.cursors ?? null,
+              },
+            },
+            at,
+          );
+        }
+      });
+      return timeline;
+    },
+
+    /** The screenshot as a resource of the policy (its seat's project and team). */
+    async screenshotResource(screenshotId: string): Promise<Resource> {
+      const shot = await screenshot(screenshotId);
+      return { kind: 'team', projectId: shot.project_id, teamId: shot.team_id };
+    },
+
+    /** A full-resolution screenshot, as the seat sent it; the look is audited with its purpose. */
+    async viewScreenshot(principal: Principal, who: RequestActor, screenshotId: string, purpose: Purpose) {
+      const shot = await screenshot(screenshotId);
+      const checked = await checkPurpose(db, principal, purpose, [shot.project_id]);
+      const bytes = await deps.blobs.get(shot.sha256);
+      if (!bytes) throw new SeatwatchError('not_found', 'the screenshot is gone (retention)');
+      await recordAudit(
+        db,
+        {
+          ...who,
+          action: 'screenshot.view',
+          projectId: shot.project_id,
+          seatId: shot.seat_id,
+          caseId: checked.caseId,
+          reason: checked.reason,
+          target: { kind: 'screenshot', id: String(shot.id) },
+          details: { time: shot.time.getTime(), sha256: shot.sha256 },
+        },
+        deps.now(),
+      );
+      return { bytes, mime: safeImageType(shot.mime) };
+    },
+  };
 }

@@ -1,21 +1,40 @@
 /**
- * The timeline's SQL. Every query is bounded by seat ids and the time
- * range, so it walks the (seat_id, time) indexes of its table and nothing
- * else; pages continue by keyset (time, id).
+ * The investigation's queries: the timeline's sections, the seats it
+ * covers, the screenshots it serves and the cases a look may cite. Every
+ * timeline query is bounded by seat ids and the time range, so it walks the
+ * (seat_id, time) indexes of its table and nothing else; pages continue by
+ * keyset (time, id).
  */
-import { type SQL, sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../db/connect.js';
+import type {
+  AppTotal,
+  TimelineAnomaly,
+  TimelineDevice,
+  TimelineLogin,
+  TimelineScreenshot,
+  TimelineSeat,
+  TimelineSpan,
+  TimelineState,
+} from '@seatwatch/shared/dashboard-api';
+import { eq, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../db/connect.js';
+import { rowsOf } from '../db/raw-rows.js';
+import {
+  activitySpans,
+  agents,
+  anomalies,
+  cases,
+  deviceEvents,
+  events,
+  logins,
+  screenshots,
+  seats,
+} from '../db/schema/index.js';
+import { scopeCondition } from '../db/scope-condition.js';
 import { valueList } from '../db/sql-lists.js';
 import type { Scope } from '../domain/authz-policy.js';
 import type { TimelineCursor } from './timeline-cursor.js';
 
-export interface TimelineSeatRow {
-  id: string;
-  name: string;
-  projectId: string;
-  siteId: string | null;
-  teamId: string | null;
-}
+export type CitedCase = Pick<typeof cases.$inferSelect, 'projectId' | 'status'>;
 
 export interface TimelineWindow {
   seatIds: readonly string[];
@@ -29,65 +48,53 @@ export interface SpanFilter {
   apps?: readonly string[] | undefined;
 }
 
-type Time = Date | string;
 /** Timeline pages run oldest first; the self-view asks for the latest rows first. */
 export type Order = 'asc' | 'desc';
 const orderBy = (order: Order, column: string) =>
   sql.raw(order === 'asc' ? `${column}, t.id` : `${column} desc, t.id desc`);
-export const ms = (value: Time): number => (value instanceof Date ? value : new Date(value)).getTime();
 const iso = (value: number) => new Date(value).toISOString();
 const ids = valueList;
 
-export function likePattern(text: string): string {
+function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** The viewer's scope as a condition on a seats row aliased `s`. */
-export function seatScopeCondition(scope: Scope): SQL {
-  if (scope.all) return sql`true`;
-  const parts: SQL[] = [];
-  for (const [projectId, entry] of scope.projects) {
-    if (entry.allTeams) parts.push(sql`s.project_id = ${projectId}`);
-    else if (entry.teamIds.length > 0) {
-      parts.push(sql`(s.project_id = ${projectId} and s.team_id in ${ids(entry.teamIds)})`);
-    }
-  }
-  return parts.length ? sql`(${sql.join(parts, sql` or `)})` : sql`false`;
+const seatScopeCondition = (scope: Scope): SQL => scopeCondition(scope, sql`s.project_id`, sql`s.team_id`);
+
+/** The one column list of a seats row aliased `s`, and how it decodes. */
+const SEAT_COLUMNS = sql.raw('s.id, s.name, s.project_id, s.site_id, s.team_id');
+const SEAT = {
+  id: seats.id,
+  name: seats.name,
+  project_id: seats.projectId,
+  site_id: seats.siteId,
+  team_id: seats.teamId,
+};
+
+async function seatRows(ex: Executor, query: SQL): Promise<TimelineSeat[]> {
+  const rows = await rowsOf(ex, query, SEAT);
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    projectId: row.project_id,
+    siteId: row.site_id,
+    teamId: row.team_id,
+  }));
 }
 
-interface SeatDbRow {
-  id: string;
-  name: string;
-  project_id: string;
-  site_id: string | null;
-  team_id: string | null;
-}
-
-const toSeat = (row: SeatDbRow): TimelineSeatRow => ({
-  id: row.id,
-  name: row.name,
-  projectId: row.project_id,
-  siteId: row.site_id,
-  teamId: row.team_id,
-});
-
-export async function seatsById(ex: Executor, seatIds: readonly string[]): Promise<TimelineSeatRow[]> {
+export async function seatsById(ex: Executor, seatIds: readonly string[]): Promise<TimelineSeat[]> {
   if (seatIds.length === 0) return [];
-  const rows = await queryRows<SeatDbRow>(
-    ex,
-    sql`select s.id, s.name, s.project_id, s.site_id, s.team_id from seats s where s.id in ${ids(seatIds)} order by s.name`,
-  );
-  return rows.map(toSeat);
+  return seatRows(ex, sql`select ${SEAT_COLUMNS} from seats s where s.id in ${ids(seatIds)} order by s.name`);
 }
 
 /** Every seat the viewer may investigate (for the seat picker). */
-export async function seatsInScope(ex: Executor, scope: Scope): Promise<TimelineSeatRow[]> {
-  const rows = await queryRows<SeatDbRow>(
+export function seatsInScope(ex: Executor, scope: Scope): Promise<TimelineSeat[]> {
+  return seatRows(
     ex,
-    sql`select s.id, s.name, s.project_id, s.site_id, s.team_id from seats s where ${seatScopeCondition(scope)}
+    sql`select ${SEAT_COLUMNS} from seats s where ${seatScopeCondition(scope)}
         order by s.name limit 5000`,
   );
-  return rows.map(toSeat);
 }
 
 /**
@@ -100,12 +107,12 @@ export async function seatsOfOperators(
   operators: readonly string[],
   from: number,
   to: number,
-): Promise<TimelineSeatRow[]> {
+): Promise<TimelineSeat[]> {
   if (operators.length === 0) return [];
-  const rows = await queryRows<SeatDbRow>(
+  return seatRows(
     ex,
     sql`
-      select s.id, s.name, s.project_id, s.site_id, s.team_id from seats s
+      select ${SEAT_COLUMNS} from seats s
       where ${seatScopeCondition(scope)} and s.id in (
         select l.seat_id from logins l
         where l.os_user in ${ids(operators)} and l.allowed and l.seat_id is not null
@@ -115,28 +122,18 @@ export async function seatsOfOperators(
       )
       order by s.name`,
   );
-  return rows.map(toSeat);
 }
 
 // ---- activity spans ---------------------------------------------------------------------------
 
-interface SpanDbRow {
-  id: string | number;
-  seat_id: string;
-  started_at: Time;
-  ended_at: Time;
-  app: string;
-  title: string;
-}
-
-export interface SpanRow {
-  id: string;
-  seatId: string;
-  start: number;
-  end: number;
-  app: string;
-  title: string;
-}
+const SPAN = {
+  id: activitySpans.id,
+  seat_id: activitySpans.seatId,
+  started_at: activitySpans.startedAt,
+  ended_at: activitySpans.endedAt,
+  app: activitySpans.app,
+  title: activitySpans.title,
+};
 
 function spanFilterSql(filter: SpanFilter, alias = 't'): SQL {
   const a = sql.raw(alias);
@@ -194,13 +191,13 @@ export async function spanPage(
   after: TimelineCursor | null,
   limit: number,
   order: Order = 'asc',
-): Promise<SpanRow[]> {
+): Promise<TimelineSpan[]> {
   const where = (alias: string) => {
     const a = sql.raw(alias);
     return sql`${spanFilterSql(filter, alias)}
       and ${after ? sql`(${a}.started_at, ${a}.id) > (${iso(after.time)}::timestamptz, ${after.id}::bigint)` : sql`true`}`;
   };
-  const rows = await queryRows<SpanDbRow>(
+  const rows = await rowsOf(
     ex,
     sql`
       select t.id, t.seat_id, t.started_at, t.ended_at, t.app, t.title
@@ -208,21 +205,16 @@ export async function spanPage(
       where ${where('t')}
       order by ${orderBy(order, 't.started_at')}
       limit ${limit + 1}`,
+    SPAN,
   );
   return rows.map((row) => ({
     id: String(row.id),
     seatId: row.seat_id,
-    start: ms(row.started_at),
-    end: ms(row.ended_at),
+    start: row.started_at.getTime(),
+    end: row.ended_at.getTime(),
     app: row.app,
     title: row.title,
   }));
-}
-
-export interface AppTotalRow {
-  app: string;
-  ms: number;
-  spans: number;
 }
 
 /** Time per application inside the range (spans clipped to it), longest first. */
@@ -230,8 +222,8 @@ export async function appTotals(
   ex: Executor,
   window: TimelineWindow,
   filter: SpanFilter,
-): Promise<AppTotalRow[]> {
-  const rows = await queryRows<{ app: string; ms: string | number; spans: string | number }>(
+): Promise<AppTotal[]> {
+  const rows = await rowsOf(
     ex,
     sql`
       select t.app,
@@ -243,8 +235,9 @@ export async function appTotals(
       group by t.app
       order by ms desc, t.app
       limit 500`,
+    { app: activitySpans.app, ms: Number, spans: Number },
   );
-  return rows.map((row) => ({ app: row.app, ms: Math.max(0, Number(row.ms)), spans: Number(row.spans) }));
+  return rows.map((row) => ({ app: row.app, ms: Math.max(0, row.ms), spans: row.spans }));
 }
 
 // ---- screenshots, devices, states: rows with one time column ----------------------------------
@@ -256,44 +249,34 @@ function timeBounded(column: string, window: TimelineWindow, after: TimelineCurs
     and ${after ? sql`(${t}, t.id) > (${iso(after.time)}::timestamptz, ${after.id}::bigint)` : sql`true`}`;
 }
 
-export interface ScreenshotRow {
-  id: string;
-  seatId: string;
-  time: number;
-  width: number;
-  height: number;
-  monitor: number;
-  trigger: string;
-  hasThumbnail: boolean;
-}
-
 export async function screenshotPage(
   ex: Executor,
   window: TimelineWindow,
   after: TimelineCursor | null,
   limit: number,
   order: Order = 'asc',
-): Promise<ScreenshotRow[]> {
-  const rows = await queryRows<{
-    id: string | number;
-    seat_id: string;
-    time: Time;
-    width: number;
-    height: number;
-    monitor: number;
-    trigger: string;
-    has_thumb: boolean;
-  }>(
+): Promise<TimelineScreenshot[]> {
+  const rows = await rowsOf(
     ex,
     sql`
       select t.id, t.seat_id, t.time, t.width, t.height, t.monitor, t.trigger, (t.thumb_sha256 is not null) as has_thumb
       from screenshots t where ${timeBounded('time', window, after)}
       order by ${orderBy(order, 't.time')} limit ${limit + 1}`,
+    {
+      id: screenshots.id,
+      seat_id: screenshots.seatId,
+      time: screenshots.time,
+      width: screenshots.width,
+      height: screenshots.height,
+      monitor: screenshots.monitor,
+      trigger: screenshots.trigger,
+      has_thumb: Boolean,
+    },
   );
   return rows.map((row) => ({
     id: String(row.id),
     seatId: row.seat_id,
-    time: ms(row.time),
+    time: row.time.getTime(),
     width: row.width,
     height: row.height,
     monitor: row.monitor,
@@ -303,24 +286,12 @@ export async function screenshotPage(
 }
 
 export async function screenshotCount(ex: Executor, window: TimelineWindow): Promise<number> {
-  const [row] = await queryRows<{ n: string | number }>(
+  const [row] = await rowsOf(
     ex,
     sql`select count(*) as n from screenshots t where ${timeBounded('time', window, null)}`,
+    { n: Number },
   );
-  return Number(row?.n ?? 0);
-}
-
-export interface DeviceRow {
-  id: string;
-  seatId: string;
-  time: number;
-  action: 'attached' | 'detached';
-  name: string;
-  manufacturer: string | null;
-  vendorId: string | null;
-  productId: string | null;
-  serial: string | null;
-  massStorage: boolean;
+  return row?.n ?? 0;
 }
 
 export async function devicePage(
@@ -329,29 +300,30 @@ export async function devicePage(
   after: TimelineCursor | null,
   limit: number,
   order: Order = 'asc',
-): Promise<DeviceRow[]> {
-  const rows = await queryRows<{
-    id: string | number;
-    seat_id: string;
-    time: Time;
-    action: 'attached' | 'detached';
-    name: string;
-    manufacturer: string | null;
-    vendor_id: string | null;
-    product_id: string | null;
-    serial: string | null;
-    mass_storage: boolean;
-  }>(
+): Promise<TimelineDevice[]> {
+  const rows = await rowsOf(
     ex,
     sql`
       select t.id, t.seat_id, t.time, t.action, t.name, t.manufacturer, t.vendor_id, t.product_id, t.serial, t.mass_storage
       from device_events t where ${timeBounded('time', window, after)}
       order by ${orderBy(order, 't.time')} limit ${limit + 1}`,
+    {
+      id: deviceEvents.id,
+      seat_id: deviceEvents.seatId,
+      time: deviceEvents.time,
+      action: deviceEvents.action,
+      name: deviceEvents.name,
+      manufacturer: deviceEvents.manufacturer,
+      vendor_id: deviceEvents.vendorId,
+      product_id: deviceEvents.productId,
+      serial: deviceEvents.serial,
+      mass_storage: deviceEvents.massStorage,
+    },
   );
   return rows.map((row) => ({
     id: String(row.id),
     seatId: row.seat_id,
-    time: ms(row.time),
+    time: row.time.getTime(),
     action: row.action,
     name: row.name,
     manufacturer: row.manufacturer,
@@ -362,53 +334,31 @@ export async function devicePage(
   }));
 }
 
-export interface StateRow {
-  id: string;
-  seatId: string;
-  time: number;
-  state: 'active' | 'idle' | 'locked';
-}
-
 /** Status events (active / idle / locked); the partial index events_seat_status_time_idx serves this. */
 export async function statePage(
   ex: Executor,
   window: TimelineWindow,
   after: TimelineCursor | null,
   limit: number,
-): Promise<StateRow[]> {
-  const rows = await queryRows<{
-    id: string | number;
-    seat_id: string;
-    time: Time;
-    state: StateRow['state'];
-  }>(
+): Promise<TimelineState[]> {
+  const rows = await rowsOf(
     ex,
     sql`
       select t.id, t.seat_id, t.time, t.body->>'state' as state
       from events t where t.type = 'status' and ${timeBounded('time', window, after)}
       order by t.time, t.id limit ${limit + 1}`,
+    // A status event's body holds the state that the agent row keeps as its latest.
+    { id: events.id, seat_id: events.seatId, time: events.time, state: agents.state },
   );
   return rows.map((row) => ({
     id: String(row.id),
     seatId: row.seat_id,
-    time: ms(row.time),
-    state: row.state,
+    time: row.time.getTime(),
+    state: row.state!,
   }));
 }
 
 // ---- logins and anomalies ---------------------------------------------------------------------
-
-export interface LoginRow {
-  id: string;
-  seatId: string | null;
-  time: number;
-  kind: string;
-  ip: string;
-  allowed: boolean;
-  reason: string | null;
-  hostname: string | null;
-  osUser: string | null;
-}
 
 /** Hellos and enrollments of the seats' agents (logins_agent_at_idx). */
 export async function loginPage(
@@ -417,18 +367,8 @@ export async function loginPage(
   after: TimelineCursor | null,
   limit: number,
   order: Order = 'asc',
-): Promise<LoginRow[]> {
-  const rows = await queryRows<{
-    id: string | number;
-    seat_id: string | null;
-    at: Time;
-    kind: string;
-    ip: string;
-    allowed: boolean;
-    reason: string | null;
-    hostname: string | null;
-    os_user: string | null;
-  }>(
+): Promise<TimelineLogin[]> {
+  const rows = await rowsOf(
     ex,
     sql`
       select t.id, coalesce(t.seat_id, a.seat_id) as seat_id, t.at, t.kind, t.ip, t.allowed, t.reason, t.hostname, t.os_user
@@ -437,11 +377,22 @@ export async function loginPage(
         and t.at >= ${iso(window.from)}::timestamptz and t.at < ${iso(window.to)}::timestamptz
         and ${after ? sql`(t.at, t.id) > (${iso(after.time)}::timestamptz, ${after.id}::bigint)` : sql`true`}
       order by ${orderBy(order, 't.at')} limit ${limit + 1}`,
+    {
+      id: logins.id,
+      seat_id: logins.seatId,
+      at: logins.at,
+      kind: logins.kind,
+      ip: logins.ip,
+      allowed: logins.allowed,
+      reason: logins.reason,
+      hostname: logins.hostname,
+      os_user: logins.osUser,
+    },
   );
   return rows.map((row) => ({
     id: String(row.id),
     seatId: row.seat_id,
-    time: ms(row.at),
+    time: row.at.getTime(),
     kind: row.kind,
     ip: row.ip,
     allowed: row.allowed,
@@ -451,36 +402,14 @@ export async function loginPage(
   }));
 }
 
-export interface AnomalyRow {
-  id: string;
-  seatId: string | null;
-  rule: string;
-  severity: string;
-  status: string;
-  firstAt: number;
-  lastAt: number;
-  count: number;
-  operator: string | null;
-}
-
 /** Anomalies of the seats (by seat or by their agents) whose occurrences overlap the range. */
 export async function anomalyPage(
   ex: Executor,
   window: TimelineWindow,
   after: TimelineCursor | null,
   limit: number,
-): Promise<AnomalyRow[]> {
-  const rows = await queryRows<{
-    id: string;
-    seat_id: string | null;
-    rule: string;
-    severity: string;
-    status: string;
-    first_at: Time;
-    last_at: Time;
-    count: number;
-    operator: string | null;
-  }>(
+): Promise<TimelineAnomaly[]> {
+  const rows = await rowsOf(
     ex,
     sql`
       select t.id, t.seat_id, t.rule, t.severity, t.status, t.first_at, t.last_at, t.count, t.operator
@@ -490,6 +419,17 @@ export async function anomalyPage(
         and t.last_at >= ${iso(window.from)}::timestamptz and t.first_at < ${iso(window.to)}::timestamptz
         and ${after ? sql`(t.first_at, t.id) > (${iso(after.time)}::timestamptz, ${after.id})` : sql`true`}
       order by t.first_at, t.id limit ${limit + 1}`,
+    {
+      id: anomalies.id,
+      seat_id: anomalies.seatId,
+      rule: anomalies.rule,
+      severity: anomalies.severity,
+      status: anomalies.status,
+      first_at: anomalies.firstAt,
+      last_at: anomalies.lastAt,
+      count: anomalies.count,
+      operator: anomalies.operator,
+    },
   );
   return rows.map((row) => ({
     id: row.id,
@@ -497,9 +437,39 @@ export async function anomalyPage(
     rule: row.rule,
     severity: row.severity,
     status: row.status,
-    firstAt: ms(row.first_at),
-    lastAt: ms(row.last_at),
-    count: Number(row.count),
+    firstAt: row.first_at.getTime(),
+    lastAt: row.last_at.getTime(),
+    count: row.count,
     operator: row.operator,
   }));
+}
+
+// ---- what a look at the data refers to ------------------------------------------------------------
+
+/** A screenshot with its seat's team (for the policy) and its blob. */
+export async function findScreenshot(ex: Executor, id: string) {
+  const [row] = await rowsOf(
+    ex,
+    sql`select sh.id, sh.project_id, sh.seat_id, s.team_id, sh.sha256, sh.mime, sh.time
+        from screenshots sh join seats s on s.id = sh.seat_id where sh.id = ${id}::bigint`,
+    {
+      id: screenshots.id,
+      project_id: screenshots.projectId,
+      seat_id: screenshots.seatId,
+      team_id: seats.teamId,
+      sha256: screenshots.sha256,
+      mime: screenshots.mime,
+      time: screenshots.time,
+    },
+  );
+  return row ?? null;
+}
+
+/** The project and status of the case a look cites as its purpose, or null. */
+export async function citedCase(ex: Executor, caseId: string): Promise<CitedCase | null> {
+  const [row] = await ex
+    .select({ projectId: cases.projectId, status: cases.status })
+    .from(cases)
+    .where(eq(cases.id, caseId));
+  return row ?? null;
 }

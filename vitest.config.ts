@@ -83,7 +83,15 @@ export default defineConfig({
     // `extends: true`: each project keeps the settings above (pool, timeouts, resolve conditions).
     projects: Object.entries({ unit, db, desktop, browser }).map(([name, tier]) => ({
       extends: true as const,
-      test: { name, include: tier.include, exclude: [...NEVER, ...tier.exclude] },
+      test: {
+        name,
+        include: tier.include,
+        exclude: [...NEVER, ...tier.exclude],
+        // Unit files share their worker's modules instead of loading every import afresh per file:
+        // that halves the tier's time. test/test-tiers.test.ts keeps them free of what this would
+        // leak into the next file (module mocks, stubbed globals and env, fake timers).
+        isolate: name !== 'unit',
+      },
     })),
   },
 });

@@ -161,6 +161,16 @@ describe('the unit tier', () => {
     expect(offenders).toEqual([]);
   });
 
+  // The unit project runs without isolation (vitest.config.ts): what a file changes globally stays for the next.
+  it('leaves no global change behind for the next file in its worker', () => {
+    const leaky =
+      /\bvi\.(mock|doMock|stubEnv|stubGlobal|useFakeTimers)\(|process\.env\.\w+\s*=[^=]|process\.chdir\(/;
+    const unitFiles = testFiles(ROOT).filter((file) => projectsOf(file).includes('unit'));
+    const offenders = unitFiles.filter((file) => leaky.test(readFileSync(join(ROOT, file), 'utf8')));
+    // Pass a clock or an environment in instead; or give the file a tier that isolates it.
+    expect(offenders).toEqual([]);
+  });
+
   it('would notice a unit file that starts PostgreSQL through the server support', () => {
     expect(serviceChain('packages/server/test/admin/admin-api.test.ts', null)).not.toBeNull();
     expect(serviceChain('packages/agent/test/collectors/x11.test.ts', null)).not.toBeNull();

@@ -5,10 +5,9 @@
  */
 
 import type { Executor } from '../db/connect.js';
-import type { LoginKind } from '../db/schema/index.js';
 import type { GatewayAnomalies, RaisedAnomaly } from '../ingest/anomaly-port.js';
 import type { IngestHub, LoginAttempt } from '../ingest/ingest-hub.js';
-import { insertLogin } from './logins.repository.js';
+import { insertLogin, type LoginKind } from './logins.repository.js';
 
 export interface LoginInput {
   kind: LoginKind;

@@ -5,6 +5,8 @@ import { logins } from '../db/schema/index.js';
 
 export type LoginRow = typeof logins.$inferSelect;
 export type NewLogin = Omit<typeof logins.$inferInsert, 'id'>;
+/** What was attempted: a hello on the gateway or an enrollment. */
+export type LoginKind = LoginRow['kind'];
 
 export async function insertLogin(ex: Executor, row: NewLogin): Promise<LoginRow> {
   const [inserted] = await ex.insert(logins).values(row).returning();

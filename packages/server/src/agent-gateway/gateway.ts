@@ -8,9 +8,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MAX_BINARY_FRAME_BYTES } from '@seatwatch/shared';
-import { eq } from 'drizzle-orm';
 import { WebSocketServer } from 'ws';
-import { agents } from '../db/schema/index.js';
+import { findAgentSession } from '../agents/agents.repository.js';
 import { clientIp, type IpPredicate } from '../domain/client-ip.js';
 import type { Notification, NotificationPort } from '../notifications/notification-port.js';
 import { refuseUpgrade, type UpgradeRouter } from '../upgrades/upgrade-router.js';
@@ -103,10 +102,7 @@ export function createAgentGateway(deps: GatewayDeps): AgentGateway {
   // Notifications from several processes can arrive in any order; the agent row says which session is newest.
   const replaceIfStale = async (connection: AgentConnection) => {
     try {
-      const [row] = await deps.db
-        .select({ session: agents.session })
-        .from(agents)
-        .where(eq(agents.id, connection.agentId!));
+      const row = await findAgentSession(deps.db, connection.agentId!);
       if (row && row.session !== connection.session) connection.replaced();
     } catch (error) {
       deps.logger.warn({ err: error }, 'could not check for a newer connection');

@@ -32,6 +32,15 @@ export async function findAgentForHello(ex: Executor, agentId: string): Promise<
   return row ?? null;
 }
 
+/** Which session the agent row names as current (null when none is open); null when there is no such agent. */
+export async function findAgentSession(
+  ex: Executor,
+  agentId: string,
+): Promise<Pick<AgentRow, 'session'> | null> {
+  const [row] = await ex.select({ session: agents.session }).from(agents).where(eq(agents.id, agentId));
+  return row ?? null;
+}
+
 export async function findAgent(ex: Executor, projectId: string, agentId: string): Promise<AgentRow | null> {
   const [row] = await ex
     .select()

@@ -5,12 +5,10 @@
  * that is offline gets its pending commands after its next welcome.
  */
 import { SeatwatchError } from '@seatwatch/shared';
-import { eq } from 'drizzle-orm';
 import { type AgentRow, findAgent, listAgents, revokeAgent } from '../agents/agents.repository.js';
 import type { Db } from '../db/connect.js';
-import { seats } from '../db/schema/index.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
-import { effectivePolicy } from '../tenancy/tenancy.repository.js';
+import { seatPolicy } from '../tenancy/tenancy.repository.js';
 import { type AgentCommandRow, insertCommand } from './commands.repository.js';
 
 /** Commands an administrator may request; `revoke` goes through revoke() instead. */
@@ -38,11 +36,7 @@ export function createCommandService(deps: {
 }): CommandService {
   const argsFor = async (agent: AgentRow, cmd: RequestableCommand): Promise<Record<string, unknown>> => {
     if (cmd !== 'policy') return {};
-    const [seat] = await deps.db
-      .select({ siteId: seats.siteId })
-      .from(seats)
-      .where(eq(seats.id, agent.seatId));
-    const { policy, notice } = await effectivePolicy(deps.db, agent.projectId, seat?.siteId ?? null);
+    const { policy, notice } = await seatPolicy(deps.db, agent.projectId, agent.seatId);
     return { policy, notice };
   };
 

@@ -1,8 +1,7 @@
 /** Liveness and readiness for orchestrators and load balancers. */
-
-import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/connect.js';
+import { pingDatabase } from './health.repository.js';
 
 export interface HealthDeps {
   db: Db;
@@ -18,7 +17,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
       return reply.status(503).send({ error: 'unavailable', message: 'shutting down' });
     }
     try {
-      await deps.db.execute(sql`select 1`);
+      await pingDatabase(deps.db);
     } catch (error) {
       request.log.warn({ err: error }, 'readiness: database unreachable');
       return reply.status(503).send({ error: 'unavailable', message: 'database unreachable' });

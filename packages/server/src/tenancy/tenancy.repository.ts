@@ -142,6 +142,12 @@ export async function effectivePolicy(
   };
 }
 
+/** The policy of a seat: its site's, else its project's (a seat that is gone gets its project's). */
+export async function seatPolicy(ex: Executor, projectId: string, seatId: string): Promise<EffectivePolicy> {
+  const [seat] = await ex.select({ siteId: seats.siteId }).from(seats).where(eq(seats.id, seatId));
+  return effectivePolicy(ex, projectId, seat?.siteId ?? null);
+}
+
 /** Replaces the policy of a project (siteId null) or a site; the notice version moves on when its text changes. */
 export async function putPolicy(
   ex: Executor,

@@ -16,63 +16,52 @@ import {
   CloseCode,
   checkBlob,
   type Ed25519Signer,
-  type Ed25519Verifier,
   encodeTextFrame,
-  fromBase64,
-  type HelloPayload,
-  type Notice,
   openBinaryFrame,
   openTextFrame,
-  type Policy,
   parsePayloadJson,
   SeatwatchError,
   type ServerPayload,
   toBase64,
-  unverifiedHelloAgent,
   validatePayload,
   verifyEnvelope,
 } from '@seatwatch/shared';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
-import { checkIpAccess } from '../access/ip-access.js';
-import type { LoginInput, LoginRecorder } from '../access/login-recorder.js';
-import {
-  findAgentForHello,
-  type HelloAgent,
-  markAgentConnected,
-  markAgentDisconnected,
-} from '../agents/agents.repository.js';
+import { markAgentDisconnected } from '../agents/agents.repository.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { ThumbnailMaker } from '../blobs/thumbnails.sharp.js';
 import { claimPendingCommands, releaseCommand } from '../commands/commands.repository.js';
-import type { Db } from '../db/connect.js';
 import { type FrameRows, mapBatch, mapBlob, sanitizeField } from '../domain/ingest-mapping.js';
 import { decideFrame, isGapAnnounced } from '../domain/sequencing.js';
 import type { GatewayAnomalies } from '../ingest/anomaly-port.js';
 import { FrameNotStoredError, type FrameStream, type GroupCommitter } from '../ingest/group-committer.js';
 import type { AgentSession, IngestHub } from '../ingest/ingest-hub.js';
-import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
-import { effectivePolicy } from '../tenancy/tenancy.repository.js';
+import {
+  abandonSession,
+  checkAllowlist,
+  type HelloDeps,
+  lookUpAgent,
+  type OpenedSession,
+  openSession,
+  readHello,
+  verifyHello,
+} from './hello.js';
 
-export interface ConnectionDeps {
-  db: Db;
+/** The hello's (database, verifier, login records, metrics, clock, ids) and the session's. */
+export interface ConnectionDeps extends HelloDeps {
   /** Announces the anomalies the commit of a frame raised (sequence gaps). */
   anomalies: GatewayAnomalies;
-  verifier: Ed25519Verifier;
   signer: Ed25519Signer;
   committer: GroupCommitter;
   hub: IngestHub;
-  logins: LoginRecorder;
   blobs: BlobStore;
   thumbnails: ThumbnailMaker;
   notifications: NotificationPort;
-  metrics: ServerMetrics;
   logger: FastifyBaseLogger;
-  now: () => number;
   randomBytes: (size: number) => Uint8Array;
-  newId: () => string;
   handshakeTimeoutMs: number;
   maxPendingFrames: number;
   /** Called once the hello is accepted; returns the connection this one replaces, if any. */
@@ -81,9 +70,6 @@ export interface ConnectionDeps {
 }
 
 type State = 'challenged' | 'authenticating' | 'open' | 'closing';
-
-/** What an id we issue can look like: printable ASCII without spaces. */
-const AGENT_ID = /^[\x21-\x7e]+$/;
 
 /** Remembered data_dropped announcements, to tell an announced gap from an unexplained one. */
 const MAX_REMEMBERED_DROPS = 64;
@@ -272,153 +258,44 @@ export class AgentConnection {
     return this.#text(bytes, receivedAt);
   }
 
-  // ---- hello -------------------------------------------------------------------------------
+  // ---- hello (the steps are in hello.ts) ---------------------------------------------------
 
   async #hello(bytes: Uint8Array, isBinary: boolean, receivedAt: number): Promise<void> {
-    if (isBinary) throw new SeatwatchError('unexpected_message', 'expected a hello in a text frame');
-    const envelope = openTextFrame(bytes);
-    const value = parsePayloadJson(envelope);
-    const claimed = unverifiedHelloAgent(value);
-    if (claimed === null) {
-      const isHello = (value as { t?: unknown } | null)?.t === 'hello';
-      throw new SeatwatchError(
-        isHello ? 'payload_invalid' : 'unexpected_message',
-        isHello ? 'hello without a valid agent field' : 'expected a hello',
-      );
-    }
+    const claim = readHello(bytes, isBinary);
     this.#state = 'authenticating';
-    // Agent ids are ours (UUIDs): anything else cannot name an agent, and must not reach a query
-    // (a NUL would make PostgreSQL refuse the statement instead of the hello).
-    const found = AGENT_ID.test(claimed) ? await findAgentForHello(this.deps.db, claimed) : null;
-    const base = this.#loginBase(receivedAt, claimed, found);
-    if (!found) return this.#refuse('unknown_agent', base);
-    if (found.agent.status !== 'active') return this.#refuse('agent_revoked', base);
-
-    const publicKey = fromBase64(found.agent.publicKey, 32);
-    try {
-      verifyEnvelope(envelope, 'agent', publicKey, this.deps.verifier);
-    } catch (error) {
-      return this.#refuse('bad_signature', base, error);
-    }
-    let hello: HelloPayload;
-    try {
-      hello = validatePayload(value, 'agent', 'text') as HelloPayload;
-    } catch (error) {
-      return this.#refuse('payload_invalid', base, error);
-    }
-    // Signed by the agent from here on: its info may go into the login record.
-    const info = {
-      hostname: sanitizeField(hello.info.hostname, 'hostname'),
-      osUser: sanitizeField(hello.info.osUser, 'osUser'),
-      agentVersion: sanitizeField(hello.info.agentVersion, 'app'),
-    };
-    const signed: LoginInput = {
-      ...base,
-      clockSkewMs: hello.time - receivedAt,
-      hostname: info.hostname,
-      osUser: info.osUser,
-      agentVersion: info.agentVersion,
-    };
-    if (hello.nonce !== this.#nonce) return this.#refuse('wrong_nonce', signed);
-    const decision = await checkIpAccess(this.deps.db, found.agent.projectId, found.siteId, this.ip);
-    if (!decision.allowed) return this.#refuse('ip_not_allowed', signed);
-
-    const session = this.deps.newId();
-    const { written, ackedSeq } = await this.deps.db.transaction(async (tx) => {
-      const login = await this.deps.logins.write(tx, { ...signed, allowed: true, session });
-      const stored = await markAgentConnected(tx, {
-        agentId: found.agent.id,
-        session,
-        ip: this.ip,
-        at: new Date(receivedAt),
-        ...info,
-        noticeVersion: hello.info.noticeVersion,
-      });
-      return { written: login, ackedSeq: stored };
-    });
-    const { policy, notice } = await effectivePolicy(this.deps.db, found.agent.projectId, found.siteId);
+    const arrival = { nonce: this.#nonce, ip: this.ip, peerIp: this.peerIp, receivedAt };
+    const claimed = await lookUpAgent(this.deps, claim, arrival);
+    const verified = await verifyHello(this.deps, claimed);
+    await checkAllowlist(this.deps, verified);
+    const opened = await openSession(this.deps, verified);
     if (this.ws.readyState !== WebSocket.OPEN || this.#state !== 'authenticating') {
-      // Closed while we were writing (handshake timeout, the agent left): undo the session mark.
-      await markAgentDisconnected(this.deps.db, found.agent.id, session, new Date(this.deps.now()));
-      return;
+      return abandonSession(this.deps, opened);
     }
-
-    this.#agent = {
-      agentId: found.agent.id,
-      projectId: found.agent.projectId,
-      seatId: found.agent.seatId,
-      siteId: found.siteId,
-      teamId: found.teamId,
-      session,
-      ip: this.ip,
-      operator: info.osUser,
-      hostname: info.hostname,
-      agentVersion: info.agentVersion,
-      noticeVersion: hello.info.noticeVersion,
-      clockSkewMs: hello.time - receivedAt,
-      connectedAt: receivedAt,
-    };
-    this.#publicKey = publicKey;
-    this.#stream = { agent: this.#agent, failed: false };
-    this.#highest = this.#committed = this.#lastAckSent = ackedSeq;
-    this.#state = 'open';
-    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
-
-    this.deps.register(this)?.replaced();
-    this.deps.metrics.connectedAgents.inc();
-    this.deps.metrics.logins.inc({ outcome: 'allowed' });
-    this.#send(this.#welcome(session, ackedSeq, policy, notice));
-    this.deps.logins.announce(written);
-    this.deps.hub.emitConnected(this.#agent);
-    this.#publish({ topic: 'agent.connected', agentId: this.#agent.agentId, session });
-    this.#publishSeat('connected');
+    this.#open(opened);
+    this.#send(opened.welcome);
+    this.#announceConnected(opened);
     await this.#deliverCommands();
   }
 
-  #welcome(session: string, ackedSeq: number, policy: Policy, notice: Notice): ServerPayload {
-    return { t: 'welcome', v: 1, session, ackedSeq, policy, notice };
+  /** From here on frames are data: they verify with the agent's key and resume after its stored seq. */
+  #open(opened: OpenedSession): void {
+    this.#agent = opened.agent;
+    this.#publicKey = opened.publicKey;
+    this.#stream = { agent: opened.agent, failed: false };
+    this.#highest = this.#committed = this.#lastAckSent = opened.ackedSeq;
+    this.#state = 'open';
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.deps.register(this)?.replaced();
+    this.deps.metrics.connectedAgents.inc();
+    this.deps.metrics.logins.inc({ outcome: 'allowed' });
   }
 
-  #loginBase(at: number, claimed: string, found: HelloAgent | null): LoginInput {
-    return {
-      kind: 'hello',
-      at,
-      ip: this.ip,
-      peerIp: this.peerIp,
-      allowed: false,
-      reason: null,
-      projectId: found?.agent.projectId ?? null,
-      agentId: found?.agent.id ?? null,
-      claimedAgent: sanitizeField(claimed, 'hostname'),
-      seatId: found?.agent.seatId ?? null,
-      siteId: found?.siteId ?? null,
-      teamId: found?.teamId ?? null,
-      clockSkewMs: null,
-      session: null,
-      hostname: null,
-      osUser: null,
-      agentVersion: null,
-    };
-  }
-
-  /** Stores the refused hello (and its anomaly), then closes with the refusal's code. */
-  async #refuse(
-    code:
-      | 'unknown_agent'
-      | 'agent_revoked'
-      | 'bad_signature'
-      | 'payload_invalid'
-      | 'wrong_nonce'
-      | 'ip_not_allowed',
-    input: LoginInput,
-    cause?: unknown,
-  ): Promise<void> {
-    const written = await this.deps.db.transaction((tx) =>
-      this.deps.logins.write(tx, { ...input, allowed: false, reason: code }),
-    );
-    this.deps.logins.announce(written);
-    this.deps.metrics.logins.inc({ outcome: code });
-    throw cause instanceof SeatwatchError && cause.code === code ? cause : new SeatwatchError(code);
+  /** After the welcome: the login record's observers, this process's hooks and the other processes. */
+  #announceConnected(opened: OpenedSession): void {
+    this.deps.logins.announce(opened.written);
+    this.deps.hub.emitConnected(opened.agent);
+    this.#publish({ topic: 'agent.connected', agentId: opened.agent.agentId, session: opened.agent.session });
+    this.#publishSeat('connected');
   }
 
   // ---- data frames -------------------------------------------------------------------------

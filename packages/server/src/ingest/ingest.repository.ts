@@ -10,6 +10,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../db/connect.js';
+import type { events } from '../db/schema/index.js';
 import type {
   CommandResultRow,
   DeviceRow,
@@ -17,6 +18,22 @@ import type {
   ScreenshotRow,
   SpanRow,
 } from '../domain/ingest-mapping.js';
+
+type EventRecord = typeof events.$inferSelect;
+
+/**
+ * A row of the statement's final select (a screenshot's has idx 0). Raw SQL: the names are the
+ * columns', and bigint columns arrive as the driver gives them (text from pg). Typed here rather
+ * than decoded column by column: this runs for every stored event, and the loop below converts
+ * the two bigints itself.
+ */
+interface StoredRow {
+  k: 'e' | 's';
+  id: EventRecord['id'] | string;
+  agent_id: EventRecord['agentId'];
+  seq: EventRecord['seq'] | string;
+  idx: EventRecord['idx'];
+}
 
 /** ms since the epoch -> timestamptz, exactly (no float rounding). */
 const ts = (column: string) => sql.raw(`(timestamptz 'epoch' + ${column} * interval '1 millisecond')`);
@@ -224,7 +241,7 @@ export async function storeIngestRows(ex: Executor, rows: IngestRows): Promise<S
       ? [sql`select 's' as k, id, agent_id, seq, 0 as idx from stored_screenshots`]
       : []),
   ];
-  const stored = await queryRows<{ k: 'e' | 's'; id: number; agent_id: string; seq: number; idx: number }>(
+  const stored = await queryRows<StoredRow>(
     ex,
     sql`with ${sql.join(parts, sql`, `)} ${
       returned.length > 0 ? sql.join(returned, sql` union all `) : sql`select null as k where false`

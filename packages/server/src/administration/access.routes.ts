@@ -13,8 +13,7 @@ import {
   listEnrollmentTokens,
   revokeEnrollmentToken,
 } from '../enrollment/enrollment-tokens.repository.js';
-import { findSite } from '../tenancy/tenancy.repository.js';
-import type { AdminRouteDeps } from './admin-route-deps.js';
+import { type AdminRouteDeps, requireSite } from './admin-route-deps.js';
 import { AllowlistEntry, EnrollmentToken, IssuedToken, ProjectParams } from './admin-schemas.js';
 
 const HOUR_MS = 3_600_000;
@@ -22,13 +21,6 @@ const HOUR_MS = 3_600_000;
 export async function accessRoutes(base: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = deps;
-
-  const requireSite = async (projectId: string, siteId: string | undefined) => {
-    if (siteId === undefined) return null;
-    if (!(await findSite(db, projectId, siteId)))
-      throw new SeatwatchError('not_found', 'no such site in this project');
-    return siteId;
-  };
 
   app.get(
     '/projects/:projectId/tokens',
@@ -52,7 +44,7 @@ export async function accessRoutes(base: FastifyInstance, deps: AdminRouteDeps):
     },
     async (request, reply) => {
       const { projectId } = request.params;
-      const siteId = await requireSite(projectId, request.body.siteId);
+      const siteId = await requireSite(db, projectId, request.body.siteId);
       const token = newEnrollmentToken();
       const row = await insertEnrollmentToken(db, {
         projectId,
@@ -110,7 +102,7 @@ export async function accessRoutes(base: FastifyInstance, deps: AdminRouteDeps):
       const cidr = normalizeCidr(request.body.cidr);
       if (!cidr)
         throw new SeatwatchError('bad_request', `"${request.body.cidr}" is not an IP address or CIDR`);
-      const siteId = await requireSite(projectId, request.body.siteId);
+      const siteId = await requireSite(db, projectId, request.body.siteId);
       const entry = await addAllowlistEntry(db, { projectId, siteId, cidr, note: request.body.note });
       return reply.status(201).send(entry);
     },

@@ -1,8 +1,9 @@
-/** What every /api/v1/admin/** route is given, and who made an authorised request. */
+/** What every /api/v1/admin/** route is given, who made an authorised request, and the site check they share. */
 import { SeatwatchError } from '@seatwatch/shared';
 import type { AdminAuthorizer } from '../accounts/admin-auth.js';
 import type { CommandService } from '../commands/command.service.js';
 import type { Db } from '../db/connect.js';
+import { findSite } from '../tenancy/tenancy.repository.js';
 
 export interface AdminRouteDeps {
   db: Db;
@@ -15,4 +16,16 @@ export interface AdminRouteDeps {
 export function actorOf(request: { admin: { actor: string } | null }): string {
   if (!request.admin) throw new SeatwatchError('unauthorized');
   return request.admin.actor;
+}
+
+/** The site a request names, which must be in the project; null when it names none (the whole project). */
+export async function requireSite(
+  db: Db,
+  projectId: string,
+  siteId: string | undefined,
+): Promise<string | null> {
+  if (siteId === undefined) return null;
+  if (!(await findSite(db, projectId, siteId)))
+    throw new SeatwatchError('not_found', 'no such site in this project');
+  return siteId;
 }

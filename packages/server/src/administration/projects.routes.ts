@@ -19,7 +19,6 @@ import {
   createTeam,
   effectivePolicy,
   findProject,
-  findSite,
   findTeam,
   listProjects,
   listSeats,
@@ -28,7 +27,7 @@ import {
   putPolicy,
   setSeatLegalHold,
 } from '../tenancy/tenancy.repository.js';
-import { type AdminRouteDeps, actorOf } from './admin-route-deps.js';
+import { type AdminRouteDeps, actorOf, requireSite } from './admin-route-deps.js';
 import { LegalHold, Project, ProjectParams, Seat, Site, Team } from './admin-schemas.js';
 
 const tags = ['projects'];
@@ -36,13 +35,6 @@ const tags = ['projects'];
 export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = deps;
-
-  const requireSite = async (projectId: string, siteId: string | undefined) => {
-    if (siteId === undefined) return null;
-    if (!(await findSite(db, projectId, siteId)))
-      throw new SeatwatchError('not_found', 'no such site in this project');
-    return siteId;
-  };
 
   app.get('/projects', { schema: { tags, response: { 200: Type.Array(Project) } } }, async (request) => {
     const scope = request.admin?.projectIds ?? null;
@@ -83,7 +75,7 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
       },
     },
     async (request) => {
-      const siteId = await requireSite(request.params.projectId, request.query.siteId);
+      const siteId = await requireSite(db, request.params.projectId, request.query.siteId);
       return { siteId, ...(await effectivePolicy(db, request.params.projectId, siteId)) };
     },
   );
@@ -93,7 +85,7 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
     { schema: { tags, params: ProjectParams, body: PutPolicy, response: { 200: ProjectPolicy } } },
     async (request) => {
       const { projectId } = request.params;
-      const siteId = await requireSite(projectId, request.body.siteId);
+      const siteId = await requireSite(db, projectId, request.body.siteId);
       const result = await db.transaction((tx) =>
         putPolicy(tx, {
           projectId,
@@ -131,7 +123,7 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
     { schema: { tags, params: ProjectParams, body: CreateTeam, response: { 201: Team } } },
     async (request, reply) => {
       const { projectId } = request.params;
-      const siteId = await requireSite(projectId, request.body.siteId);
+      const siteId = await requireSite(db, projectId, request.body.siteId);
       return reply.status(201).send(await createTeam(db, { projectId, siteId, name: request.body.name }));
     },
   );
@@ -147,7 +139,7 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
     { schema: { tags, params: ProjectParams, body: CreateSeat, response: { 201: Seat } } },
     async (request, reply) => {
       const { projectId } = request.params;
-      const siteId = await requireSite(projectId, request.body.siteId);
+      const siteId = await requireSite(db, projectId, request.body.siteId);
       const teamId = request.body.teamId ?? null;
       if (teamId && !(await findTeam(db, projectId, teamId))) {
         throw new SeatwatchError('not_found', 'no such team in this project');

@@ -138,7 +138,7 @@ async function readTimeline(
 }
 
 /** The mime type comes from the seat: only image types pass, anything else is served as bytes. */
-export function safeImageType(mime: string): string {
+function safeImageType(mime: string): string {
   return ['image/jpeg', 'image/webp', 'image/png'].includes(mime) ? mime : 'application/octet-stream';
 }
 

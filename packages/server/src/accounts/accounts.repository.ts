@@ -1,4 +1,8 @@
-/** Accounts storage: users, grants, sessions, setup links, dashboard allowlist, project dashboard settings. */
+/**
+ * Every query of accounts and sign-in: users, grants, sessions, setup links,
+ * the dashboard allowlist, project dashboard settings, and the projects and
+ * teams that grants name.
+ */
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import {
@@ -9,11 +13,24 @@ import {
   userSessions,
   users,
 } from '../db/schema/accounts.js';
-import type { Grant } from '../domain/authz-policy.js';
+import { projects, teams } from '../db/schema/tenancy.js';
 
 export type UserRecord = typeof users.$inferSelect;
 export type SessionRecord = typeof userSessions.$inferSelect;
 export type SetupLinkRecord = typeof setupLinks.$inferSelect;
+export type GrantRecord = Pick<typeof userGrants.$inferSelect, 'role' | 'projectId' | 'teamId'>;
+export type DashboardAllowlistEntry = Pick<typeof dashboardAllowlist.$inferSelect, 'cidr' | 'note'>;
+export type ProjectDashboardSettingsRecord = Pick<
+  typeof projectDashboardSettings.$inferSelect,
+  'clearThumbnails' | 'requireTotp'
+>;
+export type ProjectOption = Pick<typeof projects.$inferSelect, 'id' | 'name'>;
+export type TeamOption = Pick<typeof teams.$inferSelect, 'id' | 'projectId' | 'name'>;
+
+const grantColumns = { role: userGrants.role, projectId: userGrants.projectId, teamId: userGrants.teamId };
+const allowlistColumns = { cidr: dashboardAllowlist.cidr, note: dashboardAllowlist.note };
+const projectOptionColumns = { id: projects.id, name: projects.name };
+const teamOptionColumns = { id: teams.id, projectId: teams.projectId, name: teams.name };
 
 export async function countUsers(ex: Executor): Promise<number> {
   const [row] = await ex.select({ n: sql<number>`count(*)::int` }).from(users);
@@ -46,23 +63,18 @@ export async function updateUser(
   await ex.update(users).set(patch).where(eq(users.id, id));
 }
 
-export async function grantsOf(ex: Executor, userId: string): Promise<Grant[]> {
-  return ex
-    .select({ role: userGrants.role, projectId: userGrants.projectId, teamId: userGrants.teamId })
-    .from(userGrants)
-    .where(eq(userGrants.userId, userId));
+export function grantsOf(ex: Executor, userId: string): Promise<GrantRecord[]> {
+  return ex.select(grantColumns).from(userGrants).where(eq(userGrants.userId, userId));
 }
 
-export async function grantsOfUsers(ex: Executor, userIds: readonly string[]): Promise<Map<string, Grant[]>> {
-  const byUser = new Map<string, Grant[]>();
+export async function grantsOfUsers(
+  ex: Executor,
+  userIds: readonly string[],
+): Promise<Map<string, GrantRecord[]>> {
+  const byUser = new Map<string, GrantRecord[]>();
   if (userIds.length === 0) return byUser;
   const rows = await ex
-    .select({
-      userId: userGrants.userId,
-      role: userGrants.role,
-      projectId: userGrants.projectId,
-      teamId: userGrants.teamId,
-    })
+    .select({ userId: userGrants.userId, ...grantColumns })
     .from(userGrants)
     .where(inArray(userGrants.userId, [...userIds]));
   for (const { userId, ...grant } of rows) {
@@ -73,7 +85,11 @@ export async function grantsOfUsers(ex: Executor, userIds: readonly string[]): P
   return byUser;
 }
 
-export async function replaceGrants(ex: Executor, userId: string, grants: readonly Grant[]): Promise<void> {
+export async function replaceGrants(
+  ex: Executor,
+  userId: string,
+  grants: readonly GrantRecord[],
+): Promise<void> {
   await ex.delete(userGrants).where(eq(userGrants.userId, userId));
   if (grants.length > 0) await ex.insert(userGrants).values(grants.map((grant) => ({ userId, ...grant })));
 }
@@ -205,26 +221,19 @@ export async function hasOpenSetupLink(ex: Executor, userId: string, now: Date):
   return rows.length > 0;
 }
 
-export function listDashboardAllowlist(ex: Executor): Promise<{ cidr: string; note: string }[]> {
-  return ex
-    .select({ cidr: dashboardAllowlist.cidr, note: dashboardAllowlist.note })
-    .from(dashboardAllowlist)
-    .orderBy(asc(dashboardAllowlist.cidr));
+export function listDashboardAllowlist(ex: Executor): Promise<DashboardAllowlistEntry[]> {
+  return ex.select(allowlistColumns).from(dashboardAllowlist).orderBy(asc(dashboardAllowlist.cidr));
 }
 
 export async function replaceDashboardAllowlist(
   ex: Executor,
-  entries: readonly { cidr: string; note: string }[],
+  entries: readonly DashboardAllowlistEntry[],
 ): Promise<void> {
   await ex.delete(dashboardAllowlist);
   if (entries.length > 0) await ex.insert(dashboardAllowlist).values([...entries]);
 }
 
-export interface ProjectDashboardSettingsRecord {
-  clearThumbnails: boolean;
-  requireTotp: boolean;
-}
-
+/** What a project without a settings row gets (the columns' defaults). */
 export const DEFAULT_PROJECT_DASHBOARD_SETTINGS: ProjectDashboardSettingsRecord = Object.freeze({
   clearThumbnails: false,
   requireTotp: false,
@@ -257,4 +266,50 @@ export async function putProjectSettings(
     .insert(projectDashboardSettings)
     .values({ projectId, ...settings, updatedAt: now })
     .onConflictDoUpdate({ target: projectDashboardSettings.projectId, set: { ...settings, updatedAt: now } });
+}
+
+/** Which of these projects exist. */
+export async function existingProjectIds(ex: Executor, projectIds: readonly string[]): Promise<Set<string>> {
+  if (projectIds.length === 0) return new Set();
+  const rows = await ex
+    .select({ id: projects.id })
+    .from(projects)
+    .where(inArray(projects.id, [...projectIds]));
+  return new Set(rows.map((row) => row.id));
+}
+
+/** The project of each of these teams that exists. */
+export async function projectsOfTeams(
+  ex: Executor,
+  teamIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (teamIds.length === 0) return new Map();
+  const rows = await ex
+    .select({ id: teams.id, projectId: teams.projectId })
+    .from(teams)
+    .where(inArray(teams.id, [...teamIds]));
+  return new Map(rows.map((row) => [row.id, row.projectId]));
+}
+
+/** Projects by name: all of them (null), or these. */
+export async function projectOptions(
+  ex: Executor,
+  projectIds: readonly string[] | null,
+): Promise<ProjectOption[]> {
+  if (projectIds?.length === 0) return [];
+  return ex
+    .select(projectOptionColumns)
+    .from(projects)
+    .where(projectIds === null ? undefined : inArray(projects.id, [...projectIds]))
+    .orderBy(asc(projects.name));
+}
+
+/** The teams of these projects, by name. */
+export async function teamOptions(ex: Executor, projectIds: readonly string[]): Promise<TeamOption[]> {
+  if (projectIds.length === 0) return [];
+  return ex
+    .select(teamOptionColumns)
+    .from(teams)
+    .where(inArray(teams.projectId, [...projectIds]))
+    .orderBy(asc(teams.name));
 }

@@ -14,12 +14,14 @@ import {
 } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import type { AccountService, AuthenticatedSession } from './account.service.js';
 import { csrfTokenFor } from './csrf.js';
 import type { RouteGuard } from './route-guard.js';
+import type { AuthenticatedSession, SessionService } from './sessions.service.js';
+import type { SetupLinkService } from './setup-links.service.js';
+import type { SignInService } from './sign-in.service.js';
 
 export interface AuthRouteDeps {
-  accounts: AccountService;
+  accounts: SignInService & SessionService & SetupLinkService;
   guard: RouteGuard;
   clientIp: (request: FastifyRequest) => string;
   /** Sign-in attempts per client IP per minute (the per-account lockout is separate). */
@@ -136,7 +138,7 @@ export async function authRoutes(base: FastifyInstance, deps: AuthRouteDeps): Pr
       config: { authz: { public: 'the one-time setup token authenticates' }, rateLimit: limited },
       schema: { tags, body: SetupInspectRequest, response: { 200: SetupInspectResponse, ...errors } },
     },
-    async (request) => (await accounts.inspectSetup(request.body.token)).response,
+    (request) => accounts.inspectSetup(request.body.token),
   );
 
   app.post(

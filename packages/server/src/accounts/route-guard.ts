@@ -28,9 +28,9 @@ import {
   scopeOf,
 } from '../domain/authz-policy.js';
 import { sha256 } from '../secrets/secret-files.js';
-import type { AccountService, AuthenticatedSession } from './account.service.js';
 import type { AdminActor, AdminAuthorizer } from './admin-auth.js';
 import { CSRF_HEADER, csrfTokenValid } from './csrf.js';
+import type { AuthenticatedSession, SessionService } from './sessions.service.js';
 
 export type RouteAuthz =
   | { readonly public: string }
@@ -64,7 +64,7 @@ const ADMIN_TOKEN_PRINCIPAL: Principal = Object.freeze({
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface RouteGuardDeps {
-  accounts: AccountService;
+  accounts: Pick<SessionService, 'authenticate'>;
   /** SHA-256 of the admin token. */
   adminTokenHash: Buffer;
   /** The client address (socket, or a trusted proxy's forwarded-for). */

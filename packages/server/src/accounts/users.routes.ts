@@ -18,10 +18,12 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { INSTALLATION } from '../domain/authz-policy.js';
-import type { AccountService, SetupLink } from './account.service.js';
+import type { DashboardAllowlistService } from './dashboard-allowlist.service.js';
+import type { ProjectSettingsService } from './project-settings.service.js';
+import type { SetupLink, UserAdministrationService } from './user-administration.service.js';
 
 export interface UserRouteDeps {
-  accounts: AccountService;
+  accounts: UserAdministrationService & DashboardAllowlistService & ProjectSettingsService;
   clientIp: (request: FastifyRequest) => string;
   /** The URL people open the dashboard at, when configured (else the request's own origin). */
   publicUrl: string | undefined;

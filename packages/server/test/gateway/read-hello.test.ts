@@ -28,15 +28,8 @@ const hello: HelloPayload = {
   info: { hostname: 'seat-1', osUser: 'op', localIps: [], agentVersion: '0.1.0', noticeVersion: 1 },
 };
 
-function refusalCode(read: () => unknown): string {
-  try {
-    read();
-  } catch (error) {
-    if (error instanceof SeatwatchError) return error.code;
-    throw error;
-  }
-  throw new Error('readHello accepted the frame');
-}
+/** The SeatwatchError a refused frame throws, by its code. */
+const refusal = (code: string) => expect.objectContaining({ name: SeatwatchError.name, code });
 
 describe('readHello', () => {
   it('gives the claimed agent id and the parsed payload, unverified', () => {
@@ -47,17 +40,17 @@ describe('readHello', () => {
   });
 
   it('refuses a binary frame, a frame that is no envelope, and a payload that is not JSON', () => {
-    expect(refusalCode(() => readHello(signed(hello), true))).toBe('unexpected_message');
-    expect(refusalCode(() => readHello(utf8('{"not": "an envelope"'), false))).toBe('frame_malformed');
+    expect(() => readHello(signed(hello), true)).toThrow(refusal('unexpected_message'));
+    expect(() => readHello(utf8('{"not": "an envelope"'), false)).toThrow(refusal('frame_malformed'));
     const unsignedJunk = JSON.stringify({ p: '{', s: toBase64(new Uint8Array(64)) });
-    expect(refusalCode(() => readHello(utf8(unsignedJunk), false))).toBe('payload_invalid');
+    expect(() => readHello(utf8(unsignedJunk), false)).toThrow(refusal('payload_invalid'));
   });
 
   it('tells a message that is not a hello from a hello without a usable agent field', () => {
-    expect(refusalCode(() => readHello(signed({ t: 'batch', v: 1 }), false))).toBe('unexpected_message');
-    expect(refusalCode(() => readHello(signed({ ...hello, agent: '' }), false))).toBe('payload_invalid');
-    expect(refusalCode(() => readHello(signed({ ...hello, agent: 'x'.repeat(129) }), false))).toBe(
-      'payload_invalid',
+    expect(() => readHello(signed({ t: 'batch', v: 1 }), false)).toThrow(refusal('unexpected_message'));
+    expect(() => readHello(signed({ ...hello, agent: '' }), false)).toThrow(refusal('payload_invalid'));
+    expect(() => readHello(signed({ ...hello, agent: 'x'.repeat(129) }), false)).toThrow(
+      refusal('payload_invalid'),
     );
   });
 });

@@ -8,13 +8,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { refreshAllCaseHolds } from '../cases/legal-hold.js';
-import type { Database } from '../db/connect.js';
+import type { Database, Executor } from '../db/connect.js';
 import { retentionCutoffs } from '../domain/retention.js';
-import { projectRetentions } from '../tenancy/tenancy.repository.js';
 import {
   deleteExpiredRows,
   deleteExpiredScreenshots,
+  projectRetentions,
   type RetainedTable,
+  underRetentionLock,
   unreferencedBlobs,
 } from './retention.repository.js';
 
@@ -33,8 +34,24 @@ export interface RetentionReport {
   blobs: number;
 }
 
-const RETENTION_LOCK_KEY = 0x5ea7_0002;
 const TABLES: RetainedTable[] = ['events', 'activity_spans', 'device_events'];
+
+/**
+ * Of these blob hashes (screenshots and thumbnails whose rows were just
+ * deleted), deletes the bytes no screenshot row refers to any more; returns how many.
+ */
+export async function deleteUnreferencedBlobs(
+  ex: Executor,
+  blobs: BlobStore,
+  hashes: readonly string[],
+): Promise<number> {
+  let deleted = 0;
+  for (const sha256 of await unreferencedBlobs(ex, hashes)) {
+    await blobs.delete(sha256);
+    deleted++;
+  }
+  return deleted;
+}
 
 export async function runRetention(deps: RetentionDeps): Promise<RetentionReport> {
   const report: RetentionReport = {
@@ -42,17 +59,8 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionReport
     rows: { events: 0, activity_spans: 0, device_events: 0, screenshots: 0 },
     blobs: 0,
   };
-  const pool = deps.database.pool;
-  const lockClient = pool ? await pool.connect() : null;
-  try {
-    if (lockClient) {
-      const { rows } = await lockClient.query<{ locked: boolean }>(
-        'select pg_try_advisory_lock($1) as locked',
-        [RETENTION_LOCK_KEY],
-      );
-      if (!rows[0]?.locked) return { ...report, ran: false };
-    }
-    const { db } = deps.database;
+  const { db } = deps.database;
+  const ran = await underRetentionLock(deps.database, async () => {
     // Rows that reached a held case's time range after the hold was placed get their flag now (issue #7).
     await refreshAllCaseHolds(db);
     for (const { projectId, before } of retentionCutoffs(await projectRetentions(db), deps.now())) {
@@ -67,20 +75,13 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionReport
       for (;;) {
         const { deleted, hashes } = await deleteExpiredScreenshots(db, projectId, cutoff, deps.batchSize);
         report.rows.screenshots += deleted;
-        for (const sha256 of await unreferencedBlobs(db, hashes)) {
-          await deps.blobs.delete(sha256);
-          report.blobs++;
-        }
+        report.blobs += await deleteUnreferencedBlobs(db, deps.blobs, hashes);
         if (deleted < deps.batchSize) break;
       }
     }
-    return report;
-  } finally {
-    if (lockClient) {
-      await lockClient.query('select pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]).catch(() => {});
-      lockClient.release();
-    }
-  }
+    return true;
+  });
+  return ran ? report : { ...report, ran: false };
 }
 
 export interface RetentionSchedule {

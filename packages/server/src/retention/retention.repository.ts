@@ -1,10 +1,54 @@
 /**
- * Batched deletes for retention. Each call deletes at most `limit` rows of
- * one project older than `before`, skipping rows under legal hold and rows
- * of seats under legal hold.
+ * Every query of retention: the projects' retention settings, the
+ * one-at-a-time lock, and batched deletes. Each delete removes at most
+ * `limit` rows of one project older than `before`, skipping rows under
+ * legal hold and rows of seats under legal hold.
  */
-import { sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../db/connect.js';
+import { DEFAULT_POLICY } from '@seatwatch/shared';
+import { isNull, sql } from 'drizzle-orm';
+import type { Database, Executor } from '../db/connect.js';
+import { rowsOf } from '../db/raw-rows.js';
+import { policies, screenshots } from '../db/schema/index.js';
+import type { ProjectRetention } from '../domain/retention.js';
+
+const RETENTION_LOCK_KEY = 0x5ea7_0002;
+
+/**
+ * Runs `work` unless another process holds the retention lock (then
+ * returns null). On PostgreSQL the session-level advisory lock is held on
+ * one pooled connection for the whole run; PGlite is one process's
+ * database, so there is nobody to exclude.
+ */
+export async function underRetentionLock<T>(database: Database, work: () => Promise<T>): Promise<T | null> {
+  const lockClient = database.pool ? await database.pool.connect() : null;
+  try {
+    if (lockClient) {
+      const { rows } = await lockClient.query<{ locked: boolean }>(
+        'select pg_try_advisory_lock($1) as locked',
+        [RETENTION_LOCK_KEY],
+      );
+      if (!rows[0]?.locked) return null;
+    }
+    return await work();
+  } finally {
+    if (lockClient) {
+      await lockClient.query('select pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]).catch(() => {});
+      lockClient.release();
+    }
+  }
+}
+
+/** Each project's retention, from its project-wide policy. */
+export async function projectRetentions(ex: Executor): Promise<ProjectRetention[]> {
+  const rows = await ex
+    .select({ projectId: policies.projectId, settings: policies.settings })
+    .from(policies)
+    .where(isNull(policies.siteId));
+  return rows.map((row) => ({
+    projectId: row.projectId,
+    retentionDays: row.settings.retentionDays ?? DEFAULT_POLICY.retentionDays,
+  }));
+}
 
 export type RetainedTable = 'events' | 'activity_spans' | 'device_events';
 
@@ -32,10 +76,11 @@ export async function deleteExpiredRows(
   before: Date,
   limit: number,
 ): Promise<number> {
-  const rows = await queryRows<{ id: number }>(
+  const rows = await rowsOf(
     ex,
     sql`delete from ${sql.raw(table)} where id in (${expired(table, TIME_COLUMN[table], projectId, before, limit)})
         returning id`,
+    { id: Number },
   );
   return rows.length;
 }
@@ -47,10 +92,11 @@ export async function deleteExpiredScreenshots(
   before: Date,
   limit: number,
 ): Promise<{ deleted: number; hashes: string[] }> {
-  const rows = await queryRows<{ sha256: string; thumb_sha256: string | null }>(
+  const rows = await rowsOf(
     ex,
     sql`delete from screenshots where id in (${expired('screenshots', 'time', projectId, before, limit)})
         returning sha256, thumb_sha256`,
+    { sha256: screenshots.sha256, thumb_sha256: screenshots.thumbSha256 },
   );
   const hashes = new Set<string>();
   for (const row of rows) {
@@ -63,10 +109,11 @@ export async function deleteExpiredScreenshots(
 /** Of these hashes, the ones no screenshot row refers to any more (their bytes can go). */
 export async function unreferencedBlobs(ex: Executor, hashes: readonly string[]): Promise<string[]> {
   if (hashes.length === 0) return [];
-  const rows = await queryRows<{ sha: string }>(
+  const rows = await rowsOf(
     ex,
     sql`select h.sha from jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb) as h(sha)
         where not exists (select 1 from screenshots s where s.sha256 = h.sha or s.thumb_sha256 = h.sha)`,
+    { sha: screenshots.sha256 },
   );
   return rows.map((row) => row.sha);
 }

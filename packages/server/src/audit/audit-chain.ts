@@ -10,9 +10,14 @@
  * keys; sorting undoes that).
  */
 import { createHash } from 'node:crypto';
-import type { AuditTarget } from '../db/schema/audit.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** What an entry is about, e.g. { kind: 'screenshot', id: '42' }; the audit_log.target column holds it. */
+export interface AuditTarget {
+  kind: string;
+  id: string;
+}
 
 /** Everything an entry holds, as hashed. */
 export interface AuditEntry {
@@ -87,6 +92,25 @@ export function auditEntryHash(entry: Omit<AuditEntry, 'hash'>): string {
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
 
+/** Where the chain stands: the last entry's seq and hash. */
+export interface ChainLink {
+  seq: number;
+  hash: string;
+}
+
+/** The next entry after `previous` (null: the first entry), with its seq, prev_hash and hash. */
+export function chainEntry(
+  previous: ChainLink | null,
+  fields: Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>,
+): AuditEntry {
+  const draft: Omit<AuditEntry, 'hash'> = {
+    seq: (previous?.seq ?? 0) + 1,
+    ...fields,
+    prevHash: previous?.hash ?? GENESIS_HASH,
+  };
+  return { ...draft, hash: auditEntryHash(draft) };
+}
+
 export interface ChainBreak {
   seq: number;
   problem: string;
@@ -96,10 +120,7 @@ export interface ChainBreak {
  * Checks entries in seq order, continuing from `previous` (the last good
  * entry of an earlier run, or null at the start). Returns the first break.
  */
-export function findChainBreak(
-  entries: Iterable<AuditEntry>,
-  previous: { seq: number; hash: string } | null,
-): ChainBreak | null {
+export function findChainBreak(entries: Iterable<AuditEntry>, previous: ChainLink | null): ChainBreak | null {
   let expectedSeq = (previous?.seq ?? 0) + 1;
   let prevHash = previous?.hash ?? GENESIS_HASH;
   for (const entry of entries) {

@@ -5,7 +5,7 @@ import { AuditPage, AuditQuery } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/connect.js';
 import { can, scopeOf } from '../domain/authz-policy.js';
-import { listAudit } from './audit-log.js';
+import { auditPage } from './audit-log.js';
 
 const tags = ['audit log'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody };
@@ -29,9 +29,7 @@ export async function auditRoutes(base: FastifyInstance, deps: { db: Db }): Prom
         }
         projectIds = [projectId];
       }
-      const entries = await listAudit(deps.db, { ...filter, projectIds, limit: limit + 1 });
-      const page = entries.slice(0, limit);
-      return { entries: page, nextBeforeSeq: entries.length > limit ? page.at(-1)!.seq : null };
+      return auditPage(deps.db, { ...filter, projectIds, limit });
     },
   );
 }

@@ -4,31 +4,23 @@
  * reports the head (seq and hash) to note down elsewhere: an entry cut
  * off the end of the log is only visible against such a noted head.
  */
-import { asc, gt } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
-import { auditLog } from '../db/schema/audit.js';
-import { type ChainBreak, findChainBreak } from './audit-chain.js';
-import { toAuditEntry } from './audit-log.js';
+import { auditEntriesAfter } from './audit.repository.js';
+import { type ChainBreak, type ChainLink, findChainBreak } from './audit-chain.js';
 
 export interface AuditVerification {
   ok: boolean;
   entries: number;
   /** The last entry checked (the head when ok). */
-  head: { seq: number; hash: string } | null;
+  head: ChainLink | null;
   firstBreak: ChainBreak | null;
 }
 
 export async function verifyAuditLog(ex: Executor, pageSize = 2000): Promise<AuditVerification> {
-  let previous = null as { seq: number; hash: string } | null;
+  let previous = null as ChainLink | null;
   let entries = 0;
   for (;;) {
-    const rows = await ex
-      .select()
-      .from(auditLog)
-      .where(gt(auditLog.seq, previous?.seq ?? 0))
-      .orderBy(asc(auditLog.seq))
-      .limit(pageSize);
-    const page = rows.map(toAuditEntry);
+    const page = await auditEntriesAfter(ex, previous?.seq ?? 0, pageSize);
     const broken = findChainBreak(page, previous);
     if (broken)
       return {

@@ -12,12 +12,13 @@ import { auditEntries } from '../evidence/audit-entries.js';
 import { type WrittenBundle, writeBundle } from '../evidence/bundle-writer.js';
 import {
   type CaseScope,
-  caseSelection,
   dataEntries,
+  type ExportScope,
   type ExportTable,
   selectedScreenshots,
 } from '../evidence/export-tables.js';
-import { type CaseRow, caseDetail, caseItemRows } from './case.service.js';
+import { type CaseRow, caseDetail } from './case.service.js';
+import { caseItemRows } from './cases.repository.js';
 
 const ITEM_TABLE: Readonly<Record<string, ExportTable>> = {
   event: 'events',
@@ -47,8 +48,8 @@ export async function writeCaseBundle(
       refs[table] = [...(refs[table] ?? []), item.refId];
     }
   }
-  const selection = caseSelection(input.caseRow.projectId, { refs, ranges });
-  const screenshots = await selectedScreenshots(ex, selection);
+  const scope: ExportScope = { projectId: input.caseRow.projectId, case: { refs, ranges } };
+  const screenshots = await selectedScreenshots(ex, scope);
   const audit = await caseAuditEntries(ex, input.caseRow.id);
   const counts: Record<string, number> = {
     items: items.length,
@@ -67,7 +68,7 @@ export async function writeCaseBundle(
     },
     entries: [
       { path: 'case.json', content: () => `${JSON.stringify(detail, null, 2)}\n` },
-      ...dataEntries(ex, deps.blobs, selection, screenshots, counts),
+      ...dataEntries(ex, deps.blobs, scope, screenshots, counts),
       ...auditEntries(audit),
     ],
   });

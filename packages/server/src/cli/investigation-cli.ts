@@ -18,10 +18,9 @@ import { describeVerification, verifyAuditLog } from '../audit/verify-audit.js';
 import type { ServerConfig } from '../config.js';
 import { publicKeyFromPem } from '../evidence/bundle-format.js';
 import { verifyBundle } from '../evidence/bundle-verify.js';
-import { offboardProject } from '../offboarding/offboard-project.js';
+import { findProject, offboardProject } from '../offboarding/offboard-project.js';
 import { loadSecrets, SERVER_KEY_FILE } from '../secrets/secret-files.js';
 import { openBlobStore, withDatabase } from '../startup/startup.js';
-import { findProject } from '../tenancy/tenancy.repository.js';
 import { INVESTIGATION_USAGE } from './investigation-commands.js';
 
 export interface CliIo {

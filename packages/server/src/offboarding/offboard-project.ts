@@ -12,18 +12,25 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Ed25519Signer, SeatwatchError } from '@seatwatch/shared';
-import { eq, sql } from 'drizzle-orm';
-import type { AuditEntry } from '../audit/audit-chain.js';
-import { projectAuditPage, recordAudit } from '../audit/audit-log.js';
+import { projectAuditEntries, recordAudit } from '../audit/audit-log.js';
 import type { BlobStore } from '../blobs/blob-store.js';
-import { projectHolds } from '../cases/legal-hold.js';
-import { type Db, queryRows } from '../db/connect.js';
-import { projects } from '../db/schema/index.js';
+import { refuseWhileProjectHeld } from '../cases/legal-hold.js';
+import type { Db } from '../db/connect.js';
 import { auditEntries } from '../evidence/audit-entries.js';
 import { verifyBundle } from '../evidence/bundle-verify.js';
 import { writeBundle } from '../evidence/bundle-writer.js';
-import { dataEntries, projectSelection, selectedScreenshots } from '../evidence/export-tables.js';
-import { unreferencedBlobs } from '../retention/retention.repository.js';
+import { dataEntries, type ExportScope, selectedScreenshots } from '../evidence/export-tables.js';
+import { deleteUnreferencedBlobs } from '../retention/retention-job.js';
+import {
+  deleteProject,
+  findProject,
+  projectRowCounts,
+  projectScreenshotHashes,
+  revokeProjectAgents,
+} from './offboarding.repository.js';
+
+// The CLI looks the project up to confirm its name before it offboards it.
+export { findProject } from './offboarding.repository.js';
 
 export interface OffboardingDeps {
   db: Db;
@@ -42,59 +49,17 @@ export interface OffboardingReport {
   blobsDeleted: number;
 }
 
-/** Tables counted in the report (the project row's cascade removes them and the rest). */
-const COUNTED = [
-  'events',
-  'activity_spans',
-  'device_events',
-  'screenshots',
-  'logins',
-  'anomalies',
-  'agents',
-  'seats',
-  'teams',
-  'sites',
-  'enrollment_tokens',
-  'allowlist_entries',
-  'cases',
-  'case_items',
-  'user_grants',
-] as const;
-/** The big tables go first in batches, so no single statement holds millions of row locks. */
-const BATCHED = ['events', 'activity_spans', 'device_events', 'screenshots', 'logins', 'anomalies'] as const;
-const BATCH = 5000;
-
-async function refuseIfHeld(db: Db, projectId: string): Promise<void> {
-  const holds = await projectHolds(db, projectId);
-  if (holds.cases + holds.seats + holds.rows > 0) {
-    throw new SeatwatchError(
-      'conflict',
-      `legal hold stands (${holds.cases} held case(s), ${holds.seats} held seat(s)${holds.rows ? ', held rows' : ''}); release it first`,
-    );
-  }
-}
-
-async function allProjectAudit(db: Db, projectId: string): Promise<AuditEntry[]> {
-  const all: AuditEntry[] = [];
-  for (;;) {
-    const page = await projectAuditPage(db, projectId, all.at(-1)?.seq ?? 0, 5000);
-    all.push(...page);
-    if (page.length < 5000) return all;
-  }
-}
-
 export async function offboardProject(
   deps: OffboardingDeps,
   input: { projectId: string; outFile: string; actor: string; reason: string | null },
 ): Promise<OffboardingReport> {
   const { db } = deps;
-  const [project] = await db.select().from(projects).where(eq(projects.id, input.projectId));
+  const project = await findProject(db, input.projectId);
   if (!project) throw new SeatwatchError('not_found', 'no such project');
-  await refuseIfHeld(db, project.id);
+  await refuseWhileProjectHeld(db, project.id);
 
-  // No new data while the export runs: the project's agents are revoked (their sockets are refused at the next hello).
-  await db.execute(sql`update agents set status = 'revoked', revoked_at = now(), revoked_by = ${input.actor}
-                       where project_id = ${project.id} and status = 'active'`);
+  // No new data while the export runs.
+  await revokeProjectAgents(db, project.id, input.actor);
   const at = deps.now();
   await recordAudit(
     db,
@@ -102,9 +67,9 @@ export async function offboardProject(
     at,
   );
 
-  const selection = projectSelection(project.id);
-  const screenshots = await selectedScreenshots(db, selection);
-  const audit = await allProjectAudit(db, project.id);
+  const scope: ExportScope = { projectId: project.id };
+  const screenshots = await selectedScreenshots(db, scope);
+  const audit = await projectAuditEntries(db, project.id);
   const counts: Record<string, number> = { auditEntries: audit.length };
   const temporary = join(dirname(input.outFile), `.${randomBytes(6).toString('hex')}.offboarding.tmp`);
   let written: Awaited<ReturnType<typeof writeBundle>>;
@@ -121,7 +86,7 @@ export async function offboardProject(
         },
         counts,
       },
-      entries: [...dataEntries(db, deps.blobs, selection, screenshots, counts), ...auditEntries(audit)],
+      entries: [...dataEntries(db, deps.blobs, scope, screenshots, counts), ...auditEntries(audit)],
     });
     // Nothing is deleted unless the bundle on disk verifies with this server's key.
     const check = await verifyBundle(temporary, deps.signer.publicKey);
@@ -132,40 +97,11 @@ export async function offboardProject(
     throw error;
   }
 
-  await refuseIfHeld(db, project.id);
-  const deleted: Record<string, number> = {};
-  for (const table of COUNTED) {
-    const [row] = await queryRows<{ n: string | number }>(
-      db,
-      sql`select count(*) as n from ${sql.raw(table)} where project_id = ${project.id}`,
-    );
-    deleted[table] = Number(row?.n ?? 0);
-  }
-
-  const hashes = new Set<string>();
-  for (const row of await queryRows<{ sha256: string; thumb_sha256: string | null }>(
-    db,
-    sql`select sha256, thumb_sha256 from screenshots where project_id = ${project.id}`,
-  )) {
-    hashes.add(row.sha256);
-    if (row.thumb_sha256) hashes.add(row.thumb_sha256);
-  }
-  for (const table of BATCHED) {
-    for (;;) {
-      const rows = await queryRows<{ id: unknown }>(
-        db,
-        sql`delete from ${sql.raw(table)} where id in (
-              select id from ${sql.raw(table)} where project_id = ${project.id} limit ${BATCH}) returning id`,
-      );
-      if (rows.length < BATCH) break;
-    }
-  }
-  await db.delete(projects).where(eq(projects.id, project.id));
-  let blobsDeleted = 0;
-  for (const sha256 of await unreferencedBlobs(db, [...hashes])) {
-    await deps.blobs.delete(sha256);
-    blobsDeleted++;
-  }
+  await refuseWhileProjectHeld(db, project.id);
+  const deleted = await projectRowCounts(db, project.id);
+  const hashes = await projectScreenshotHashes(db, project.id);
+  await deleteProject(db, project.id);
+  const blobsDeleted = await deleteUnreferencedBlobs(db, deps.blobs, hashes);
 
   const report: OffboardingReport = {
     projectId: project.id,

@@ -6,8 +6,8 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH } from '../../src/audit/audit-chain.js';
-import { recordAudit } from '../../src/audit/audit-log.js';
+import { auditEntryHash, chainEntry, findChainBreak, GENESIS_HASH } from '../../src/audit/audit-chain.js';
+import { auditPage, recordAudit } from '../../src/audit/audit-log.js';
 import { describeVerification, verifyAuditLog } from '../../src/audit/verify-audit.js';
 import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
 import { configWith } from '../../src/config.js';
@@ -112,6 +112,19 @@ describe.each(DB_KINDS)('audit log on %s', (kind) => {
     expect(result.firstBreak).toEqual({ seq: 3, problem: 'entries 2–2 are missing' });
   });
 
+  it('pages the log newest first; an action filter takes the action and its dotted children', async () => {
+    const recorded = [];
+    for (const action of ['case.read', 'casework', 'case.note', 'case']) {
+      recorded.push(await recordAudit(db.database.db, { actor: 'user:pager', action }, 10_000));
+    }
+    const filter = { projectIds: null, actor: 'user:pager', action: 'case', limit: 2 };
+    const newest = await auditPage(db.database.db, filter);
+    expect(newest.entries.map((entry) => entry.action)).toEqual(['case', 'case.note']);
+    expect(newest.nextBeforeSeq).toBe(newest.entries[1]!.seq);
+    const older = await auditPage(db.database.db, { ...filter, beforeSeq: newest.nextBeforeSeq! });
+    expect(older).toEqual({ entries: [recorded[0]], nextBeforeSeq: null });
+  });
+
   if (kind === 'postgres') {
     it('builds one gapless chain from many concurrent writers', async () => {
       const fresh = await createTestDatabase('postgres');
@@ -148,4 +161,41 @@ describe.each(DB_KINDS)('audit log on %s', (kind) => {
       }
     }, 60_000);
   }
+});
+
+describe('chainEntry', () => {
+  const fields = (at: number) => ({
+    at,
+    actor: 'user:alice',
+    actorId: null,
+    action: 'case.read',
+    outcome: 'success' as const,
+    projectId: 'p1',
+    seatId: null,
+    caseId: 'c1',
+    target: { kind: 'case', id: 'c1' },
+    reason: null,
+    ip: '10.0.0.1',
+    details: {},
+  });
+
+  it('starts at seq 1 from the genesis hash, then links each entry to the one before it', () => {
+    const first = chainEntry(null, fields(1_000));
+    const second = chainEntry(first, fields(2_000));
+    expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH });
+    expect(second).toMatchObject({ seq: 2, prevHash: first.hash });
+    const { hash, ...draft } = second;
+    expect(hash).toBe(auditEntryHash(draft));
+    expect(findChainBreak([first, second], null)).toBeNull();
+  });
+
+  it('continues a chain from its last link, which findChainBreak checks', () => {
+    const next = chainEntry({ seq: 41, hash: 'a'.repeat(64) }, fields(3_000));
+    expect(next).toMatchObject({ seq: 42, prevHash: 'a'.repeat(64) });
+    expect(findChainBreak([next], { seq: 41, hash: 'a'.repeat(64) })).toBeNull();
+    expect(findChainBreak([{ ...next, actor: 'user:mallory' }], { seq: 41, hash: 'a'.repeat(64) })).toEqual({
+      seq: 42,
+      problem: 'content does not match its hash (the entry was changed)',
+    });
+  });
 });

@@ -1,0 +1,88 @@
+/**
+ * Every query of offboarding: the project, its agents, what its purge
+ * counts and deletes. The project row's cascade removes whatever the
+ * batches leave.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '../db/connect.js';
+import { rowsOf } from '../db/raw-rows.js';
+import { projects, screenshots } from '../db/schema/index.js';
+
+export type ProjectRow = typeof projects.$inferSelect;
+
+/** Tables counted in the report (the project row's cascade removes them and the rest). */
+const COUNTED = [
+  'events',
+  'activity_spans',
+  'device_events',
+  'screenshots',
+  'logins',
+  'anomalies',
+  'agents',
+  'seats',
+  'teams',
+  'sites',
+  'enrollment_tokens',
+  'allowlist_entries',
+  'cases',
+  'case_items',
+  'user_grants',
+] as const;
+/** The big tables go first in batches, so no single statement holds millions of row locks. */
+const BATCHED = ['events', 'activity_spans', 'device_events', 'screenshots', 'logins', 'anomalies'] as const;
+const BATCH = 5000;
+
+export async function findProject(ex: Executor, projectId: string): Promise<ProjectRow | null> {
+  const [project] = await ex.select().from(projects).where(eq(projects.id, projectId));
+  return project ?? null;
+}
+
+/** Revokes the project's active agents: their sockets are refused at the next hello. */
+export async function revokeProjectAgents(ex: Executor, projectId: string, actor: string): Promise<void> {
+  await ex.execute(sql`update agents set status = 'revoked', revoked_at = now(), revoked_by = ${actor}
+                       where project_id = ${projectId} and status = 'active'`);
+}
+
+/** Rows of the project, per table. */
+export async function projectRowCounts(ex: Executor, projectId: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of COUNTED) {
+    const [row] = await rowsOf(
+      ex,
+      sql`select count(*) as n from ${sql.raw(table)} where project_id = ${projectId}`,
+      { n: Number },
+    );
+    counts[table] = row?.n ?? 0;
+  }
+  return counts;
+}
+
+/** The blob hashes (images and thumbnails) the project's screenshots refer to. */
+export async function projectScreenshotHashes(ex: Executor, projectId: string): Promise<string[]> {
+  const rows = await ex
+    .select({ sha256: screenshots.sha256, thumbSha256: screenshots.thumbSha256 })
+    .from(screenshots)
+    .where(eq(screenshots.projectId, projectId));
+  const hashes = new Set<string>();
+  for (const row of rows) {
+    hashes.add(row.sha256);
+    if (row.thumbSha256) hashes.add(row.thumbSha256);
+  }
+  return [...hashes];
+}
+
+/** Deletes the project: its rows of the big tables in batches, then the project row and its cascade. */
+export async function deleteProject(ex: Executor, projectId: string): Promise<void> {
+  for (const table of BATCHED) {
+    for (;;) {
+      const rows = await rowsOf(
+        ex,
+        sql`delete from ${sql.raw(table)} where id in (
+              select id from ${sql.raw(table)} where project_id = ${projectId} limit ${BATCH}) returning id`,
+        { id: String },
+      );
+      if (rows.length < BATCH) break;
+    }
+  }
+  await ex.delete(projects).where(eq(projects.id, projectId));
+}

@@ -95,6 +95,7 @@ export function superviseCollectors(options: CollectorSupervisorOptions): Collec
   const devices = createDevicesCollector(ctx, probes.devices, options.deviceMemory);
   const screenshot = createScreenshotCollector(ctx, probes.screen, probes.encoder, {
     activeWindow: () => activity.currentWindow(),
+    readForeground: () => activity.readNow(),
     presence: () => idle.presence(),
     ...options.screenshot,
   });

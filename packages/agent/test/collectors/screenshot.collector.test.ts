@@ -7,6 +7,7 @@ import {
   createScreenshotCollector,
 } from '../../src/collectors/screenshot/screenshot.collector.js';
 import type { PresenceState } from '../../src/core/idle-machine.js';
+import type { ForegroundReading } from '../../src/core/privacy.js';
 import { testContext } from '../support/collector-context.js';
 import { FakeScreen } from '../support/fake-collectors.js';
 
@@ -23,11 +24,22 @@ async function setup(policy = {}) {
   const done: ((result: CaptureResult) => void)[] = [];
   const nextCapture = () => new Promise<CaptureResult>((resolve) => done.push(resolve));
   const state = {
+    /** The window in front (what a read of the port says now). */
     window: { app: 'XTerm', title: 'shell' } as { app: string; title: string } | null,
+    /** The last activity sample, when a test wants it to differ from the window in front. */
+    sample: undefined as { app: string; title: string } | null | undefined,
+    readFailure: null as string | null,
+    reads: 0,
     presence: 'active' as PresenceState | null,
   };
   const collector = createScreenshotCollector(t.ctx, available(screen), encoder, {
-    activeWindow: () => state.window,
+    activeWindow: () => (state.sample === undefined ? state.window : state.sample),
+    readForeground: async (): Promise<ForegroundReading> => {
+      state.reads++;
+      return state.readFailure
+        ? { known: false, reason: state.readFailure }
+        : { known: true, window: state.window };
+    },
     presence: () => state.presence,
     onImage: (image, event) => images.push({ bytes: image.bytes, event }),
     onCaptureDone: (result) => {
@@ -83,6 +95,78 @@ describe('screenshot collector', () => {
     collector.stop();
   });
 
+  it('decides on the window in front when the capture starts, not on the last activity sample', async () => {
+    const { collector, screen, state, images } = await setup({ privacyList: ['Payment checkout'] });
+    // Sampled a second ago: the shell. In front now: the checkout.
+    state.sample = { app: 'XTerm', title: 'shell' };
+    state.window = { app: 'XTerm', title: 'Payment checkout — card 4111' };
+    const result = await collector.captureNow('c1');
+    expect(result.events).toEqual([
+      expect.objectContaining({ outcome: 'paused', reason: expect.stringContaining('"Payment checkout"') }),
+    ]);
+    expect(screen.captures).toBe(0);
+    expect(images).toHaveLength(0);
+  });
+
+  it('drops the images when a privacy-listed window came forward during the capture', async () => {
+    const { t, collector, screen, state, images } = await setup({ privacyList: ['Payment checkout'] });
+    screen.monitors = 2;
+    // The checkout comes to the front between the first and the second monitor's frame.
+    screen.afterFrame = (monitor) => {
+      if (monitor === 0) state.window = { app: 'XTerm', title: 'Payment checkout' };
+    };
+    const result = await collector.captureNow('c1');
+    expect(result.events).toEqual([
+      expect.objectContaining({
+        type: 'capture',
+        outcome: 'paused',
+        commandId: 'c1',
+        monitor: 0,
+        reason: expect.stringMatching(
+          /"Payment checkout" came to the front during the capture; the image was dropped/,
+        ),
+      }),
+    ]);
+    expect(state.reads).toBe(2);
+    expect(images).toHaveLength(0);
+    expect(t.events).toEqual(result.events);
+
+    // Back to the shell: the same screen is captured, not "unchanged" against the dropped image.
+    screen.afterFrame = null;
+    state.window = { app: 'XTerm', title: 'shell' };
+    const again = await collector.captureNow('c2');
+    expect(again.events.map((e) => [e.monitor, e.outcome])).toEqual([
+      [0, 'captured'],
+      [1, 'captured'],
+    ]);
+    expect(images).toHaveLength(2);
+  });
+
+  it('with a privacy list, a window it cannot read pauses the capture; without one, it does not', async () => {
+    const { collector, screen, state, images } = await setup({ privacyList: ['Payment'] });
+    state.readFailure = 'xprop stopped';
+    expect((await collector.captureNow(null)).events).toEqual([
+      expect.objectContaining({ outcome: 'paused', reason: expect.stringContaining('xprop stopped') }),
+    ]);
+    expect(screen.captures).toBe(0);
+    // Readable before, unreadable after: the image is dropped.
+    state.readFailure = null;
+    screen.afterFrame = () => {
+      state.readFailure = 'xprop stopped';
+    };
+    expect((await collector.captureNow(null)).events).toEqual([
+      expect.objectContaining({
+        outcome: 'paused',
+        reason: expect.stringMatching(/after capturing.*dropped/),
+      }),
+    ]);
+    expect(images).toHaveLength(0);
+
+    const open = await setup({ privacyList: [] });
+    open.state.readFailure = 'xprop stopped';
+    expect((await open.collector.captureNow(null)).events[0]!.outcome).toBe('captured');
+  });
+
   it('never passes off a black frame or a locked screen as a screenshot', async () => {
     const { collector, screen, state, images } = await setup();
     screen.blank = true;
@@ -115,6 +199,7 @@ describe('screenshot collector', () => {
       encoder,
       {
         activeWindow: () => null,
+        readForeground: async () => ({ known: true, window: null }),
         presence: () => null,
         onImage: () => {},
         onCaptureDone: () => {},

@@ -49,11 +49,15 @@ export class FakeScreen implements ScreenCapturePort {
   monitors = 1;
   failure: Error | null = null;
   captures = 0;
+  /** Runs after each monitor's frame is taken: a test changes the desktop in the middle of a capture. */
+  afterFrame: ((monitor: number) => void) | null = null;
   async *captureEach(): AsyncGenerator<MonitorFrame> {
     if (this.failure) throw this.failure;
     this.captures++;
     for (let monitor = 0; monitor < this.monitors; monitor++) {
-      yield frame(monitor, 320, 200, this.blank ? 0 : this.variant + monitor);
+      const taken = frame(monitor, 320, 200, this.blank ? 0 : this.variant + monitor);
+      this.afterFrame?.(monitor);
+      yield taken;
     }
   }
 }

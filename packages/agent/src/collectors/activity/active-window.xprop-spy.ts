@@ -9,11 +9,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type LineHelper, startLineHelper } from '../line-helper.js';
-import { available, errorMessage, type Probe, unavailable } from '../probe.js';
+import { available, errorMessage, type Probe, unavailable, withTimeout } from '../probe.js';
 import type { ActiveWindow, ActiveWindowPort } from './active-window.port.js';
 import { parseXpropLine } from './xprop-output.js';
 
 const run = promisify(execFile);
+
+/** xprop prints a window's properties within milliseconds of starting; this bounds a read that waits for them. */
+const FIRST_PROPS_MS = 1000;
 
 export async function createXpropSpyActiveWindow(
   env: NodeJS.ProcessEnv = process.env,
@@ -35,6 +38,8 @@ export async function createXpropSpyActiveWindow(
   let activeId = 0;
   let windowSpy: LineHelper | null = null;
   let props = new Map<string, readonly string[]>();
+  // Settles when the followed window's spy prints its first line or exits.
+  let firstProps: Promise<unknown> = Promise.resolve();
 
   const followWindow = (id: number) => {
     if (id === activeId && windowSpy?.isRunning()) return;
@@ -42,6 +47,10 @@ export async function createXpropSpyActiveWindow(
     activeId = id;
     const state = new Map<string, readonly string[]>();
     props = state;
+    let answered: () => void = () => {};
+    const firstLine = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
     windowSpy =
       id === 0
         ? null
@@ -53,9 +62,11 @@ export async function createXpropSpyActiveWindow(
               onLine: (line) => {
                 const parsed = parseXpropLine(line);
                 if (parsed) state.set(parsed.property, parsed.missing ? [] : parsed.strings);
+                answered();
               },
             },
           );
+    firstProps = windowSpy ? Promise.race([firstLine, windowSpy.exited]) : Promise.resolve();
   };
 
   const rootSpy = startLineHelper('xprop', ['-root', '-spy', '_NET_ACTIVE_WINDOW'], {
@@ -72,6 +83,13 @@ export async function createXpropSpyActiveWindow(
       if (!rootSpy.isRunning()) {
         const { code, stderr } = await rootSpy.exited;
         throw new Error(`xprop stopped (exit ${code}): ${stderr || 'the X server went away'}`);
+      }
+      if (activeId !== 0 && props.size === 0) {
+        // A window has just come to the front and its spy has not printed yet: "no window" would
+        // be wrong here (a screenshot decided on it could show a privacy-listed window, issue #12).
+        const id = activeId;
+        await withTimeout(firstProps, FIRST_PROPS_MS, 'xprop on the focused window');
+        if (id !== activeId) return port.current();
       }
       if (activeId === 0 || props.size === 0) return null;
       const title = props.get('_NET_WM_NAME')?.[0] ?? props.get('WM_NAME')?.[0] ?? '';

@@ -7,6 +7,7 @@
  * latest end wins.
  */
 import { MAX_STRING_LENGTHS, sanitizeText } from '@seatwatch/shared';
+import type { ForegroundReading } from '../../core/privacy.js';
 import { mergeSample, type Span } from '../../core/spans.js';
 import type { Collector, CollectorContext } from '../collector.js';
 import { pollPort, READ_FAILED } from '../port-poller.js';
@@ -14,9 +15,17 @@ import type { Probe } from '../probe.js';
 import type { ActiveWindow, ActiveWindowPort } from './active-window.port.js';
 
 export interface ActivityCollector extends Collector {
-  /** The newest sample: the screenshot collector checks it against the privacy list. */
+  /** The newest sample (up to policy.activitySampleMs old): what the status tells. */
   currentWindow(): ActiveWindow | null;
+  /**
+   * The foreground window read from the port now, not the last sample: the
+   * screenshot collector reads it right before and right after capturing.
+   */
+  readNow(): Promise<ForegroundReading>;
 }
+
+/** A read at capture time must not hold a screenshot up for long. */
+const READ_NOW_TIMEOUT_MS = 2000;
 
 export function createActivityCollector(
   ctx: CollectorContext,
@@ -34,17 +43,20 @@ export function createActivityCollector(
     lastSentAt = ctx.clock.now();
   };
 
-  const tick = async () => {
-    const now = ctx.clock.now();
-    const policy = ctx.policy();
-    const sample = await poller.read((port) => port.current(), 5000, 'active window');
-    if (sample === READ_FAILED) return;
-    current = sample
+  const clean = (sample: ActiveWindow | null): ActiveWindow | null =>
+    sample
       ? {
           app: sanitizeText(sample.app, MAX_STRING_LENGTHS.app),
           title: sanitizeText(sample.title, MAX_STRING_LENGTHS.title),
         }
       : null;
+
+  const tick = async () => {
+    const now = ctx.clock.now();
+    const policy = ctx.policy();
+    const sample = await poller.read((port) => port.current(), 5000, 'active window');
+    if (sample === READ_FAILED) return;
+    current = clean(sample);
     // Two missed samples end a span: the seat was suspended or the agent starved.
     const pulseMs = policy.activitySampleMs * 2 + 1000;
     const result = mergeSample(open, current ? { time: now, ...current } : null, now, pulseMs);
@@ -73,6 +85,13 @@ export function createActivityCollector(
           `foreground application and window title every ${ctx.policy().activitySampleMs / 1000} s, via ${port.name}`,
       ),
     currentWindow: () => current,
+    async readNow() {
+      if (!probe.ok) return { known: false, reason: probe.reason };
+      const sample = await poller.read((port) => port.current(), READ_NOW_TIMEOUT_MS, 'active window');
+      return sample === READ_FAILED
+        ? { known: false, reason: 'the active window adapter failed' }
+        : { known: true, window: clean(sample) };
+    },
   };
 }
 

@@ -6,17 +6,24 @@
  * foreground window is on the privacy list, or screenshots are off),
  * unavailable (no capture possible here, screen locked, blank frame) or
  * failed. Never a black frame passed off as a real one.
+ *
+ * The privacy list is checked against the window in front when the capture
+ * starts, read from the activity port at that moment, and again once every
+ * monitor is captured: images are handed on only if no listed window came
+ * forward in between (core/privacy.ts).
  */
 import type { CaptureEvent } from '@seatwatch/shared';
 import type { PresenceState } from '../../core/idle-machine.js';
 import { differenceHash, isUnchanged, looksBlank } from '../../core/perceptual-hash.js';
-import { matchPrivacyList } from '../../core/privacy.js';
+import { type ForegroundReading, privacyPause } from '../../core/privacy.js';
 import { nextCaptureDelay } from '../../core/screenshot-schedule.js';
 import { type Loop, startLoop } from '../../runtime/loop.js';
 import type { ActiveWindow } from '../activity/active-window.port.js';
 import type { Collector, CollectorContext, CollectorStatus } from '../collector.js';
 import { errorMessage, type Probe, withTimeout } from '../probe.js';
 import type { EncodedImage, ImageEncoderPort, ScreenCapturePort } from './screen-capture.port.js';
+
+const SCREENSHOTS_OFF = 'screenshots are turned off by the policy';
 
 export type CaptureTrigger = 'schedule' | 'command';
 
@@ -29,7 +36,10 @@ export interface CaptureResult {
 }
 
 export interface ScreenshotHooks {
+  /** The last activity sample, for the status. */
   activeWindow(): ActiveWindow | null;
+  /** The foreground window read now: before each capture and again after it. */
+  readForeground(): Promise<ForegroundReading>;
   presence(): PresenceState | null;
   /** A captured image: the agent puts it in the outbox as a blob and shows it on the local page. */
   onImage(image: EncodedImage, event: CaptureEvent): void;
@@ -50,12 +60,12 @@ export function createScreenshotCollector(
   const lastHash = new Map<number, string>();
   let queue: Promise<unknown> = Promise.resolve();
 
+  /** For the status: from the last activity sample, which is enough to say what is going on. */
   const pausedBecause = (): string | null => {
     const policy = ctx.policy();
-    if (!policy.screenshotsEnabled) return 'screenshots are turned off by the policy';
+    if (!policy.screenshotsEnabled) return SCREENSHOTS_OFF;
     const window = hooks.activeWindow();
-    const match = window ? matchPrivacyList(policy.privacyList, window.app, window.title) : null;
-    return match === null ? null : `the foreground window matches the privacy list entry "${match}"`;
+    return privacyPause(policy.privacyList, { known: true, window });
   };
 
   const unavailableBecause = (): string | null => {
@@ -85,15 +95,19 @@ export function createScreenshotCollector(
       reason,
       commandId,
     });
-    const events: CaptureEvent[] = [];
-    const paused = pausedBecause();
+    let events: CaptureEvent[] = [];
+    const policy = ctx.policy();
+    // The window in front now, not the last activity sample (issue #12).
+    const before = policy.screenshotsEnabled ? await hooks.readForeground() : null;
+    const paused = before ? privacyPause(policy.privacyList, before) : SCREENSHOTS_OFF;
     const notPossible = unavailableBecause();
     if (paused) events.push(event('paused', paused));
     else if (notPossible || !capture.ok || !encoder.ok)
       events.push(event('unavailable', notPossible ?? 'no capture adapter'));
     else {
+      // Images wait here until the window has been read again after the last monitor.
+      const images: { image: EncodedImage; event: CaptureEvent; hash: string }[] = [];
       try {
-        const policy = ctx.policy();
         let monitors = 0;
         const frames = capture.port.captureEach()[Symbol.asyncIterator]();
         for (;;) {
@@ -133,14 +147,26 @@ export function createScreenshotCollector(
             quality: policy.screenshotQuality,
           });
           const captured = event('captured', '', frame.monitor, image.width, image.height);
-          lastHash.set(frame.monitor, hash);
-          hooks.onImage(image, captured);
+          images.push({ image, event: captured, hash });
           events.push(captured);
         }
         if (monitors === 0) events.push(event('unavailable', 'no monitor found'));
       } catch (error) {
         events.push(event('failed', errorMessage(error)));
         ctx.reportError('screenshot', error);
+      }
+      const dropped =
+        images.length > 0 && before
+          ? privacyPause(policy.privacyList, before, await hooks.readForeground())
+          : null;
+      if (dropped) {
+        // Recorded as any paused attempt is: one event, and nothing of what was captured.
+        events = [event('paused', dropped)];
+      } else {
+        for (const kept of images) {
+          lastHash.set(kept.event.monitor, kept.hash);
+          hooks.onImage(kept.image, kept.event);
+        }
       }
     }
     for (const e of events) if (e.outcome !== 'captured') ctx.emit(e);

@@ -175,17 +175,3 @@ export async function putPolicy(
     });
   return { policy: { ...DEFAULT_POLICY, ...input.policy }, notice: { version, text: input.noticeText } };
 }
-
-/** Retention days of every project (from its project-level policy). */
-export async function projectRetentions(
-  ex: Executor,
-): Promise<Array<{ projectId: string; retentionDays: number }>> {
-  const rows = await ex
-    .select({ projectId: policies.projectId, settings: policies.settings })
-    .from(policies)
-    .where(isNull(policies.siteId));
-  return rows.map((row) => ({
-    projectId: row.projectId,
-    retentionDays: row.settings.retentionDays ?? DEFAULT_POLICY.retentionDays,
-  }));
-}

@@ -8,6 +8,7 @@ import { createGetWindowsActiveWindow } from './activity/active-window.get-windo
 import { unavailableActiveWindow } from './activity/active-window.unavailable.js';
 import { createXpropSpyActiveWindow } from './activity/active-window.xprop-spy.js';
 import type { CollectorProbes } from './collector-supervisor.js';
+import { createSysfsDevices } from './devices/devices.sysfs.js';
 import { createSysteminformationDevices } from './devices/devices.systeminformation.js';
 import { unavailableDevices } from './devices/devices.unavailable.js';
 import { createIoregIdleTime } from './idle/idle-time.ioreg.js';
@@ -58,7 +59,11 @@ export async function probeCollectors(
     ),
     isolated('image encoder', () => createSharpImageEncoder()),
     isolated('devices', () =>
-      DESKTOP.has(platform) ? createSysteminformationDevices(platform) : unavailableDevices(platform),
+      platform === 'linux'
+        ? createSysfsDevices()
+        : platform === 'win32' || platform === 'darwin'
+          ? createSysteminformationDevices()
+          : unavailableDevices(platform),
     ),
     isolated('network', () => createOsInterfacesNetwork()),
   ]);

@@ -1,8 +1,14 @@
 /**
  * USB and removable-storage attach/detach: the device list every
- * policy.deviceScanMs, diffed against the previous one (core/device-diff.ts).
- * The last list is kept on disk by the agent, so a stick plugged in while
- * the agent was stopped shows up as attached at the next start.
+ * policy.deviceScanMs, and at once when the adapter sees a change, diffed
+ * against the previous one (core/device-diff.ts). The last list is kept on
+ * disk by the agent, so a stick plugged in while the agent was stopped shows
+ * up as attached at the next start.
+ *
+ * What the adapter cannot see here (no adapter at all, or a part such as USB
+ * missing from sysfs) is the status "unavailable" with the reason, and is
+ * reported to the server as an agent_error when collection starts: a blind
+ * collector must not look like a quiet one (issue #12).
  */
 import { MAX_STRING_LENGTHS, sanitizeText } from '@seatwatch/shared';
 import { type DeviceInfo, diffDevices } from '../../core/device-diff.js';
@@ -23,6 +29,10 @@ export function createDevicesCollector(
 ): Collector {
   const poller = pollPort(ctx, 'devices', probe);
   let known: DeviceInfo[] | null = null;
+  let unwatch: (() => void) | null = null;
+  // Scans from the loop and from the adapter's change signal run one after the other.
+  let scanning: Promise<void> = Promise.resolve();
+  const gaps = () => (probe.ok ? (probe.port.gaps?.() ?? []) : []);
 
   const tick = async () => {
     const listed = await poller.read((port) => port.list(), 30_000, 'device list');
@@ -38,15 +48,39 @@ export function createDevicesCollector(
     known = now;
   };
 
+  const scan = () => {
+    scanning = scanning.then(tick).catch(() => {});
+    return scanning;
+  };
+
   return {
     name: 'devices',
-    start: () => poller.start(() => ctx.policy().deviceScanMs, tick),
-    stop: () => poller.stop(),
-    status: () =>
-      poller.status(
+    start() {
+      if (poller.running) return;
+      if (!probe.ok) ctx.reportError('devices', new Error(probe.reason));
+      for (const gap of gaps()) ctx.reportError('devices', new Error(gap));
+      poller.start(() => ctx.policy().deviceScanMs, scan);
+      if (probe.ok && probe.port.watch) {
+        unwatch = probe.port.watch(() => {
+          if (poller.running) void scan();
+        });
+      }
+    },
+    stop() {
+      unwatch?.();
+      unwatch = null;
+      poller.stop();
+    },
+    status() {
+      const status = poller.status(
         (port) =>
-          `USB and removable-storage attach/detach, checked every ${ctx.policy().deviceScanMs / 1000} s, via ${port.name}`,
-      ),
+          `USB and removable-storage attach/detach, checked every ${ctx.policy().deviceScanMs / 1000} s${port.watch ? ' and on every change seen' : ''}, via ${port.name}`,
+      );
+      const missing = gaps();
+      return status.state === 'running' && missing.length > 0
+        ? { state: 'unavailable', detail: missing.join('; ') }
+        : status;
+    },
   };
 }
 

@@ -1,41 +1,28 @@
 /**
- * USB devices and removable block devices through systeminformation
- * (`usb()` and `blockDevices()`). Those launch lsusb/lsblk (Linux),
- * PowerShell (Windows) or ioreg/diskutil (macOS), far too costly every 2 s;
- * on Linux the adapter first compares a cheap fingerprint of /sys (the
- * entries of /sys/bus/usb/devices and /sys/block) and asks
- * systeminformation again only when it changed. On Windows and macOS it
- * asks every time (NOT TESTED there; see docs/agent.md).
+ * Windows and macOS USB devices and removable block devices through
+ * systeminformation (`usb()` and `blockDevices()`), which launch PowerShell
+ * or ioreg/diskutil on every call (NOT TESTED there; see docs/agent.md).
+ * Linux reads sysfs instead (devices.sysfs.ts): systeminformation runs lsusb
+ * there and returns [] without a word where it is missing.
  */
-import fs from 'node:fs';
 import type { DeviceInfo } from '../../core/device-diff.js';
 import { available, errorMessage, type Probe, unavailable } from '../probe.js';
 import type { DevicesPort } from './devices.port.js';
 
 type Si = typeof import('systeminformation');
 
-export async function createSysteminformationDevices(
-  platform: NodeJS.Platform = process.platform,
-  sysRoot = '/sys',
-): Promise<Probe<DevicesPort>> {
+export async function createSysteminformationDevices(): Promise<Probe<DevicesPort>> {
   let si: Si;
   try {
     si = (await import('systeminformation')).default as unknown as Si;
   } catch (error) {
     return unavailable(`systeminformation cannot load: ${errorMessage(error)}`);
   }
-  const fingerprint = platform === 'linux' ? () => sysFingerprint(sysRoot) : () => null;
-  let lastPrint: string | null = null;
-  let lastList: DeviceInfo[] | null = null;
   const port: DevicesPort = {
     name: 'systeminformation',
     async list() {
-      const print = fingerprint();
-      if (print !== null && print === lastPrint && lastList) return lastList;
       const [usb, blocks] = await Promise.all([si.usb(), si.blockDevices()]);
-      lastList = [...(usb ?? []).map(fromUsb), ...(blocks ?? []).filter(isRemovableDisk).map(fromBlock)];
-      lastPrint = print;
-      return lastList;
+      return [...(usb ?? []).map(fromUsb), ...(blocks ?? []).filter(isRemovableDisk).map(fromBlock)];
     },
   };
   try {
@@ -44,17 +31,6 @@ export async function createSysteminformationDevices(
     return unavailable(`systeminformation cannot list devices: ${errorMessage(error)}`);
   }
   return available(port);
-}
-
-function sysFingerprint(sysRoot: string): string {
-  const entries = (dir: string) => {
-    try {
-      return fs.readdirSync(dir).sort().join(',');
-    } catch {
-      return '-';
-    }
-  };
-  return `${entries(`${sysRoot}/bus/usb/devices`)}|${entries(`${sysRoot}/block`)}`;
 }
 
 const text = (value: unknown): string | null =>

@@ -1,9 +1,9 @@
-/** Reading anomalies (the anomaly issue adds status changes and rule settings). */
+/** Reading a project's anomalies with the admin token (people use /api/v1/anomalies). */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AnomalyStatus } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { listAnomalies } from '../anomalies/anomalies.repository.js';
-import type { AnomalyStatus } from '../db/schema/index.js';
+import { listProjectAnomalies } from '../anomalies/anomaly.service.js';
 import type { AdminRouteDeps } from './admin-route-deps.js';
 import { Anomaly, AnomalyQuery, ProjectParams } from './admin-schemas.js';
 
@@ -20,7 +20,7 @@ export async function anomalyRoutes(base: FastifyInstance, deps: AdminRouteDeps)
       },
     },
     (request) =>
-      listAnomalies(deps.db, {
+      listProjectAnomalies(deps.db, {
         projectId: request.params.projectId,
         status: request.query.status as AnomalyStatus | undefined,
         rule: request.query.rule,

@@ -12,19 +12,19 @@
  */
 import type { Ed25519Signer } from '@seatwatch/shared';
 import type { AlertEvent, AlertPayload, Anomaly } from '@seatwatch/shared/dashboard-api';
-import { eq, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
-import { type Db, queryRows } from '../db/connect.js';
-import {
-  type AlertAttempt,
-  type AlertTargetKind,
-  anomalyAlertDeliveries,
-  anomalySyslogTargets,
-  anomalyWebhooks,
-} from '../db/schema/index.js';
+import type { Db } from '../db/connect.js';
 import type { Severity } from '../domain/rules/anomaly.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
-import { loadAnomalyView } from './anomaly-view.js';
+import {
+  type AttemptRecord,
+  alertTargetRows,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  fixDeliveryPayload,
+  recordAttempt,
+} from './alerts.repository.js';
+import { loadAnomalyView } from './anomaly.service.js';
 import type { Scheduler } from './engine/scheduler.js';
 import { formatSyslogMessage, syslogRecord } from './syslog/syslog-message.js';
 import type { SyslogSender } from './syslog/syslog-sender.js';
@@ -71,16 +71,6 @@ export interface AlertDispatcher {
   stop(): Promise<void>;
 }
 
-interface ClaimedDelivery {
-  id: string;
-  target_kind: AlertTargetKind;
-  target_id: string;
-  anomaly_id: string;
-  event: AlertEvent;
-  attempts: number;
-  payload: Record<string, unknown> | null;
-}
-
 /** What a syslog delivery stores: the record and the header values fixed at the first attempt. */
 interface SyslogPayload {
   sentAt: number;
@@ -91,6 +81,9 @@ interface SyslogPayload {
 type Attempt =
   | { ok: true; status: number | null }
   | { ok: false; retry: boolean; status: number | null; error: string };
+
+const webhookRows = alertTargetRows('webhook');
+const syslogRows = alertTargetRows('syslog');
 
 export function createAlertDispatcher(deps: AlertDispatcherDeps): AlertDispatcher {
   const { db, scheduler, logger } = deps;
@@ -109,34 +102,17 @@ export function createAlertDispatcher(deps: AlertDispatcherDeps): AlertDispatche
     return sender;
   };
 
-  async function claim(now: number): Promise<ClaimedDelivery[]> {
-    return queryRows<ClaimedDelivery>(
-      db,
-      sql`
-        update anomaly_alert_deliveries d
-        set next_attempt_at = ${new Date(now + deps.leaseMs).toISOString()}::timestamptz
-        where d.id in (
-          select id from anomaly_alert_deliveries
-          where status = 'pending' and next_attempt_at <= ${new Date(now).toISOString()}::timestamptz
-          order by next_attempt_at
-          limit ${deps.batchSize}
-          for update skip locked)
-        returning d.id, d.target_kind, d.target_id, d.anomaly_id, d.event, d.attempts, d.payload`,
-    );
-  }
+  const claim = (now: number) =>
+    claimDueDeliveries(db, { now, leaseUntil: now + deps.leaseMs, batchSize: deps.batchSize });
 
-  async function fixPayload(delivery: ClaimedDelivery, anomaly: Anomaly, now: number) {
+  function fixPayload(delivery: ClaimedDelivery, anomaly: Anomaly, now: number) {
+    const event = delivery.event as AlertEvent;
     const payload: AlertPayload | SyslogPayload =
       delivery.target_kind === 'webhook'
-        ? { type: delivery.event, deliveryId: delivery.id, sentAt: now, anomaly }
-        : { sentAt: now, severity: anomaly.severity, record: syslogRecord(delivery.event, anomaly) };
+        ? { type: event, deliveryId: delivery.id, sentAt: now, anomaly }
+        : { sentAt: now, severity: anomaly.severity, record: syslogRecord(event, anomaly) };
     // The stored form (jsonb orders keys its own way) is what every attempt serialises, the first one too.
-    const [stored] = await db
-      .update(anomalyAlertDeliveries)
-      .set({ payload: payload as unknown as Record<string, unknown> })
-      .where(eq(anomalyAlertDeliveries.id, delivery.id))
-      .returning({ payload: anomalyAlertDeliveries.payload });
-    return stored!.payload!;
+    return fixDeliveryPayload(db, delivery.id, payload as unknown as Record<string, unknown>);
   }
 
   async function sendWebhook(
@@ -144,10 +120,7 @@ export function createAlertDispatcher(deps: AlertDispatcherDeps): AlertDispatche
     payload: Record<string, unknown>,
     now: number,
   ): Promise<Attempt> {
-    const [target] = await db
-      .select()
-      .from(anomalyWebhooks)
-      .where(eq(anomalyWebhooks.id, delivery.target_id));
+    const target = await webhookRows.find(db, delivery.target_id);
     if (!target?.enabled)
       return { ok: false, retry: false, status: null, error: 'webhook removed or disabled' };
     const body = JSON.stringify(payload);
@@ -165,10 +138,7 @@ export function createAlertDispatcher(deps: AlertDispatcherDeps): AlertDispatche
   }
 
   async function sendSyslog(delivery: ClaimedDelivery, payload: Record<string, unknown>): Promise<Attempt> {
-    const [target] = await db
-      .select()
-      .from(anomalySyslogTargets)
-      .where(eq(anomalySyslogTargets.id, delivery.target_id));
+    const target = await syslogRows.find(db, delivery.target_id);
     if (!target?.enabled) {
       return { ok: false, retry: false, status: null, error: 'syslog target removed or disabled' };
     }
@@ -221,8 +191,8 @@ export function createAlertDispatcher(deps: AlertDispatcherDeps): AlertDispatche
       };
     }
     const finished = scheduler.now();
-    const attempts = delivery.attempts + 1;
-    const logEntry: AlertAttempt = {
+    const attempts = Number(delivery.attempts) + 1;
+    const logEntry: AttemptRecord['log'] = {
       at: started,
       ok: outcome.ok,
       status: outcome.status,
@@ -231,18 +201,14 @@ export function createAlertDispatcher(deps: AlertDispatcherDeps): AlertDispatche
     };
     const retry = !outcome.ok && outcome.retry && attempts < deps.maxAttempts;
     const status = outcome.ok ? 'delivered' : retry ? 'pending' : 'failed';
-    await db
-      .update(anomalyAlertDeliveries)
-      .set({
-        status,
-        attempts,
-        nextAttemptAt: retry ? new Date(finished + deps.backoff(attempts)) : null,
-        lastStatusCode: outcome.status,
-        lastError: logEntry.error,
-        deliveredAt: outcome.ok ? new Date(finished) : null,
-        attemptLog: sql`${anomalyAlertDeliveries.attemptLog} || ${JSON.stringify([logEntry])}::jsonb`,
-      })
-      .where(eq(anomalyAlertDeliveries.id, delivery.id));
+    await recordAttempt(db, delivery.id, {
+      status,
+      attempts,
+      nextAttemptAt: retry ? new Date(finished + deps.backoff(attempts)) : null,
+      lastStatusCode: outcome.status,
+      deliveredAt: outcome.ok ? new Date(finished) : null,
+      log: logEntry,
+    });
     if (status === 'failed') {
       logger.warn(
         { delivery: delivery.id, kind: delivery.target_kind, error: logEntry.error },

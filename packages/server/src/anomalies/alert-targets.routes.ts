@@ -1,8 +1,7 @@
-/** Where a project's alerts go (webhooks, syslog receivers) and the log of what was delivered. */
+/** Where a project's alerts go (webhooks, syslog receivers) and the log of what was delivered: HTTP only. */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ErrorBody, SeatwatchError } from '@seatwatch/shared';
+import { ErrorBody } from '@seatwatch/shared';
 import {
-  type AlertDelivery,
   AlertDeliveryQuery,
   AlertDelivery as AlertDeliverySchema,
   SyslogTarget,
@@ -11,15 +10,15 @@ import {
   WebhookInput,
   WebhookList,
 } from '@seatwatch/shared/dashboard-api';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import type { Db } from '../db/connect.js';
-import { anomalyAlertDeliveries, anomalySyslogTargets, anomalyWebhooks } from '../db/schema/index.js';
+import type { AlertTargetService } from './alert-targets.service.js';
 import { projectResource } from './route-support.js';
 
 export interface AlertTargetRouteDeps {
-  db: Db;
+  targets: AlertTargetService;
+  /** not_found unless the project exists. */
+  requireProject: (projectId: string) => Promise<void>;
   /** Base64 server key that verifies webhook signatures. */
   serverPublicKey: string;
 }
@@ -32,74 +31,10 @@ const TargetParams = Type.Object({
   targetId: Type.String({ minLength: 1, maxLength: 128 }),
 });
 
-function webhookView(row: typeof anomalyWebhooks.$inferSelect): Webhook {
-  return {
-    id: row.id,
-    projectId: row.projectId,
-    url: row.url,
-    description: row.description,
-    enabled: row.enabled,
-    minSeverity: row.minSeverity as Webhook['minSeverity'],
-    rules: row.rules as Webhook['rules'],
-    events: row.events as Webhook['events'],
-    createdAt: row.createdAt.getTime(),
-  };
-}
-
-function syslogView(row: typeof anomalySyslogTargets.$inferSelect): SyslogTarget {
-  return {
-    id: row.id,
-    projectId: row.projectId,
-    host: row.host,
-    port: row.port,
-    transport: row.transport,
-    facility: row.facility,
-    description: row.description,
-    enabled: row.enabled,
-    minSeverity: row.minSeverity as SyslogTarget['minSeverity'],
-    rules: row.rules as SyslogTarget['rules'],
-    events: row.events as SyslogTarget['events'],
-    createdAt: row.createdAt.getTime(),
-  };
-}
-
-function deliveryView(row: typeof anomalyAlertDeliveries.$inferSelect): AlertDelivery {
-  return {
-    id: row.id,
-    targetKind: row.targetKind,
-    targetId: row.targetId,
-    anomalyId: row.anomalyId,
-    event: row.event as AlertDelivery['event'],
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.nextAttemptAt?.getTime() ?? null,
-    lastStatusCode: row.lastStatusCode,
-    lastError: row.lastError,
-    attemptLog: row.attemptLog,
-    createdAt: row.createdAt.getTime(),
-    deliveredAt: row.deliveredAt?.getTime() ?? null,
-  };
-}
-
-function checkWebhookUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new SeatwatchError('bad_request', 'url is not a URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new SeatwatchError('bad_request', 'url must be http or https');
-  }
-  // Credentials in a URL end up in logs and lists; a receiver authenticates us by the signature instead.
-  if (parsed.username || parsed.password)
-    throw new SeatwatchError('bad_request', 'url must not carry credentials');
-}
-
 export async function alertTargetRoutes(base: FastifyInstance, deps: AlertTargetRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { db } = deps;
-  const project = projectResource(db);
+  const { targets } = deps;
+  const project = projectResource(deps.requireProject);
   const read = { authz: { action: 'project.read' as const, resource: project } };
   const manage = { authz: { action: 'project.manage' as const, resource: project } };
   const prefix = '/api/v1/anomalies/projects/:projectId';
@@ -107,14 +42,10 @@ export async function alertTargetRoutes(base: FastifyInstance, deps: AlertTarget
   app.get(
     `${prefix}/webhooks`,
     { config: read, schema: { tags, params: ProjectParams, response: { 200: WebhookList, ...errors } } },
-    async (request) => {
-      const rows = await db
-        .select()
-        .from(anomalyWebhooks)
-        .where(eq(anomalyWebhooks.projectId, request.params.projectId))
-        .orderBy(anomalyWebhooks.createdAt);
-      return { webhooks: rows.map(webhookView), serverPublicKey: deps.serverPublicKey };
-    },
+    async (request) => ({
+      webhooks: await targets.webhooks.list(request.params.projectId),
+      serverPublicKey: deps.serverPublicKey,
+    }),
   );
 
   app.post(
@@ -123,14 +54,8 @@ export async function alertTargetRoutes(base: FastifyInstance, deps: AlertTarget
       config: manage,
       schema: { tags, params: ProjectParams, body: WebhookInput, response: { 201: Webhook, ...errors } },
     },
-    async (request, reply) => {
-      checkWebhookUrl(request.body.url);
-      const [row] = await db
-        .insert(anomalyWebhooks)
-        .values({ projectId: request.params.projectId, ...request.body })
-        .returning();
-      return reply.status(201).send(webhookView(row!));
-    },
+    async (request, reply) =>
+      reply.status(201).send(await targets.webhooks.create(request.params.projectId, request.body)),
   );
 
   app.put(
@@ -139,37 +64,14 @@ export async function alertTargetRoutes(base: FastifyInstance, deps: AlertTarget
       config: manage,
       schema: { tags, params: TargetParams, body: WebhookInput, response: { 200: Webhook, ...errors } },
     },
-    async (request) => {
-      checkWebhookUrl(request.body.url);
-      const [row] = await db
-        .update(anomalyWebhooks)
-        .set(request.body)
-        .where(
-          and(
-            eq(anomalyWebhooks.projectId, request.params.projectId),
-            eq(anomalyWebhooks.id, request.params.targetId),
-          ),
-        )
-        .returning();
-      if (!row) throw new SeatwatchError('not_found', 'no such webhook');
-      return webhookView(row);
-    },
+    (request) => targets.webhooks.update(request.params.projectId, request.params.targetId, request.body),
   );
 
   app.delete(
     `${prefix}/webhooks/:targetId`,
     { config: manage, schema: { tags, params: TargetParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
-      const removed = await db
-        .delete(anomalyWebhooks)
-        .where(
-          and(
-            eq(anomalyWebhooks.projectId, request.params.projectId),
-            eq(anomalyWebhooks.id, request.params.targetId),
-          ),
-        )
-        .returning({ id: anomalyWebhooks.id });
-      if (removed.length === 0) throw new SeatwatchError('not_found', 'no such webhook');
+      await targets.webhooks.remove(request.params.projectId, request.params.targetId);
       return reply.status(204).send(null);
     },
   );
@@ -180,14 +82,7 @@ export async function alertTargetRoutes(base: FastifyInstance, deps: AlertTarget
       config: read,
       schema: { tags, params: ProjectParams, response: { 200: Type.Array(SyslogTarget), ...errors } },
     },
-    async (request) => {
-      const rows = await db
-        .select()
-        .from(anomalySyslogTargets)
-        .where(eq(anomalySyslogTargets.projectId, request.params.projectId))
-        .orderBy(anomalySyslogTargets.createdAt);
-      return rows.map(syslogView);
-    },
+    (request) => targets.syslog.list(request.params.projectId),
   );
 
   app.post(
@@ -201,13 +96,8 @@ export async function alertTargetRoutes(base: FastifyInstance, deps: AlertTarget
         response: { 201: SyslogTarget, ...errors },
       },
     },
-    async (request, reply) => {
-      const [row] = await db
-        .insert(anomalySyslogTargets)
-        .values({ projectId: request.params.projectId, ...request.body })
-        .returning();
-      return reply.status(201).send(syslogView(row!));
-    },
+    async (request, reply) =>
+      reply.status(201).send(await targets.syslog.create(request.params.projectId, request.body)),
   );
 
   app.put(
@@ -221,36 +111,14 @@ export async function alertTargetRoutes(base: FastifyInstance, deps: AlertTarget
         response: { 200: SyslogTarget, ...errors },
       },
     },
-    async (request) => {
-      const [row] = await db
-        .update(anomalySyslogTargets)
-        .set(request.body)
-        .where(
-          and(
-            eq(anomalySyslogTargets.projectId, request.params.projectId),
-            eq(anomalySyslogTargets.id, request.params.targetId),
-          ),
-        )
-        .returning();
-      if (!row) throw new SeatwatchError('not_found', 'no such syslog target');
-      return syslogView(row);
-    },
+    (request) => targets.syslog.update(request.params.projectId, request.params.targetId, request.body),
   );
 
   app.delete(
     `${prefix}/syslog/:targetId`,
     { config: manage, schema: { tags, params: TargetParams, response: { 204: Type.Null(), ...errors } } },
     async (request, reply) => {
-      const removed = await db
-        .delete(anomalySyslogTargets)
-        .where(
-          and(
-            eq(anomalySyslogTargets.projectId, request.params.projectId),
-            eq(anomalySyslogTargets.id, request.params.targetId),
-          ),
-        )
-        .returning({ id: anomalySyslogTargets.id });
-      if (removed.length === 0) throw new SeatwatchError('not_found', 'no such syslog target');
+      await targets.syslog.remove(request.params.projectId, request.params.targetId);
       return reply.status(204).send(null);
     },
   );
@@ -266,19 +134,6 @@ export async function alertTargetRoutes(base: FastifyInstance, deps: AlertTarget
         response: { 200: Type.Array(AlertDeliverySchema), ...errors },
       },
     },
-    async (request) => {
-      const q = request.query;
-      const conditions: SQL[] = [eq(anomalyAlertDeliveries.projectId, request.params.projectId)];
-      if (q.targetId) conditions.push(eq(anomalyAlertDeliveries.targetId, q.targetId));
-      if (q.anomalyId) conditions.push(eq(anomalyAlertDeliveries.anomalyId, q.anomalyId));
-      if (q.status) conditions.push(eq(anomalyAlertDeliveries.status, q.status));
-      const rows = await db
-        .select()
-        .from(anomalyAlertDeliveries)
-        .where(and(...conditions))
-        .orderBy(desc(anomalyAlertDeliveries.createdAt), desc(anomalyAlertDeliveries.id))
-        .limit(q.limit ?? 100);
-      return rows.map(deliveryView);
-    },
+    (request) => targets.deliveries(request.params.projectId, request.query),
   );
 }

@@ -13,11 +13,13 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import type { Db } from '../db/connect.js';
 import type { IngestHub } from '../ingest/ingest-hub.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
-import { effectivePolicy } from '../tenancy/tenancy.repository.js';
 import { type AlertDispatcher, createAlertDispatcher } from './alert-dispatcher.js';
 import { alertTargetRoutes } from './alert-targets.routes.js';
+import { createAlertTargetService } from './alert-targets.service.js';
 import { anomalyRoutes } from './anomalies.routes.js';
+import { createAnomalyService } from './anomaly.service.js';
 import { anomalySettingsRoutes } from './anomaly-settings.routes.js';
+import { createAnomalySettingsService } from './anomaly-settings.service.js';
 import {
   type AnomalyEngine,
   type AnomalyEngineOptions,
@@ -25,9 +27,10 @@ import {
   DEFAULT_ENGINE_OPTIONS,
 } from './engine/anomaly-engine.js';
 import { type AnomalyRecorder, createAnomalyRecorder } from './engine/anomaly-recorder.js';
+import { createHeartbeatLookup } from './engine/heartbeats.js';
 import { type Scheduler, systemScheduler } from './engine/scheduler.js';
 import { type BlankDetector, createSharpBlankDetector } from './engine/screenshot-blankness.sharp.js';
-import { type AnomalySettings, createAnomalySettings } from './engine/settings-cache.js';
+import { type AnomalySettings, createAnomalySettings, reloadOnChange } from './engine/settings-cache.js';
 import { createTcpSyslogSender } from './syslog/syslog-sender.tcp.js';
 import { createUdpSyslogSender } from './syslog/syslog-sender.udp.js';
 import {
@@ -124,20 +127,10 @@ export async function registerAnomalies(
   const log = app.log.child({ component: 'anomalies' });
   const onError = (error: unknown) => log.warn({ err: error }, 'anomaly notification failed');
 
-  const unsubscribeSettings = notifications.subscribe((notification) => {
-    if (notification.topic === 'anomaly.settings_changed') settings.invalidate(notification.projectId);
-  });
-
-  const heartbeats = new Map<string, { value: Promise<number>; expiresAt: number }>();
-  const heartbeatMs = (projectId: string, siteId: string | null): Promise<number> => {
-    const key = `${projectId}/${siteId ?? ''}`;
-    const hit = heartbeats.get(key);
-    if (hit && hit.expiresAt > scheduler.now()) return hit.value;
-    const value = effectivePolicy(db, projectId, siteId).then((p) => p.policy.heartbeatMs);
-    heartbeats.set(key, { value, expiresAt: scheduler.now() + 60_000 });
-    value.catch(() => heartbeats.delete(key));
-    return value;
-  };
+  const unsubscribeSettings = reloadOnChange(notifications, settings);
+  const serviceDeps = { db, notifications, now: scheduler.now, onError };
+  const anomalies = createAnomalyService(serviceDeps);
+  const anomalySettings = createAnomalySettingsService(serviceDeps);
 
   const engine =
     options.engine === false
@@ -147,10 +140,10 @@ export async function registerAnomalies(
           hub: deps.hub,
           recorder: core.recorder,
           settings,
-          notifications,
+          anomalies,
           scheduler,
           logger: log,
-          heartbeatMs,
+          heartbeatMs: createHeartbeatLookup(db, scheduler.now),
           isBlank: options.isBlank ?? createSharpBlankDetector(deps.blobs),
           options: { ...DEFAULT_ENGINE_OPTIONS, ...options.engine },
         });
@@ -178,10 +171,13 @@ export async function registerAnomalies(
   const runtime: AnomalyRuntime = { ...core, engine, alerts };
   app.decorate('anomalies', runtime);
 
-  const routeDeps = { db, notifications, now: scheduler.now, onError };
-  await app.register(anomalyRoutes, routeDeps);
-  await app.register(anomalySettingsRoutes, routeDeps);
-  await app.register(alertTargetRoutes, { db, serverPublicKey: deps.serverPublicKey });
+  await app.register(anomalyRoutes, { anomalies });
+  await app.register(anomalySettingsRoutes, { settings: anomalySettings });
+  await app.register(alertTargetRoutes, {
+    targets: createAlertTargetService(db),
+    requireProject: (projectId: string) => anomalySettings.requireProject(projectId),
+    serverPublicKey: deps.serverPublicKey,
+  });
 
   app.addHook('onClose', async () => {
     unsubscribeSettings();

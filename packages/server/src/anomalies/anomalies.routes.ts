@@ -13,26 +13,16 @@ import {
   AnomalyListQuery,
   AnomalyStatusChange,
   NEXT_CURSOR_HEADER,
-  type NearbyScreenshot,
 } from '@seatwatch/shared/dashboard-api';
-import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { type Db, queryRows } from '../db/connect.js';
-import { anomalies } from '../db/schema/index.js';
-import { scopeCondition } from '../db/scope-condition.js';
 import { scopeOf } from '../domain/authz-policy.js';
 import { SEVERITIES, severityRank } from '../domain/rules/anomaly.js';
-import type { NotificationPort } from '../notifications/notification-port.js';
-import { announceStatus, changeAnomalyStatus } from './anomaly-status.js';
-import { viewsOf } from './anomaly-view.js';
+import type { AnomalyService } from './anomaly.service.js';
 import { actorOf, anomalyResource } from './route-support.js';
 
 export interface AnomalyRouteDeps {
-  db: Db;
-  notifications: NotificationPort;
-  now: () => number;
-  onError: (error: unknown) => void;
+  anomalies: AnomalyService;
 }
 
 const tags = ['anomalies'];
@@ -63,8 +53,8 @@ function decodeCursor(cursor: string): { lastAt: Date; id: string } {
 
 export async function anomalyRoutes(base: FastifyInstance, deps: AnomalyRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { db } = deps;
-  const resource = anomalyResource(db);
+  const { anomalies } = deps;
+  const resource = anomalyResource((id) => anomalies.placeOf(id));
 
   app.get(
     '/api/v1/anomalies',
@@ -75,52 +65,24 @@ export async function anomalyRoutes(base: FastifyInstance, deps: AnomalyRouteDep
     async (request, reply) => {
       const q = request.query;
       const limit = q.limit ?? 100;
-      const conditions: SQL[] = [
-        scopeCondition(
-          scopeOf(request.principal, 'anomaly.read'),
-          sql`${anomalies.projectId}`,
-          sql`${anomalies.teamId}`,
-        ),
-      ];
-      if (q.projectId) conditions.push(eq(anomalies.projectId, q.projectId));
-      if (q.teamId) conditions.push(eq(anomalies.teamId, q.teamId));
-      if (q.seatId) conditions.push(eq(anomalies.seatId, q.seatId));
-      if (q.agentId) conditions.push(eq(anomalies.agentId, q.agentId));
-      const statuses = csv(q.status, ANOMALY_STATUSES, 'status');
-      if (statuses) conditions.push(inArray(anomalies.status, statuses));
-      const rules = csv(q.rule, ANOMALY_RULES, 'rule');
-      if (rules) conditions.push(inArray(anomalies.rule, rules));
-      if (q.minSeverity) {
-        const floor = severityRank(q.minSeverity);
-        conditions.push(
-          inArray(
-            anomalies.severity,
-            SEVERITIES.filter((s) => severityRank(s) >= floor),
-          ),
-        );
-      }
-      if (q.from !== undefined) conditions.push(gte(anomalies.lastAt, new Date(q.from)));
-      if (q.to !== undefined) conditions.push(lt(anomalies.firstAt, new Date(q.to)));
-      if (q.cursor) {
-        const after = decodeCursor(q.cursor);
-        conditions.push(
-          or(
-            lt(anomalies.lastAt, after.lastAt),
-            and(eq(anomalies.lastAt, after.lastAt), lt(anomalies.id, after.id)),
-          )!,
-        );
-      }
-      const rows = await db
-        .select()
-        .from(anomalies)
-        .where(and(...conditions))
-        .orderBy(desc(anomalies.lastAt), desc(anomalies.id))
-        .limit(limit + 1);
-      const page = rows.slice(0, limit);
+      const floor = q.minSeverity ? severityRank(q.minSeverity) : null;
+      const { page, more } = await anomalies.list({
+        scope: scopeOf(request.principal, 'anomaly.read'),
+        projectId: q.projectId,
+        teamId: q.teamId,
+        seatId: q.seatId,
+        agentId: q.agentId,
+        statuses: csv(q.status, ANOMALY_STATUSES, 'status'),
+        rules: csv(q.rule, ANOMALY_RULES, 'rule'),
+        severities: floor === null ? null : SEVERITIES.filter((s) => severityRank(s) >= floor),
+        from: q.from,
+        to: q.to,
+        after: q.cursor ? decodeCursor(q.cursor) : null,
+        limit,
+      });
       const last = page.at(-1);
-      if (rows.length > limit && last)
-        reply.header(NEXT_CURSOR_HEADER, encodeCursor(last.lastAt.getTime(), last.id));
-      return viewsOf(db, page);
+      if (more && last) reply.header(NEXT_CURSOR_HEADER, encodeCursor(last.lastAt, last.id));
+      return page;
     },
   );
 
@@ -130,12 +92,7 @@ export async function anomalyRoutes(base: FastifyInstance, deps: AnomalyRouteDep
       config: { authz: { action: 'anomaly.read', resource } },
       schema: { tags, params: AnomalyParams, response: { 200: AnomalyDetail, ...errors } },
     },
-    async (request) => {
-      const rows = await db.select().from(anomalies).where(eq(anomalies.id, request.params.anomalyId));
-      const [anomaly] = await viewsOf(db, rows);
-      if (!anomaly) throw new SeatwatchError('not_found', 'no such anomaly');
-      return { anomaly, screenshots: await nearestScreenshots(db, anomaly) };
-    },
+    (request) => anomalies.detail(request.params.anomalyId),
   );
 
   app.post(
@@ -149,42 +106,12 @@ export async function anomalyRoutes(base: FastifyInstance, deps: AnomalyRouteDep
         response: { 200: Anomaly, ...errors },
       },
     },
-    async (request) => {
-      const row = await changeAnomalyStatus(db, {
+    (request) =>
+      anomalies.changeStatus({
         id: request.params.anomalyId,
         status: request.body.status,
         comment: request.body.comment,
         by: actorOf(request),
-        now: deps.now(),
-      });
-      announceStatus(deps.notifications, row, deps.onError);
-      const [view] = await viewsOf(db, [row]);
-      return view!;
-    },
+      }),
   );
-}
-
-/** The seat's screenshots just before and after the first and the last occurrence. */
-async function nearestScreenshots(
-  db: Db,
-  anomaly: { seatId: string | null; firstAt: number; lastAt: number },
-): Promise<NearbyScreenshot[]> {
-  if (!anomaly.seatId) return [];
-  const times = [...new Set([anomaly.firstAt, anomaly.lastAt])];
-  const around = times.map(
-    (t) => sql`
-      (select id, time from screenshots where seat_id = ${anomaly.seatId} and time <= ${new Date(t).toISOString()}::timestamptz
-       order by time desc limit 1)
-      union
-      (select id, time from screenshots where seat_id = ${anomaly.seatId} and time > ${new Date(t).toISOString()}::timestamptz
-       order by time asc limit 1)`,
-  );
-  const rows = await queryRows<{ id: number | string; time: string | Date }>(
-    db,
-    sql`select distinct id, time from (${sql.join(around, sql` union `)}) s order by time`,
-  );
-  return rows.map((r) => {
-    const time = new Date(r.time).getTime();
-    return { id: String(r.id), time, offsetMs: time - anomaly.firstAt };
-  });
 }

@@ -6,8 +6,7 @@
  * implements it.
  */
 import type { Executor } from '../db/connect.js';
-import type { AnomalySeverity } from '../db/schema/index.js';
-import type { RuleId } from '../domain/rules/anomaly.js';
+import type { RuleId, Severity } from '../domain/rules/anomaly.js';
 import type { RefusedAccess } from '../domain/rules/ip-not-allowed.rule.js';
 
 /** Who it is about. */
@@ -27,7 +26,7 @@ export interface RaisedAnomaly {
   readonly teamId: string | null;
   readonly agentId: string | null;
   readonly rule: RuleId;
-  readonly severity: AnomalySeverity;
+  readonly severity: Severity;
   /** A new row. */
   readonly opened: boolean;
   /** An auto-resolved row opened again. */

@@ -7,21 +7,19 @@
  * incident), and queues the alerts, all in the caller's transaction. After
  * the commit, announce() tells every process (live push, alert dispatch).
  */
-import { sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../../db/connect.js';
-import type { AnomalySeverity, EvidenceRef as StoredEvidenceRef } from '../../db/schema/index.js';
-import type { AnomalyCandidate, EvidenceRef, RuleId } from '../../domain/rules/anomaly.js';
-import { detectIpNotAllowed } from '../../domain/rules/ip-not-allowed.rule.js';
-import { detectTamper } from '../../domain/rules/tamper.rule.js';
+import type { Executor } from '../../db/connect.js';
+import type { AnomalyCandidate, RuleId } from '../../domain/rules/anomaly.js';
+import { evaluateRules } from '../../domain/rules/rule-dispatch.js';
 import type { AnomalyContext, GatewayAnomalies, RaisedAnomaly } from '../../ingest/anomaly-port.js';
 import type { NotificationPort } from '../../notifications/notification-port.js';
+import { queueAlerts } from '../alerts.repository.js';
 import {
   type AnomalyOccurrence,
   MAX_EVIDENCE_REFS,
   occurrenceKey,
-  upsertAnomaliesStatement,
+  recordOccurrences,
+  reopenResolvedBySystem,
 } from '../anomalies.repository.js';
-import { insertAlertsFor, queueAlerts } from './alert-outbox.js';
 import type { AnomalySettings } from './settings-cache.js';
 
 export interface RecordOptions {
@@ -61,14 +59,26 @@ export function createAnomalyRecorder(deps: {
   now: () => number;
   onError: (error: unknown) => void;
 }): AnomalyRecorder {
+  /** What the gateway observed, through the rules that listen to it; null when none raised anything. */
+  async function recordFirst(
+    ex: Executor,
+    context: AnomalyContext,
+    candidates: readonly AnomalyCandidate[],
+  ): Promise<RaisedAnomaly | null> {
+    const [candidate] = candidates;
+    return candidate ? recorder.record(ex, context, candidate) : null;
+  }
+
   const recorder: AnomalyRecorder = {
-    refusedAccess(ex, context, refusal) {
-      return recorder.record(ex, context, detectIpNotAllowed(refusal));
+    async refusedAccess(ex, context, refusal) {
+      const settings = await deps.settings.rules(context.projectId, ex);
+      return recordFirst(ex, context, evaluateRules('refused_access', refusal, settings).candidates);
     },
 
     async sequenceGap(ex, context, gap) {
-      const { tamper } = await deps.settings.rules(context.projectId, ex);
-      return recorder.record(ex, context, detectTamper({ kind: 'sequence_gap', ...gap }, tamper.config));
+      const settings = await deps.settings.rules(context.projectId, ex);
+      const signal = { kind: 'sequence_gap' as const, ...gap };
+      return recordFirst(ex, context, evaluateRules('tamper_signal', signal, settings).candidates);
     },
 
     async record(ex, context, candidate, options = {}) {
@@ -79,9 +89,15 @@ export function createAnomalyRecorder(deps: {
       const base = { projectId: context.projectId, teamId: context.teamId, agentId: context.agentId };
 
       if (options.reopenWithinMs !== undefined && context.agentId !== null) {
-        const reopened = await reopen(ex, context, candidate, {
-          count,
+        const reopened = await reopenResolvedBySystem(ex, {
+          projectId: context.projectId,
+          agentId: context.agentId,
+          rule: candidate.rule,
+          key: candidate.key,
           severity,
+          at: candidate.at,
+          evidence: [...candidate.evidence],
+          count,
           since: deps.now() - options.reopenWithinMs,
         });
         if (reopened) {
@@ -127,7 +143,7 @@ export function createAnomalyRecorder(deps: {
           at: candidate.at,
           firstAt: Math.min(firstAt ?? candidate.at, candidate.at),
           count,
-          evidence: candidate.evidence as unknown as StoredEvidenceRef[],
+          evidence: [...candidate.evidence],
         };
         const key = occurrenceKey(occurrence);
         rowOf.push(key);
@@ -137,23 +153,7 @@ export function createAnomalyRecorder(deps: {
       if (rows.size === 0) return rowOf.map(() => null);
 
       // One statement: the upserts, and the alerts of the rows that are new.
-      const recorded = await queryRows<{
-        id: string;
-        opened: boolean;
-        count: number;
-        project_id: string;
-        agent_id: string | null;
-        rule: RuleId;
-        key: string;
-        severity: AnomalySeverity;
-      }>(
-        ex,
-        sql`
-          with recorded as (${upsertAnomaliesStatement([...rows.values()])}),
-          opened as (select * from recorded where opened),
-          queued as (${insertAlertsFor(sql`opened`, 'anomaly.opened', deps.now())} returning 1)
-          select id, opened, count, project_id, agent_id, rule, key, severity from recorded`,
-      );
+      const recorded = await recordOccurrences(ex, [...rows.values()], deps.now());
       const byKey = new Map<string, RaisedAnomaly>();
       for (const row of recorded) {
         const key = occurrenceKey({
@@ -167,7 +167,7 @@ export function createAnomalyRecorder(deps: {
           projectId: row.project_id,
           teamId: rows.get(key)?.teamId ?? null,
           agentId: row.agent_id,
-          rule: row.rule,
+          rule: row.rule as RuleId,
           severity: row.severity,
           opened: row.opened,
           reopened: false,
@@ -215,39 +215,4 @@ function foldOccurrences(a: AnomalyOccurrence, b: AnomalyOccurrence): AnomalyOcc
     severity: b.severity,
     evidence: [...a.evidence, ...b.evidence].slice(0, MAX_EVIDENCE_REFS),
   };
-}
-
-async function reopen(
-  ex: Executor,
-  context: AnomalyContext,
-  candidate: AnomalyCandidate,
-  change: { count: number; severity: AnomalySeverity; since: number },
-): Promise<{ id: string; count: number } | null> {
-  const at = new Date(candidate.at).toISOString();
-  const since = new Date(change.since).toISOString();
-  const evidence = JSON.stringify(candidate.evidence satisfies readonly EvidenceRef[]);
-  const rows = await queryRows<{ id: string; count: number }>(
-    ex,
-    sql`
-      update anomalies a set
-        status = 'open', status_by = null, status_at = null, comment = null,
-        count = a.count + ${change.count},
-        last_at = greatest(a.last_at, ${at}::timestamptz),
-        severity = ${change.severity},
-        evidence = case when jsonb_array_length(a.evidence) >= ${MAX_EVIDENCE_REFS} then a.evidence
-                        else a.evidence || ${evidence}::jsonb end
-      where a.id = (
-          select id from anomalies
-          where project_id = ${context.projectId} and agent_id = ${context.agentId}
-            and rule = ${candidate.rule} and key = ${candidate.key}
-            and status = 'resolved' and status_by = 'system' and status_at >= ${since}::timestamptz
-          order by status_at desc limit 1)
-        and not exists (
-          select 1 from anomalies
-          where project_id = ${context.projectId} and agent_id = ${context.agentId}
-            and rule = ${candidate.rule} and key = ${candidate.key} and status = 'open')
-      returning a.id, a.count`,
-  );
-  const row = rows[0];
-  return row ? { id: row.id, count: Number(row.count) } : null;
 }

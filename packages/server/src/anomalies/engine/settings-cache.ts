@@ -1,14 +1,14 @@
 /**
  * Rule settings per project and shift schedules per team, read from the
  * database and kept for a short while. A change through the API publishes
- * `anomaly.settings_changed`, which clears the project in every process; the
- * time limit covers a change made behind the API's back.
+ * `anomaly.settings_changed`, which clears the project in every process
+ * (reloadOnChange); the time limit covers a change made behind the API's back.
  */
-import { eq } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connect.js';
-import { anomalyRuleSettings, anomalyShiftSchedules } from '../../db/schema/index.js';
 import { type RuleSettings, resolveRuleSettings } from '../../domain/rules/rule-catalog.js';
 import type { ShiftSchedule } from '../../domain/rules/shift-schedule.js';
+import type { NotificationPort } from '../../notifications/notification-port.js';
+import { findSchedule, listRuleSettings } from '../anomaly-settings.repository.js';
 
 export interface AnomalySettings {
   /**
@@ -53,11 +53,7 @@ export function createAnomalySettings(deps: {
   return {
     rules(projectId, ex = deps.db) {
       return cached(rules, projectId, async () => {
-        const rows = await ex
-          .select()
-          .from(anomalyRuleSettings)
-          .where(eq(anomalyRuleSettings.projectId, projectId));
-        const { settings, problems } = resolveRuleSettings(rows);
+        const { settings, problems } = resolveRuleSettings(await listRuleSettings(ex, projectId));
         for (const p of problems) deps.onProblem(projectId, p.rule, p.problem);
         return settings;
       });
@@ -65,10 +61,7 @@ export function createAnomalySettings(deps: {
     schedule(teamId) {
       if (teamId === null) return Promise.resolve(null);
       return cached(schedules, teamId, async () => {
-        const [row] = await deps.db
-          .select()
-          .from(anomalyShiftSchedules)
-          .where(eq(anomalyShiftSchedules.teamId, teamId));
+        const row = await findSchedule(deps.db, teamId);
         return row ? { timeZone: row.timeZone, weekly: row.weekly, exceptions: row.exceptions } : null;
       });
     },
@@ -77,4 +70,11 @@ export function createAnomalySettings(deps: {
       schedules.clear();
     },
   };
+}
+
+/** Drops a project's cached settings when any process announces a change; returns the unsubscribe. */
+export function reloadOnChange(notifications: NotificationPort, settings: AnomalySettings): () => void {
+  return notifications.subscribe((notification) => {
+    if (notification.topic === 'anomaly.settings_changed') settings.invalidate(notification.projectId);
+  });
 }

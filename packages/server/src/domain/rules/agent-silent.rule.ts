@@ -17,7 +17,7 @@
 import Type from 'typebox';
 import type { AnomalyCandidate, SeatState } from './anomaly.js';
 import { type Presence, presenceExpected } from './presence.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 
 export const agentSilentRule = defineRule({
   id: 'agent_silent',
@@ -38,6 +38,12 @@ export const agentSilentRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { heartbeatMultiplier: 3, silenceMs: null },
+  on: {
+    // A clean stop is agent_stopped's to judge.
+    closed: (facts) => found(facts.stopping ? null : detectConnectionLost(facts)),
+    tick: (facts, config) => found(facts.silenceRaised ? null : detectSilence(facts, config)),
+    not_back: (facts) => found(detectNotBack(facts)),
+  },
 });
 
 export interface SilenceSettings {

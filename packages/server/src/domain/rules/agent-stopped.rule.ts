@@ -5,7 +5,7 @@
  */
 import Type from 'typebox';
 import { type AnomalyCandidate, eventRef, type ObservedEvent } from './anomaly.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 import { isInShift, type ShiftSchedule } from './shift-schedule.js';
 
 const StopReason = Type.Union([
@@ -34,6 +34,10 @@ export const agentStoppedRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { ignoreReasons: ['revoked'] },
+  on: {
+    closed: (facts, config) =>
+      found(facts.stopping ? detectAgentStopped(facts.stopping, facts.presence.schedule, config) : null),
+  },
 });
 
 export function detectAgentStopped(

@@ -26,6 +26,18 @@ export const captureBlockedRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { threshold: 3, outcomes: ['failed', 'unavailable'], includeBlank: true },
+  on: {
+    event: (facts, config, streaks: CaptureStreaks | undefined) => {
+      if (facts.observed.event.type !== 'capture') return { candidates: [] };
+      const step = stepCaptureBlocked(
+        streaks ?? {},
+        { observed: facts.observed, blank: facts.blank },
+        config,
+      );
+      return { candidates: step.candidate ? [step.candidate] : [], state: step.streaks };
+    },
+  },
+  inspectsScreenshots: (config) => config.includeBlank,
 });
 
 export interface CaptureBlockedSettings {

@@ -1,7 +1,7 @@
 /** clock_skew: the hello's time is further from the server's clock than the threshold. */
 import Type from 'typebox';
 import type { AnomalyCandidate } from './anomaly.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 
 export const clockSkewRule = defineRule({
   id: 'clock_skew',
@@ -13,6 +13,15 @@ export const clockSkewRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { maxSkewMs: 120_000 },
+  on: {
+    hello: (facts, config) =>
+      found(
+        detectClockSkew(
+          { at: facts.current.at, skewMs: facts.skewMs, loginId: facts.current.loginId },
+          config,
+        ),
+      ),
+  },
 });
 
 export interface HelloClock {

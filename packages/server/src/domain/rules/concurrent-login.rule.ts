@@ -5,7 +5,7 @@
  */
 import Type from 'typebox';
 import { type AnomalyCandidate, boundedKey, type EvidenceRef } from './anomaly.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 
 export const concurrentLoginRule = defineRule({
   id: 'concurrent_login',
@@ -27,6 +27,7 @@ export const concurrentLoginRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { windowMs: 5 * 60_000, ignoreUsers: [] },
+  on: { seat_active: (facts, config) => found(detectConcurrentLogin(facts, config)) },
 });
 
 export function normalizeOsUser(osUser: string): string {

@@ -2,7 +2,7 @@
 import Type from 'typebox';
 import type { AnomalyCandidate } from './anomaly.js';
 import { normalizeIp } from './client-ip.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 import { localDate } from './shift-schedule.js';
 
 export const ipChangedRule = defineRule({
@@ -12,6 +12,7 @@ export const ipChangedRule = defineRule({
   summary: "An agent's login IP differs from its previous login on the same day",
   config: Type.Object({}, { additionalProperties: false }),
   defaults: {},
+  on: { hello: (facts) => found(detectIpChanged(facts)) },
 });
 
 export interface LoginSighting {

@@ -2,7 +2,7 @@
 import Type from 'typebox';
 import type { AnomalyCandidate } from './anomaly.js';
 import { normalizeIp } from './client-ip.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 
 export const ipNotAllowedRule = defineRule({
   id: 'ip_not_allowed',
@@ -11,6 +11,7 @@ export const ipNotAllowedRule = defineRule({
   summary: 'An enrollment or a hello came from an address outside the project allowlist',
   config: Type.Object({}, { additionalProperties: false }),
   defaults: {},
+  on: { refused_access: (facts) => found(detectIpNotAllowed(facts)) },
 });
 
 export interface RefusedAccess {

@@ -10,23 +10,43 @@ import { type AnomalyCandidate, eventRef, type ObservedEvent, type SeatState } f
 import { defineRule } from './rule-definition.js';
 import { localDate, type ShiftSchedule, shiftOverlapMs } from './shift-schedule.js';
 
-export const longIdleRule = defineRule({
+const LongIdleConfig = Type.Object(
+  {
+    thresholdMs: Type.Integer({ minimum: 60_000, maximum: 86_400_000, description: 'Default 30 minutes' }),
+    states: Type.Array(Type.Union([Type.Literal('idle'), Type.Literal('locked')]), {
+      minItems: 1,
+      maxItems: 2,
+      description: 'Seat states that count as idle',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const longIdleRule = defineRule<typeof LongIdleConfig, IdlePeriod | null>({
   id: 'long_idle',
   severity: 'low',
   enabled: true,
   summary: 'The seat was idle longer than the threshold inside the shift',
-  config: Type.Object(
-    {
-      thresholdMs: Type.Integer({ minimum: 60_000, maximum: 86_400_000, description: 'Default 30 minutes' }),
-      states: Type.Array(Type.Union([Type.Literal('idle'), Type.Literal('locked')]), {
-        minItems: 1,
-        maxItems: 2,
-        description: 'Seat states that count as idle',
-      }),
-    },
-    { additionalProperties: false },
-  ),
+  config: LongIdleConfig,
   defaults: { thresholdMs: 30 * 60_000, states: ['idle', 'locked'] },
+  on: {
+    // A reconnect in the middle of an idle period: known from the seat's stored state, without its event.
+    hello: (facts) => ({
+      candidates: [],
+      state:
+        (facts.seatState === 'idle' || facts.seatState === 'locked') && facts.stateAt !== null
+          ? { since: facts.stateAt, sinceEvent: null, flagged: false }
+          : null,
+    }),
+    event: (facts, config, period) => {
+      const step = stepLongIdle(period ?? null, facts.observed, facts.schedule, config);
+      return { candidates: step.candidate ? [step.candidate] : [], state: step.period };
+    },
+    tick: (facts, config, period) => {
+      const step = checkLongIdle(period ?? null, facts.now, facts.schedule, config);
+      return { candidates: step.candidate ? [step.candidate] : [], state: step.period };
+    },
+  },
 });
 
 export interface LongIdleSettings {

@@ -7,7 +7,7 @@
  */
 import Type from 'typebox';
 import { type AnomalyCandidate, eventRef, type ObservedEvent } from './anomaly.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 import { isInShift, localDate, type ShiftSchedule } from './shift-schedule.js';
 
 export const offHoursRule = defineRule({
@@ -26,6 +26,7 @@ export const offHoursRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { graceMs: 15 * 60_000 },
+  on: { event: (facts, config) => found(detectOffHours(facts.observed, facts.schedule, config)) },
 });
 
 /** The instant an event shows the operator active, or null if it does not. */

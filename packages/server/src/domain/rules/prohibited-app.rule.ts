@@ -1,7 +1,7 @@
 /** prohibited_app: the foreground app or window title matches an entry of the project's deny list. */
 import Type, { type Static } from 'typebox';
 import { type AnomalyCandidate, boundedKey, eventRef, type ObservedEvent } from './anomaly.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 
 export const DenyEntry = Type.Object(
   {
@@ -28,6 +28,7 @@ export const prohibitedAppRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { denyList: [] },
+  on: { event: (facts, config) => found(detectProhibitedApp(facts.observed, config)) },
 });
 
 /** `text` is already lower case: each span is lowered once, not once per entry. */

@@ -13,7 +13,7 @@
  */
 import Type from 'typebox';
 import { type AnomalyCandidate, type EvidenceRef, SEVERITIES, type Severity } from './anomaly.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 
 export const tamperRule = defineRule({
   id: 'tamper',
@@ -29,6 +29,7 @@ export const tamperRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { declaredGapSeverity: 'low' as Severity },
+  on: { tamper_signal: (facts, config) => found(detectTamper(facts, config)) },
 });
 
 export type TamperSignal =

@@ -2,7 +2,7 @@
 import Type from 'typebox';
 import { type AnomalyCandidate, eventRef, type ObservedEvent } from './anomaly.js';
 import { DeviceMatcher, deviceDetails, deviceKey, deviceMatches } from './device-match.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 
 export const unknownDeviceRule = defineRule({
   id: 'unknown_device',
@@ -20,6 +20,7 @@ export const unknownDeviceRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { approved: [], ignoreClasses: ['hub'] },
+  on: { event: (facts, config) => found(detectUnknownDevice(facts.observed, config)) },
 });
 
 export function detectUnknownDevice(

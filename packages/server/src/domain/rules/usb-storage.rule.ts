@@ -2,7 +2,7 @@
 import Type from 'typebox';
 import { type AnomalyCandidate, eventRef, type ObservedEvent } from './anomaly.js';
 import { DeviceMatcher, deviceDetails, deviceKey, deviceMatches } from './device-match.js';
-import { defineRule } from './rule-definition.js';
+import { defineRule, found } from './rule-definition.js';
 
 export const usbStorageRule = defineRule({
   id: 'usb_storage',
@@ -19,6 +19,7 @@ export const usbStorageRule = defineRule({
     { additionalProperties: false },
   ),
   defaults: { exempt: [] },
+  on: { event: (facts, config) => found(detectUsbStorage(facts.observed, config)) },
 });
 
 export function detectUsbStorage(

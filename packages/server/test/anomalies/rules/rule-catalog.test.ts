@@ -3,9 +3,9 @@ import { RULE_IDS } from '../../../src/domain/rules/anomaly.js';
 import {
   defaultRuleSettings,
   mergeRuleConfig,
-  RULES,
   resolveRuleSettings,
 } from '../../../src/domain/rules/rule-catalog.js';
+import { RULES } from '../../../src/domain/rules/rule-registry.js';
 
 describe('rule catalog', () => {
   it('has every rule, and each rule has valid defaults', () => {

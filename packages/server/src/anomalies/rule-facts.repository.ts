@@ -1,0 +1,121 @@
+/**
+ * What the rules engine reads about agents and seats to give the rules
+ * their facts: the seat's stored state and the agent's last hellos, the OS
+ * user's other connected seats, who a refused agent is, and the agents a
+ * restart left behind.
+ */
+import { and, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../db/connect.js';
+import { agents, type logins, type seats } from '../db/schema/index.js';
+import type { RawRow } from './raw-row.js';
+
+type AgentRow = typeof agents.$inferSelect;
+type SeatRow = typeof seats.$inferSelect;
+type LoginRow = typeof logins.$inferSelect;
+
+export type AgentPlace = RawRow<Pick<SeatRow, 'siteId' | 'teamId'> & Pick<AgentRow, 'osUser'>>;
+
+export interface StoredSeat {
+  readonly state: AgentRow['state'];
+  readonly stateAt: Date | null;
+  /** The agent's last two accepted hellos, newest first. */
+  readonly hellos: readonly { id: number; ip: string; at: number; session: string | null }[];
+}
+
+/** The seat's stored state and the agent's last two accepted hellos (this one and the one before), in one query. */
+export async function storedSeat(db: Db, agentId: string): Promise<StoredSeat | null> {
+  const [row] = await queryRows<
+    RawRow<Pick<AgentRow, 'state' | 'stateAt'>> & {
+      logins: RawRow<Pick<LoginRow, 'id' | 'ip' | 'at' | 'session'>>[] | null;
+    }
+  >(
+    db,
+    sql`
+        select a.state, a.state_at,
+               (select json_agg(l) from (
+                  select id, ip, at, session from logins
+                  where agent_id = a.id and kind = 'hello' and allowed
+                  order by at desc, id desc limit 2) l) as logins
+        from agents a where a.id = ${agentId}`,
+  );
+  if (!row) return null;
+  return {
+    state: row.state,
+    stateAt: row.state_at === null ? null : new Date(row.state_at),
+    hellos: (row.logins ?? []).map((l) => ({
+      id: Number(l.id),
+      ip: l.ip,
+      at: new Date(l.at).getTime(),
+      session: l.session,
+    })),
+  };
+}
+
+export type OtherSeatRow = Pick<AgentRow, 'seatId' | 'osUser' | 'state' | 'stateAt' | 'lastSeenAt'> & {
+  agentId: AgentRow['id'];
+};
+
+/** The project's other connected agents of the same OS user (compared case-insensitively, as the index is). */
+export function otherSeatsOfUser(
+  db: Db,
+  of: { projectId: string; agentId: string; osUser: string },
+): Promise<OtherSeatRow[]> {
+  return db
+    .select({
+      agentId: agents.id,
+      seatId: agents.seatId,
+      osUser: agents.osUser,
+      state: agents.state,
+      stateAt: agents.stateAt,
+      lastSeenAt: agents.lastSeenAt,
+    })
+    .from(agents)
+    .where(
+      and(
+        eq(agents.projectId, of.projectId),
+        ne(agents.id, of.agentId),
+        isNotNull(agents.session),
+        sql`lower(${agents.osUser}) = lower(${of.osUser})`,
+      ),
+    );
+}
+
+/** The site, team and OS user of an agent (a refused hello names only the agent). */
+export async function agentPlace(db: Db, agentId: string): Promise<AgentPlace | null> {
+  const [row] = await queryRows<AgentPlace>(
+    db,
+    sql`select s.site_id, s.team_id, a.os_user from agents a join seats s on s.id = a.seat_id
+          where a.id = ${agentId}`,
+  );
+  return row ?? null;
+}
+
+export type LeftBehindRow = RawRow<
+  Pick<AgentRow, 'id' | 'projectId' | 'seatId' | 'osUser' | 'state' | 'lastSeenAt'> &
+    Pick<SeatRow, 'siteId' | 'teamId'>
+>;
+
+/**
+ * Active agents last seen in [since, start) with neither an open silence
+ * nor a stop event since they connected: the ones a restart at `start`
+ * should see come back.
+ */
+export function agentsLeftBehind(db: Db, window: { since: number; start: number }): Promise<LeftBehindRow[]> {
+  const since = new Date(window.since).toISOString();
+  const start = new Date(window.start).toISOString();
+  return queryRows<LeftBehindRow>(
+    db,
+    sql`
+        select a.id, a.project_id, a.seat_id, s.site_id, s.team_id, a.os_user, a.state, a.last_seen_at
+        from agents a join seats s on s.id = a.seat_id
+        where a.status = 'active'
+          and a.last_seen_at >= ${since}::timestamptz and a.last_seen_at < ${start}::timestamptz
+          and not exists (
+            select 1 from anomalies x where x.agent_id = a.id
+              and x.rule in ('agent_silent', 'agent_stopped') and x.status in ('open', 'acknowledged'))
+          and not exists (
+            -- By seat first: events are indexed by (seat_id, time), not by agent.
+            select 1 from events e where e.seat_id = a.seat_id and e.agent_id = a.id and e.type = 'lifecycle'
+              and e.body->>'phase' = 'stopping' and e.time >= coalesce(a.connected_at, a.last_seen_at))`,
+  );
+}

@@ -1,4 +1,4 @@
-/** One-time links and short sessions for the operator self-view (src/investigation/self-view.ts). */
+/** One-time links and short sessions for the operator self-view (src/investigation/self-view.service.ts). */
 import { index, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAtColumn, idColumn, timestampColumn } from './columns.js';
 import { projects, seats } from './tenancy.js';

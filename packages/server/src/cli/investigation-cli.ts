@@ -2,7 +2,9 @@
  * The CLI commands of issue #7, for `seatwatch-server`:
  *
  *   verify-audit                         check the audit log's hash chain; names the first broken entry
- *   verify-bundle FILE [--public-key K]  check an evidence bundle offline (K: base64 key or a PEM file)
+ *   verify-bundle FILE [--public-key K | --unpinned]
+ *                                        check an evidence bundle offline (K: base64 key or a PEM file);
+ *                                        with no key pinned it fails unless --unpinned accepts that
  *   offboard --project ID --out FILE --confirm NAME [--reason TEXT]
  *                                        export a project's data to a signed bundle, then purge it
  *
@@ -17,7 +19,7 @@ import { fromBase64, keyPairFromSeed, SeatwatchError } from '@seatwatch/shared';
 import { describeVerification, verifyAuditLog } from '../audit/verify-audit.js';
 import type { ServerConfig } from '../config.js';
 import { publicKeyFromPem } from '../evidence/bundle-format.js';
-import { verifyBundle } from '../evidence/bundle-verify.js';
+import { type BundleVerification, verifyBundle } from '../evidence/bundle-verify.js';
 import { findProject, offboardProject } from '../offboarding/offboard-project.js';
 import { loadSecrets, SERVER_KEY_FILE } from '../secrets/secret-files.js';
 import { openBlobStore, withDatabase } from '../startup/startup.js';
@@ -32,22 +34,68 @@ export interface CliIo {
 
 class UsageError extends Error {}
 
+/** A key to check bundles with, and where it came from (printed, so a key picked up by accident shows). */
+interface PinnedKey {
+  key: Uint8Array;
+  source: string;
+}
+
 /** The key to check bundles with: --public-key, else this server's own key when its configuration has one. */
-function pinnedKey(option: string | undefined, io: CliIo): Uint8Array | null {
+function pinnedKey(option: string | undefined, io: CliIo): PinnedKey | null {
   if (option) {
-    if (/^[A-Za-z0-9+/]{43}=$/.test(option)) return fromBase64(option, 32);
+    if (/^[A-Za-z0-9+/]{43}=$/.test(option)) return { key: fromBase64(option, 32), source: '--public-key' };
     const path = isAbsolute(option) ? option : resolve(io.cwd, option);
     const key = publicKeyFromPem(readFileSync(path, 'utf8'));
     if (!key) throw new UsageError(`${path} is not an Ed25519 public key (PEM)`);
-    return key;
+    return { key, source: `--public-key ${path}` };
   }
   try {
     const config = io.readConfig();
-    const seed = config.serverKey ?? readFileSync(join(config.dataDir, SERVER_KEY_FILE), 'utf8').trim();
-    return keyPairFromSeed(fromBase64(seed, 32)).publicKey;
+    const keyFile = join(config.dataDir, SERVER_KEY_FILE);
+    const seed = config.serverKey ?? readFileSync(keyFile, 'utf8').trim();
+    return {
+      key: keyPairFromSeed(fromBase64(seed, 32)).publicKey,
+      source: `this server's own key, from ${config.serverKey ? 'its configuration (serverKey)' : keyFile}`,
+    };
   } catch {
     return null;
   }
+}
+
+function bundleVerdict(
+  result: BundleVerification,
+  pinned: PinnedKey | null,
+  unpinnedAccepted: boolean,
+  io: CliIo,
+): number {
+  const fingerprint = result.fingerprint
+    ? `key SHA-256 fingerprint ${result.fingerprint} (${pinned ? pinned.source : 'the key inside the bundle'})`
+    : 'no key to check with';
+  if (!result.ok) {
+    io.err(
+      `bundle FAILED verification:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n${fingerprint}`,
+    );
+    return 1;
+  }
+  const m = result.manifest!;
+  const summary = `${m.kind} bundle, ${result.files} files, exported ${m.exportedAt} by ${m.exportedBy}`;
+  if (pinned) {
+    io.out(`bundle OK: ${summary}\nsigned by the expected server key: ${fingerprint}`);
+    return 0;
+  }
+  // Anyone can make a bundle that verifies against the key it carries: without a pinned key only
+  // the fingerprint, compared by a person, says whose it is (issue #11).
+  const warning =
+    `signed by the key inside the bundle, ${fingerprint}: NOT PINNED — anyone can sign a bundle with a key of their own. ` +
+    "Compare the fingerprint with the server's published one, or pass --public-key";
+  if (unpinnedAccepted) {
+    io.out(`bundle OK (unpinned): ${summary}\n${warning}`);
+    return 0;
+  }
+  io.err(
+    `bundle NOT VERIFIED: its content matches its own signature, but ${warning}; --unpinned accepts it after you compared the fingerprint`,
+  );
+  return 1;
 }
 
 export async function runInvestigationCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -55,6 +103,7 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
     args: [...argv],
     options: {
       'public-key': { type: 'string' },
+      unpinned: { type: 'boolean' },
       project: { type: 'string' },
       out: { type: 'string' },
       confirm: { type: 'string' },
@@ -68,22 +117,12 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
       case 'verify-bundle': {
         const file = rest[0];
         if (!file || rest.length > 1) throw new UsageError('verify-bundle takes one FILE');
-        const key = pinnedKey(values['public-key'], io);
-        const result = await verifyBundle(resolve(io.cwd, file), key);
-        if (result.ok) {
-          const m = result.manifest!;
-          io.out(
-            `bundle OK: ${m.kind} bundle, ${result.files} files, exported ${m.exportedAt} by ${m.exportedBy}`,
-          );
-          io.out(
-            result.keySource === 'pinned'
-              ? `signed by the expected server key (SHA-256 fingerprint ${result.fingerprint})`
-              : `signed by the key inside the bundle, fingerprint ${result.fingerprint}: NOT PINNED — compare it with the server's published fingerprint, or pass --public-key`,
-          );
-          return 0;
-        }
-        io.err(`bundle FAILED verification:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);
-        return 1;
+        if (values['public-key'] && values.unpinned)
+          throw new UsageError('--public-key and --unpinned exclude each other');
+        // This server's own key, when there is one, pins even with --unpinned: pinned is strictly stronger.
+        const pinned = pinnedKey(values['public-key'], io);
+        const result = await verifyBundle(resolve(io.cwd, file), pinned?.key ?? null);
+        return bundleVerdict(result, pinned, values.unpinned === true, io);
       }
       case 'verify-audit': {
         const result = await withDatabase(io.readConfig(), (database) => verifyAuditLog(database.db));

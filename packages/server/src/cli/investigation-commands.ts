@@ -6,7 +6,9 @@
 export const INVESTIGATION_COMMANDS = new Set(['verify-audit', 'verify-bundle', 'offboard']);
 
 export const INVESTIGATION_USAGE = `  verify-audit                            check the audit log's hash chain (names the first broken entry)
-  verify-bundle <file> [--public-key K]   verify an evidence bundle offline (K: base64 key or PEM file;
-                                          default: this server's key, else the bundle's own, unpinned)
+  verify-bundle <file> [--public-key K | --unpinned]
+                                          verify an evidence bundle offline (K: base64 key or PEM file;
+                                          default: this server's key; with none, it fails unless
+                                          --unpinned accepts the bundle's own key: compare its fingerprint)
   offboard --project ID --out FILE --confirm NAME [--reason TEXT]
                                           export a project to a signed bundle, then purge its data`;

@@ -9,11 +9,11 @@
  *   SHA256SUMS             the same hashes in `sha256sum -c` form
  *   ...                    the data files (case.json, data/*.json|csv, screenshots/*, audit.*)
  *
- * Entries are stored (not deflated) with fixed metadata, so the archive's
- * bytes follow from its contents: verify-bundle rebuilds the container and
- * compares, which makes a changed byte anywhere in the file fail, also in
- * zip headers that no content hash covers. Screenshots are JPEG or WebP
- * already; deflate would gain nothing on them.
+ * Entries are stored (not deflated) with fixed metadata, so the same
+ * content always makes the same archive bytes. Verification does not rely
+ * on that: verify-bundle checks the signed manifest and the files it lists,
+ * so the bundle survives being unpacked and zipped again (issue #11).
+ * Screenshots are JPEG or WebP already; deflate would gain nothing on them.
  */
 import { createHash } from 'node:crypto';
 
@@ -68,7 +68,7 @@ export function keyFingerprint(publicKey: Uint8Array): string {
 /**
  * Zip entry times are written from this date. yazl writes the MS-DOS time
  * from local-time getters; these return UTC, so the bytes do not depend on
- * the time zone of the machine that writes or rebuilds the archive.
+ * the time zone of the machine that writes the archive.
  */
 export class UtcDosDate extends Date {
   override getFullYear() {
@@ -91,7 +91,7 @@ export class UtcDosDate extends Date {
   }
 }
 
-/** The options every entry is written with (verify-bundle rebuilds with the same). */
+/** The options every entry is written with. */
 export function entryOptions(exportedAtMs: number) {
   return { compress: false, mtime: new UtcDosDate(exportedAtMs) };
 }

@@ -1,26 +1,26 @@
 /**
- * `seatwatch-server verify-bundle FILE`: checks an evidence bundle offline.
+ * `seatwatch-server verify-bundle FILE`: checks an evidence bundle offline,
+ * by its content, never by the zip container's bytes.
  *
  * 1. manifest.sig is a valid Ed25519 signature of manifest.json by the
  *    server key: the pinned key when given, else the bundle's own
- *    server-public-key.pem (reported as unpinned: compare its fingerprint
- *    with the server's published one).
+ *    server-public-key.pem (reported as unpinned: anyone can re-sign a
+ *    bundle with a key of their own, so only the fingerprint compared with
+ *    the server's published one says whose it is).
  * 2. Every file the manifest lists is there with its SHA-256 and size; no
  *    file is there that the manifest does not list; no name twice.
- * 3. The container: rebuilt from its entries with the writer's fixed
- *    settings, the archive is byte for byte the file (a changed byte in a
- *    zip header fails here even though no content hash covers it).
+ *
+ * The container itself is not evidence (issue #11): a bundle unpacked and
+ * zipped again by a court's IT, deflated, reordered or with folder entries,
+ * holds the same files and verifies; a changed file does not.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
 import yauzl from 'yauzl';
-import yazl from 'yazl';
 import {
   BUNDLE_FORMAT,
   type BundleManifest,
-  entryOptions,
   keyFingerprint,
   MANIFEST_FILE,
   PUBLIC_KEY_FILE,
@@ -86,34 +86,6 @@ async function hashEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha2
   return { sha256: hash.digest('hex'), size };
 }
 
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** The archive the writer makes from these entries, hashed as it streams. */
-async function rebuiltHash(
-  zip: yauzl.ZipFile,
-  entries: readonly yauzl.Entry[],
-  exportedAtMs: number,
-): Promise<string> {
-  const out = new yazl.ZipFile();
-  const options = entryOptions(exportedAtMs);
-  for (const entry of entries) {
-    out.addReadStreamLazy(entry.fileName, options, (callback) => {
-      openEntry(zip, entry).then(
-        (stream) => callback(null, stream),
-        (error: Error) => callback(error, null as never),
-      );
-    });
-  }
-  out.end();
-  const hash = createHash('sha256');
-  for await (const chunk of out.outputStream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 export async function verifyBundle(
   path: string,
   pinnedKey: Uint8Array | null = null,
@@ -135,7 +107,8 @@ export async function verifyBundle(
     return result;
   }
   try {
-    const entries = await listEntries(zip);
+    // Folder entries (zip -r writes them) hold nothing; only files are content.
+    const entries = (await listEntries(zip)).filter((entry) => !entry.fileName.endsWith('/'));
     const byName = new Map<string, yauzl.Entry>();
     for (const entry of entries) {
       if (byName.has(entry.fileName)) problem(`${entry.fileName} appears twice`);
@@ -175,11 +148,7 @@ export async function verifyBundle(
       return result;
     }
     result.manifest = manifest;
-    if (
-      manifest.format !== BUNDLE_FORMAT ||
-      !Array.isArray(manifest.files) ||
-      !Number.isSafeInteger(manifest.exportedAtMs)
-    ) {
+    if (manifest.format !== BUNDLE_FORMAT || !Array.isArray(manifest.files)) {
       problem(`${MANIFEST_FILE} is not a ${BUNDLE_FORMAT} manifest`);
       return result;
     }
@@ -204,15 +173,6 @@ export async function verifyBundle(
     for (const name of byName.keys()) {
       if (name !== MANIFEST_FILE && name !== SIGNATURE_FILE && !listed.has(name)) {
         problem(`${name} is in the archive but not in the manifest`);
-      }
-    }
-    if (result.problems.length === 0) {
-      const [expected, actual] = await Promise.all([
-        rebuiltHash(zip, entries, manifest.exportedAtMs),
-        hashFile(path),
-      ]);
-      if (expected !== actual) {
-        problem('the zip container differs from the one the server wrote (headers or layout were changed)');
       }
     }
     result.ok = result.problems.length === 0;

@@ -2,25 +2,44 @@
  * Evidence bundles end to end on PostgreSQL: an investigator builds a case
  * over HTTP (opened from nothing, a screenshot, a time range, a note),
  * exports it, and the file verifies offline — with verify-bundle, and with
- * standard tools (unzip, sha256sum, openssl). A changed screenshot, a
- * changed manifest, a removed file and a changed zip header byte each fail.
+ * standard tools (unzip, sha256sum, openssl). Verification is by content
+ * (issue #11): a changed screenshot, a changed manifest, a removed or added
+ * file and a bundle forged with another key each fail, while the same files
+ * zipped again by `zip` verify. Without a pinned key verify-bundle refuses
+ * unless told --unpinned, and always prints the key's fingerprint.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { generateKeyPair, tweetnaclSigner } from '@seatwatch/shared';
 import type { AuditPage, CaseDetail } from '@seatwatch/shared/dashboard-api';
+import { asUser } from '@seatwatch/testkit/dashboard-session';
+import { buildWorld, HOUR, type World } from '@seatwatch/testkit/investigation-world';
+import {
+  createTestDatabase,
+  startTestServer,
+  type TestDatabase,
+  type TestServer,
+} from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
 import { configWith } from '../../src/config.js';
-import { entryOptions } from '../../src/evidence/bundle-format.js';
+import {
+  type BundleManifest,
+  CHECKSUM_FILE,
+  entryOptions,
+  keyFingerprint,
+  MANIFEST_FILE,
+  PUBLIC_KEY_FILE,
+  SIGNATURE_FILE,
+} from '../../src/evidence/bundle-format.js';
 import { verifyBundle } from '../../src/evidence/bundle-verify.js';
-import { asUser } from '../dashboard/support/dashboard-session.js';
-import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/index.js';
-import { buildWorld, HOUR, type World } from './support/investigation-world.js';
+import { writeBundle } from '../../src/evidence/bundle-writer.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -64,6 +83,22 @@ async function rezip(path: string, entries: Map<string, Buffer>, exportedAtMs: n
   const chunks: Buffer[] = [];
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
   await writeFile(path, Buffer.concat(chunks));
+}
+
+/** Runs `seatwatch-server verify-bundle` in `dir`, with a data folder that has no server key unless given. */
+async function verifyCli(
+  args: string[],
+  dataDir = join(dir, 'no-such-server'),
+): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runInvestigationCommand(args, {
+    out: (text) => out.push(text),
+    err: (text) => err.push(text),
+    readConfig: () => configWith({ dataDir }),
+    cwd: dir,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 beforeAll(async () => {
@@ -194,20 +229,41 @@ describe('a case bundle', () => {
     expect(verified).toContain('Signature Verified Successfully');
   });
 
-  it('seatwatch-server verify-bundle accepts it (exit 0), pinned to the server key', async () => {
-    const lines: string[] = [];
-    const io = {
-      out: (text: string) => lines.push(text),
-      err: (text: string) => lines.push(text),
-      readConfig: () => configWith({ dataDir: join(dir, 'no-such-server') }),
-      cwd: dir,
-    };
+  it('seatwatch-server verify-bundle accepts it pinned (exit 0); unpinned only with --unpinned, always naming the fingerprint', async () => {
+    const serverFingerprint = keyFingerprint(server.serverKeys.publicKey);
     const key = Buffer.from(server.serverKeys.publicKey).toString('base64');
-    expect(await runInvestigationCommand(['verify-bundle', 'case.zip', '--public-key', key], io)).toBe(0);
-    expect(lines.join('\n')).toContain('signed by the expected server key');
-    lines.length = 0;
-    expect(await runInvestigationCommand(['verify-bundle', 'case.zip'], io)).toBe(0);
-    expect(lines.join('\n')).toContain('NOT PINNED');
+    const pinned = await verifyCli(['verify-bundle', 'case.zip', '--public-key', key]);
+    expect(pinned.code).toBe(0);
+    expect(pinned.out).toContain('signed by the expected server key');
+    expect(pinned.out).toContain(serverFingerprint);
+
+    const unpinned = await verifyCli(['verify-bundle', 'case.zip']);
+    expect(unpinned.code).toBe(1);
+    expect(unpinned.err).toContain('NOT PINNED');
+    expect(unpinned.err).toContain(serverFingerprint);
+    expect(unpinned.out).toBe('');
+
+    const accepted = await verifyCli(['verify-bundle', 'case.zip', '--unpinned']);
+    expect(accepted.code).toBe(0);
+    expect(accepted.out).toContain('NOT PINNED');
+    expect(accepted.out).toContain(serverFingerprint);
+
+    const both = await verifyCli(['verify-bundle', 'case.zip', '--unpinned', '--public-key', key]);
+    expect(both.code).toBe(2);
+  });
+
+  it("pins this server's own key when its data folder has one, and says where the key came from", async () => {
+    const dataDir = join(dir, 'server-data');
+    await rm(dataDir, { recursive: true, force: true });
+    await mkdir(dataDir);
+    await writeFile(
+      join(dataDir, 'server-key'),
+      Buffer.from(server.serverKeys.secretKey.subarray(0, 32)).toString('base64'),
+    );
+    const result = await verifyCli(['verify-bundle', 'case.zip'], dataDir);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(keyFingerprint(server.serverKeys.publicKey));
+    expect(result.out).toContain(join(dataDir, 'server-key'));
   });
 });
 
@@ -267,20 +323,113 @@ describe('tampering', () => {
     );
   });
 
-  it('one changed byte in a zip header (no content hash covers it) fails', async () => {
-    const result = await tampered('header.zip', (bytes) => {
-      // The first local file header: its last-modified time field (offset 10).
-      bytes[10] = bytes[10]! ^ 0x02;
-      return bytes;
+  it('the same files zipped again by zip (deflated, other order, folder entries, other times) verify', async () => {
+    const out = join(dir, 'rezip-unpacked');
+    execFileSync('unzip', ['-q', bundlePath, '-d', out]);
+    const rezipped = join(dir, 'rezipped.zip');
+    // -9 deflates; -r adds folder entries; -X drops extra attributes; the order is zip's, not the server's.
+    execFileSync('zip', ['-q', '-r', '-9', '-X', rezipped, 'screenshots', 'manifest.json', 'data', '.'], {
+      cwd: out,
     });
+    const container = await readFile(rezipped);
+    expect(container.equals(bundle)).toBe(false);
+    const names = [...(await entriesOf(rezipped)).keys()];
+    expect(names).toContain('data/');
+    expect(names[0]).not.toBe(PUBLIC_KEY_FILE);
+
+    const result = await verifyBundle(rezipped, server.serverKeys.publicKey);
+    expect(result.problems).toEqual([]);
+    expect(result).toMatchObject({ ok: true, keySource: 'pinned' });
+    const cli = await verifyCli([
+      'verify-bundle',
+      'rezipped.zip',
+      '--public-key',
+      Buffer.from(server.serverKeys.publicKey).toString('base64'),
+    ]);
+    expect(cli.code).toBe(0);
+  });
+
+  it('a changed file zipped again by zip fails', async () => {
+    const out = join(dir, 'rezip-changed');
+    execFileSync('unzip', ['-q', bundlePath, '-d', out]);
+    const caseJson = join(out, 'case.json');
+    await writeFile(
+      caseJson,
+      (await readFile(caseJson, 'utf8')).replace('USB leak on desk-a1', 'USB leak on desk-a2'),
+    );
+    const changed = join(dir, 'rezipped-changed.zip');
+    execFileSync('zip', ['-q', '-r', '-9', '-X', changed, '.'], { cwd: out });
+    const result = await verifyBundle(changed, server.serverKeys.publicKey);
     expect(result.ok).toBe(false);
-    expect(result.problems.join('\n')).toContain('zip container differs');
+    expect(result.problems).toEqual([
+      'case.json does not match its SHA-256 in the manifest (it was changed)',
+    ]);
   });
 
   it('another key fails', async () => {
     const other = new Uint8Array(32).fill(7);
     const result = await verifyBundle(bundlePath, other);
     expect(result.ok).toBe(false);
+  });
+});
+
+describe('a forged bundle: changed content, re-signed by the server code with another key', () => {
+  let forgedPath: string;
+  const forger = generateKeyPair();
+
+  beforeAll(async () => {
+    const files = await entriesOf(bundlePath);
+    const manifest = JSON.parse(files.get(MANIFEST_FILE)!.toString()) as BundleManifest;
+    const made = new Set([MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE, CHECKSUM_FILE]);
+    const entries = [...files]
+      .filter(([name]) => !made.has(name))
+      .map(([path, bytes]) => ({
+        path,
+        content: () =>
+          path === 'case.json'
+            ? bytes.toString('utf8').replace('Stick was a SanDisk.', 'No stick was seen.')
+            : bytes,
+      }));
+    forgedPath = join(dir, 'forged.zip');
+    await writeBundle(createWriteStream(forgedPath), {
+      signer: tweetnaclSigner(forger.secretKey),
+      head: {
+        kind: manifest.kind,
+        exportedAtMs: manifest.exportedAtMs,
+        exportedBy: manifest.exportedBy,
+        reason: manifest.reason,
+        subject: manifest.subject,
+        counts: manifest.counts,
+      },
+      entries,
+    });
+    // The forgery is whole: against its own key it verifies, which is why an unpinned check proves nothing.
+    expect((await verifyBundle(forgedPath, forger.publicKey)).ok).toBe(true);
+  });
+
+  it('fails pinned to the server key, in the function and in the CLI', async () => {
+    const result = await verifyBundle(forgedPath, server.serverKeys.publicKey);
+    expect(result.ok).toBe(false);
+    expect(result.problems.join('\n')).toContain('manifest.sig is not a valid signature');
+    const cli = await verifyCli([
+      'verify-bundle',
+      'forged.zip',
+      '--public-key',
+      Buffer.from(server.serverKeys.publicKey).toString('base64'),
+    ]);
+    expect(cli.code).toBe(1);
+    expect(cli.err).toContain('FAILED');
+  });
+
+  it("fails unpinned without --unpinned, and even with it names the forger's fingerprint, not the server's", async () => {
+    const forgerFingerprint = keyFingerprint(forger.publicKey);
+    const refused = await verifyCli(['verify-bundle', 'forged.zip']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(forgerFingerprint);
+    const accepted = await verifyCli(['verify-bundle', 'forged.zip', '--unpinned']);
+    expect(accepted.code).toBe(0);
+    expect(accepted.out).toContain(`fingerprint ${forgerFingerprint}`);
+    expect(accepted.out).not.toContain(keyFingerprint(server.serverKeys.publicKey));
   });
 });
 

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Agent, StopReason } from './agent.js';
 import type { CollectorProbes } from './collectors/collector-supervisor.js';
 import { unavailable } from './collectors/probe.js';
+import { checkServerUrl } from './core/server-url.js';
 import { EnrollError, enroll } from './identity/enroll.js';
 import {
   isEnrolled,
@@ -146,6 +147,9 @@ async function enrollCommand(deps: CliDeps, args: readonly string[]): Promise<nu
   const token = (values.token as string | undefined) ?? deps.env.SEATWATCH_ENROLL_TOKEN;
   if (!server) throw new UsageError('enroll needs --server URL');
   if (!token) throw new UsageError('enroll needs --token TOKEN (or SEATWATCH_ENROLL_TOKEN)');
+  // A URL refused before any request is a flag to fix (exit 2), not a failure to reach the server (1).
+  const url = checkServerUrl(server, values.insecure === true);
+  if (!url.ok) throw new UsageError(`--server: ${url.reason}`);
   const stateDir = stateDirOf(deps, values);
   const identity = await enroll({
     stateDir,
@@ -235,7 +239,7 @@ function statusCommand(deps: CliDeps, args: readonly string[]): number {
 }
 
 function renderStatus(stateDir: string, running: boolean, status: AgentStatus | null): string {
-  const when = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : 'never');
+  const when = (ms: number) => new Date(ms).toISOString();
   const lines = [`Enrolled: yes (state folder ${stateDir})`];
   if (!status) {
     lines.push('Running: no (the agent has not run yet)');
@@ -251,16 +255,21 @@ function renderStatus(stateDir: string, running: boolean, status: AgentStatus | 
   );
   const c = status.connection;
   lines.push(
-    `Connected: ${running && c.state === 'connected' ? `yes, since ${when(c.connectedAt)}` : `no (${running ? c.state : 'not running'})`}${c.explanation ? ` — ${c.explanation}` : ''}`,
+    `Connected: ${running && c.state === 'connected' ? `yes${c.connectedAt ? `, since ${when(c.connectedAt)}` : ''}` : `no (${running ? c.state : 'not running'})`}${c.explanation ? ` — ${c.explanation}` : ''}`,
   );
   if (running && c.retryAt) lines.push(`Next attempt: ${when(c.retryAt)}`);
   const o = status.outbox;
-  lines.push(
-    `Outbox: ${o.depth} item(s), ${o.bytes} bytes waiting; last acknowledged seq ${o.ackedSeq} at ${when(o.lastAckAt)}`,
-  );
+  // lastAckAt is this run's: after a restart the acknowledged seq is older than it (issue #12: "at never").
+  const acked =
+    o.lastAckAt !== null
+      ? `last acknowledged seq ${o.ackedSeq} at ${when(o.lastAckAt)}`
+      : o.ackedSeq === 0
+        ? 'nothing acknowledged yet'
+        : `last acknowledged seq ${o.ackedSeq}, before the start at ${when(status.startedAt)}; nothing acknowledged since (${running ? (c.state === 'connected' ? 'connected, waiting for the first acknowledgement' : 'not connected since start') : 'that run never connected'})`;
+  lines.push(`Outbox: ${o.depth} item(s), ${o.bytes} bytes waiting; ${acked}`);
   if (o.droppedSinceStart > 0) lines.push(`Dropped since start (outbox full): ${o.droppedSinceStart}`);
   lines.push(
-    `Notice: version ${status.notice.version}, shown ${when(status.notice.shownAt)}${status.notice.shownVia.length ? ` via ${status.notice.shownVia.join(', ')}` : ''}`,
+    `Notice: version ${status.notice.version}, ${status.notice.shownAt ? `shown ${when(status.notice.shownAt)}` : 'not shown yet'}${status.notice.shownVia.length ? ` via ${status.notice.shownVia.join(', ')}` : ''}`,
   );
   lines.push('Collected now:');
   for (const [name, s] of Object.entries(status.collectors))
@@ -308,9 +317,12 @@ async function unenrollCommand(deps: CliDeps, args: readonly string[]): Promise<
   } catch (error) {
     delivered = `nothing was delivered (${error instanceof Error ? error.message : String(error)})`;
   }
-  removeState(stateDir);
+  const { leftOver } = removeState(stateDir);
+  const removed = leftOver.length
+    ? `the agent state in ${stateDir} is removed (the folder stays: it also holds ${leftOver.join(', ')}, which the agent did not write)`
+    : `the agent state folder ${stateDir} is removed`;
   deps.stdout.write(
-    `Unenrolled: the agent state in ${stateDir} is removed; ${delivered}.\nAsk an administrator to revoke this agent on the server.\n`,
+    `Unenrolled: ${removed}; ${delivered}.\nAsk an administrator to revoke this agent on the server.\n`,
   );
   return 0;
 }

@@ -135,11 +135,25 @@ export function loadIdentity(stateDir: string): LoadedIdentity {
   return { identity, secretKey, serverPublicKey };
 }
 
-/** Removes everything the agent keeps (unenroll). */
-export function removeState(stateDir: string): void {
-  for (const name of Object.values(STATE_FILES))
-    fs.rmSync(path.join(stateDir, name), { recursive: true, force: true });
-  for (const name of fs.existsSync(stateDir) ? fs.readdirSync(stateDir) : []) {
-    if (name.startsWith(STATE_FILES.lastScreenshot)) fs.rmSync(path.join(stateDir, name), { force: true });
+/**
+ * Removes everything the agent keeps (unenroll), and then the folder itself.
+ * Only what the agent writes is deleted (its files, their write-temp
+ * siblings, the screenshot copies), so a --state-dir pointed at a folder
+ * holding other files loses none of them; those names are returned and the
+ * folder stays.
+ */
+export function removeState(stateDir: string): { readonly leftOver: readonly string[] } {
+  const ours = Object.values(STATE_FILES) as string[];
+  const isOurs = (name: string) => ours.some((own) => name === own || name.startsWith(`${own}.`));
+  let names: string[];
+  try {
+    names = fs.readdirSync(stateDir);
+  } catch {
+    return { leftOver: [] };
   }
+  for (const name of names.filter(isOurs))
+    fs.rmSync(path.join(stateDir, name), { recursive: true, force: true });
+  const leftOver = names.filter((name) => !isOurs(name));
+  if (leftOver.length === 0) fs.rmdirSync(stateDir);
+  return { leftOver };
 }

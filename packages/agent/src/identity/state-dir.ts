@@ -40,4 +40,5 @@ export const STATE_FILES = {
   status: 'status.json',
   outbox: 'outbox',
   lastScreenshot: 'last-screenshot',
+  pageToken: 'page-token',
 } as const;

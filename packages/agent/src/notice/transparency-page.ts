@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Notice } from '@seatwatch/shared';
+import { STATE_FILES } from '../identity/state-dir.js';
 import { writeFileAtomic } from '../runtime/atomic-file.js';
 import type { AgentStatus } from '../status/agent-status.js';
 import { describeCollection } from './notice-text.js';
@@ -32,7 +33,7 @@ export interface TransparencyPage {
 export const DEFAULT_PAGE_PORT = 47655;
 
 function pageToken(stateDir: string): string {
-  const file = path.join(stateDir, 'page-token');
+  const file = path.join(stateDir, STATE_FILES.pageToken);
   try {
     const token = fs.readFileSync(file, 'utf8').trim();
     if (/^[0-9a-f]{32}$/.test(token)) return token;

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { readStatusFile } from '../../src/status/agent-status.js';
 import { tempStateDir } from '../support/agent-harness.js';
 import { runCliToEnd, startCli } from '../support/cli-process.js';
 import { ProtocolPeer } from '../support/protocol-peer.js';
@@ -24,6 +25,21 @@ afterAll(async () => {
   await peer.close();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Polls state another process writes (the status file), against a deadline. */
+async function until<T>(
+  what: string,
+  check: () => T | null | false | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 async function enrolled(): Promise<string> {
   const dir = newDir();
@@ -87,8 +103,21 @@ describe('seatwatch-agent CLI', { timeout: 120_000 }, () => {
       '--state-dir',
       dir,
     ]);
-    expect(plain.code).toBe(1);
-    expect(plain.stderr).toMatch(/without TLS/);
+    // Refused before any request: a flag to fix, exit 2 as documented (it was 1, issue #12).
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/--server: refusing http:\/\/ to 10\.20\.30\.40: without TLS/);
+    expect(plain.stderr).toMatch(/Usage: seatwatch-agent/);
+    const notUrl = await runCliToEnd([
+      'enroll',
+      '--server',
+      'collector.example',
+      '--token',
+      't',
+      '--state-dir',
+      dir,
+    ]);
+    expect(notUrl.code).toBe(2);
+    expect(notUrl.stderr).toMatch(/--server: not a URL: collector\.example/);
     const badToken = await runCliToEnd([
       'enroll',
       '--server',
@@ -160,13 +189,69 @@ describe('seatwatch-agent CLI', { timeout: 120_000 }, () => {
     const goodbye = peer.waitFor('stored', (f) =>
       f.events.some((e) => e.type === 'lifecycle' && e.reason === 'unenroll'),
     );
+    // Someone's own file in the folder given as --state-dir: unenroll deletes only what the agent wrote.
+    fs.writeFileSync(path.join(dir, 'operator-notes.txt'), "not the agent's\n");
     const run = await runCliToEnd(['unenroll', '--state-dir', dir]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/everything queued was delivered first/);
+    expect(run.stdout).toMatch(/the folder stays: it also holds operator-notes\.txt/);
     await goodbye;
-    expect(fs.existsSync(path.join(dir, 'agent.key'))).toBe(false);
+    expect(fs.readdirSync(dir)).toEqual(['operator-notes.txt']);
     const status = await runCliToEnd(['status', '--state-dir', dir]);
     expect(status.code).toBe(2);
     expect(status.stdout).toMatch(/Not enrolled/);
+  });
+
+  it('after a restart without the collector, status says what it knows (no "never"); unenroll removes the whole folder', async () => {
+    const own = await ProtocolPeer.start();
+    const dir = newDir();
+    const enrolledRun = await runCliToEnd([
+      'enroll',
+      '--server',
+      own.url,
+      '--token',
+      'good-token',
+      '--state-dir',
+      dir,
+    ]);
+    expect(enrolledRun.code).toBe(0);
+    const first = startCli(['run', '--state-dir', dir, '--page-port', '0']);
+    onTestFinished(() => {
+      first.child.kill('SIGKILL');
+    });
+    await own.waitForEvent((e) => e.type === 'notice_ack');
+    const acked = await until('an acknowledgement in the status file', () => {
+      const s = readStatusFile(dir);
+      return s && s.outbox.ackedSeq > 0 && s.outbox.lastAckAt !== null ? s : null;
+    });
+    first.child.kill('SIGTERM');
+    expect((await first.result).code).toBe(0);
+    await own.close();
+
+    // The collector is gone; the agent starts again.
+    const second = startCli(['run', '--state-dir', dir, '--page-port', '0']);
+    onTestFinished(() => {
+      second.child.kill('SIGKILL');
+    });
+    await second.waitForOutput(/Local page: http/);
+    await until('the second run in the status file', () => readStatusFile(dir)?.pid === second.child.pid);
+    const status = await runCliToEnd(['status', '--state-dir', dir]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).not.toMatch(/never/);
+    const known =
+      /last acknowledged seq (\d+), before the start at \S+; nothing acknowledged since \(not connected since start\)/.exec(
+        status.stdout,
+      );
+    expect(known, status.stdout).not.toBeNull();
+    expect(Number(known![1])).toBeGreaterThanOrEqual(acked.outbox.ackedSeq);
+    expect(status.stdout).toMatch(/Notice: version 1, shown \d{4}-/);
+    second.child.kill('SIGTERM');
+    expect((await second.result).code).toBe(0);
+
+    expect(fs.readdirSync(dir)).toContain('page-token');
+    const unenroll = await runCliToEnd(['unenroll', '--state-dir', dir]);
+    expect(unenroll.code).toBe(0);
+    expect(unenroll.stdout).toMatch(/the agent state folder .* is removed/);
+    expect(fs.existsSync(dir)).toBe(false);
   });
 });

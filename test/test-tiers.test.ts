@@ -71,19 +71,20 @@ describe('test tiers', () => {
 });
 
 /**
- * The test support that starts a service. A unit file may load a barrel
- * that re-exports one of these (packages/server/test/support/index.ts) as
- * long as it imports nothing from it that comes from here: the walk follows
- * a re-export only for the names imported through it.
+ * The test support that starts a service, all in @seatwatch/testkit. A unit
+ * file may load a barrel that re-exports one of these (the testkit's
+ * `./server` entry) as long as it imports nothing from it that comes from
+ * here: the walk follows a re-export only for the names imported through it.
  */
 const STARTS_A_SERVICE = new Set([
-  'packages/server/test/support/test-database.ts',
-  'packages/server/test/support/test-server.ts',
-  'packages/server/test/support/server-process.ts',
-  'packages/agent/test/support/x11-session.ts',
-  'test/support/seat-desktop.ts',
-  'test/support/chromium.ts',
+  'packages/testkit/src/server/test-database.ts',
+  'packages/testkit/src/server/test-server.ts',
+  'packages/testkit/src/server/server-process.ts',
+  'packages/testkit/src/desktop/x11-session.ts',
+  'packages/testkit/src/desktop/seat-desktop.ts',
+  'packages/testkit/src/browser/chromium.ts',
 ]);
+const TESTKIT = '@seatwatch/testkit';
 /**
  * Clients of a service, forbidden in a unit test file itself. Code under
  * test may import them for functions the test does not call (bench/load's
@@ -120,6 +121,13 @@ function importsOf(source: string): Import[] {
   });
 }
 
+/** `@seatwatch/testkit` or one of its subpaths, to the file its package.json `exports` names. */
+function resolveTestkit(specifier: string): string | null {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'packages/testkit/package.json'), 'utf8'));
+  const entry = manifest.exports[`.${specifier.slice(TESTKIT.length)}`]?.['seatwatch-source'];
+  return entry ? join('packages/testkit', entry) : null;
+}
+
 function resolveFile(from: string, specifier: string): string | null {
   const base = resolve(dirname(join(ROOT, from)), specifier);
   for (const candidate of [base.replace(/\.js$/, '.ts'), base, `${base}.ts`, join(base, 'index.ts')]) {
@@ -139,11 +147,17 @@ function serviceChain(file: string, names: string[] | null, seen = new Set<strin
     if (dependency.reexport && names !== null && dependency.names !== null) {
       if (!dependency.names.some((name) => names.includes(name))) continue;
     }
-    const relativeImport = dependency.specifier.startsWith('.');
-    const target = relativeImport ? resolveFile(file, dependency.specifier) : dependency.specifier;
+    const { specifier } = dependency;
+    const relativeImport = specifier.startsWith('.');
+    const testkitImport = specifier === TESTKIT || specifier.startsWith(`${TESTKIT}/`);
+    const target = relativeImport
+      ? resolveFile(file, specifier)
+      : testkitImport
+        ? resolveTestkit(specifier)
+        : specifier;
     if (target === null) continue;
     if (STARTS_A_SERVICE.has(target) || (isTestFile && SERVICE_CLIENTS.has(target))) return [file, target];
-    if (!relativeImport) continue;
+    if (!relativeImport && !testkitImport) continue;
     const rest = serviceChain(target, dependency.names, seen);
     if (rest) return [file, ...rest];
   }
@@ -171,7 +185,7 @@ describe('the unit tier', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('would notice a unit file that starts PostgreSQL through the server support', () => {
+  it('would notice a unit file that starts PostgreSQL through the testkit', () => {
     expect(serviceChain('packages/server/test/admin/admin-api.test.ts', null)).not.toBeNull();
     expect(serviceChain('packages/agent/test/collectors/x11.test.ts', null)).not.toBeNull();
   });

@@ -28,8 +28,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ProtocolPeer } from '../../packages/agent/test/support/protocol-peer.js';
-import { startX11Session } from '../../packages/agent/test/support/x11-session.js';
+import { ProtocolPeer } from '@seatwatch/testkit/agent';
+import { startX11Session } from '@seatwatch/testkit/desktop';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
 const minutes = Number(values.minutes);

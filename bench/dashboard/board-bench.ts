@@ -22,11 +22,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { schema } from '@seatwatch/server';
+import { chromiumLaunchOptions } from '@seatwatch/testkit/browser';
+import { createSignedInUser } from '@seatwatch/testkit/dashboard-session';
+import { createTestDatabase, startTestServer, testJpeg } from '@seatwatch/testkit/server';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
-import { createSignedInUser } from '../../packages/server/test/dashboard/support/dashboard-session.js';
-import { createTestDatabase, startTestServer, testJpeg } from '../../packages/server/test/support/index.js';
-import { chromiumLaunchOptions } from '../../test/support/chromium.js';
 
 const SEATS = Number(process.env.BENCH_SEATS ?? 1000);
 const SITES = 10;

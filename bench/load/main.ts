@@ -45,7 +45,6 @@ import { checkStoredPglite, checkStoredPostgres, type StoredCheck } from './stor
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchRoot = resolve(here, '..');
-const repoRoot = resolve(benchRoot, '..');
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 /** Issue 3's targets on this 2-core machine. */
@@ -210,7 +209,6 @@ async function main(): Promise<void> {
   log('starting the server ...');
   const serverStarted = performance.now();
   server = await startServerProcess({
-    repoRoot,
     from: options.server,
     dataDir,
     databaseUrl: database?.url ?? null,

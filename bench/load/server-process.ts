@@ -1,17 +1,17 @@
 /**
- * The collector under test, as its own process: the built server
- * (packages/server/dist/main.js, after `pnpm build`) or its sources through
- * tsx. Configured only through its documented environment variables, with
+ * The collector under test, as its own process: the built server (the
+ * server package's `./main` entry, dist/main.js after `pnpm build`) or its
+ * sources (the same entry's `seatwatch-source` file) through tsx. Configured only through its documented environment variables, with
  * logs to a file; optionally with the inspector open on loopback (profiling).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface ServerProcessOptions {
-  repoRoot: string;
   from: 'dist' | 'src';
   dataDir: string;
   databaseUrl: string | null;
@@ -36,6 +36,19 @@ export interface ServerProcess {
   stop(timeoutMs: number): Promise<string>;
 }
 
+/**
+ * The server package's folder and its `./main` entry under the chosen
+ * condition, read from its package.json: `default` is the build, and
+ * `seatwatch-source` the sources (this process runs with that condition,
+ * so resolving `@seatwatch/server/main` alone would always give those).
+ */
+function serverEntry(from: 'dist' | 'src'): { packageDir: string; entry: string } {
+  const manifest = fileURLToPath(import.meta.resolve('@seatwatch/server/package.json'));
+  const main = JSON.parse(readFileSync(manifest, 'utf8')).exports['./main'];
+  const packageDir = dirname(manifest);
+  return { packageDir, entry: join(packageDir, from === 'dist' ? main.default : main['seatwatch-source']) };
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -51,10 +64,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const port = await freePort();
   const inspectorPort = options.inspect ? await freePort() : null;
   const adminToken = `swa_bench_${randomBytes(24).toString('base64url')}`;
-  const entry =
-    options.from === 'dist'
-      ? join(options.repoRoot, 'packages/server/dist/main.js')
-      : join(options.repoRoot, 'packages/server/src/main.ts');
+  const { packageDir, entry } = serverEntry(options.from);
   if (!existsSync(entry)) {
     throw new Error(`${entry} is missing: run \`pnpm build\` first, or pass --server src`);
   }
@@ -83,7 +93,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   };
   const log = createWriteStream(options.logFile);
   const child = spawn(process.execPath, nodeArgs, {
-    cwd: join(options.repoRoot, 'packages/server'),
+    cwd: packageDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -22,16 +22,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Timeline } from '@seatwatch/shared/dashboard-api';
-import {
-  asUser,
-  createSignedInUser,
-} from '../../packages/server/test/dashboard/support/dashboard-session.js';
+import { asUser, createSignedInUser } from '@seatwatch/testkit/dashboard-session';
 import {
   createTestDatabase,
   createTestProject,
   enrollTestAgent,
   startTestServer,
-} from '../../packages/server/test/support/index.js';
+} from '@seatwatch/testkit/server';
 
 const SEATS = Number(process.env.BENCH_SEATS ?? 21);
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);

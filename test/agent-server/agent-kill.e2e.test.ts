@@ -11,12 +11,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Children, until } from '@seatwatch/testkit';
+import { type AgentProcess, enrollWithLibrary, startAgentProcess } from '@seatwatch/testkit/agent';
+import { type SeatDesktop, startSeatDesktop } from '@seatwatch/testkit/desktop';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentProcess, startAgentProcess } from '../support/agent-process.js';
-import { Children } from '../support/children.js';
-import { enrollWithLibrary } from '../support/enrollment.js';
-import { until } from '../support/poll.js';
-import { type SeatDesktop, startSeatDesktop } from '../support/seat-desktop.js';
 import {
   type Collector,
   createSeatProject,

@@ -12,12 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Agent, createAgent, jsonLineLogger, loadIdentity, probeCollectors } from '@seatwatch/agent';
 import type { Event } from '@seatwatch/shared';
+import { Children, until } from '@seatwatch/testkit';
+import { enrollWithLibrary, runAgentCommand } from '@seatwatch/testkit/agent';
+import { type SeatDesktop, startSeatDesktop } from '@seatwatch/testkit/desktop';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAgentCommand } from '../support/agent-process.js';
-import { Children } from '../support/children.js';
-import { enrollWithLibrary } from '../support/enrollment.js';
-import { until } from '../support/poll.js';
-import { type SeatDesktop, startSeatDesktop } from '../support/seat-desktop.js';
 import {
   type Collector,
   createSeatProject,

@@ -15,12 +15,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Children, until } from '@seatwatch/testkit';
+import { type AgentProcess, enrollWithLibrary, startAgentProcess } from '@seatwatch/testkit/agent';
+import { type SeatDesktop, startSeatDesktop } from '@seatwatch/testkit/desktop';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentProcess, startAgentProcess } from '../support/agent-process.js';
-import { Children } from '../support/children.js';
-import { enrollWithLibrary } from '../support/enrollment.js';
-import { until } from '../support/poll.js';
-import { type SeatDesktop, startSeatDesktop } from '../support/seat-desktop.js';
 import {
   type Collector,
   createSeatProject,

@@ -15,24 +15,22 @@
  * test-artifacts/dashboard/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCodeAt } from '../../packages/server/src/accounts/totp.otplib.js';
-import { WEB_APP_DIR } from '../../packages/server/src/dashboard/web-app.routes.js';
+import { Children } from '@seatwatch/testkit';
+import { type AgentProcess, enrollWithLibrary, startAgentProcess } from '@seatwatch/testkit/agent';
+import { builtWebApp, chromiumLaunchOptions } from '@seatwatch/testkit/browser';
+import { authenticatorCode } from '@seatwatch/testkit/dashboard-session';
+import { type SeatDesktop, startSeatDesktop } from '@seatwatch/testkit/desktop';
 import {
   createTestDatabase,
   startTestServer,
   type TestDatabase,
   type TestServer,
-} from '../../packages/server/test/support/index.js';
-import { type AgentProcess, startAgentProcess } from '../support/agent-process.js';
-import { Children } from '../support/children.js';
-import { chromiumLaunchOptions } from '../support/chromium.js';
-import { enrollWithLibrary } from '../support/enrollment.js';
-import { type SeatDesktop, startSeatDesktop } from '../support/seat-desktop.js';
+} from '@seatwatch/testkit/server';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/dashboard');
 const HOSTILE_TITLE = '<img src=x onerror=alert(1)>';
@@ -65,7 +63,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   stateDir = mkdtempSync(join(os.tmpdir(), 'seatwatch-e2e-dashboard-seat-'));
   // `pnpm build` makes it before the tests; a lone run of this file builds it here.
-  if (!existsSync(join(WEB_APP_DIR, 'index.html'))) {
+  if (!builtWebApp()) {
     execFileSync('pnpm', ['--filter', '@seatwatch/dashboard', 'build'], { stdio: 'ignore' });
   }
   const seatDesktop = async () => {
@@ -106,7 +104,7 @@ describe('dashboard in Chromium, with the real agent as the seat', () => {
     await page.locator('input[name="confirm-password"]').fill(PASSWORD);
     totpSecret = (await page.getByTestId('totp-secret').textContent())!.replace(/\s+/g, '');
     expect(totpSecret).toMatch(/^[A-Z2-7]{32}$/);
-    await page.locator('input[name="code"]').fill(await totpCodeAt(totpSecret, Date.now()));
+    await page.locator('input[name="code"]').fill(await authenticatorCode(totpSecret, Date.now()));
     await shot('01-first-run-setup');
     await page.getByRole('button', { name: 'Finish setup' }).click();
     await page.getByTestId('board-count').waitFor();
@@ -127,7 +125,7 @@ describe('dashboard in Chromium, with the real agent as the seat', () => {
     await page.locator('input[name="code"]').waitFor();
     await shot('03-login-totp');
     // The setup used this time step's code; the authenticator's next code is accepted once.
-    await page.locator('input[name="code"]').fill(await totpCodeAt(totpSecret, Date.now() + 30_000));
+    await page.locator('input[name="code"]').fill(await authenticatorCode(totpSecret, Date.now() + 30_000));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByTestId('board-count').waitFor();
   });

@@ -8,27 +8,22 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { toBase64 } from '@seatwatch/shared';
 import { type SelfViewLink, selfViewSigningInput } from '@seatwatch/shared/dashboard-api';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_APP_DIR } from '../../packages/server/src/dashboard/web-app.routes.js';
-import type { SignedIn } from '../../packages/server/test/dashboard/support/dashboard-session.js';
-import {
-  buildWorld,
-  HOUR,
-  type World,
-} from '../../packages/server/test/investigation/support/investigation-world.js';
+import { builtWebApp, chromiumLaunchOptions } from '@seatwatch/testkit/browser';
+import type { SignedIn } from '@seatwatch/testkit/dashboard-session';
+import { buildWorld, HOUR, type World } from '@seatwatch/testkit/investigation-world';
 import {
   createTestDatabase,
   httpJson,
   startTestServer,
   type TestDatabase,
   type TestServer,
-} from '../../packages/server/test/support/index.js';
-import { chromiumLaunchOptions } from '../support/chromium.js';
+} from '@seatwatch/testkit/server';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/investigation');
 let db: TestDatabase;
@@ -47,7 +42,7 @@ async function contextFor(user: SignedIn | null): Promise<BrowserContext> {
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  if (!existsSync(join(WEB_APP_DIR, 'index.html'))) {
+  if (!builtWebApp()) {
     execFileSync('pnpm', ['--filter', '@seatwatch/dashboard', 'build'], { stdio: 'ignore' });
   }
   db = await createTestDatabase('postgres');

@@ -7,13 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requestSelfViewLink, startTransparencyPage, type TransparencyPage } from '@seatwatch/agent';
 import type { SelfView } from '@seatwatch/shared/dashboard-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestSelfViewLink } from '../../packages/agent/src/notice/self-view-link.js';
-import {
-  startTransparencyPage,
-  type TransparencyPage,
-} from '../../packages/agent/src/notice/transparency-page.js';
 import {
   connectAgent,
   createTestDatabase,
@@ -24,7 +19,8 @@ import {
   type TestAgentClient,
   type TestDatabase,
   type TestServer,
-} from '../../packages/server/test/support/index.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let db: TestDatabase;
 let server: TestServer;

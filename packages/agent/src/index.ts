@@ -26,6 +26,8 @@ export type { IdleReading } from './core/idle-machine.js';
 export { enroll } from './identity/enroll.js';
 export { loadIdentity, StateError } from './identity/identity-store.js';
 export { resolveStateDir } from './identity/state-dir.js';
+export { requestSelfViewLink } from './notice/self-view-link.js';
+export { startTransparencyPage, type TransparencyPage } from './notice/transparency-page.js';
 export type { Clock } from './runtime/clock.js';
 export { systemClock } from './runtime/clock.js';
 export { jsonLineLogger, type Logger } from './runtime/logger.js';

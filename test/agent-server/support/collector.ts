@@ -12,9 +12,10 @@ import { DEFAULT_POLICY, type Notice, type Policy } from '@seatwatch/shared';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
 import {
   createTestDatabase,
+  startTestServer,
   type TestDatabase,
-} from '../../../packages/server/test/support/test-database.js';
-import { startTestServer, type TestServer } from '../../../packages/server/test/support/test-server.js';
+  type TestServer,
+} from '@seatwatch/testkit/server';
 
 export interface Collector {
   readonly db: TestDatabase;

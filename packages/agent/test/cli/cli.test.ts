@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ProtocolPeer } from '@seatwatch/testkit/agent';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { readStatusFile } from '../../src/status/agent-status.js';
 import { tempStateDir } from '../support/agent-harness.js';
 import { runCliToEnd, startCli } from '../support/cli-process.js';
-import { ProtocolPeer } from '../support/protocol-peer.js';
 
 let peer: ProtocolPeer;
 const dirs: string[] = [];

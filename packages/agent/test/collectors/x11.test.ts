@@ -4,6 +4,8 @@
  * whole agent delivering them to the protocol peer.
  */
 import fs from 'node:fs';
+import { ProtocolPeer } from '@seatwatch/testkit/agent';
+import { startX11Session, waitUntil, type X11Session } from '@seatwatch/testkit/desktop';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createXpropSpyActiveWindow } from '../../src/collectors/activity/active-window.xprop-spy.js';
 import { createX11ScreensaverIdleTime } from '../../src/collectors/idle/idle-time.x11-screensaver.js';
@@ -12,8 +14,6 @@ import { createNodeScreenshotsCapture } from '../../src/collectors/screenshot/sc
 import { probeCollectors } from '../../src/collectors/select-adapters.js';
 import { differenceHash, hammingDistance, isUnchanged, looksBlank } from '../../src/core/perceptual-hash.js';
 import { buildAgent, enrolledStateDir } from '../support/agent-harness.js';
-import { ProtocolPeer } from '../support/protocol-peer.js';
-import { startX11Session, waitUntil, type X11Session } from '../support/x11-session.js';
 
 let x: X11Session;
 const title = `SEATWATCH_TEST_${process.pid}`;

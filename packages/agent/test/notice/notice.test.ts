@@ -1,13 +1,13 @@
 /** The notice gate and the local transparency page, on a real agent with fake collectors. */
 import fs from 'node:fs';
 import http from 'node:http';
+import { ProtocolPeer } from '@seatwatch/testkit/agent';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/agent.js';
 import type { DesktopNotifier } from '../../src/notice/desktop-notification.port.js';
 import { escapeHtml } from '../../src/notice/transparency-page.js';
 import { buildAgent, enrolledStateDir } from '../support/agent-harness.js';
 import { type Fakes, fakeCollectors } from '../support/fake-collectors.js';
-import { ProtocolPeer } from '../support/protocol-peer.js';
 
 let peer: ProtocolPeer;
 let stateDir: string;

@@ -2,12 +2,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ProtocolPeer } from '@seatwatch/testkit/agent';
 import { type Agent, type AgentDeps, createAgent } from '../../src/agent.js';
 import { enroll } from '../../src/identity/enroll.js';
 import { loadIdentity } from '../../src/identity/identity-store.js';
 import { jsonLineLogger, type Logger } from '../../src/runtime/logger.js';
 import type { Fakes } from './fake-collectors.js';
-import type { ProtocolPeer } from './protocol-peer.js';
 
 export function tempStateDir(prefix = 'agent-state-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Event } from '@seatwatch/shared';
+import { ProtocolPeer } from '@seatwatch/testkit/agent';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/agent.js';
 import { loadIdentity, StateError } from '../../src/identity/identity-store.js';
 import { readStatusFile } from '../../src/status/agent-status.js';
 import { buildAgent, enrolledStateDir, memoryLogger } from '../support/agent-harness.js';
 import { type Fakes, fakeCollectors } from '../support/fake-collectors.js';
-import { ProtocolPeer } from '../support/protocol-peer.js';
 
 let peer: ProtocolPeer;
 let stateDir: string;

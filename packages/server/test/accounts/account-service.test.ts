@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SeatwatchError } from '@seatwatch/shared';
+import { createTestDatabase, type TestDatabase } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AccountService, createAccountService } from '../../src/accounts/account.service.js';
 import { LOCK_MS, MAX_FAILURES } from '../../src/accounts/lockout.js';
@@ -14,7 +15,6 @@ import { createSecretBox } from '../../src/accounts/secret-box.js';
 import { totpCodeAt } from '../../src/accounts/totp.otplib.js';
 import { projects, teams } from '../../src/db/schema/index.js';
 import type { Grant, Principal } from '../../src/domain/authz-policy.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const PASSWORD = 'correct horse battery staple';
 const HOUR = 3_600_000;

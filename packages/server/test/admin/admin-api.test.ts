@@ -4,7 +4,6 @@
  * (and an offline one at its next hello), and the OpenAPI document lists it all.
  */
 import { DEFAULT_POLICY } from '@seatwatch/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectAgent,
   createTestDatabase,
@@ -15,7 +14,8 @@ import {
   startTestServer,
   type TestDatabase,
   type TestServer,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 interface Named {
   id: string;

@@ -11,8 +11,8 @@ import { createServer as createHttpServer, type Server as HttpServer, type Incom
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import type { Device } from '@seatwatch/shared';
 import type { AlertDelivery, AlertPayload, WebhookList } from '@seatwatch/shared/dashboard-api';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/index.js';
 import { type AnomalyWorld, createAnomalyWorld } from './support/anomaly-world.js';
 import { verifyWebhookAsDocumented } from './support/webhook-verify.js';
 

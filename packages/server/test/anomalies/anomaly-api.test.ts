@@ -11,8 +11,7 @@ import type {
   RuleSettingsList,
   RuleSettingView,
 } from '@seatwatch/shared/dashboard-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asUser, createSignedInUser, type SignedIn } from '../dashboard/support/dashboard-session.js';
+import { asUser, createSignedInUser, type SignedIn } from '@seatwatch/testkit/dashboard-session';
 import {
   captureEvent,
   createTestDatabase,
@@ -21,7 +20,8 @@ import {
   httpJson,
   type TestDatabase,
   testJpeg,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AnomalyWorld,
   createAnomalyWorld,

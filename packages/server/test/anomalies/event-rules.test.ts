@@ -5,9 +5,15 @@
  * real server, on both databases.
  */
 import type { CaptureEvent, Device, Event } from '@seatwatch/shared';
+import {
+  captureEvent,
+  createTestDatabase,
+  DB_KINDS,
+  type TestDatabase,
+  testJpeg,
+} from '@seatwatch/testkit/server';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureEvent, createTestDatabase, DB_KINDS, type TestDatabase, testJpeg } from '../support/index.js';
 import { type AnomalyWorld, createAnomalyWorld } from './support/anomaly-world.js';
 
 const stick: Device = {

@@ -5,9 +5,6 @@
  * signed with the wrong key.
  */
 import { type Event, encodeTextFrame, generateKeyPair, toBase64, tweetnaclSigner } from '@seatwatch/shared';
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anomalies } from '../../src/db/schema/index.js';
 import {
   createTestDatabase,
   createTestProject,
@@ -17,7 +14,10 @@ import {
   issueToken,
   TestAgentClient,
   type TestDatabase,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anomalies } from '../../src/db/schema/index.js';
 import { type AnomalyWorld, createAnomalyWorld, type Seat } from './support/anomaly-world.js';
 
 const MINUTE = 60_000;

@@ -6,8 +6,8 @@
  */
 import type { Event, LifecycleEvent } from '@seatwatch/shared';
 import type { ShiftSchedule } from '@seatwatch/shared/dashboard-api';
+import { createTestDatabase, DB_KINDS, TestAgentClient, type TestDatabase } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, DB_KINDS, TestAgentClient, type TestDatabase } from '../support/index.js';
 import {
   type AnomalyWorld,
   createAnomalyWorld,

@@ -4,12 +4,12 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
+import { testJpeg } from '@seatwatch/testkit/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobIntegrityError, createFilesystemBlobStore } from '../../src/blobs/blob-store.filesystem.js';
 import { createSharpThumbnailMaker } from '../../src/blobs/thumbnails.sharp.js';
 import { configWith } from '../../src/config.js';
 import { loadSecrets } from '../../src/secrets/secret-files.js';
-import { testJpeg } from '../support/index.js';
 
 describe('filesystem blob store', () => {
   let root: string;

@@ -6,7 +6,7 @@
  * connected, with a real screenshot each.
  */
 import type { Board, BoardSeat, SetupLinkResponse, UserRow } from '@seatwatch/shared/dashboard-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asUser, createSignedInUser, type SignedIn } from '@seatwatch/testkit/dashboard-session';
 import {
   connectAgent,
   createTestDatabase,
@@ -19,8 +19,8 @@ import {
   type TestDatabase,
   type TestServer,
   testJpeg,
-} from '../support/index.js';
-import { asUser, createSignedInUser, type SignedIn } from './support/dashboard-session.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let db: TestDatabase;
 let server: TestServer;

@@ -4,11 +4,12 @@
  * PostgreSQL, although the two drivers hand raw timestamps and bigints over
  * differently.
  */
+
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nullable, rowsOf } from '../../src/db/raw-rows.js';
 import { screenshots, seats } from '../../src/db/schema/index.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/index.js';
 
 describe.each(DB_KINDS)('rows of raw SQL on %s', (kind) => {
   let db: TestDatabase;

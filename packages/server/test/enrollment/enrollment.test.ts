@@ -1,8 +1,5 @@
 /** POST /api/v1/enroll over real HTTP on each database: success and every refusal. */
 import { type EnrollResponse, generateKeyPair, toBase64 } from '@seatwatch/shared';
-import { and, eq, isNull } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agents, anomalies, logins, seats } from '../../src/db/schema/index.js';
 import {
   createTestDatabase,
   createTestProject,
@@ -13,7 +10,10 @@ import {
   startTestServer,
   type TestDatabase,
   type TestServer,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { and, eq, isNull } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agents, anomalies, logins, seats } from '../../src/db/schema/index.js';
 
 const HOUR = 3_600_000;
 

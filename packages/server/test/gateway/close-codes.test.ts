@@ -14,9 +14,6 @@ import {
   tweetnaclSigner,
 } from '@seatwatch/shared';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
-import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anomalies, events, logins, screenshots } from '../../src/db/schema/index.js';
 import {
   connectAgent,
   createTestDatabase,
@@ -31,7 +28,10 @@ import {
   type TestDatabase,
   type TestServer,
   testJpeg,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anomalies, events, logins, screenshots } from '../../src/db/schema/index.js';
 
 describe.each(DB_KINDS)('close codes on %s', (kind) => {
   let db: TestDatabase;

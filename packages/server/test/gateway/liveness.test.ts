@@ -6,7 +6,7 @@
  * server paused itself (its frames wait for a commit) is not silent: it
  * stays open however long the commit takes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import {
   connectAgent,
   createTestDatabase,
@@ -16,7 +16,8 @@ import {
   startTestServer,
   type TestDatabase,
   type TestServer,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PING_INTERVAL_MS = 1000;
 

@@ -5,6 +5,17 @@
  */
 import { DEFAULT_POLICY, type Event, MAX_STRING_LENGTHS } from '@seatwatch/shared';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
+import {
+  connectAgent,
+  createTestDatabase,
+  DB_KINDS,
+  enrollTestAgent,
+  sampleEvents,
+  startTestServer,
+  type TestDatabase,
+  type TestServer,
+  testJpeg,
+} from '@seatwatch/testkit/server';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,17 +28,6 @@ import {
   screenshots,
 } from '../../src/db/schema/index.js';
 import type { CommittedFrame } from '../../src/ingest/ingest-hub.js';
-import {
-  connectAgent,
-  createTestDatabase,
-  DB_KINDS,
-  enrollTestAgent,
-  sampleEvents,
-  startTestServer,
-  type TestDatabase,
-  type TestServer,
-  testJpeg,
-} from '../support/index.js';
 
 describe.each(DB_KINDS)('agent session on %s', (kind) => {
   let db: TestDatabase;

@@ -5,16 +5,16 @@
  * projects. Also: every such read lands in the audit log with its reason.
  */
 import type { AuditPage, CaseDetail, Timeline } from '@seatwatch/shared/dashboard-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asUser, type SignedIn } from '../dashboard/support/dashboard-session.js';
+import { asUser, type SignedIn } from '@seatwatch/testkit/dashboard-session';
+import { buildWorld, DAY, HOUR, type World } from '@seatwatch/testkit/investigation-world';
 import {
   createTestDatabase,
   httpJson,
   startTestServer,
   type TestDatabase,
   type TestServer,
-} from '../support/index.js';
-import { buildWorld, DAY, HOUR, type World } from './support/investigation-world.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let db: TestDatabase;
 let server: TestServer;

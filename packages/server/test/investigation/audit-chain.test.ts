@@ -3,6 +3,8 @@
  * change or remove them, and a row changed behind the server's back (a
  * superuser who disables the trigger first) is named by verify-audit.
  */
+
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +13,6 @@ import { auditPage, recordAudit } from '../../src/audit/audit-log.js';
 import { describeVerification, verifyAuditLog } from '../../src/audit/verify-audit.js';
 import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
 import { configWith } from '../../src/config.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../support/index.js';
 
 describe.each(DB_KINDS)('audit log on %s', (kind) => {
   let db: TestDatabase;

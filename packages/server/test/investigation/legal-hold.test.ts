@@ -5,12 +5,17 @@
  * the seat goes; released, the range goes at the next run.
  */
 import type { CaseDetail } from '@seatwatch/shared/dashboard-api';
+import { asUser } from '@seatwatch/testkit/dashboard-session';
+import { buildWorld, DAY, HOUR, type World, workEvents } from '@seatwatch/testkit/investigation-world';
+import {
+  createTestDatabase,
+  startTestServer,
+  type TestDatabase,
+  type TestServer,
+} from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/connect.js';
-import { asUser } from '../dashboard/support/dashboard-session.js';
-import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/index.js';
-import { buildWorld, DAY, HOUR, type World, workEvents } from './support/investigation-world.js';
 
 let db: TestDatabase;
 let server: TestServer;

@@ -8,6 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaseDetail } from '@seatwatch/shared/dashboard-api';
+import { asUser } from '@seatwatch/testkit/dashboard-session';
+import { buildWorld, HOUR, type World } from '@seatwatch/testkit/investigation-world';
+import {
+  createTestDatabase,
+  startTestServer,
+  type TestDatabase,
+  type TestServer,
+} from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify-audit.js';
@@ -16,9 +24,6 @@ import { configWith } from '../../src/config.js';
 import { queryRows } from '../../src/db/connect.js';
 import { verifyBundle } from '../../src/evidence/bundle-verify.js';
 import type { OffboardingReport } from '../../src/offboarding/offboard-project.js';
-import { asUser } from '../dashboard/support/dashboard-session.js';
-import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../support/index.js';
-import { buildWorld, HOUR, type World } from './support/investigation-world.js';
 
 let db: TestDatabase;
 let server: TestServer;

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { toBase64 } from '@seatwatch/shared';
 import { type SelfView, type SelfViewLink, selfViewSigningInput } from '@seatwatch/shared/dashboard-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asUser } from '../dashboard/support/dashboard-session.js';
+import { asUser } from '@seatwatch/testkit/dashboard-session';
+import { buildWorld, HOUR, type World } from '@seatwatch/testkit/investigation-world';
 import {
   createTestDatabase,
   type EnrolledAgent,
@@ -16,8 +16,8 @@ import {
   startTestServer,
   type TestDatabase,
   type TestServer,
-} from '../support/index.js';
-import { buildWorld, HOUR, type World } from './support/investigation-world.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let db: TestDatabase;
 let server: TestServer;

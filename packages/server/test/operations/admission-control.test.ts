@@ -6,7 +6,7 @@
  * held from another PostgreSQL session keeps the one commit in flight, so
  * the backlog provably stands while we look.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import {
   connectAgent,
   createTestDatabase,
@@ -15,7 +15,8 @@ import {
   sampleEvents,
   startTestServer,
   type TestDatabase,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 async function heldConnections(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();

@@ -1,6 +1,5 @@
 /** /healthz, /readyz and the Prometheus metrics that operators watch. */
 import { generateKeyPair, tweetnaclSigner } from '@seatwatch/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectAgent,
   createTestDatabase,
@@ -11,7 +10,8 @@ import {
   TestAgentClient,
   type TestDatabase,
   type TestServer,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 function metric(text: string, name: string): number | null {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));

@@ -1,7 +1,8 @@
 /** The PostgreSQL notification port: what one process publishes, every process hears, in order. */
+
+import { createTestDatabase, type TestDatabase } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification, NotificationPort } from '../../src/notifications/notification-port.js';
-import { createTestDatabase, type TestDatabase } from '../support/index.js';
 
 describe('notifications over LISTEN/NOTIFY', () => {
   let db: TestDatabase;

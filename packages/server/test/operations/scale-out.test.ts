@@ -6,7 +6,7 @@
  * from the database, not from either process. (PGlite is one process's
  * database by design, so this is PostgreSQL only.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import {
   connectAgent,
   createTestDatabase,
@@ -15,7 +15,8 @@ import {
   startTestServer,
   type TestDatabase,
   type TestServer,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('two server processes on one PostgreSQL database', () => {
   let db: TestDatabase;

@@ -4,9 +4,7 @@
  * On PostgreSQL a row lock holds the group commit open, so the frame is
  * provably in flight when shutdown begins.
  */
-import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events } from '../../src/db/schema/index.js';
+
 import {
   connectAgent,
   createTestDatabase,
@@ -17,7 +15,10 @@ import {
   startTestServer,
   TestAgentClient,
   type TestDatabase,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { events } from '../../src/db/schema/index.js';
 
 describe.each(DB_KINDS)('graceful shutdown on %s', (kind) => {
   let db: TestDatabase;

@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectAgent,
   createTestDatabase,
@@ -13,7 +12,8 @@ import {
   startTestServer,
   type TestDatabase,
   type TestServer,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('TLS', () => {
   let db: TestDatabase;

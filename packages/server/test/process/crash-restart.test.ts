@@ -8,10 +8,6 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq, sql } from 'drizzle-orm';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../../src/db/connect.js';
-import { events } from '../../src/db/schema/index.js';
 import {
   connectAgent,
   createPostgresDatabase,
@@ -20,7 +16,11 @@ import {
   type ServerProcess,
   sampleEvents,
   spawnServer,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from '../../src/db/connect.js';
+import { events } from '../../src/db/schema/index.js';
 
 const FRAMES = 30;
 const EVENTS_PER_FRAME = 2;

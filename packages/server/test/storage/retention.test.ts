@@ -5,9 +5,6 @@
  */
 import type { Event } from '@seatwatch/shared';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activitySpans, deviceEvents, events, screenshots } from '../../src/db/schema/index.js';
 import {
   captureEvent,
   connectAgent,
@@ -19,7 +16,10 @@ import {
   type TestDatabase,
   type TestServer,
   testJpeg,
-} from '../support/index.js';
+} from '@seatwatch/testkit/server';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activitySpans, deviceEvents, events, screenshots } from '../../src/db/schema/index.js';
 
 const DAY = 86_400_000;
 

@@ -5,13 +5,14 @@
  * own recorder writes to a real database; the batcher's only seam is a
  * count of the recorder's recordMany calls.
  */
+
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '@seatwatch/testkit/server';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Occurrence } from '../../../src/anomalies/engine/anomaly-recorder.js';
 import { createOccurrenceBatcher } from '../../../src/anomalies/engine/occurrence-batcher.js';
 import { anomalies, anomalyAlertDeliveries } from '../../../src/db/schema/index.js';
 import type { AnomalyContext } from '../../../src/ingest/anomaly-port.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../../support/index.js';
 import { type AnomalyWorld, createAnomalyWorld, type Seat } from '../support/anomaly-world.js';
 
 describe.each(DB_KINDS)('occurrence batcher on %s', (kind) => {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
+import { testJpeg } from '@seatwatch/testkit/server';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +13,6 @@ import {
 import { createFilesystemBlobStore } from '../../../src/blobs/blob-store.filesystem.js';
 import type { BlobStore } from '../../../src/blobs/blob-store.js';
 import { createSharpThumbnailMaker } from '../../../src/blobs/thumbnails.sharp.js';
-import { testJpeg } from '../../support/index.js';
 
 describe('blank screenshots', () => {
   let dir: string;

@@ -6,9 +6,6 @@
  */
 import type { Event, HelloPayload } from '@seatwatch/shared';
 import type { ShiftSchedule } from '@seatwatch/shared/dashboard-api';
-import { eq } from 'drizzle-orm';
-import { anomalies } from '../../../src/db/schema/index.js';
-import type { AgentSession, SessionClose } from '../../../src/ingest/ingest-hub.js';
 import {
   createTestProject,
   type EnrolledAgent,
@@ -20,7 +17,10 @@ import {
   TestAgentClient,
   type TestDatabase,
   type TestServer,
-} from '../../support/index.js';
+} from '@seatwatch/testkit/server';
+import { eq } from 'drizzle-orm';
+import { anomalies } from '../../../src/db/schema/index.js';
+import type { AgentSession, SessionClose } from '../../../src/ingest/ingest-hub.js';
 import { FakeScheduler } from './fake-scheduler.js';
 
 /** Monday 2 March 2026, 10:00 UTC: inside a Monday–Friday 09:00–17:00 UTC shift. */

@@ -5,12 +5,14 @@
  * start, so a file opens one of each and shares it between its tests.
  */
 import { randomBytes } from 'node:crypto';
+import {
+  type Database,
+  migrateDatabase,
+  type NotificationPort,
+  openDatabase,
+  openNotifications,
+} from '@seatwatch/server';
 import pg from 'pg';
-import { type Database, openDatabase } from '../../src/db/connect.js';
-import { migrateDatabase } from '../../src/db/migrate.js';
-import { createInProcessNotificationPort } from '../../src/notifications/notification-port.in-process.js';
-import type { NotificationPort } from '../../src/notifications/notification-port.js';
-import { createPostgresNotificationPort } from '../../src/notifications/notification-port.postgres.js';
 
 export type DbKind = 'pglite' | 'postgres';
 export const DB_KINDS: readonly DbKind[] = ['pglite', 'postgres'];
@@ -32,6 +34,9 @@ export interface TestDatabase {
   openNotifications(): Promise<NotificationPort>;
   close(): Promise<void>;
 }
+
+/** A test's assertions, not the channel's error callback, say what went wrong. */
+const ignoreError = () => {};
 
 function urlFor(name: string): string {
   const url = new URL(POSTGRES_ADMIN_URL);
@@ -67,7 +72,7 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const database = await openDatabase({});
     await migrateDatabase(database);
-    const shared = createInProcessNotificationPort();
+    const shared = await openNotifications(database, ignoreError);
     return {
       kind,
       database,
@@ -92,7 +97,7 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
     kind,
     database,
     url,
-    openNotifications: () => createPostgresNotificationPort({ connectionString: url, pool: database.pool! }),
+    openNotifications: () => openNotifications(database, ignoreError),
     close: async () => {
       await database.close();
       await drop();

@@ -5,8 +5,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type Children, hasExited } from './children.js';
-import { until } from './poll.js';
+import { type Children, hasExited } from '../children.js';
+import { until } from '../poll.js';
 
 const run = promisify(execFile);
 

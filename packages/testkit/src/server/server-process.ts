@@ -1,15 +1,18 @@
 /**
- * The collector as a child process (src/main.ts run through tsx, exactly as
- * `seatwatch-server` starts), for what only a real process shows: a start
+ * The collector as a child process (the server package's `./main` entry, its
+ * sources run through tsx, exactly as `seatwatch-server` starts), for what only a real process shows: a start
  * on an empty data folder, SIGKILL between frames, restarts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ServerEndpoint } from './test-agent.js';
 import { httpJson } from './test-server.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+/** The workspace root, where `pnpm start` runs the server. */
+const WORKSPACE_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const MAIN = fileURLToPath(import.meta.resolve('@seatwatch/server/main'));
+const TSX = createRequire(import.meta.url).resolve('tsx');
 
 export interface ServerProcess extends ServerEndpoint {
   readonly child: ChildProcess;
@@ -28,8 +31,8 @@ export async function spawnServer(
   env: Record<string, string>,
   adminToken?: () => string,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--conditions=seatwatch-source', '--import', 'tsx', MAIN], {
-    cwd: REPO_ROOT,
+  const child = spawn(process.execPath, ['--conditions=seatwatch-source', '--import', TSX, MAIN], {
+    cwd: WORKSPACE_ROOT,
     env: { ...process.env, SEATWATCH_PORT: '0', SEATWATCH_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

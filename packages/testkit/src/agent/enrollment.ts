@@ -6,8 +6,8 @@
  */
 import os from 'node:os';
 import { AGENT_VERSION, enroll } from '@seatwatch/agent';
+import type { Children } from '../children.js';
 import { runAgentCommand } from './agent-process.js';
-import type { Children } from './children.js';
 
 export interface EnrollSeat {
   server: string;

@@ -8,7 +8,8 @@
 
 import type { Event } from '@seatwatch/shared';
 import type { Board, Grant } from '@seatwatch/shared/dashboard-api';
-import { asUser, createSignedInUser, type SignedIn } from '../../dashboard/support/dashboard-session.js';
+import { asUser, createSignedInUser, type SignedIn } from './dashboard-session.js';
+import { testJpeg } from './images.js';
 import {
   captureEvent,
   connectAgent,
@@ -16,9 +17,8 @@ import {
   type EnrolledAgent,
   enrollTestAgent,
   type TestAgentClient,
-  type TestServer,
-  testJpeg,
-} from '../../support/index.js';
+} from './test-agent.js';
+import type { TestServer } from './test-server.js';
 
 export type Role = 'root' | 'adminA' | 'supA' | 'invA' | 'invA1' | 'audA' | 'invB' | 'audB';
 

@@ -1,14 +1,15 @@
 /**
- * `seatwatch-agent` as a real child process (packages/agent/src/main.ts run
- * through tsx, the way the seat runs the built CLI), with what it prints:
+ * `seatwatch-agent` as a real child process (the agent package's `./main`
+ * entry: its sources through tsx under the `seatwatch-source` condition, the
+ * way the seat runs the built CLI), with what it prints:
  * stdout for the operator, stderr as JSON log lines.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Children } from './children.js';
+import type { Children } from '../children.js';
 
-const MAIN = fileURLToPath(new URL('../../packages/agent/src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(import.meta.resolve('@seatwatch/agent/main'));
 const TSX = createRequire(import.meta.url).resolve('tsx');
 
 export type LogLine = { time: string; level: string; message: string } & Record<string, unknown>;

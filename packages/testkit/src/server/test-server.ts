@@ -4,24 +4,28 @@
  * server key. Plus small HTTP helpers that can bind the client side to
  * another loopback address (127.0.0.2 is a real "other IP" here).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  type AnomalyOptions,
+  type BlobStore,
+  buildApp,
+  configWith,
+  createFilesystemBlobStore,
+  type NotificationPort,
+  type ServerConfig,
+  type ThumbnailMaker,
+} from '@seatwatch/server';
 import { type Ed25519KeyPair, generateKeyPair, tweetnaclSigner } from '@seatwatch/shared';
-import type { FastifyInstance } from 'fastify';
-import type { AnomalyOptions } from '../../src/anomalies/anomalies.plugin.js';
-import { buildApp } from '../../src/app.js';
-import { createFilesystemBlobStore } from '../../src/blobs/blob-store.filesystem.js';
-import type { BlobStore } from '../../src/blobs/blob-store.js';
-import type { ThumbnailMaker } from '../../src/blobs/thumbnails.sharp.js';
-import { configWith, type ServerConfig } from '../../src/config.js';
-import type { NotificationPort } from '../../src/notifications/notification-port.js';
-import { sha256 } from '../../src/secrets/secret-files.js';
 import type { TestDatabase } from './test-database.js';
+
+/** The Fastify app buildApp returns. */
+type App = Awaited<ReturnType<typeof buildApp>>;
 
 export interface HttpAnswer<T = unknown> {
   status: number;
@@ -76,7 +80,7 @@ export function httpJson<T = unknown>(
 }
 
 export interface TestServer {
-  readonly app: FastifyInstance;
+  readonly app: App;
   readonly config: ServerConfig;
   readonly db: TestDatabase;
   /** http://127.0.0.1:<port> */
@@ -145,7 +149,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     notifications,
     blobs,
     serverSigner: tweetnaclSigner(identity.serverKeys.secretKey),
-    adminTokenHash: sha256(identity.adminToken),
+    adminTokenHash: createHash('sha256').update(identity.adminToken).digest(),
     accountsKey: identity.blobKey,
     ...(options.now ? { now: options.now } : {}),
     ...(options.thumbnails ? { thumbnails: options.thumbnails } : {}),

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gt, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
+import { rowsOf } from '../db/raw-rows.js';
 import { auditLog } from '../db/schema/audit.js';
 import type { AuditEntry, AuditOutcome, ChainLink } from './audit-chain.js';
 
@@ -136,6 +137,14 @@ export async function seatAccessEntries(ex: Executor, seatId: string, limit: num
     .orderBy(desc(auditLog.seq))
     .limit(limit);
   return rows.map(toAuditEntry);
+}
+
+/** Whether the database has the audit log at all (a database never migrated has not). */
+export async function auditLogExists(ex: Executor): Promise<boolean> {
+  const [row] = await rowsOf(ex, sql`select to_regclass('audit_log') is not null as present`, {
+    present: Boolean,
+  });
+  return row?.present === true;
 }
 
 function likeEscape(text: string): string {

@@ -3,9 +3,11 @@
  * in pages, and recomputes the chain. Names the first broken entry, or
  * reports the head (seq and hash) to note down elsewhere: an entry cut
  * off the end of the log is only visible against such a noted head.
+ * It only reads (SELECT on audit_log is all it needs), so it runs as a
+ * read-only auditor's role; the CLI opens the database without migrating.
  */
 import type { Executor } from '../db/connect.js';
-import { auditEntriesAfter } from './audit.repository.js';
+import { auditEntriesAfter, auditLogExists } from './audit.repository.js';
 import { type ChainBreak, type ChainLink, findChainBreak } from './audit-chain.js';
 
 export interface AuditVerification {
@@ -16,7 +18,17 @@ export interface AuditVerification {
   firstBreak: ChainBreak | null;
 }
 
+/** The database has no audit log to verify: it was never migrated, or is not Seatwatch's. */
+export class NoAuditLogError extends Error {
+  override name = 'NoAuditLogError';
+}
+
 export async function verifyAuditLog(ex: Executor, pageSize = 2000): Promise<AuditVerification> {
+  if (!(await auditLogExists(ex))) {
+    throw new NoAuditLogError(
+      'the database has no audit_log table: it was never migrated (seatwatch-server migrate, as the owner role)',
+    );
+  }
   let previous = null as ChainLink | null;
   let entries = 0;
   for (;;) {

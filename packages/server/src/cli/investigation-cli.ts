@@ -9,20 +9,21 @@
  *                                        export a project's data to a signed bundle, then purge it
  *
  * verify-audit and offboard open the database themselves (on the embedded
- * database, stop the server first: PGlite is one process's database).
+ * database, stop the server first: PGlite is one process's database);
+ * verify-audit opens it read-only and never migrates it.
  * Exit codes: 0 fine, 1 verification failed or refused, 2 usage.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromBase64, keyPairFromSeed, SeatwatchError } from '@seatwatch/shared';
-import { describeVerification, verifyAuditLog } from '../audit/verify-audit.js';
+import { describeVerification, NoAuditLogError, verifyAuditLog } from '../audit/verify-audit.js';
 import type { ServerConfig } from '../config.js';
 import { publicKeyFromPem } from '../evidence/bundle-format.js';
 import { type BundleVerification, verifyBundle } from '../evidence/bundle-verify.js';
 import { findProject, offboardProject } from '../offboarding/offboard-project.js';
 import { loadSecrets, SERVER_KEY_FILE } from '../secrets/secret-files.js';
-import { openBlobStore, withDatabase } from '../startup/startup.js';
+import { NoDatabaseError, openBlobStore, withDatabase, withReadOnlyDatabase } from '../startup/startup.js';
 import { INVESTIGATION_USAGE } from './investigation-commands.js';
 
 export interface CliIo {
@@ -125,7 +126,8 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
         return bundleVerdict(result, pinned, values.unpinned === true, io);
       }
       case 'verify-audit': {
-        const result = await withDatabase(io.readConfig(), (database) => verifyAuditLog(database.db));
+        // Never migrates: a check must not change what it examines, and an auditor's role can only read.
+        const result = await withReadOnlyDatabase(io.readConfig(), (database) => verifyAuditLog(database.db));
         (result.ok ? io.out : io.err)(describeVerification(result));
         return result.ok ? 0 : 1;
       }
@@ -162,7 +164,11 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
       io.err(`seatwatch-server: ${error.message}\n\n${INVESTIGATION_USAGE}`);
       return 2;
     }
-    if (error instanceof SeatwatchError) {
+    if (
+      error instanceof SeatwatchError ||
+      error instanceof NoDatabaseError ||
+      error instanceof NoAuditLogError
+    ) {
       io.err(`seatwatch-server: ${error.message}`);
       return 1;
     }

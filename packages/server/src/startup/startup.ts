@@ -3,10 +3,11 @@
  * database (PGlite in the data folder, or DATABASE_URL) with its
  * migrations, the secrets, the blob store and the notification channel.
  * main.ts (and so the CLI's `serve`) starts the whole server with
- * startServer(); the CLI's `migrate` and the investigation commands open
- * only the database (and blobs) with withDatabase() and openBlobStore().
+ * startServer(); the CLI's `migrate` and `offboard` open only the database
+ * (and blobs) with withDatabase() and openBlobStore(); `verify-audit` opens
+ * it as it is, never migrating, with withReadOnlyDatabase().
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { clearAgentSessions } from '../agents/agents.repository.js';
@@ -52,6 +53,45 @@ export async function withDatabase<T>(
   } finally {
     await database.close();
   }
+}
+
+/**
+ * Opens the configured database as it is and runs `use`: no migration (a
+ * check must not change what it examines, and an auditor's role may only
+ * read), on PostgreSQL in read-only transactions (default_transaction_read_only),
+ * so even a role that could write writes nothing. The embedded database
+ * has no roles to enforce that; it is opened only when it exists, never created.
+ */
+export async function withReadOnlyDatabase<T>(
+  config: ServerConfig,
+  use: (database: Database) => Promise<T>,
+): Promise<T> {
+  let database: Database;
+  if (config.databaseUrl) {
+    const url = new URL(config.databaseUrl);
+    const options = url.searchParams.get('options');
+    url.searchParams.set('options', `${options ? `${options} ` : ''}-c default_transaction_read_only=on`);
+    database = await openDatabase({ databaseUrl: url.toString(), poolSize: 2 });
+  } else {
+    const folder = join(config.dataDir, PGLITE_FOLDER);
+    // PG_VERSION is what initdb writes first: without it there is no database, and opening would make one.
+    if (!existsSync(join(folder, 'PG_VERSION'))) {
+      throw new NoDatabaseError(
+        `there is no embedded database in ${folder} (set SEATWATCH_DATA_DIR or DATABASE_URL)`,
+      );
+    }
+    database = await openConfiguredDatabase(config);
+  }
+  try {
+    return await use(database);
+  } finally {
+    await database.close();
+  }
+}
+
+/** The configuration names a database that is not there. */
+export class NoDatabaseError extends Error {
+  override name = 'NoDatabaseError';
 }
 
 export function openBlobStore(config: ServerConfig, blobKey: Uint8Array): BlobStore {

@@ -4,7 +4,9 @@
  * agent runs with the rest.
  */
 
+import { detectDisplaySession, waylandReason } from '../core/display-session.js';
 import { createGetWindowsActiveWindow } from './activity/active-window.get-windows.js';
+import type { ActiveWindowPort } from './activity/active-window.port.js';
 import { unavailableActiveWindow } from './activity/active-window.unavailable.js';
 import { createXpropSpyActiveWindow } from './activity/active-window.xprop-spy.js';
 import type { CollectorProbes } from './collector-supervisor.js';
@@ -12,6 +14,7 @@ import { createSysfsDevices } from './devices/devices.sysfs.js';
 import { createSysteminformationDevices } from './devices/devices.systeminformation.js';
 import { unavailableDevices } from './devices/devices.unavailable.js';
 import { createIoregIdleTime } from './idle/idle-time.ioreg.js';
+import type { IdleTimePort } from './idle/idle-time.port.js';
 import { createPowershellIdleTime } from './idle/idle-time.powershell.js';
 import { unavailableIdleTime } from './idle/idle-time.unavailable.js';
 import { createX11ScreensaverIdleTime } from './idle/idle-time.x11-screensaver.js';
@@ -19,6 +22,7 @@ import { createOsInterfacesNetwork } from './network/network.os-interfaces.js';
 import { errorMessage, type Probe, unavailable } from './probe.js';
 import { createSharpImageEncoder } from './screenshot/image-encoder.sharp.js';
 import { createNodeScreenshotsCapture } from './screenshot/screen-capture.node-screenshots.js';
+import type { ScreenCapturePort } from './screenshot/screen-capture.port.js';
 import { unavailableScreenCapture } from './screenshot/screen-capture.unavailable.js';
 
 const DESKTOP = new Set<NodeJS.Platform>(['linux', 'win32', 'darwin']);
@@ -35,27 +39,42 @@ export async function probeCollectors(
   platform: NodeJS.Platform,
   env: NodeJS.ProcessEnv,
 ): Promise<CollectorProbes> {
+  // On Linux the foreground window, idle time and screenshots go through X11, which in a Wayland
+  // session (XWayland, DISPLAY set) shows only part of the desktop: those are unavailable there.
+  const session = platform === 'linux' ? detectDisplaySession(env) : null;
+  const wayland = session?.kind === 'wayland' ? session : null;
   const [activeWindow, idleTime, screen, encoder, devices, network] = await Promise.all([
     isolated('active window', () =>
-      platform === 'linux'
-        ? createXpropSpyActiveWindow(env)
-        : platform === 'win32' || platform === 'darwin'
-          ? createGetWindowsActiveWindow()
-          : unavailableActiveWindow(platform),
+      wayland
+        ? unavailable<ActiveWindowPort>(waylandReason(wayland, 'the foreground window cannot be read'))
+        : platform === 'linux'
+          ? createXpropSpyActiveWindow(env)
+          : platform === 'win32' || platform === 'darwin'
+            ? createGetWindowsActiveWindow()
+            : unavailableActiveWindow(platform),
     ),
     isolated('idle time', () =>
-      platform === 'linux'
-        ? createX11ScreensaverIdleTime(env)
-        : platform === 'win32'
-          ? createPowershellIdleTime(env)
-          : platform === 'darwin'
-            ? createIoregIdleTime(env)
-            : unavailableIdleTime(platform),
+      wayland
+        ? unavailable<IdleTimePort>(waylandReason(wayland, 'the input idle time cannot be read'))
+        : platform === 'linux'
+          ? createX11ScreensaverIdleTime(env)
+          : platform === 'win32'
+            ? createPowershellIdleTime(env)
+            : platform === 'darwin'
+              ? createIoregIdleTime(env)
+              : unavailableIdleTime(platform),
     ),
     isolated('screen capture', () =>
-      DESKTOP.has(platform)
-        ? createNodeScreenshotsCapture(platform, env)
-        : unavailableScreenCapture(platform),
+      wayland
+        ? unavailable<ScreenCapturePort>(
+            waylandReason(
+              wayland,
+              'screen capture needs the desktop portal, which this agent does not use; no screenshots are taken',
+            ),
+          )
+        : DESKTOP.has(platform)
+          ? createNodeScreenshotsCapture(platform, env)
+          : unavailableScreenCapture(platform),
     ),
     isolated('image encoder', () => createSharpImageEncoder()),
     isolated('devices', () =>

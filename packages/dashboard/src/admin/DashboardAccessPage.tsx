@@ -43,6 +43,57 @@ function AllowlistEditor() {
   );
 }
 
+/** Sign-in throttles (issue #13): pairs of a typed name and a client address that must wait. */
+function SignInThrottles() {
+  const i18n = useI18n();
+  const { t, dateTime } = i18n;
+  const client = useQueryClient();
+  const { data, error } = useQuery(queries.signInThrottles());
+  const clear = useMutation({
+    mutationFn: (id: string) => dashboardAccess.clearSignInThrottle(id),
+    onSettled: () => client.invalidateQueries({ queryKey: queryKeys.signInThrottles }),
+  });
+  return (
+    <div className="card" data-testid="sign-in-throttles">
+      <h3>{t('access.throttles')}</h3>
+      <p className="muted">{t('access.throttlesHelp')}</p>
+      {error && <p className="error">{errorText(i18n, error)}</p>}
+      {data && data.length === 0 && <p className="muted">{t('access.throttlesEmpty')}</p>}
+      {data && data.length > 0 && (
+        <table className="data">
+          <thead>
+            <tr>
+              <th>{t('access.throttleName')}</th>
+              <th>{t('access.throttleIp')}</th>
+              <th>{t('access.throttleFailures')}</th>
+              <th>{t('access.throttleLast')}</th>
+              <th>{t('access.throttleNext')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((row) => (
+              <tr key={row.id} data-testid="sign-in-throttle" data-username={row.username}>
+                <td>{row.username}</td>
+                <td>{row.ip}</td>
+                <td>{row.failures}</td>
+                <td>{dateTime(row.lastFailureAt)}</td>
+                <td>{dateTime(row.nextAttemptAt)}</td>
+                <td>
+                  <button type="button" disabled={clear.isPending} onClick={() => clear.mutate(row.id)}>
+                    {t('access.throttleClear')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Outcome error={clear.error} done={null} />
+    </div>
+  );
+}
+
 function ProjectSettings({ projectId, name }: { projectId: string; name: string }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -91,6 +142,7 @@ export function DashboardAccessPage() {
       <h2>{t('access.title')}</h2>
       {error && <p className="error">{errorText(i18n, error)}</p>}
       {options?.installation && <AllowlistEditor />}
+      {options?.installation && <SignInThrottles />}
       {options && (
         <div className="card">
           <h3>{t('access.projectSettings')}</h3>

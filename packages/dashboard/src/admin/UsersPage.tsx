@@ -129,9 +129,7 @@ export function UsersPage() {
                       ? t('users.disabled')
                       : user.pendingSetup
                         ? t('users.pendingSetup')
-                        : user.lockedUntil && user.lockedUntil > Date.now()
-                          ? t('users.locked')
-                          : t('users.active')}
+                        : t('users.active')}
                   </td>
                   <td>{user.lastLoginAt ? dateTime(user.lastLoginAt) : t('common.none')}</td>
                   <td>

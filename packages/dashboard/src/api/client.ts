@@ -12,6 +12,7 @@ import type {
   SetupCompleteRequest,
   SetupInspectResponse,
   SetupLinkResponse,
+  SignInThrottle,
   TotpEnrollment,
   UpdateUserRequest,
   UserRow,
@@ -64,6 +65,9 @@ export const users = {
 };
 
 export const dashboardAccess = {
+  signInThrottles: () => request<SignInThrottle[]>('GET', '/api/v1/admin/sign-in-throttles'),
+  clearSignInThrottle: (id: string) =>
+    request<void>('DELETE', `/api/v1/admin/sign-in-throttles/${encodeURIComponent(id)}`),
   allowlist: () => request<DashboardAllowlist>('GET', '/api/v1/admin/dashboard-allowlist'),
   saveAllowlist: (body: DashboardAllowlist) =>
     request<DashboardAllowlist>('PUT', '/api/v1/admin/dashboard-allowlist', body),

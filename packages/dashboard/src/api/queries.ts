@@ -28,6 +28,7 @@ export const queryKeys = {
   users: ['users'] as const,
   grantOptions: ['grant-options'] as const,
   dashboardAllowlist: ['dashboard-allowlist'] as const,
+  signInThrottles: ['sign-in-throttles'] as const,
   projects: ['projects'] as const,
   project: (projectId: string) => ['project', projectId] as const,
   projectPart: (projectId: string, part: ProjectPart) => ['project', projectId, part] as const,
@@ -86,6 +87,8 @@ export const queries = {
   grantOptions: () => queryOptions({ queryKey: queryKeys.grantOptions, queryFn: users.grantOptions }),
   dashboardAllowlist: () =>
     queryOptions({ queryKey: queryKeys.dashboardAllowlist, queryFn: dashboardAccess.allowlist }),
+  signInThrottles: () =>
+    queryOptions({ queryKey: queryKeys.signInThrottles, queryFn: dashboardAccess.signInThrottles }),
   projects: () => queryOptions({ queryKey: queryKeys.projects, queryFn: admin.projects }),
   sites: (projectId: string) => part(projectId, 'sites', admin.sites),
   teams: (projectId: string) => part(projectId, 'teams', admin.teams),

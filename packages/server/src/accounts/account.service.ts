@@ -1,7 +1,8 @@
 /**
  * Dashboard accounts, composed from their parts: the first administrator,
- * sign-in (password, then TOTP), sessions, setup links, the administration
- * of users, the dashboard allowlist and per-project dashboard settings.
+ * sign-in (password, then TOTP) and its throttles, sessions, setup links,
+ * the administration of users, the dashboard allowlist and per-project
+ * dashboard settings.
  * The app holds one AccountService; each route module asks for only the
  * parts it calls. Clock and randomness come in through deps and tokens.ts.
  */
@@ -21,12 +22,18 @@ import { createSessionService, type SessionService } from './sessions.service.js
 import { createSetupLinkService, type SetupLinkService } from './setup-links.service.js';
 import { createSignInService, type SignInService } from './sign-in.service.js';
 import {
+  createSignInThrottle,
+  createSignInThrottleService,
+  type SignInThrottleService,
+} from './sign-in-throttles.service.js';
+import {
   createUserAdministrationService,
   type UserAdministrationService,
 } from './user-administration.service.js';
 
 export type AccountService = FirstAdministratorService &
   SignInService &
+  SignInThrottleService &
   SessionService &
   SetupLinkService &
   UserAdministrationService &
@@ -41,7 +48,8 @@ export function createAccountService(deps: {
   const network = createDashboardNetworkCheck(deps);
   return {
     ...createFirstAdministratorService(deps),
-    ...createSignInService({ ...deps, network }),
+    ...createSignInService({ ...deps, network, throttle: createSignInThrottle(deps) }),
+    ...createSignInThrottleService(deps),
     ...createSessionService({ ...deps, network }),
     ...createSetupLinkService({ ...deps, network }),
     ...createUserAdministrationService(deps),

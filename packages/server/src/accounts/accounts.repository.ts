@@ -1,14 +1,15 @@
 /**
  * Every query of accounts and sign-in: users, grants, sessions, setup links,
- * the dashboard allowlist, project dashboard settings, and the projects and
+ * sign-in throttles, the dashboard allowlist, project dashboard settings, and the projects and
  * teams that grants name.
  */
-import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import {
   dashboardAllowlist,
   projectDashboardSettings,
   setupLinks,
+  signInThrottles,
   userGrants,
   userSessions,
   users,
@@ -18,6 +19,7 @@ import { projects, teams } from '../db/schema/tenancy.js';
 export type UserRecord = typeof users.$inferSelect;
 export type SessionRecord = typeof userSessions.$inferSelect;
 export type SetupLinkRecord = typeof setupLinks.$inferSelect;
+export type ThrottleRecord = typeof signInThrottles.$inferSelect;
 export type GrantRecord = Pick<typeof userGrants.$inferSelect, 'role' | 'projectId' | 'teamId'>;
 export type DashboardAllowlistEntry = Pick<typeof dashboardAllowlist.$inferSelect, 'cidr' | 'note'>;
 export type ProjectDashboardSettingsRecord = Pick<
@@ -173,6 +175,88 @@ export async function revokeSessions(
     )
     .returning({ id: userSessions.id });
   return rows.length;
+}
+
+export async function findThrottle(
+  ex: Executor,
+  username: string,
+  ip: string,
+): Promise<ThrottleRecord | null> {
+  const [row] = await ex
+    .select()
+    .from(signInThrottles)
+    .where(and(eq(signInThrottles.username, username), eq(signInThrottles.ip, ip)));
+  return row ?? null;
+}
+
+/**
+ * Counts one more failure of the pair in one statement (parallel failures
+ * are all counted); a pair whose last failure is older than `forgetBefore`
+ * starts again at one. Returns the row as it is now.
+ */
+export async function addThrottleFailure(
+  ex: Executor,
+  input: { username: string; ip: string; now: Date; forgetBefore: Date },
+): Promise<ThrottleRecord> {
+  const stale = sql`${signInThrottles.lastFailureAt} < ${input.forgetBefore}`;
+  const [row] = await ex
+    .insert(signInThrottles)
+    .values({
+      username: input.username,
+      ip: input.ip,
+      failures: 1,
+      firstFailureAt: input.now,
+      lastFailureAt: input.now,
+      nextAttemptAt: input.now,
+    })
+    .onConflictDoUpdate({
+      target: [signInThrottles.username, signInThrottles.ip],
+      set: {
+        failures: sql`case when ${stale} then 1 else ${signInThrottles.failures} + 1 end`,
+        firstFailureAt: sql`case when ${stale} then excluded.first_failure_at else ${signInThrottles.firstFailureAt} end`,
+        lastFailureAt: input.now,
+      },
+    })
+    .returning();
+  return row!;
+}
+
+export async function setThrottleNextAttempt(ex: Executor, id: string, at: Date): Promise<void> {
+  await ex.update(signInThrottles).set({ nextAttemptAt: at }).where(eq(signInThrottles.id, id));
+}
+
+export async function deleteThrottle(ex: Executor, username: string, ip: string): Promise<void> {
+  await ex
+    .delete(signInThrottles)
+    .where(and(eq(signInThrottles.username, username), eq(signInThrottles.ip, ip)));
+}
+
+export async function deleteThrottleById(ex: Executor, id: string): Promise<ThrottleRecord | null> {
+  const [row] = await ex.delete(signInThrottles).where(eq(signInThrottles.id, id)).returning();
+  return row ?? null;
+}
+
+/** Pairs with at least `minFailures` failures, the last one at or after `since`; most recent first. */
+export function listThrottles(
+  ex: Executor,
+  filter: { minFailures: number; since: Date; limit: number },
+): Promise<ThrottleRecord[]> {
+  return ex
+    .select()
+    .from(signInThrottles)
+    .where(
+      and(
+        gte(signInThrottles.failures, filter.minFailures),
+        gte(signInThrottles.lastFailureAt, filter.since),
+      ),
+    )
+    .orderBy(desc(signInThrottles.lastFailureAt))
+    .limit(filter.limit);
+}
+
+/** Forgets pairs whose last failure is older than `before` (they no longer count). */
+export async function pruneThrottles(ex: Executor, before: Date): Promise<void> {
+  await ex.delete(signInThrottles).where(lt(signInThrottles.lastFailureAt, before));
 }
 
 export async function insertSetupLink(

@@ -24,7 +24,7 @@ export interface AuthRouteDeps {
   accounts: SignInService & SessionService & SetupLinkService;
   guard: RouteGuard;
   clientIp: (request: FastifyRequest) => string;
-  /** Sign-in attempts per client IP per minute (the per-account lockout is separate). */
+  /** Sign-in attempts per client IP per minute (the per name and IP throttle is separate). */
   loginRateLimit: number;
 }
 
@@ -114,7 +114,11 @@ export async function authRoutes(base: FastifyInstance, deps: AuthRouteDeps): Pr
       schema: { tags, body: TotpRequest, response: { 200: SessionInfo, ...errors } },
     },
     async (request, reply) =>
-      answer(request, reply, await accounts.verifyTotp(request.account!, request.body.code)),
+      answer(
+        request,
+        reply,
+        await accounts.verifyTotp(request.account!, request.body.code, deps.clientIp(request)),
+      ),
   );
 
   app.post(

@@ -99,8 +99,6 @@ export function createSetupLinkService(deps: CredentialDeps) {
           passwordHash,
           totpSecret: input.totpCode ? sealed : null,
           totpLastStep,
-          failedAttempts: 0,
-          lockedUntil: null,
         });
         return openSession(tx, deps.now(), user.id, 'full', client);
       });

@@ -26,7 +26,6 @@ export interface UserView {
   totpEnabled: boolean;
   pendingSetup: boolean;
   disabled: boolean;
-  lockedUntil: number | null;
   lastLoginAt: number | null;
   createdAt: number;
   manageable: boolean;
@@ -47,7 +46,6 @@ function view(user: repo.UserRecord, grants: Grant[], viewer: Principal, pending
     totpEnabled: user.totpSecret !== null,
     pendingSetup,
     disabled: user.disabledAt !== null,
-    lockedUntil: user.lockedUntil?.getTime() ?? null,
     lastLoginAt: user.lastLoginAt?.getTime() ?? null,
     createdAt: user.createdAt.getTime(),
     manageable: canAnywhere(viewer, 'user.manage') && canManageGrants(viewer, grants),

@@ -1,6 +1,6 @@
 /**
- * Account administration: users and their roles, setup links, the
- * dashboard IP allowlist, per-project dashboard settings. Who may change
+ * Account administration: users and their roles, setup links, sign-in
+ * throttles, the dashboard IP allowlist, per-project dashboard settings. Who may change
  * which account is decided by canManageGrants (a project administrator
  * never touches an account that also lives in another project).
  */
@@ -12,6 +12,7 @@ import {
   GrantOptions,
   ProjectDashboardSettings,
   SetupLinkResponse,
+  SignInThrottle,
   UpdateUserRequest,
   UserRow,
 } from '@seatwatch/shared/dashboard-api';
@@ -20,10 +21,14 @@ import Type from 'typebox';
 import { INSTALLATION } from '../domain/authz-policy.js';
 import type { DashboardAllowlistService } from './dashboard-allowlist.service.js';
 import type { ProjectSettingsService } from './project-settings.service.js';
+import type { SignInThrottleService } from './sign-in-throttles.service.js';
 import type { SetupLink, UserAdministrationService } from './user-administration.service.js';
 
 export interface UserRouteDeps {
-  accounts: UserAdministrationService & DashboardAllowlistService & ProjectSettingsService;
+  accounts: UserAdministrationService &
+    DashboardAllowlistService &
+    ProjectSettingsService &
+    SignInThrottleService;
   clientIp: (request: FastifyRequest) => string;
   /** The URL people open the dashboard at, when configured (else the request's own origin). */
   publicUrl: string | undefined;
@@ -133,6 +138,36 @@ export async function userRoutes(base: FastifyInstance, deps: UserRouteDeps): Pr
         deps.clientIp(request),
       ),
     }),
+  );
+
+  // Throttles name user names that need not exist and client addresses: installation-wide, like the allowlist.
+  app.get(
+    '/api/v1/admin/sign-in-throttles',
+    {
+      config: { authz: installation },
+      schema: { tags, response: { 200: Type.Array(SignInThrottle), ...errors } },
+    },
+    () => accounts.signInThrottles(),
+  );
+
+  app.delete(
+    '/api/v1/admin/sign-in-throttles/:throttleId',
+    {
+      config: { authz: installation },
+      schema: {
+        tags,
+        params: Type.Object({ throttleId: Type.String({ minLength: 1, maxLength: 128 }) }),
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await accounts.clearSignInThrottle(request.params.throttleId, {
+        actor: actorOf(request),
+        actorId: request.account?.user.id ?? null,
+        ip: deps.clientIp(request),
+      });
+      return reply.status(204).send(null);
+    },
   );
 
   const project = {

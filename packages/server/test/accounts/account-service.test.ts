@@ -1,7 +1,7 @@
 /**
  * The composed account service on real PostgreSQL, driven with a fake clock:
  * the first administrator's link, setup, sign-in with password and TOTP,
- * lockout, sessions, grants, a project that requires TOTP, user
+ * throttling, sessions, grants, a project that requires TOTP, user
  * administration within a project, and the dashboard's own allowlist.
  * The tests run in order and build on each other's accounts.
  */
@@ -10,8 +10,8 @@ import { SeatwatchError } from '@seatwatch/shared';
 import { createTestDatabase, type TestDatabase } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AccountService, createAccountService } from '../../src/accounts/account.service.js';
-import { LOCK_MS, MAX_FAILURES } from '../../src/accounts/lockout.js';
 import { createSecretBox } from '../../src/accounts/secret-box.js';
+import { BASE_DELAY_MS, FREE_FAILURES } from '../../src/accounts/sign-in-throttle.js';
 import { totpCodeAt } from '../../src/accounts/totp.otplib.js';
 import { projects, teams } from '../../src/db/schema/index.js';
 import type { Grant, Principal } from '../../src/domain/authz-policy.js';
@@ -118,12 +118,12 @@ describe('account service', () => {
     const auth = await sessionOf(pending.token);
     expect(auth.session.stage).toBe('totp');
     const code = await totpCodeAt(adminTotp, clock);
-    const full = await accounts.verifyTotp(auth, code);
+    const full = await accounts.verifyTotp(auth, code, client.ip);
     expect(await accounts.authenticate(pending.token, client.ip)).toBeNull();
     expect((await sessionOf(full)).session.stage).toBe('full');
 
     const replay = await sessionOf(await signIn('admin'));
-    expect(await refusal(accounts.verifyTotp(replay, code))).toBe('unauthorized');
+    expect(await refusal(accounts.verifyTotp(replay, code, client.ip))).toBe('unauthorized');
     expect(await refusal(accounts.login('admin', 'wrong password', client))).toBe('unauthorized');
   });
 
@@ -150,14 +150,36 @@ describe('account service', () => {
     expect(await refusal(create([twice]))).toBe('conflict');
   });
 
-  it('locks an account after repeated wrong passwords, even against the right one, until the lock runs out', async () => {
+  it('throttles a name from one address with growing waits, never the same name from another', async () => {
     await makeUser('locked', [{ role: 'supervisor', projectId: ids.A, teamId: null }]);
-    for (let i = 0; i < MAX_FAILURES; i++) {
-      expect(await refusal(accounts.login('locked', 'wrong password', client))).toBe('unauthorized');
+    const attacker = { ip: '198.51.100.66', userAgent: 'attacker' };
+    for (let i = 0; i < FREE_FAILURES; i++) {
+      expect(await refusal(accounts.login('locked', 'wrong password', attacker))).toBe('unauthorized');
     }
-    expect(await refusal(accounts.login('locked', PASSWORD, client))).toBe('rate_limited');
-    clock += LOCK_MS + 1;
+    // Even the right password is not looked at while the pair waits, and an unknown name is treated alike.
+    expect(await refusal(accounts.login('locked', PASSWORD, attacker))).toBe('rate_limited');
+    for (let i = 0; i < FREE_FAILURES; i++) {
+      expect(await refusal(accounts.login('nobody-here', 'wrong password', attacker))).toBe('unauthorized');
+    }
+    expect(await refusal(accounts.login('nobody-here', PASSWORD, attacker))).toBe('rate_limited');
+    // The owner, elsewhere, is not kept out.
     expect((await sessionOf(await signIn('locked'))).session.stage).toBe('full');
+
+    clock += BASE_DELAY_MS;
+    expect(await refusal(accounts.login('locked', 'wrong password', attacker))).toBe('unauthorized');
+    clock += BASE_DELAY_MS;
+    // The wait doubled after that failure.
+    expect(await refusal(accounts.login('locked', PASSWORD, attacker))).toBe('rate_limited');
+    clock += BASE_DELAY_MS;
+    const throttles = await accounts.signInThrottles();
+    expect(throttles.map((each) => [each.username, each.ip, each.failures])).toEqual(
+      expect.arrayContaining([
+        ['locked', attacker.ip, FREE_FAILURES + 1],
+        ['nobody-here', attacker.ip, FREE_FAILURES],
+      ]),
+    );
+    expect((await accounts.login('locked', PASSWORD, attacker)).session.stage).toBe('full');
+    expect((await accounts.signInThrottles()).map((each) => each.username)).toEqual(['nobody-here']);
   });
 
   it('lists the full sessions, revokes one, signs out, and ends an idle session', async () => {
@@ -211,7 +233,11 @@ describe('account service', () => {
     const offered = await accounts.totpEnrollment(await sessionOf(pending));
     // The key offered stays the same for this session until the code is given.
     expect((await accounts.totpEnrollment(await sessionOf(pending))).secret).toBe(offered.secret);
-    const full = await accounts.verifyTotp(await sessionOf(pending), await totpCodeAt(offered.secret, clock));
+    const full = await accounts.verifyTotp(
+      await sessionOf(pending),
+      await totpCodeAt(offered.secret, clock),
+      client.ip,
+    );
     expect(await refusal(accounts.totpEnrollment(await sessionOf(full)))).toBe('conflict');
 
     clock += 60_000;

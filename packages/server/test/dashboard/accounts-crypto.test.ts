@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { afterFailure, afterSuccess, isLocked, LOCK_MS, MAX_FAILURES } from '../../src/accounts/lockout.js';
 import { checkPasswordStrength, hashPassword, verifyPassword } from '../../src/accounts/password.argon2.js';
+import {
+  BASE_DELAY_MS,
+  delayAfter,
+  FORGET_MS,
+  FREE_FAILURES,
+  isThrottled,
+  MAX_DELAY_MS,
+  nextAttemptAfter,
+  waitBefore,
+} from '../../src/accounts/sign-in-throttle.js';
 import { hashToken, newSecretToken, sameSecret } from '../../src/accounts/tokens.js';
 import { checkTotp, newTotpSecret, totpCodeAt, totpUri } from '../../src/accounts/totp.otplib.js';
 
@@ -73,27 +82,33 @@ describe('secret tokens', () => {
   });
 });
 
-describe('lockout', () => {
-  it('locks after MAX_FAILURES failures for LOCK_MS, then starts a fresh count', () => {
-    let state = afterSuccess();
-    const t0 = 1_000_000;
-    for (let i = 1; i < MAX_FAILURES; i++) {
-      state = afterFailure(state, t0 + i);
-      expect(isLocked(state, t0 + i)).toBe(false);
-    }
-    state = afterFailure(state, t0 + MAX_FAILURES);
-    expect(isLocked(state, t0 + MAX_FAILURES)).toBe(true);
-    expect(isLocked(state, t0 + MAX_FAILURES + LOCK_MS - 1)).toBe(true);
-    const later = t0 + MAX_FAILURES + LOCK_MS;
-    expect(isLocked(state, later)).toBe(false);
-    state = afterFailure(state, later);
-    expect(state.failedAttempts).toBe(1);
-    expect(isLocked(state, later)).toBe(false);
+describe('sign-in throttle arithmetic', () => {
+  it('the first failures are free, then each doubles the wait up to the cap', () => {
+    const waits = Array.from({ length: 14 }, (_, i) => delayAfter(i + 1));
+    expect(waits.slice(0, FREE_FAILURES - 1)).toEqual([0, 0]);
+    expect(waits.slice(FREE_FAILURES - 1, FREE_FAILURES + 3)).toEqual([
+      BASE_DELAY_MS,
+      2 * BASE_DELAY_MS,
+      4 * BASE_DELAY_MS,
+      8 * BASE_DELAY_MS,
+    ]);
+    for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeGreaterThanOrEqual(waits[i - 1]!);
+    expect(waits.at(-1)).toBe(MAX_DELAY_MS);
+    expect(delayAfter(1_000_000)).toBe(MAX_DELAY_MS);
   });
 
-  it('a success clears the count', () => {
-    const state = afterFailure(afterFailure(afterSuccess(), 1), 2);
-    expect(state.failedAttempts).toBe(2);
-    expect(afterSuccess()).toEqual({ failedAttempts: 0, lockedUntil: null });
+  it('waits until the next attempt, and forgets a pair FORGET_MS after its last failure', () => {
+    const t0 = 1_000_000;
+    const state = {
+      failures: FREE_FAILURES + 1,
+      lastFailureAt: t0,
+      nextAttemptAt: nextAttemptAfter(FREE_FAILURES + 1, t0),
+    };
+    expect(waitBefore(state, t0)).toBe(2 * BASE_DELAY_MS);
+    expect(waitBefore(state, t0 + 2 * BASE_DELAY_MS)).toBe(0);
+    expect(isThrottled(state, t0 + FORGET_MS - 1)).toBe(true);
+    expect(isThrottled(state, t0 + FORGET_MS)).toBe(false);
+    expect(waitBefore(null, t0)).toBe(0);
+    expect(isThrottled({ ...state, failures: FREE_FAILURES - 1 }, t0)).toBe(false);
   });
 });

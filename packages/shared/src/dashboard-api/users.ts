@@ -16,7 +16,6 @@ export const UserRow = Type.Object(
     /** The account has not finished its setup link yet. */
     pendingSetup: Type.Boolean(),
     disabled: Type.Boolean(),
-    lockedUntil: Nullable(Millis),
     lastLoginAt: Nullable(Millis),
     createdAt: Millis,
     /** Whether the viewer may change this account (see canManageGrants). */
@@ -78,6 +77,25 @@ export const GrantOptions = Type.Object(
   closed,
 );
 
+/**
+ * A (user name, client IP) pair whose failed sign-ins made it wait (issue
+ * #13). The name is what was typed: it need not be an account.
+ */
+export const SignInThrottle = Type.Object(
+  {
+    id: Type.String(),
+    username: Type.String(),
+    ip: Type.String(),
+    failures: Type.Integer({ minimum: 0 }),
+    firstFailureAt: Millis,
+    lastFailureAt: Millis,
+    /** No attempt of the pair is checked before this time. */
+    nextAttemptAt: Millis,
+  },
+  closed,
+);
+
+export type SignInThrottle = Static<typeof SignInThrottle>;
 export type UserRow = Static<typeof UserRow>;
 export type GrantOptions = Static<typeof GrantOptions>;
 export type CreateUserRequest = Static<typeof CreateUserRequest>;

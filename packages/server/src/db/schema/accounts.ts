@@ -1,6 +1,7 @@
 /**
  * Dashboard accounts: users, their role grants, sessions, one-time setup
- * links, the dashboard's own IP allowlist and per-project dashboard settings.
+ * links, sign-in throttles, the dashboard's own IP allowlist and per-project
+ * dashboard settings.
  * Secrets are stored hashed (passwords: argon2id; session and setup tokens:
  * SHA-256) or sealed (TOTP keys: AES-256-GCM, see accounts/secret-box.ts).
  */
@@ -22,8 +23,6 @@ export const users = pgTable('users', {
   totpSecret: text('totp_secret'),
   /** Last accepted TOTP time step: a code is never accepted twice. */
   totpLastStep: bigint('totp_last_step', { mode: 'number' }),
-  failedAttempts: integer('failed_attempts').notNull().default(0),
-  lockedUntil: timestampColumn('locked_until'),
   disabledAt: timestampColumn('disabled_at'),
   lastLoginAt: timestampColumn('last_login_at'),
   createdBy: text('created_by').notNull(),
@@ -90,6 +89,31 @@ export const setupLinks = pgTable(
     createdAt: createdAtColumn(),
   },
   (t) => [index('setup_links_user_idx').on(t.userId)],
+);
+
+/**
+ * Failed sign-ins per (user name, client IP), issue #13: the delay that grows
+ * with them applies to that pair only, so failures from one address never
+ * keep the account's owner out from another. Keyed by the name as typed
+ * (normalised), not by user id, so an unknown name is throttled exactly like
+ * a known one and the answers cannot tell them apart.
+ */
+export const signInThrottles = pgTable(
+  'sign_in_throttles',
+  {
+    id: idColumn(),
+    username: text('username').notNull(),
+    ip: text('ip').notNull(),
+    failures: integer('failures').notNull(),
+    firstFailureAt: timestampColumn('first_failure_at').notNull(),
+    lastFailureAt: timestampColumn('last_failure_at').notNull(),
+    /** No attempt for this pair is checked before this time. */
+    nextAttemptAt: timestampColumn('next_attempt_at').notNull(),
+  },
+  (t) => [
+    unique('sign_in_throttles_uq').on(t.username, t.ip),
+    index('sign_in_throttles_last_failure_idx').on(t.lastFailureAt),
+  ],
 );
 
 /** Networks the dashboard accepts sign-ins and sessions from; empty means anywhere. */

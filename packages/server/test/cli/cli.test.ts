@@ -1,3 +1,4 @@
+// PostgreSQL only: the CLI speaks HTTP to the server, so the database kind does not change what is tested.
 /**
  * seatwatch-server's admin commands, run as a real process (src/cli.ts via
  * tsx) against a running server: create a project, restrict it, issue a
@@ -46,7 +47,7 @@ describe('seatwatch-server CLI', () => {
   }
 
   it('administers a project from the command line', async () => {
-    const created = await cli('projects', 'create', 'CLI center', '--retention-days', '30', '--json');
+    const created = await cli('projects', 'create', 'CLI center', '--retention-days', '90', '--json');
     expect(created.code).toBe(0);
     const project = JSON.parse(created.stdout) as { id: string; name: string };
     expect(project.name).toBe('CLI center');

@@ -1,3 +1,4 @@
+// One database each: ping timing is the same on both, so PGlite; the backpressure part holds a row lock from a second PostgreSQL session.
 /**
  * Liveness: a socket that sends nothing is pinged every interval and ended
  * when a ping goes unanswered; a socket that keeps sending frames is never

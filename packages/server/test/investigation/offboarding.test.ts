@@ -1,6 +1,6 @@
 /**
- * Project offboarding through the CLI command on PostgreSQL: refused while
- * a legal hold stands; then a signed bundle of everything, the project's
+ * Project offboarding through the CLI command on PGlite and PostgreSQL:
+ * refused while a legal hold stands; then a signed bundle of everything, the project's
  * rows and blob files gone, the other project untouched, the audit trail
  * kept and extended.
  */
@@ -12,6 +12,7 @@ import { asUser } from '@seatwatch/testkit/dashboard-session';
 import { buildWorld, HOUR, type World } from '@seatwatch/testkit/investigation-world';
 import {
   createTestDatabase,
+  DB_KINDS,
   startTestServer,
   type TestDatabase,
   type TestServer,
@@ -21,153 +22,185 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify-audit.js';
 import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
 import { configWith } from '../../src/config.js';
-import { queryRows } from '../../src/db/connect.js';
+import { PGLITE_FOLDER, queryRows } from '../../src/db/connect.js';
 import { verifyBundle } from '../../src/evidence/bundle-verify.js';
 import type { OffboardingReport } from '../../src/offboarding/offboard-project.js';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-let dir: string;
-const lines: string[] = [];
-let io: Parameters<typeof runInvestigationCommand>[1];
+describe.each(DB_KINDS)('offboarding on %s', (kind) => {
+  let db: TestDatabase;
+  let server: TestServer;
+  let world: World;
+  let dir: string;
+  let dataDir: string;
+  const lines: string[] = [];
+  let io: Parameters<typeof runInvestigationCommand>[1];
 
-const count = async (table: string, projectId: string) =>
-  (
-    await queryRows<{ n: number }>(
-      db.database.db,
-      sql`select count(*)::int as n from ${sql.raw(table)} where project_id = ${projectId}`,
-    )
-  )[0]!.n;
-
-async function shaOfProject(projectId: string): Promise<string[]> {
-  const rows = await queryRows<{ sha256: string; thumb_sha256: string }>(
-    db.database.db,
-    sql`select sha256, thumb_sha256 from screenshots where project_id = ${projectId}`,
-  );
-  return rows.flatMap((row) => [row.sha256, row.thumb_sha256]);
-}
-
-beforeAll(async () => {
-  db = await createTestDatabase('postgres');
-  server = await startTestServer({ database: db });
-  world = await buildWorld(server, Date.now() - 2 * HOUR);
-  dir = await mkdtemp(join(tmpdir(), 'seatwatch-offboard-'));
-  io = {
-    out: (text) => lines.push(text),
-    err: (text) => lines.push(text),
-    readConfig: () =>
-      configWith({
-        databaseUrl: db.url!,
-        dataDir: server.dataDir,
-        serverKey: Buffer.from(server.serverKeys.secretKey.subarray(0, 32)).toString('base64'),
-        blobKey: Buffer.from(server.identity.blobKey).toString('base64'),
-      }),
-    cwd: dir,
-  };
-}, 180_000);
-
-afterAll(async () => {
-  await world?.close();
-  await server?.close();
-  await db?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-describe('offboarding a project', () => {
-  let caseId: string;
-
-  it('is refused while a case of the project is on legal hold', async () => {
-    const created = await asUser<CaseDetail>(server, world.who.invA, 'POST', '/api/v1/investigation/cases', {
-      projectId: world.projects.A,
-      title: 'Open matter',
-    });
-    caseId = created.body.case.id;
-    await asUser(server, world.who.invA, 'POST', `/api/v1/investigation/cases/${caseId}/items`, {
-      kind: 'screenshot',
-      refId: world.seats.a1.screenshotId,
-    });
-    await asUser(server, world.who.invA, 'POST', `/api/v1/investigation/cases/${caseId}/legal-hold`, {
-      hold: true,
-      reason: 'litigation pending',
-    });
+  /**
+   * Runs the command as an operator would. PGlite is one process's database:
+   * there the server stops and the test closes its handle first (as
+   * docs/investigation.md tells an operator), and both open the folder again
+   * afterwards; on PostgreSQL the command runs beside the server.
+   */
+  async function offboard(args: string[]): Promise<number> {
     lines.length = 0;
-    const args = ['offboard', '--project', world.projects.A, '--out', 'a.zip', '--confirm', 'Project A'];
-    expect(await runInvestigationCommand(args, io)).toBe(1);
-    expect(lines.join('\n')).toContain('legal hold stands (1 held case(s)');
-    expect(await count('screenshots', world.projects.A)).toBe(2);
-  });
-
-  it('needs the project’s name repeated', async () => {
-    lines.length = 0;
-    const args = ['offboard', '--project', world.projects.A, '--out', 'a.zip', '--confirm', 'Project B'];
-    expect(await runInvestigationCommand(args, io)).toBe(2);
-    expect(lines.join('\n')).toContain('repeat its name');
-  });
-
-  it('exports, then purges rows and blob files, and reports', async () => {
-    await asUser(server, world.who.invA, 'POST', `/api/v1/investigation/cases/${caseId}/legal-hold`, {
-      hold: false,
-      reason: 'contract ended, matter closed',
-    });
-    for (const client of [world.seats.a1.client, world.seats.a2.client]) await client.close();
-    const shasA = await shaOfProject(world.projects.A);
-    const shasB = await shaOfProject(world.projects.B);
-    const auditBefore = await count('audit_log', world.projects.A);
-    lines.length = 0;
-    const args = [
-      'offboard',
-      '--project',
-      world.projects.A,
-      '--out',
-      'a.zip',
-      '--confirm',
-      'Project A',
-      '--reason',
-      'contract end',
-    ];
-    expect(await runInvestigationCommand(args, io)).toBe(0);
-    const report = JSON.parse(lines.join('\n')) as OffboardingReport;
-    expect(report).toMatchObject({
-      projectId: world.projects.A,
-      projectName: 'Project A',
-      blobsDeleted: 4,
-      deleted: {
-        activity_spans: 6,
-        device_events: 2,
-        screenshots: 2,
-        events: 12,
-        seats: 2,
-        agents: 2,
-        cases: 1,
-        case_items: 1,
-      },
-    });
-
-    for (const table of [
-      'events',
-      'activity_spans',
-      'device_events',
-      'screenshots',
-      'logins',
-      'agents',
-      'seats',
-      'cases',
-      'user_grants',
-    ]) {
-      expect({ table, n: await count(table, world.projects.A) }).toEqual({ table, n: 0 });
+    if (kind === 'postgres') return runInvestigationCommand(args, io);
+    const { identity } = server;
+    await server.close();
+    await db.close();
+    try {
+      return await runInvestigationCommand(args, io);
+    } finally {
+      db = await createTestDatabase(kind, { pgliteDir: join(dataDir, PGLITE_FOLDER) });
+      server = await startTestServer({ database: db, dataDir, identity });
     }
-    for (const sha of shasA) expect(await server.blobs.has(sha)).toBe(false);
-    for (const sha of shasB) expect(await server.blobs.has(sha)).toBe(true);
-    expect(await count('screenshots', world.projects.B)).toBe(1);
+  }
 
-    // The audit entries stay, plus the export and the purge; the chain still verifies.
-    expect(await count('audit_log', world.projects.A)).toBe(auditBefore + 2);
-    expect(await verifyAuditLog(db.database.db)).toMatchObject({ ok: true });
+  const count = async (table: string, projectId: string) =>
+    (
+      await queryRows<{ n: number }>(
+        db.database.db,
+        sql`select count(*)::int as n from ${sql.raw(table)} where project_id = ${projectId}`,
+      )
+    )[0]!.n;
 
-    const bundle = await verifyBundle(join(dir, 'a.zip'), server.serverKeys.publicKey);
-    expect(bundle.problems).toEqual([]);
-    expect(bundle.manifest).toMatchObject({ kind: 'project', exportedBy: 'cli', reason: 'contract end' });
-    expect(bundle.manifest?.counts).toMatchObject({ screenshots: 2, activity_spans: 6, screenshotFiles: 2 });
+  async function shaOfProject(projectId: string): Promise<string[]> {
+    const rows = await queryRows<{ sha256: string; thumb_sha256: string }>(
+      db.database.db,
+      sql`select sha256, thumb_sha256 from screenshots where project_id = ${projectId}`,
+    );
+    return rows.flatMap((row) => [row.sha256, row.thumb_sha256]);
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'seatwatch-offboard-'));
+    // The data folder the command is configured with; on PGlite, the database is in it.
+    dataDir = join(dir, 'data');
+    db = await createTestDatabase(kind, { pgliteDir: join(dataDir, PGLITE_FOLDER) });
+    server = await startTestServer({ database: db, dataDir });
+    world = await buildWorld(server, Date.now() - 2 * HOUR);
+    io = {
+      out: (text) => lines.push(text),
+      err: (text) => lines.push(text),
+      readConfig: () =>
+        configWith({
+          ...(db.url ? { databaseUrl: db.url } : {}),
+          dataDir,
+          serverKey: Buffer.from(server.serverKeys.secretKey.subarray(0, 32)).toString('base64'),
+          blobKey: Buffer.from(server.identity.blobKey).toString('base64'),
+        }),
+      cwd: dir,
+    };
+  }, 180_000);
+
+  afterAll(async () => {
+    await world?.close();
+    await server?.close();
+    await db?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('offboarding a project', () => {
+    let caseId: string;
+
+    it('is refused while a case of the project is on legal hold', async () => {
+      const created = await asUser<CaseDetail>(
+        server,
+        world.who.invA,
+        'POST',
+        '/api/v1/investigation/cases',
+        {
+          projectId: world.projects.A,
+          title: 'Open matter',
+        },
+      );
+      caseId = created.body.case.id;
+      await asUser(server, world.who.invA, 'POST', `/api/v1/investigation/cases/${caseId}/items`, {
+        kind: 'screenshot',
+        refId: world.seats.a1.screenshotId,
+      });
+      await asUser(server, world.who.invA, 'POST', `/api/v1/investigation/cases/${caseId}/legal-hold`, {
+        hold: true,
+        reason: 'litigation pending',
+      });
+      const args = ['offboard', '--project', world.projects.A, '--out', 'a.zip', '--confirm', 'Project A'];
+      expect(await offboard(args)).toBe(1);
+      expect(lines.join('\n')).toContain('legal hold stands (1 held case(s)');
+      expect(await count('screenshots', world.projects.A)).toBe(2);
+    });
+
+    it('needs the project’s name repeated', async () => {
+      const args = ['offboard', '--project', world.projects.A, '--out', 'a.zip', '--confirm', 'Project B'];
+      expect(await offboard(args)).toBe(2);
+      expect(lines.join('\n')).toContain('repeat its name');
+    });
+
+    it('exports, then purges rows and blob files, and reports', async () => {
+      await asUser(server, world.who.invA, 'POST', `/api/v1/investigation/cases/${caseId}/legal-hold`, {
+        hold: false,
+        reason: 'contract ended, matter closed',
+      });
+      for (const client of [world.seats.a1.client, world.seats.a2.client]) await client.close();
+      const shasA = await shaOfProject(world.projects.A);
+      const shasB = await shaOfProject(world.projects.B);
+      const auditBefore = await count('audit_log', world.projects.A);
+      const args = [
+        'offboard',
+        '--project',
+        world.projects.A,
+        '--out',
+        'a.zip',
+        '--confirm',
+        'Project A',
+        '--reason',
+        'contract end',
+      ];
+      expect(await offboard(args)).toBe(0);
+      const report = JSON.parse(lines.join('\n')) as OffboardingReport;
+      expect(report).toMatchObject({
+        projectId: world.projects.A,
+        projectName: 'Project A',
+        blobsDeleted: 4,
+        deleted: {
+          activity_spans: 6,
+          device_events: 2,
+          screenshots: 2,
+          events: 12,
+          seats: 2,
+          agents: 2,
+          cases: 1,
+          case_items: 1,
+        },
+      });
+
+      for (const table of [
+        'events',
+        'activity_spans',
+        'device_events',
+        'screenshots',
+        'logins',
+        'agents',
+        'seats',
+        'cases',
+        'user_grants',
+      ]) {
+        expect({ table, n: await count(table, world.projects.A) }).toEqual({ table, n: 0 });
+      }
+      for (const sha of shasA) expect(await server.blobs.has(sha)).toBe(false);
+      for (const sha of shasB) expect(await server.blobs.has(sha)).toBe(true);
+      expect(await count('screenshots', world.projects.B)).toBe(1);
+
+      // The audit entries stay, plus the export and the purge; the chain still verifies.
+      expect(await count('audit_log', world.projects.A)).toBe(auditBefore + 2);
+      expect(await verifyAuditLog(db.database.db)).toMatchObject({ ok: true });
+
+      const bundle = await verifyBundle(join(dir, 'a.zip'), server.serverKeys.publicKey);
+      expect(bundle.problems).toEqual([]);
+      expect(bundle.manifest).toMatchObject({ kind: 'project', exportedBy: 'cli', reason: 'contract end' });
+      expect(bundle.manifest?.counts).toMatchObject({
+        screenshots: 2,
+        activity_spans: 6,
+        screenshotFiles: 2,
+      });
+    });
   });
 });

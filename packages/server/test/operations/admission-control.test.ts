@@ -1,3 +1,4 @@
+// PostgreSQL only: the backlog is held open by a row lock from a second session, which PGlite (one connection) cannot take.
 /**
  * Concurrent group commits keep each agent's frames in order, and admission control: with more frames waiting for a commit than
  * maxCommitBacklog, a connection's next frame is left unread (not even

@@ -1,3 +1,4 @@
+// PostgreSQL only: LISTEN/NOTIFY is PostgreSQL's; PGlite's one process uses the in-process port.
 /** The PostgreSQL notification port: what one process publishes, every process hears, in order. */
 
 import { createTestDatabase, type TestDatabase } from '@seatwatch/testkit/server';

@@ -1,3 +1,4 @@
+// PostgreSQL only: two server processes share one database, and PGlite is one process's database.
 /**
  * Two collector processes on one PostgreSQL database (two apps, each with its
  * own pool and LISTEN connection, as separate processes would have):

@@ -1,3 +1,4 @@
+// Both databases; the commit-in-flight part is PostgreSQL only: its row lock needs a second session.
 /**
  * Graceful shutdown: new connections are refused, a commit in flight
  * finishes and is acknowledged, then every agent socket closes with 1001.

@@ -1,3 +1,4 @@
+// PostgreSQL only: this tests HTTPS and WSS at the edge; the database kind does not change what is tested.
 /** Given a certificate and key, the collector serves HTTPS and WSS itself, and plain HTTP not at all. */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

@@ -32,6 +32,7 @@ export {
   type DbKind,
   POSTGRES_ADMIN_URL,
   type TestDatabase,
+  type TestDatabaseOptions,
 } from './test-database.js';
 export {
   type HttpAnswer,

@@ -68,9 +68,21 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
   };
 }
 
-export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /**
+   * PGlite in this folder instead of in memory, for a test that also runs a
+   * CLI command on it the way an operator would (server stopped, the test's
+   * handle closed), then opens the folder again. Ignored for PostgreSQL.
+   */
+  pgliteDir?: string;
+}
+
+export async function createTestDatabase(
+  kind: DbKind,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
   if (kind === 'pglite') {
-    const database = await openDatabase({});
+    const database = await openDatabase({ pgliteDir: options.pgliteDir });
     await migrateDatabase(database);
     const shared = await openNotifications(database, ignoreError);
     return {

@@ -50,6 +50,11 @@ export const ERROR_CATALOG = {
   not_found: { close: 4400, status: 404, message: 'No such resource' },
   conflict: { close: 4400, status: 409, message: 'Conflicts with the current state' },
   rate_limited: { close: 4400, status: 429, message: 'Too many attempts; try again later' },
+  credentials_wrong: {
+    close: 4403,
+    status: 403,
+    message: 'The current password or the authenticator code is wrong',
+  },
   internal: { close: 1011, status: 500, message: 'Internal error' },
   unavailable: { close: 1013, status: 503, message: 'Temporarily unavailable' },
 } as const satisfies Record<string, { close: number; status: number; message: string }>;

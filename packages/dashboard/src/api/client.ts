@@ -2,6 +2,7 @@
 import type {
   Board,
   CaptureResponse,
+  ChangePasswordRequest,
   CreateUserRequest,
   DashboardAllowlist,
   GrantOptions,
@@ -37,6 +38,8 @@ export const auth = {
   completeSetup: (body: SetupCompleteRequest) =>
     withCsrf(request<SessionInfo>('POST', '/api/v1/auth/setup/complete', body)),
   sessions: () => request<SessionSummary[]>('GET', '/api/v1/auth/sessions'),
+  changePassword: (body: ChangePasswordRequest) =>
+    request<{ otherSessionsEnded: number }>('POST', '/api/v1/auth/password', body),
   revokeSession: (id: string) => request<void>('DELETE', `/api/v1/auth/sessions/${encodeURIComponent(id)}`),
 };
 

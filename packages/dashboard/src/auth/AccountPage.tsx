@@ -1,9 +1,88 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
 import { auth } from '../api/client.js';
+import { ApiError } from '../api/http.js';
 import { changed, queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
+import { CredentialField, TotpCodeField } from './fields.js';
 import { useSession } from './use-session.js';
+
+/** The current password (and code, with an authenticator), then the new one twice; other sessions end. */
+function ChangePassword({ totpEnabled }: { totpEnabled: boolean }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const client = useQueryClient();
+  const [current, setCurrent] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [code, setCode] = useState('');
+  const [mismatch, setMismatch] = useState(false);
+  const change = useMutation({
+    mutationFn: () =>
+      auth.changePassword({
+        currentPassword: current,
+        newPassword: password,
+        ...(totpEnabled ? { totpCode: code } : {}),
+      }),
+    onSuccess: () => {
+      setCurrent('');
+      setPassword('');
+      setConfirm('');
+      setCode('');
+      return changed.accountSessions(client);
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setMismatch(password !== confirm);
+    if (password === confirm) change.mutate();
+  };
+  const error = mismatch
+    ? t('setup.mismatch')
+    : change.error instanceof ApiError && change.error.code === 'credentials_wrong'
+      ? t('password.wrong')
+      : change.error
+        ? errorText(i18n, change.error)
+        : null;
+  return (
+    <form className="card" onSubmit={submit} data-testid="change-password">
+      <h2>{t('password.title')}</h2>
+      <CredentialField
+        label={t('password.current')}
+        name="current-password"
+        autoComplete="current-password"
+        secret
+        value={current}
+        onChange={setCurrent}
+      />
+      {totpEnabled && <TotpCodeField value={code} onChange={setCode} />}
+      <CredentialField
+        label={t('setup.password')}
+        name="new-password"
+        autoComplete="new-password"
+        secret
+        value={password}
+        onChange={setPassword}
+      />
+      <CredentialField
+        label={t('setup.passwordConfirm')}
+        name="confirm-password"
+        autoComplete="new-password"
+        secret
+        value={confirm}
+        onChange={setConfirm}
+      />
+      <p className="muted small">{t('setup.passwordRule')}</p>
+      <p className="muted small">{t('password.othersEnd')}</p>
+      {error !== null && <p className="error small">{error}</p>}
+      {change.isSuccess && !mismatch && <p className="ok small">{t('password.changed')}</p>}
+      <button type="submit" disabled={change.isPending}>
+        {t('password.submit')}
+      </button>
+    </form>
+  );
+}
 
 export function AccountPage() {
   const i18n = useI18n();
@@ -32,6 +111,7 @@ export function AccountPage() {
           <dd>{user.grants.map((grant) => t(`role.${grant.role}`)).join(', ')}</dd>
         </dl>
       )}
+      {user && <ChangePassword totpEnabled={user.totpEnabled} />}
       <h2>{t('account.sessions')}</h2>
       {error !== null && <p className="error">{errorText(i18n, error)}</p>}
       <table className="data">

@@ -294,6 +294,13 @@ export const en = {
   'account.thisSession': 'This browser',
   'account.revoke': 'Sign out',
 
+  'password.title': 'Change your password',
+  'password.current': 'Current password',
+  'password.othersEnd': 'Your other sessions end when the password changes; this one goes on.',
+  'password.submit': 'Change password',
+  'password.changed': 'Password changed. Your other sessions have ended.',
+  'password.wrong': 'The current password or the code is wrong.',
+
   'nav.timeline': 'Timeline',
   'nav.cases': 'Cases',
   'nav.audit': 'Audit log',

@@ -287,6 +287,13 @@ export const zhCN: Catalogue = {
   'account.thisSession': '当前浏览器',
   'account.revoke': '退出',
 
+  'password.title': '修改密码',
+  'password.current': '当前密码',
+  'password.othersEnd': '修改密码后，您的其他会话将结束；当前会话继续有效。',
+  'password.submit': '修改密码',
+  'password.changed': '密码已修改。您的其他会话已结束。',
+  'password.wrong': '当前密码或验证码不正确。',
+
   'nav.timeline': '时间线',
   'nav.cases': '案件',
   'nav.audit': '审计日志',

@@ -16,8 +16,10 @@ import {
   createFirstAdministratorService,
   type FirstAdministratorService,
 } from './first-administrator.service.js';
+import { createOwnPasswordService, type OwnPasswordService } from './own-password.service.js';
 import { createProjectSettingsService, type ProjectSettingsService } from './project-settings.service.js';
 import type { SecretBox } from './secret-box.js';
+import { createSessionEndings, type SessionEndings } from './session-endings.js';
 import { createSessionService, type SessionService } from './sessions.service.js';
 import { createSetupLinkService, type SetupLinkService } from './setup-links.service.js';
 import { createSignInService, type SignInService } from './sign-in.service.js';
@@ -35,6 +37,8 @@ export type AccountService = FirstAdministratorService &
   SignInService &
   SignInThrottleService &
   SessionService &
+  Pick<SessionEndings, 'onSessionsEnded'> &
+  OwnPasswordService &
   SetupLinkService &
   UserAdministrationService &
   DashboardAllowlistService &
@@ -46,13 +50,17 @@ export function createAccountService(deps: {
   secrets: SecretBox;
 }): AccountService {
   const network = createDashboardNetworkCheck(deps);
+  const throttle = createSignInThrottle(deps);
+  const sessionEndings = createSessionEndings();
   return {
     ...createFirstAdministratorService(deps),
-    ...createSignInService({ ...deps, network, throttle: createSignInThrottle(deps) }),
+    ...createSignInService({ ...deps, network, throttle }),
     ...createSignInThrottleService(deps),
-    ...createSessionService({ ...deps, network }),
-    ...createSetupLinkService({ ...deps, network }),
-    ...createUserAdministrationService(deps),
+    ...createSessionService({ ...deps, network, sessionEndings }),
+    onSessionsEnded: sessionEndings.onSessionsEnded,
+    ...createOwnPasswordService({ ...deps, throttle, sessionEndings }),
+    ...createSetupLinkService({ ...deps, network, sessionEndings }),
+    ...createUserAdministrationService({ ...deps, sessionEndings }),
     ...createDashboardAllowlistService({ ...deps, network }),
     ...createProjectSettingsService(deps),
   };

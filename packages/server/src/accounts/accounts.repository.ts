@@ -3,7 +3,7 @@
  * sign-in throttles, the dashboard allowlist, project dashboard settings, and the projects and
  * teams that grants name.
  */
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import {
   dashboardAllowlist,
@@ -257,6 +257,21 @@ export function listThrottles(
 /** Forgets pairs whose last failure is older than `before` (they no longer count). */
 export async function pruneThrottles(ex: Executor, before: Date): Promise<void> {
   await ex.delete(signInThrottles).where(lt(signInThrottles.lastFailureAt, before));
+}
+
+/** Revokes every session of the user but `keepId`; returns the ids revoked. */
+export async function revokeOtherSessions(
+  ex: Executor,
+  userId: string,
+  keepId: string,
+  now: Date,
+): Promise<string[]> {
+  const rows = await ex
+    .update(userSessions)
+    .set({ revokedAt: now })
+    .where(and(eq(userSessions.userId, userId), isNull(userSessions.revokedAt), ne(userSessions.id, keepId)))
+    .returning({ id: userSessions.id });
+  return rows.map((row) => row.id);
 }
 
 export async function insertSetupLink(

@@ -1,8 +1,9 @@
-/** /api/v1/auth/**: sign-in with password then TOTP, setup links, the caller's own sessions. */
+/** /api/v1/auth/**: sign-in with password then TOTP, setup links, the caller's own sessions and password. */
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ErrorBody, SeatwatchError } from '@seatwatch/shared';
 import {
+  ChangePasswordRequest,
   LoginRequest,
   SessionInfo,
   SessionSummary,
@@ -14,14 +15,15 @@ import {
 } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { csrfTokenFor } from './csrf.js';
+import { CSRF_HEADER, csrfTokenFor, csrfTokenValid } from './csrf.js';
+import type { OwnPasswordService } from './own-password.service.js';
 import type { RouteGuard } from './route-guard.js';
 import type { AuthenticatedSession, SessionService } from './sessions.service.js';
 import type { SetupLinkService } from './setup-links.service.js';
 import type { SignInService } from './sign-in.service.js';
 
 export interface AuthRouteDeps {
-  accounts: SignInService & SessionService & SetupLinkService;
+  accounts: SignInService & SessionService & SetupLinkService & OwnPasswordService;
   guard: RouteGuard;
   clientIp: (request: FastifyRequest) => string;
   /** Sign-in attempts per client IP per minute (the per name and IP throttle is separate). */
@@ -125,12 +127,19 @@ export async function authRoutes(base: FastifyInstance, deps: AuthRouteDeps): Pr
     '/api/v1/auth/logout',
     {
       config: { authz: { public: 'signing out needs no valid session' } },
-      schema: { tags, response: { 200: SessionInfo } },
+      schema: { tags, response: { 200: SessionInfo, 403: ErrorBody } },
     },
     async (request, reply) => {
       const token = guard.sessionToken(request);
       const account = token ? await accounts.authenticate(token, deps.clientIp(request)) : null;
-      if (account) await accounts.logout(account);
+      // Public so that a stale cookie can always be cleared; a live session is ended only by a request
+      // that carries its CSRF token, so no other site can sign a person out (issue #13).
+      if (account && token) {
+        if (!csrfTokenValid(token, request.headers[CSRF_HEADER])) {
+          throw new SeatwatchError('forbidden', `missing or wrong ${CSRF_HEADER} header`);
+        }
+        await accounts.logout(account);
+      }
       guard.setSessionCookie(request, reply, null);
       return info(null, null);
     },
@@ -155,6 +164,21 @@ export async function authRoutes(base: FastifyInstance, deps: AuthRouteDeps): Pr
       const { token } = await accounts.completeSetup(request.body, client(request));
       return answer(request, reply, token);
     },
+  );
+
+  app.post(
+    '/api/v1/auth/password',
+    {
+      config: { authz: { signedIn: 'full' }, rateLimit: limited },
+      schema: {
+        tags,
+        body: ChangePasswordRequest,
+        response: { 200: Type.Object({ otherSessionsEnded: Type.Integer() }), ...errors },
+      },
+    },
+    async (request) => ({
+      otherSessionsEnded: await accounts.changeOwnPassword(request.account!, request.body, client(request)),
+    }),
   );
 
   app.get(

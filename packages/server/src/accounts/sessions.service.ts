@@ -8,6 +8,7 @@ import type { Db, Executor } from '../db/connect.js';
 import type { Grant, Principal } from '../domain/authz-policy.js';
 import * as repo from './accounts.repository.js';
 import type { DashboardNetworkCheck } from './dashboard-allowlist.service.js';
+import type { SessionEndings } from './session-endings.js';
 import { hashToken, newSecretToken } from './tokens.js';
 
 const SESSION_ABSOLUTE_MS = 12 * 3_600_000;
@@ -72,7 +73,12 @@ export async function promoteSession(
 
 export type SessionService = ReturnType<typeof createSessionService>;
 
-export function createSessionService(deps: { db: Db; now: () => number; network: DashboardNetworkCheck }) {
+export function createSessionService(deps: {
+  db: Db;
+  now: () => number;
+  network: DashboardNetworkCheck;
+  sessionEndings: SessionEndings;
+}) {
   const { db } = deps;
   return {
     /**
@@ -104,6 +110,7 @@ export function createSessionService(deps: { db: Db; now: () => number; network:
 
     async logout(auth: AuthenticatedSession): Promise<void> {
       await repo.revokeSessions(db, auth.user.id, auth.session.id, new Date(deps.now()));
+      deps.sessionEndings.ended(auth.user.id);
     },
 
     async sessionsOf(auth: AuthenticatedSession) {
@@ -124,6 +131,7 @@ export function createSessionService(deps: { db: Db; now: () => number; network:
       if ((await repo.revokeSessions(db, auth.user.id, sessionId, new Date(deps.now()))) === 0) {
         throw new SeatwatchError('not_found', 'no such session');
       }
+      deps.sessionEndings.ended(auth.user.id);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { Executor } from '../db/connect.js';
 import * as repo from './accounts.repository.js';
 import { checkPasswordStrength, hashPassword } from './password.argon2.js';
 import { totpRequired } from './project-settings.service.js';
+import type { SessionEndings } from './session-endings.js';
 import { type ClientContext, openSession } from './sessions.service.js';
 import { authenticatorOffer, type CredentialDeps } from './sign-in.service.js';
 import { hashToken, newSecretToken } from './tokens.js';
@@ -34,7 +35,7 @@ export async function issueSetupLink(
 
 export type SetupLinkService = ReturnType<typeof createSetupLinkService>;
 
-export function createSetupLinkService(deps: CredentialDeps) {
+export function createSetupLinkService(deps: CredentialDeps & { sessionEndings: SessionEndings }) {
   const { db, secrets } = deps;
   const invalid = () => new SeatwatchError('not_found', 'this setup link is not valid');
 
@@ -91,7 +92,7 @@ export function createSetupLinkService(deps: CredentialDeps) {
         throw new SeatwatchError('bad_request', 'this account needs an authenticator code');
       }
       const passwordHash = await hashPassword(input.password);
-      return db.transaction(async (tx) => {
+      const opened = await db.transaction(async (tx) => {
         const at = new Date(deps.now());
         if (!(await repo.consumeSetupLink(tx, link.id, at))) throw invalid();
         await repo.revokeSessions(tx, user.id, null, at);
@@ -102,6 +103,8 @@ export function createSetupLinkService(deps: CredentialDeps) {
         });
         return openSession(tx, deps.now(), user.id, 'full', client);
       });
+      deps.sessionEndings.ended(user.id);
+      return opened;
     },
   };
 }

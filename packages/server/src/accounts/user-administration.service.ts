@@ -16,6 +16,7 @@ import {
   scopeOf,
 } from '../domain/authz-policy.js';
 import * as repo from './accounts.repository.js';
+import type { SessionEndings } from './session-endings.js';
 import { issueSetupLink } from './setup-links.service.js';
 
 export interface UserView {
@@ -84,7 +85,11 @@ async function validateGrants(ex: Executor, grants: readonly Grant[]): Promise<G
 
 export type UserAdministrationService = ReturnType<typeof createUserAdministrationService>;
 
-export function createUserAdministrationService(deps: { db: Db; now: () => number }) {
+export function createUserAdministrationService(deps: {
+  db: Db;
+  now: () => number;
+  sessionEndings: SessionEndings;
+}) {
   const { db } = deps;
   const now = () => new Date(deps.now());
 
@@ -185,6 +190,7 @@ export function createUserAdministrationService(deps: { db: Db; now: () => numbe
         if (Object.keys(changes).length) await repo.updateUser(tx, userId, changes);
         if (patch.disabled) await repo.revokeSessions(tx, userId, null, now());
       });
+      if (patch.disabled) deps.sessionEndings.ended(userId);
       const fresh = (await repo.findUser(db, userId))!;
       return view(fresh, await repo.grantsOf(db, userId), viewer, await pendingSetup(fresh));
     },
@@ -197,7 +203,9 @@ export function createUserAdministrationService(deps: { db: Db; now: () => numbe
 
     async revokeUserSessions(viewer: Principal, userId: string): Promise<number> {
       await requireManageable(viewer, userId);
-      return repo.revokeSessions(db, userId, null, now());
+      const revoked = await repo.revokeSessions(db, userId, null, now());
+      deps.sessionEndings.ended(userId);
+      return revoked;
     },
   };
 }

@@ -3,8 +3,11 @@
  * carry a BoardSeat, `anomaly` events an AnomalyLiveMessage, each filtered
  * to the viewer's scope. SSE rather than a WebSocket: one direction is all
  * it needs, the session cookie travels by itself, and browsers reconnect on
- * their own. The session is checked again every REAUTH_MS, so a revoked
- * session stops receiving within that time.
+ * their own. When sessions of a user end in this process (sign-out,
+ * revocation, a password change, the account disabled), that user's streams
+ * re-check their session at once and close if it ended (issue #13). Every
+ * REAUTH_MS each stream checks again anyway, which covers sessions ended by
+ * another server process and sessions that expire.
  */
 import { ErrorBody } from '@seatwatch/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -24,9 +27,14 @@ export interface LiveRouteDeps {
 }
 
 export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Promise<void> {
-  const streams = new Set<() => void>();
+  /** Each open stream: whose it is, how to re-check its session, how to end it. */
+  const streams = new Map<() => void, { userId: string | null; recheck: () => void }>();
+  const stopListening = deps.accounts.onSessionsEnded((userId) => {
+    for (const stream of streams.values()) if (stream.userId === userId) stream.recheck();
+  });
   app.addHook('preClose', async () => {
-    for (const end of streams) end();
+    stopListening();
+    for (const end of [...streams.keys()]) end();
   });
 
   app.get(
@@ -59,7 +67,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
       raw.write('retry: 2000\n\n');
       send('ready', { at: Date.now() });
       const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
-      const reauth = setInterval(() => {
+      const recheck = () => {
         if (!request.account || !token) return;
         deps.accounts.authenticate(token, deps.clientIp(request)).then(
           (account) => {
@@ -67,7 +75,8 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
           },
           () => end(),
         );
-      }, REAUTH_MS);
+      };
+      const reauth = setInterval(recheck, REAUTH_MS);
       let ended = false;
       const end = () => {
         if (ended) return;
@@ -78,7 +87,7 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
         streams.delete(end);
         raw.end();
       };
-      streams.add(end);
+      streams.set(end, { userId: request.account?.user.id ?? null, recheck });
       raw.on('close', end);
     },
   );

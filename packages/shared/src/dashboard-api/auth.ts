@@ -68,6 +68,12 @@ export const LoginRequest = Type.Object(
 );
 export const TotpRequest = Type.Object({ code: TotpCode }, closed);
 
+/** The signed-in person's own password (issue #13); the code is needed when the account has an authenticator. */
+export const ChangePasswordRequest = Type.Object(
+  { currentPassword: Password, newPassword: Password, totpCode: Type.Optional(TotpCode) },
+  closed,
+);
+
 export const TotpEnrollment = Type.Object(
   { secret: Type.String(), uri: Type.String({ description: 'otpauth:// URI for the authenticator app' }) },
   closed,
@@ -114,6 +120,7 @@ export type SessionStage = Static<typeof SessionStage>;
 export type SessionInfo = Static<typeof SessionInfo>;
 export type LoginRequest = Static<typeof LoginRequest>;
 export type TotpRequest = Static<typeof TotpRequest>;
+export type ChangePasswordRequest = Static<typeof ChangePasswordRequest>;
 export type TotpEnrollment = Static<typeof TotpEnrollment>;
 export type SetupInspectRequest = Static<typeof SetupInspectRequest>;
 export type SetupInspectResponse = Static<typeof SetupInspectResponse>;

@@ -87,6 +87,13 @@ export const ServerConfigSchema = Type.Object(
       {
         intervalMs: Type.Integer({ minimum: 0, default: 3_600_000, description: '0 disables the job' }),
         batchSize: Type.Integer({ minimum: 1, default: 5000 }),
+        minimumDays: Type.Integer({
+          minimum: 1,
+          maximum: 3650,
+          default: 60,
+          description:
+            'Installation-wide minimum retention: no project policy may keep data for fewer days, and stored policies below it are raised at start',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -143,6 +150,7 @@ const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
   ['SEATWATCH_SHUTDOWN_TIMEOUT_MS', ['shutdownTimeoutMs'], 'int'],
   ['SEATWATCH_RETENTION_INTERVAL_MS', ['retention', 'intervalMs'], 'int'],
   ['SEATWATCH_RETENTION_BATCH_SIZE', ['retention', 'batchSize'], 'int'],
+  ['SEATWATCH_RETENTION_MINIMUM_DAYS', ['retention', 'minimumDays'], 'int'],
   ['SEATWATCH_ENROLL_RATE_LIMIT_MAX', ['enrollRateLimit', 'max'], 'int'],
   ['SEATWATCH_ENROLL_RATE_LIMIT_WINDOW_MS', ['enrollRateLimit', 'windowMs'], 'int'],
 ];

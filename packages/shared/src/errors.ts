@@ -49,6 +49,11 @@ export const ERROR_CATALOG = {
   forbidden: { close: 4403, status: 403, message: 'Not allowed for this role or scope' },
   not_found: { close: 4400, status: 404, message: 'No such resource' },
   conflict: { close: 4400, status: 409, message: 'Conflicts with the current state' },
+  retention_below_minimum: {
+    close: 4400,
+    status: 422,
+    message: 'Retention is shorter than this installation’s minimum',
+  },
   rate_limited: { close: 4400, status: 429, message: 'Too many attempts; try again later' },
   credentials_wrong: {
     close: 4403,

@@ -12,8 +12,9 @@ import {
 } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import { requestActor } from '../audit/request-actor.js';
+import { createPolicyService } from '../tenancy/policy.service.js';
 import {
-  createProject,
   createSeat,
   createSite,
   createTeam,
@@ -24,7 +25,6 @@ import {
   listSeats,
   listSites,
   listTeams,
-  putPolicy,
   setSeatLegalHold,
 } from '../tenancy/tenancy.repository.js';
 import { type AdminRouteDeps, actorOf, requireSite } from './admin-route-deps.js';
@@ -35,6 +35,12 @@ const tags = ['projects'];
 export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = deps;
+  // The minimum retention is the installation's configuration, validated and frozen once (buildApp's).
+  const policyService = createPolicyService({
+    db,
+    minimumRetentionDays: base.seatwatch.config.retention.minimumDays,
+    now: deps.now,
+  });
 
   app.get('/projects', { schema: { tags, response: { 200: Type.Array(Project) } } }, async (request) => {
     const scope = request.admin?.projectIds ?? null;
@@ -47,12 +53,9 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
     { schema: { tags, body: CreateProject, response: { 201: Project } } },
     async (request, reply) => {
       const { name, retentionDays, noticeText } = request.body;
-      const project = await db.transaction((tx) =>
-        createProject(tx, {
-          name,
-          ...(retentionDays === undefined ? {} : { policy: { retentionDays } }),
-          ...(noticeText === undefined ? {} : { noticeText }),
-        }),
+      const project = await policyService.createProject(
+        { name, retentionDays, noticeText },
+        requestActor(request),
       );
       return reply.status(201).send(project);
     },
@@ -86,13 +89,9 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
     async (request) => {
       const { projectId } = request.params;
       const siteId = await requireSite(db, projectId, request.body.siteId);
-      const result = await db.transaction((tx) =>
-        putPolicy(tx, {
-          projectId,
-          siteId,
-          policy: request.body.policy,
-          noticeText: request.body.noticeText,
-        }),
+      const result = await policyService.putPolicy(
+        { projectId, siteId, policy: request.body.policy, noticeText: request.body.noticeText },
+        requestActor(request),
       );
       if (request.body.push) await deps.commands.pushPolicy(projectId, actorOf(request));
       return { siteId, ...result };

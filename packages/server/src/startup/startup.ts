@@ -21,6 +21,7 @@ import { createInProcessNotificationPort } from '../notifications/notification-p
 import type { NotificationPort } from '../notifications/notification-port.js';
 import { createPostgresNotificationPort } from '../notifications/notification-port.postgres.js';
 import { loadSecrets, type ServerSecrets } from '../secrets/secret-files.js';
+import { createPolicyService } from '../tenancy/policy.service.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -144,6 +145,18 @@ export async function startServer(
     });
     const running = app;
     closers.push(() => running.close());
+    // The installation's minimum retention holds for policies stored before it was set or raised (issue #11).
+    const raised = await createPolicyService({
+      db: database.db,
+      minimumRetentionDays: config.retention.minimumDays,
+      now: Date.now,
+    }).raiseRetentionsToMinimum();
+    for (const change of raised) {
+      app.log.warn(
+        change,
+        'a policy kept data for fewer days than retention.minimumDays: raised to it (audited)',
+      );
+    }
     const address = await app.listen({ host: config.host, port: config.port });
     return { app, url: address, database, secrets, close: closeAll };
   } catch (error) {

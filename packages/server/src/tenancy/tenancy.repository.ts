@@ -175,3 +175,48 @@ export async function putPolicy(
     });
   return { policy: { ...DEFAULT_POLICY, ...input.policy }, notice: { version, text: input.noticeText } };
 }
+
+export interface PolicyRetention {
+  projectId: string;
+  /** null: the project-wide policy. */
+  siteId: string | null;
+  retentionDays: number;
+}
+
+/** Every stored policy's retention (a policy without one keeps the default). */
+export async function policyRetentions(ex: Executor): Promise<PolicyRetention[]> {
+  const rows = await ex
+    .select({ projectId: policies.projectId, siteId: policies.siteId, settings: policies.settings })
+    .from(policies);
+  return rows.map((row) => ({
+    projectId: row.projectId,
+    siteId: row.siteId,
+    retentionDays: row.settings.retentionDays ?? DEFAULT_POLICY.retentionDays,
+  }));
+}
+
+/**
+ * Raises one stored policy's retention to `minimumDays` when it is below,
+ * and returns the value it had (null: no such policy, or not below). The
+ * row stays locked until the caller's transaction ends, so two processes
+ * starting at once raise and record it once, and a longer value set
+ * meanwhile is never lowered.
+ */
+export async function raisePolicyRetention(
+  ex: Executor,
+  scope: { projectId: string; siteId: string | null },
+  minimumDays: number,
+): Promise<number | null> {
+  const where = and(
+    eq(policies.projectId, scope.projectId),
+    scope.siteId === null ? isNull(policies.siteId) : eq(policies.siteId, scope.siteId),
+  );
+  const [row] = await ex.select({ settings: policies.settings }).from(policies).where(where).for('update');
+  const previous = row ? (row.settings.retentionDays ?? DEFAULT_POLICY.retentionDays) : null;
+  if (!row || previous === null || previous >= minimumDays) return null;
+  await ex
+    .update(policies)
+    .set({ settings: { ...row.settings, retentionDays: minimumDays }, updatedAt: new Date() })
+    .where(where);
+  return previous;
+}

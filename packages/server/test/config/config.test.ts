@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/seatwatch/.data',
       trustedProxies: [],
       handshakeTimeoutMs: 10_000,
-      retention: { intervalMs: 3_600_000 },
+      retention: { intervalMs: 3_600_000, minimumDays: 60 },
     });
     expect(config.databaseUrl).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
@@ -85,6 +85,18 @@ describe('loadConfig', () => {
         'colour (from /c.json) is not a known setting',
       ]),
     );
+  });
+
+  it('takes the minimum retention from SEATWATCH_RETENTION_MINIMUM_DAYS, between 1 and 3650 days', () => {
+    const env = (days: string) => ({
+      env: { SEATWATCH_RETENTION_MINIMUM_DAYS: days },
+      cwd: '/',
+      readFile: noFile,
+    });
+    expect(loadConfig(env('90')).retention).toMatchObject({ minimumDays: 90, intervalMs: 3_600_000 });
+    expect(problems(() => loadConfig(env('0')))).toEqual([
+      expect.stringMatching(/^retention\.minimumDays \(from SEATWATCH_RETENTION_MINIMUM_DAYS\) must be >= 1/),
+    ]);
   });
 
   it('refuses trusted proxies that are not addresses or CIDRs, and unreadable files', () => {

@@ -1,7 +1,9 @@
 /**
  * Retention on each database: events, spans, device events and screenshots
  * (rows and blob bytes) older than the project's retention go, in batches;
- * recent data, rows under legal hold and seats under legal hold stay.
+ * recent data, rows under legal hold and seats under legal hold stay. Every
+ * run is in the audit log with what it deleted, per table and project, also
+ * a run that fails part way (issue #11).
  */
 import type { Event } from '@seatwatch/shared';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
@@ -19,7 +21,10 @@ import {
 } from '@seatwatch/testkit/server';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditPage } from '../../src/audit/audit-log.js';
+import type { BlobStore } from '../../src/blobs/blob-store.js';
 import { activitySpans, deviceEvents, events, screenshots } from '../../src/db/schema/index.js';
+import { runRetention } from '../../src/retention/retention-job.js';
 
 const DAY = 86_400_000;
 
@@ -56,9 +61,9 @@ describe.each(DB_KINDS)('retention on %s', (kind) => {
   ];
 
   it('deletes what is older than the retention and keeps recent and held data', async () => {
-    const { projectId } = await createTestProject(server, { retentionDays: 7 });
+    const { projectId } = await createTestProject(server, { retentionDays: 60 });
     const now = Date.now();
-    const old = now - 30 * DAY;
+    const old = now - 90 * DAY;
 
     const agent = await enrollTestAgent(server, { projectId });
     const client = await connectAgent(server, agent);
@@ -111,9 +116,73 @@ describe.each(DB_KINDS)('retention on %s', (kind) => {
     expect(await server.blobs.has(sha256Hex(sharedImage))).toBe(true);
     expect(await server.blobs.has(sha256Hex(newImage))).toBe(true);
 
+    const deleted = { events: 8, activity_spans: 2, device_events: 2, screenshots: 2 };
+    const [run] = await auditEntries({ action: 'retention.run' });
+    expect(run).toMatchObject({ actor: 'system', outcome: 'success', projectId: null });
+    expect(run!.details).toMatchObject({
+      rows: deleted,
+      blobs: 2,
+      projects: { [projectId]: { retentionDays: 60, rows: deleted, blobs: 2 } },
+    });
+    const [inProject] = await auditEntries({ action: 'retention.delete', projectIds: [projectId] });
+    expect(inProject).toMatchObject({ actor: 'system', outcome: 'success', projectId });
+    expect(inProject!.details).toMatchObject({ retentionDays: 60, rows: deleted, blobs: 2 });
+    expect(Date.parse(inProject!.details.before as string)).toBeLessThan(now - 59 * DAY);
+
     expect(await server.app.seatwatch.runRetention()).toMatchObject({
       rows: { events: 0, activity_spans: 0, device_events: 0, screenshots: 0 },
       blobs: 0,
     });
+    // A run that deleted nothing is recorded too; no project entry says it lost anything.
+    const runs = await auditEntries({ action: 'retention.run' });
+    expect(runs.length).toBe(2);
+    expect(runs[0]!.details).toMatchObject({ rows: { events: 0 }, projects: {} });
+    expect((await auditEntries({ action: 'retention.delete', projectIds: [projectId] })).length).toBe(1);
   });
+
+  it('records a run that fails part way with what it had deleted by then, and outcome failed', async () => {
+    const { projectId } = await createTestProject(server, { retentionDays: 60 });
+    const agent = await enrollTestAgent(server, { projectId, hostname: 'failing-disk' });
+    const client = await connectAgent(server, agent);
+    const old = Date.now() - 90 * DAY;
+    client.sendBatch(1, batch(old));
+    client.sendBlob(2, await testJpeg(44, 30), { event: captureEvent({ time: old }) });
+    await client.ack(2);
+    await client.close();
+    const failingBlobs: BlobStore = {
+      put: (sha256, bytes) => server.blobs.put(sha256, bytes),
+      get: (sha256) => server.blobs.get(sha256),
+      has: (sha256) => server.blobs.has(sha256),
+      delete: async () => {
+        throw new Error('blob store unreachable');
+      },
+    };
+    await expect(
+      runRetention({
+        database: db.database,
+        blobs: failingBlobs,
+        now: Date.now,
+        batchSize: 100,
+        logger: server.app.log,
+      }),
+    ).rejects.toThrow('blob store unreachable');
+    const [run] = await auditEntries({ action: 'retention.run' });
+    expect(run).toMatchObject({ outcome: 'failed' });
+    expect(run!.details).toMatchObject({
+      error: 'blob store unreachable',
+      projects: { [projectId]: { rows: { events: 4, activity_spans: 1, device_events: 1, screenshots: 1 } } },
+    });
+    const [inProject] = await auditEntries({ action: 'retention.delete', projectIds: [projectId] });
+    expect(inProject).toMatchObject({ outcome: 'failed', details: { rows: { screenshots: 1 } } });
+  });
+
+  /** Newest first. */
+  const auditEntries = async (filter: { action: string; projectIds?: string[] }) =>
+    (
+      await auditPage(db.database.db, {
+        projectIds: filter.projectIds ?? null,
+        action: filter.action,
+        limit: 50,
+      })
+    ).entries;
 });

@@ -1,13 +1,13 @@
 /**
- * The composed account service on real PostgreSQL, driven with a fake clock:
- * the first administrator's link, setup, sign-in with password and TOTP,
- * throttling, sessions, grants, a project that requires TOTP, user
+ * The composed account service on PGlite and PostgreSQL, driven with a fake
+ * clock: the first administrator's link, setup, sign-in with password and
+ * TOTP, throttling, sessions, grants, a project that requires TOTP, user
  * administration within a project, and the dashboard's own allowlist.
  * The tests run in order and build on each other's accounts.
  */
 import { randomBytes } from 'node:crypto';
 import { SeatwatchError } from '@seatwatch/shared';
-import { createTestDatabase, type TestDatabase } from '@seatwatch/testkit/server';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AccountService, createAccountService } from '../../src/accounts/account.service.js';
 import { createSecretBox } from '../../src/accounts/secret-box.js';
@@ -35,7 +35,7 @@ async function refusal(work: Promise<unknown>): Promise<string> {
   return 'accepted';
 }
 
-describe('account service', () => {
+describe.each(DB_KINDS)('account service on %s', (kind) => {
   let db: TestDatabase;
   let clock = Date.UTC(2025, 0, 6, 9, 0, 0);
   let accounts: AccountService;
@@ -52,7 +52,7 @@ describe('account service', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase('postgres');
+    db = await createTestDatabase(kind);
     accounts = createAccountService({
       db: db.database.db,
       now: () => clock,

@@ -1,8 +1,9 @@
-/** /healthz, /readyz and the Prometheus metrics that operators watch. */
+/** /healthz, /readyz and the Prometheus metrics that operators watch, on PGlite and PostgreSQL. */
 import { generateKeyPair, tweetnaclSigner } from '@seatwatch/shared';
 import {
   connectAgent,
   createTestDatabase,
+  DB_KINDS,
   enrollTestAgent,
   httpJson,
   sampleEvents,
@@ -18,12 +19,12 @@ function metric(text: string, name: string): number | null {
   return line ? Number(line.split(' ').at(-1)) : null;
 }
 
-describe('operations endpoints', () => {
+describe.each(DB_KINDS)('operations endpoints on %s', (kind) => {
   let db: TestDatabase;
   let server: TestServer;
 
   beforeAll(async () => {
-    db = await createTestDatabase('postgres');
+    db = await createTestDatabase(kind);
     server = await startTestServer({ database: db });
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 // PostgreSQL only: this tests HTTPS and WSS at the edge; the database kind does not change what is tested.
-/** Given a certificate and key, the collector serves HTTPS and WSS itself, and plain HTTP not at all. */
+/** Given a certificate and key, the collector serves HTTPS and WSS itself (with HSTS), and plain HTTP not at all. */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import {
   type TestServer,
 } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HSTS } from '../../src/accounts/security-headers.js';
 
 describe('TLS', () => {
   let db: TestDatabase;
@@ -68,6 +69,14 @@ describe('TLS', () => {
     client.sendBatch(1, sampleEvents(2));
     expect((await client.ack(1)).seq).toBe(1);
     await client.close();
+  });
+
+  it('tells browsers to use HTTPS only (HSTS), on pages, the API and its docs (issue #13)', async () => {
+    for (const path of ['/', '/api/v1/auth/session', '/api/docs/', '/healthz', '/no-such-page']) {
+      const answer = await httpJson('GET', `${server.url}${path}`, undefined, { ca: cert });
+      expect(answer.headers['strict-transport-security'], path).toBe(HSTS);
+      expect(answer.headers['x-frame-options'], path).toBe('DENY');
+    }
   });
 
   it('refuses a client that does not trust the certificate, and does not speak plain HTTP', async () => {

@@ -14,6 +14,7 @@
  * Exit codes: 0 fine, 1 verification failed or refused, 2 usage.
  */
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromBase64, keyPairFromSeed, SeatwatchError } from '@seatwatch/shared';
@@ -31,6 +32,20 @@ export interface CliIo {
   err: (text: string) => void;
   readConfig: () => ServerConfig;
   cwd: string;
+  /** The operating-system account running the command (default: this process's), named on what it records. */
+  osUser?: () => string;
+}
+
+/** The actor of a CLI command: the OS account behind it, not just "cli" (issue #11). */
+function cliActor(io: CliIo): string {
+  let name: string;
+  try {
+    name = io.osUser ? io.osUser() : userInfo().username;
+  } catch {
+    // No passwd entry for this uid (some containers): say so rather than guess.
+    name = `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+  return `cli:${name}`;
 }
 
 class UsageError extends Error {}
@@ -150,7 +165,7 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
               signer: secrets.serverSigner,
               now: Date.now,
             },
-            { projectId, outFile: resolve(io.cwd, out), actor: 'cli', reason: values.reason ?? null },
+            { projectId, outFile: resolve(io.cwd, out), actor: cliActor(io), reason: values.reason ?? null },
           );
         });
         io.out(JSON.stringify(report, null, 2));

@@ -19,6 +19,7 @@ import {
 } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditPage } from '../../src/audit/audit-log.js';
 import { verifyAuditLog } from '../../src/audit/verify-audit.js';
 import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
 import { configWith } from '../../src/config.js';
@@ -79,6 +80,7 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
     server = await startTestServer({ database: db, dataDir });
     world = await buildWorld(server, Date.now() - 2 * HOUR);
     io = {
+      osUser: () => 'ops-alice',
       out: (text) => lines.push(text),
       err: (text) => lines.push(text),
       readConfig: () =>
@@ -195,7 +197,20 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
 
       const bundle = await verifyBundle(join(dir, 'a.zip'), server.serverKeys.publicKey);
       expect(bundle.problems).toEqual([]);
-      expect(bundle.manifest).toMatchObject({ kind: 'project', exportedBy: 'cli', reason: 'contract end' });
+      expect(bundle.manifest).toMatchObject({
+        kind: 'project',
+        exportedBy: 'cli:ops-alice',
+        reason: 'contract end',
+      });
+      const entries = await auditPage(db.database.db, {
+        projectIds: [world.projects.A],
+        action: 'project',
+        limit: 10,
+      });
+      expect(entries.entries.map((e) => [e.action, e.actor])).toEqual([
+        ['project.offboard_purge', 'cli:ops-alice'],
+        ['project.offboard_export', 'cli:ops-alice'],
+      ]);
       expect(bundle.manifest?.counts).toMatchObject({
         screenshots: 2,
         activity_spans: 6,

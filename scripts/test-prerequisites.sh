@@ -31,7 +31,7 @@ if [ "$x11" = 1 ]; then
   command -v xdotool >/dev/null || need+=(xdotool)
   command -v xprop >/dev/null || need+=(x11-utils)
 fi
-# SEATWATCH_CHROMIUM points the tests at another Chromium (test/support/chromium.ts): then none is installed.
+# SEATWATCH_CHROMIUM points the tests at another Chromium (packages/testkit/src/browser/chromium.ts): then none is installed.
 if [ "$chromium" = 1 ] && [ -z "${SEATWATCH_CHROMIUM:-}" ]; then
   command -v chromium >/dev/null || need+=(chromium)
 fi

@@ -7,7 +7,12 @@
  * after them doubles the wait before the next attempt is checked, from
  * BASE_DELAY_MS up to MAX_DELAY_MS. A success clears the pair; a pair with no
  * failure for FORGET_MS starts afresh.
+ *
+ * An IPv6 client counts by its /64 (throttleSource): one subscriber or host
+ * usually holds a whole /64, and keying by the full address would hand an
+ * attacker 2^64 fresh starts.
  */
+import ipaddr from 'ipaddr.js';
 export const FREE_FAILURES = 3;
 export const BASE_DELAY_MS = 2_000;
 export const MAX_DELAY_MS = 15 * 60_000;
@@ -46,4 +51,12 @@ export function isThrottled(state: ThrottleState | null, now: number): boolean {
 /** When the next attempt after the `failures`-th failure at `now` may be checked. */
 export function nextAttemptAfter(failures: number, now: number): number {
   return now + delayAfter(failures);
+}
+
+/** The address a throttle is kept for: an IPv4 address itself, an IPv6 address's /64 network. */
+export function throttleSource(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const address = ipaddr.process(ip);
+  if (address.kind() === 'ipv4') return address.toString();
+  return `${ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/64`).toString()}/64`;
 }

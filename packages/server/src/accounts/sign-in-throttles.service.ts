@@ -9,7 +9,14 @@ import { SeatwatchError } from '@seatwatch/shared';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Db } from '../db/connect.js';
 import * as repo from './accounts.repository.js';
-import { delayAfter, FORGET_MS, FREE_FAILURES, nextAttemptAfter, waitBefore } from './sign-in-throttle.js';
+import {
+  delayAfter,
+  FORGET_MS,
+  FREE_FAILURES,
+  nextAttemptAfter,
+  throttleSource,
+  waitBefore,
+} from './sign-in-throttle.js';
 
 /** At most this many throttles are listed (the newest); more would mean an attack the log shows better. */
 const LIST_LIMIT = 500;
@@ -65,7 +72,7 @@ export function createSignInThrottle(deps: { db: Db; now: () => number }): SignI
   const { db } = deps;
   return {
     async refuseIfThrottled(username, ip) {
-      const row = await repo.findThrottle(db, username, ip);
+      const row = await repo.findThrottle(db, username, throttleSource(ip));
       if (row && waitBefore(stateOf(row), deps.now()) > 0) throw throttled();
     },
 
@@ -75,7 +82,7 @@ export function createSignInThrottle(deps: { db: Db; now: () => number }): SignI
       await db.transaction(async (tx) => {
         const row = await repo.addThrottleFailure(tx, {
           username,
-          ip,
+          ip: throttleSource(ip),
           now: new Date(at),
           forgetBefore: new Date(at - FORGET_MS),
         });
@@ -98,7 +105,7 @@ export function createSignInThrottle(deps: { db: Db; now: () => number }): SignI
     },
 
     async clear(username, ip) {
-      await repo.deleteThrottle(db, username, ip);
+      await repo.deleteThrottle(db, username, throttleSource(ip));
     },
   };
 }

@@ -182,6 +182,21 @@ describe.each(DB_KINDS)('account service on %s', (kind) => {
     expect((await accounts.signInThrottles()).map((each) => each.username)).toEqual(['nobody-here']);
   });
 
+  it('an IPv6 client is throttled by its /64, so new addresses in it are no fresh start', async () => {
+    const at = (ip: string) => ({ ip, userAgent: 'attacker' });
+    for (let i = 0; i < FREE_FAILURES; i++) {
+      const ip = `2001:db8:7:7::${i + 1}`;
+      expect(await refusal(accounts.login('locked', 'wrong password', at(ip)))).toBe('unauthorized');
+    }
+    expect(await refusal(accounts.login('locked', PASSWORD, at('2001:db8:7:7:ffff::9')))).toBe(
+      'rate_limited',
+    );
+    expect((await accounts.login('locked', PASSWORD, at('2001:db8:7:8::1'))).session.stage).toBe('full');
+    expect((await accounts.signInThrottles()).map((each) => `${each.username}@${each.ip}`)).toContain(
+      'locked@2001:db8:7:7::/64',
+    );
+  });
+
   it('lists the full sessions, revokes one, signs out, and ends an idle session', async () => {
     const first = await sessionOf(await signIn('locked'));
     const second = await sessionOf(await signIn('locked'));

@@ -8,6 +8,7 @@ import {
   isThrottled,
   MAX_DELAY_MS,
   nextAttemptAfter,
+  throttleSource,
   waitBefore,
 } from '../../src/accounts/sign-in-throttle.js';
 import { hashToken, newSecretToken, sameSecret } from '../../src/accounts/tokens.js';
@@ -110,5 +111,15 @@ describe('sign-in throttle arithmetic', () => {
     expect(isThrottled(state, t0 + FORGET_MS)).toBe(false);
     expect(waitBefore(null, t0)).toBe(0);
     expect(isThrottled({ ...state, failures: FREE_FAILURES - 1 }, t0)).toBe(false);
+  });
+
+  it('counts an IPv4 client by its address and an IPv6 client by its /64', () => {
+    expect(throttleSource('192.0.2.7')).toBe('192.0.2.7');
+    expect(throttleSource('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    const one = throttleSource('2001:db8:1:2:aaaa:bbbb:cccc:dddd');
+    expect(one).toBe('2001:db8:1:2::/64');
+    expect(throttleSource('2001:db8:1:2::1')).toBe(one);
+    expect(throttleSource('2001:db8:1:3::1')).not.toBe(one);
+    expect(throttleSource('not an address')).toBe('not an address');
   });
 });

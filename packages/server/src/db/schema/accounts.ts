@@ -103,6 +103,7 @@ export const signInThrottles = pgTable(
   {
     id: idColumn(),
     username: text('username').notNull(),
+    /** The client's IPv4 address, or its IPv6 /64 network (accounts/sign-in-throttle.ts). */
     ip: text('ip').notNull(),
     failures: integer('failures').notNull(),
     firstFailureAt: timestampColumn('first_failure_at').notNull(),

@@ -19,17 +19,38 @@ export interface LiveHandlers {
    * open at all, so pages still show their data.
    */
   open?: () => void;
+  /**
+   * The server refused the stream and the browser will not try again (its
+   * answer was not 200: the session ended, issue #13). Whoever knows how
+   * should look at the session now.
+   */
+  ended?: () => void;
 }
+
+/** What the stream needs of an EventSource (the browser's, or a test's). */
+export interface LiveSource {
+  readonly readyState: number;
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  close(): void;
+}
+
+/** EventSource.CLOSED: the browser has given up on this source. */
+const CLOSED = 2;
 
 type Listener = (status: LiveStatus) => void;
 
-class LiveStream {
-  private source: EventSource | null = null;
+export class LiveStream {
+  private source: LiveSource | null = null;
   private readonly handlers = new Set<LiveHandlers>();
   private readonly statusListeners = new Set<Listener>();
   private everOpened = false;
   private fellBack = false;
   status: LiveStatus = 'idle';
+
+  constructor(
+    private readonly openSource: (url: string) => LiveSource = (url) =>
+      new EventSource(url, { withCredentials: true }),
+  ) {}
 
   subscribe(handlers: LiveHandlers): () => void {
     this.handlers.add(handlers);
@@ -63,7 +84,7 @@ class LiveStream {
   private ensureOpen(): void {
     if (this.source) return;
     this.setStatus('connecting');
-    const source = new EventSource('/api/v1/live', { withCredentials: true });
+    const source = this.openSource('/api/v1/live');
     this.source = source;
     source.addEventListener('open', () => {
       this.everOpened = true;
@@ -75,6 +96,11 @@ class LiveStream {
       if (!this.everOpened && !this.fellBack) {
         this.fellBack = true;
         for (const handlers of this.handlers) handlers.open?.();
+      }
+      // A dropped connection is retried by the browser; a refusal (401 once the session ended) is not.
+      if (source.readyState === CLOSED && this.source === source) {
+        this.source = null;
+        for (const handlers of this.handlers) handlers.ended?.();
       }
     });
     source.addEventListener('seat', (event) => {

@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { queryKeys } from '../api/queries.js';
 import { LiveCache } from './live-cache.js';
 import { liveStream } from './live-stream.js';
 
@@ -25,6 +26,8 @@ export function useLiveCache(): boolean {
       },
       seat: (seat) => cache.seat(seat),
       anomaly: (message) => cache.anomaly(message.anomaly),
+      // The session ended (signed out elsewhere, revoked, password changed): asking again shows sign-in.
+      ended: () => void client.invalidateQueries({ queryKey: queryKeys.session }),
     });
     return () => {
       unsubscribe();

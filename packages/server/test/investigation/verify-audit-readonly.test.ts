@@ -1,3 +1,4 @@
+// One database each: database roles are PostgreSQL's; the embedded part opens a PGlite folder of its own.
 /**
  * verify-audit only reads (issue #11): on real PostgreSQL it runs as an
  * auditor's role that has nothing but CONNECT and SELECT on audit_log (a

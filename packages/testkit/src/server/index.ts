@@ -1,7 +1,8 @@
 /**
- * Test support for the server and everything built on it: import from here.
+ * @seatwatch/testkit/server: the collector harness for the server's tests,
+ * the end-to-end tests and the benchmarks.
  *
- *   const db = await createTestDatabase('postgres');         // or 'pglite'; one per file
+ *   const db = await createTestDatabase(kind);               // for kind of DB_KINDS; one per file
  *   const server = await startTestServer({ database: db });   // real app on 127.0.0.1:0
  *   const agent = await enrollTestAgent(server);               // real enrollment over HTTP
  *   const client = await connectAgent(server, agent, { localAddress: '127.0.0.2' });

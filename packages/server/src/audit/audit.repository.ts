@@ -139,6 +139,21 @@ export async function seatAccessEntries(ex: Executor, seatId: string, limit: num
   return rows.map(toAuditEntry);
 }
 
+/** The newest entry of a case among these actions, or null. */
+export async function latestCaseEntry(
+  ex: Executor,
+  caseId: string,
+  actions: readonly string[],
+): Promise<AuditEntry | null> {
+  const [row] = await ex
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.caseId, caseId), inArray(auditLog.action, [...actions])))
+    .orderBy(desc(auditLog.seq))
+    .limit(1);
+  return row ? toAuditEntry(row) : null;
+}
+
 /** Whether the database has the audit log at all (a database never migrated has not). */
 export async function auditLogExists(ex: Executor): Promise<boolean> {
   const [row] = await rowsOf(ex, sql`select to_regclass('audit_log') is not null as present`, {

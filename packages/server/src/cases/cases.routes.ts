@@ -35,6 +35,13 @@ import {
   updateCase,
 } from './case.service.js';
 import { writeCaseBundle } from './case-bundle.js';
+import {
+  HOLD_PLACE,
+  HOLD_RELEASE,
+  HOLD_RELEASE_REQUEST,
+  pendingHoldRelease,
+  samePerson,
+} from './legal-hold.js';
 
 const tags = ['investigation cases'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -53,6 +60,14 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 const manage = { authz: { action: 'case.manage' as const } };
+const RemoveItemQuery = Type.Object(
+  {
+    reason: Type.Optional(
+      Type.String({ minLength: 5, maxLength: 2000, description: 'Required while the case is on legal hold' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export interface CaseRouteDeps {
   db: Db;
@@ -218,15 +233,32 @@ export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Pr
 
   app.delete(
     '/api/v1/investigation/cases/:caseId/items/:itemId',
-    { config: manage, schema: { tags, params: ItemParams, response: { 200: CaseDetail, ...errors } } },
+    {
+      config: manage,
+      schema: {
+        tags,
+        params: ItemParams,
+        querystring: RemoveItemQuery,
+        response: { 200: CaseDetail, ...errors },
+      },
+    },
     async (request) =>
       db.transaction(async (tx) => {
         const row = await loadCase(request, request.params.caseId, tx);
+        const reason = request.query.reason ?? null;
+        // Taking an item out of a held case can free its rows for retention: not without a stated reason.
+        if (row.legalHold && reason === null) {
+          throw new SeatwatchError(
+            'bad_request',
+            'the case is on legal hold: removing an item needs ?reason=',
+          );
+        }
         const item = await removeItem(tx, row, request.params.itemId, deps.now());
         await audit(tx, request, row, {
           action: 'case.item_remove',
           seatId: item.seatId,
-          details: { itemId: item.id, kind: item.kind, refId: item.refId },
+          reason,
+          details: { itemId: item.id, kind: item.kind, refId: item.refId, heldCase: row.legalHold },
         });
         return caseDetail(tx, row);
       }),
@@ -236,14 +268,53 @@ export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Pr
     '/api/v1/investigation/cases/:caseId/legal-hold',
     {
       config: manage,
-      schema: { tags, params: CaseParams, body: LegalHoldRequest, response: { 200: CaseDetail, ...errors } },
+      schema: {
+        tags,
+        description:
+          'Places a hold, or releases one with four eyes: the first call asks (202, the case stays held), ' +
+          'a second investigator of the project approves within a week (200).',
+        params: CaseParams,
+        body: LegalHoldRequest,
+        response: { 200: CaseDetail, 202: CaseDetail, ...errors },
+      },
     },
-    async (request) =>
+    async (request, reply) =>
       db.transaction(async (tx) => {
         const current = await loadCase(request, request.params.caseId, tx);
-        const row = await setLegalHold(tx, current, request.body.hold, actorName(request), deps.now());
+        const who = requestActor(request);
+        const now = deps.now();
+        if (!request.body.hold && current.legalHold) {
+          const pending = await pendingHoldRelease(tx, current.id, now);
+          if (!pending) {
+            await audit(tx, request, current, { action: HOLD_RELEASE_REQUEST, reason: request.body.reason });
+            reply.status(202);
+            return caseDetail(tx, current);
+          }
+          if (samePerson(pending, who)) {
+            throw new SeatwatchError(
+              'conflict',
+              'you asked for this release: a second investigator of the project must approve it',
+            );
+          }
+          const row = await setLegalHold(tx, current, false, who.actor, now);
+          await audit(tx, request, row, {
+            action: HOLD_RELEASE,
+            reason: request.body.reason,
+            details: {
+              requestedBy: pending.actor,
+              requestedById: pending.actorId,
+              requestedAt: pending.at,
+              requestReason: pending.reason,
+              requestSeq: pending.seq,
+              approvedBy: who.actor,
+              approvedById: who.actorId,
+            },
+          });
+          return caseDetail(tx, row);
+        }
+        const row = await setLegalHold(tx, current, request.body.hold, actorName(request), now);
         await audit(tx, request, row, {
-          action: request.body.hold ? 'case.hold_place' : 'case.hold_release',
+          action: request.body.hold ? HOLD_PLACE : HOLD_RELEASE,
           reason: request.body.reason,
         });
         return caseDetail(tx, row);

@@ -5,8 +5,16 @@
  * (or of one removed item's: clearItemRows) and sets again those that
  * another held case of the project still covers: run both in one
  * transaction, so retention never sees the gap.
+ *
+ * Releasing takes two people (issue #11): the first asks, with a reason
+ * (`case.hold_release_request` in the audit log, which is where the
+ * request lives: append-only, so nobody can forge or erase it), and a
+ * second investigator of the project approves within a week
+ * (`case.hold_release`, naming both).
  */
 import { SeatwatchError } from '@seatwatch/shared';
+import type { AuditEntry } from '../audit/audit-chain.js';
+import { latestCaseEntry } from '../audit/audit-log.js';
 import type { Executor } from '../db/connect.js';
 import { flagCaseRows, heldCaseIds, projectHoldCounts } from './legal-hold.repository.js';
 
@@ -50,4 +58,28 @@ export async function refuseWhileProjectHeld(ex: Executor, projectId: string): P
       `legal hold stands (${holds.cases} held case(s), ${holds.seats} held seat(s)${holds.rows ? ', held rows' : ''}); release it first`,
     );
   }
+}
+
+export const HOLD_RELEASE_REQUEST = 'case.hold_release_request';
+export const HOLD_RELEASE = 'case.hold_release';
+export const HOLD_PLACE = 'case.hold_place';
+/** How long a request to release a hold waits for its second person. */
+export const RELEASE_REQUEST_TTL_MS = 7 * 86_400_000;
+
+/** The request to release this case's hold that waits for a second person, or null. */
+export async function pendingHoldRelease(
+  ex: Executor,
+  caseId: string,
+  now: number,
+): Promise<AuditEntry | null> {
+  const latest = await latestCaseEntry(ex, caseId, [HOLD_PLACE, HOLD_RELEASE_REQUEST, HOLD_RELEASE]);
+  if (!latest || latest.action !== HOLD_RELEASE_REQUEST || latest.outcome !== 'success') return null;
+  return now - latest.at <= RELEASE_REQUEST_TTL_MS ? latest : null;
+}
+
+/** Whether the person approving is the one who asked (by user id when there is one). */
+export function samePerson(request: AuditEntry, who: { actor: string; actorId: string | null }): boolean {
+  return request.actorId !== null || who.actorId !== null
+    ? request.actorId === who.actorId
+    : request.actor === who.actor;
 }

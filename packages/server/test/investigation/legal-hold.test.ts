@@ -6,7 +6,7 @@
  * next run.
  */
 import type { CaseDetail } from '@seatwatch/shared/dashboard-api';
-import { asUser } from '@seatwatch/testkit/dashboard-session';
+import { asUser, createSignedInUser, type SignedIn } from '@seatwatch/testkit/dashboard-session';
 import { buildWorld, DAY, HOUR, type World, workEvents } from '@seatwatch/testkit/investigation-world';
 import {
   createTestDatabase,
@@ -17,6 +17,7 @@ import {
 } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditPage } from '../../src/audit/audit-log.js';
 import { queryRows } from '../../src/db/connect.js';
 
 describe.each(DB_KINDS)('legal hold on %s', (kind) => {
@@ -28,6 +29,7 @@ describe.each(DB_KINDS)('legal hold on %s', (kind) => {
   const notHeld = now - 8 * DAY;
   let caseId: string;
   let heldShotSha: string;
+  let secondInvestigator: SignedIn;
 
   const countIn = async (table: string, seatId: string, from: number, to: number, column = 'time') => {
     const [row] = await queryRows<{ n: number }>(
@@ -47,6 +49,9 @@ describe.each(DB_KINDS)('legal hold on %s', (kind) => {
       config: { retention: { intervalMs: 0, minimumDays: 1 } },
     });
     world = await buildWorld(server, held, { retentionDays: 1 });
+    secondInvestigator = await createSignedInUser(server, 'inv-a2', [
+      { role: 'investigator', projectId: world.projects.A, teamId: null },
+    ]);
     const { client } = world.seats.a1;
     client.sendBatch(3, workEvents(notHeld));
     await client.ack(3);
@@ -125,18 +130,97 @@ describe.each(DB_KINDS)('legal hold on %s', (kind) => {
       expect(report.rows.activity_spans).toBeGreaterThanOrEqual(3 + 3 + 3);
     });
 
-    it('goes at the next run once released', async () => {
+    it('gives up an item only with a stated reason, which the audit log keeps', async () => {
+      const added = await asUser<CaseDetail>(
+        server,
+        world.who.invA,
+        'POST',
+        `/api/v1/investigation/cases/${caseId}/items`,
+        {
+          kind: 'time_range',
+          seatId: world.seats.a2.seatId,
+          from: held,
+          to: held + HOUR,
+        },
+      );
+      const item = added.body.items.find((i) => i.seatId === world.seats.a2.seatId)!;
+      const path = `/api/v1/investigation/cases/${caseId}/items/${item.id}`;
+      const bare = await asUser(server, world.who.invA, 'DELETE', path);
+      expect(bare).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+      const removed = await asUser<CaseDetail>(
+        server,
+        world.who.invA,
+        'DELETE',
+        `${path}?reason=${encodeURIComponent('added by mistake')}`,
+      );
+      expect(removed.status).toBe(200);
+      expect(removed.body.items.map((i) => i.id)).not.toContain(item.id);
+      const [entry] = await caseEntries('case.item_remove');
+      expect(entry).toMatchObject({ actor: 'user:inv-a', reason: 'added by mistake' });
+      expect(entry!.details).toMatchObject({ itemId: item.id, heldCase: true });
+    });
+
+    it('is released only by a second investigator, and both are named', async () => {
       const path = `/api/v1/investigation/cases/${caseId}/legal-hold`;
-      const released = await asUser<CaseDetail>(server, world.who.invA, 'POST', path, {
+      const asked = await asUser<CaseDetail>(server, world.who.invA, 'POST', path, {
         hold: false,
-        reason: 'settled',
+        reason: 'settled out of court',
       });
-      expect(released.body.case.legalHold).toBe(false);
+      expect(asked.status).toBe(202);
+      expect(asked.body.case.legalHold).toBe(true);
+      // The one who asked cannot approve; another project's investigator cannot either.
+      const again = await asUser(server, world.who.invA, 'POST', path, {
+        hold: false,
+        reason: 'settled, really',
+      });
+      expect(again).toMatchObject({ status: 409, body: { error: 'conflict' } });
+      expect(
+        (await asUser(server, world.who.invB, 'POST', path, { hold: false, reason: 'not mine' })).status,
+      ).toBe(403);
+      // While it waits, the hold holds.
+      await server.app.seatwatch.runRetention();
+      expect(await server.blobs.has(heldShotSha)).toBe(true);
+
+      const approved = await asUser<CaseDetail>(server, secondInvestigator, 'POST', path, {
+        hold: false,
+        reason: 'confirmed with legal',
+      });
+      expect(approved.status).toBe(200);
+      expect(approved.body.case.legalHold).toBe(false);
+      const [request] = await caseEntries('case.hold_release_request');
+      expect(request).toMatchObject({ actor: 'user:inv-a', reason: 'settled out of court' });
+      const [release] = await caseEntries('case.hold_release');
+      expect(release).toMatchObject({ actor: 'user:inv-a2', reason: 'confirmed with legal' });
+      expect(release!.details).toMatchObject({
+        requestedBy: 'user:inv-a',
+        requestReason: 'settled out of court',
+        requestSeq: request!.seq,
+        approvedBy: 'user:inv-a2',
+      });
+    });
+
+    it('goes at the next run once released', async () => {
       await server.app.seatwatch.runRetention();
       const seat = world.seats.a1.seatId;
       expect(await countIn('activity_spans', seat, held, held + HOUR, 'started_at')).toBe(0);
       expect(await countIn('screenshots', seat, held, held + HOUR)).toBe(0);
       expect(await server.blobs.has(heldShotSha)).toBe(false);
     });
+
+    it('a later release needs a new request: an old one does not carry over to the next hold', async () => {
+      const path = `/api/v1/investigation/cases/${caseId}/legal-hold`;
+      expect(
+        (await asUser(server, world.who.invA, 'POST', path, { hold: true, reason: 'new claim' })).status,
+      ).toBe(200);
+      const first = await asUser(server, secondInvestigator, 'POST', path, {
+        hold: false,
+        reason: 'claim withdrawn',
+      });
+      expect(first.status).toBe(202);
+    });
   });
+
+  /** The case's entries of one action, newest first. */
+  const caseEntries = async (action: string) =>
+    (await auditPage(db.database.db, { projectIds: null, caseId, action, limit: 20 })).entries;
 });

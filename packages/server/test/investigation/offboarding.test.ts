@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaseDetail } from '@seatwatch/shared/dashboard-api';
-import { asUser } from '@seatwatch/testkit/dashboard-session';
+import { asUser, createSignedInUser } from '@seatwatch/testkit/dashboard-session';
 import { buildWorld, HOUR, type World } from '@seatwatch/testkit/investigation-world';
 import {
   createTestDatabase,
@@ -137,10 +137,14 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
     });
 
     it('exports, then purges rows and blob files, and reports', async () => {
-      await asUser(server, world.who.invA, 'POST', `/api/v1/investigation/cases/${caseId}/legal-hold`, {
-        hold: false,
-        reason: 'contract ended, matter closed',
-      });
+      // Releasing takes two investigators: one asks, another approves.
+      const release = `/api/v1/investigation/cases/${caseId}/legal-hold`;
+      const body = { hold: false, reason: 'contract ended, matter closed' };
+      expect((await asUser(server, world.who.invA, 'POST', release, body)).status).toBe(202);
+      const second = await createSignedInUser(server, `inv-a2-${kind}`, [
+        { role: 'investigator', projectId: world.projects.A, teamId: null },
+      ]);
+      expect((await asUser(server, second, 'POST', release, body)).status).toBe(200);
       for (const client of [world.seats.a1.client, world.seats.a2.client]) await client.close();
       const shasA = await shaOfProject(world.projects.A);
       const shasB = await shaOfProject(world.projects.B);

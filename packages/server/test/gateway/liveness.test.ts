@@ -58,7 +58,10 @@ describe('agent socket liveness', () => {
       expect(quietClient.ws.readyState).toBe(quietClient.ws.OPEN);
       expect(busyClient.ws.readyState).toBe(busyClient.ws.OPEN);
       expect(pings.busy).toBe(0);
-      expect((await busyClient.ack(seq)).seq).toBe(seq);
+      // Stop sending first: under load the 20 ms timer would move `seq` on while the ack is awaited.
+      clearInterval(sending);
+      const last = seq;
+      expect((await busyClient.ack(last)).seq).toBe(last);
     } finally {
       clearInterval(sending);
       await Promise.all([quietClient.close(), busyClient.close()]);

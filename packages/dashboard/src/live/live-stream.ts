@@ -104,11 +104,11 @@ export class LiveStream {
       }
     });
     source.addEventListener('seat', (event) => {
-      const seat = JSON.parse((event as MessageEvent<string>).data) as BoardSeat;
+      const seat = JSON.parse(String((event as MessageEvent).data)) as BoardSeat;
       for (const handlers of this.handlers) handlers.seat?.(seat);
     });
     source.addEventListener('anomaly', (event) => {
-      const message = JSON.parse((event as MessageEvent<string>).data) as AnomalyLiveMessage;
+      const message = JSON.parse(String((event as MessageEvent).data)) as AnomalyLiveMessage;
       for (const handlers of this.handlers) handlers.anomaly?.(message);
     });
   }

@@ -23,7 +23,7 @@ export const auditLog = pgTable(
     /** 1, 2, 3... without gaps: the chain order. Assigned under an advisory lock. */
     seq: bigint('seq', { mode: 'number' }).primaryKey(),
     at: timestampColumn('at').notNull(),
-    /** 'user:<username>', 'admin-token', 'operator:<seat name>', 'system', 'cli'. */
+    /** 'user:<username>', 'admin-token', 'operator:<seat name>', 'system', 'cli:<OS account>' (offboarding from the command line). */
     actor: text('actor').notNull(),
     /** The user id behind `actor`, when it is a dashboard user. */
     actorId: text('actor_id'),

@@ -26,6 +26,26 @@ describe('passwords (argon2id)', () => {
     expect(await verifyPassword('not a hash', 'x')).toBe(false);
   });
 
+  it('an unknown user (no hash) costs an argon2 check like a known one, so timing does not tell them apart', async () => {
+    const known = await hashPassword('correct horse battery');
+    const timed = async (hash: string | null) => {
+      const started = performance.now();
+      await verifyPassword(hash, 'a wrong guess at it');
+      return performance.now() - started;
+    };
+    await timed(null);
+    const withHash: number[] = [];
+    const withoutHash: number[] = [];
+    // Interleaved, medians: load on the machine slows both alike. Without the dummy hash the
+    // unknown case answers in microseconds, against milliseconds for argon2id.
+    for (let i = 0; i < 7; i++) {
+      withHash.push(await timed(known));
+      withoutHash.push(await timed(null));
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+    expect(median(withoutHash)).toBeGreaterThan(median(withHash) / 3);
+  });
+
   it('asks for 12 to 256 characters, counted in code points', () => {
     expect(() => checkPasswordStrength('short')).toThrow(/12 to 256/);
     expect(() => checkPasswordStrength('十二个字符的密码十二个字符')).not.toThrow();

@@ -17,7 +17,7 @@ import { requestClientIp } from './access/request-client-ip.js';
 import { type AccountService, createAccountService } from './accounts/account.service.js';
 import { registerAccounts } from './accounts/accounts.plugin.js';
 import { createSecretBox } from './accounts/secret-box.js';
-import { registerSecurityHeaders } from './accounts/security-headers.js';
+import { registerSecurityHeaders } from './security-headers/security-headers.js';
 import { ADMIN_PREFIX, administrationRoutes } from './administration/administration.plugin.js';
 import { type AgentGateway, createAgentGateway } from './agent-gateway/gateway.js';
 import { type AnomalyOptions, createAnomalyCore, registerAnomalies } from './anomalies/anomalies.plugin.js';

@@ -11,7 +11,7 @@ import {
   type TestServer,
 } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_CSP, DOCS_CSP } from '../../src/accounts/security-headers.js';
+import { API_CSP, DOCS_CSP } from '../../src/security-headers/security-headers.js';
 
 let db: TestDatabase;
 let server: TestServer;

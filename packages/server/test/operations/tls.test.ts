@@ -15,7 +15,7 @@ import {
   type TestServer,
 } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HSTS } from '../../src/accounts/security-headers.js';
+import { HSTS } from '../../src/security-headers/security-headers.js';
 
 describe('TLS', () => {
   let db: TestDatabase;

@@ -9,7 +9,7 @@
  *   'none'`); the API docs viewer (Swagger UI) loads only its own scripts
  *   and the OpenAPI document from us, but sets inline style attributes, so
  *   styles are `'self' 'unsafe-inline'` there and nothing else is loosened;
- *   the web app's policy is the one dashboard/web-app.routes.ts repeats.
+ *   and the web app's policy allows images as data: (the TOTP QR code) and blob:.
  * - HSTS on answers served over HTTPS (directly, or behind a trusted proxy
  *   that says so): once a browser has seen it, it never sends the session
  *   cookie over plain HTTP to this host again. Without includeSubDomains:

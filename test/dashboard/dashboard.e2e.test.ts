@@ -188,7 +188,8 @@ describe('dashboard in Chromium, with the real agent as the seat', () => {
     expect(enrollmentToken.length).toBeGreaterThan(20);
     await shot('07-admin-token-once');
     await page.getByRole('button', { name: 'Close' }).click();
-    expect(await page.getByTestId('issued-token').count()).toBe(0);
+    // The dialog closes on React's next render, not within the click: wait for it.
+    await page.getByTestId('issued-token').waitFor({ state: 'detached' });
     expect(await page.content()).not.toContain(enrollmentToken);
   });
 

@@ -17,7 +17,6 @@ import { requestClientIp } from './access/request-client-ip.js';
 import { type AccountService, createAccountService } from './accounts/account.service.js';
 import { registerAccounts } from './accounts/accounts.plugin.js';
 import { createSecretBox } from './accounts/secret-box.js';
-import { registerSecurityHeaders } from './security-headers/security-headers.js';
 import { ADMIN_PREFIX, administrationRoutes } from './administration/administration.plugin.js';
 import { type AgentGateway, createAgentGateway } from './agent-gateway/gateway.js';
 import { type AnomalyOptions, createAnomalyCore, registerAnomalies } from './anomalies/anomalies.plugin.js';
@@ -42,6 +41,8 @@ import { createServerMetrics, metricsRoute, type ServerMetrics } from './metrics
 import type { NotificationPort } from './notifications/notification-port.js';
 import { type RetentionReport, runRetention, scheduleRetention } from './retention/retention-job.js';
 import { registerSeats } from './seats/seats.plugin.js';
+import { registerSecurityHeaders } from './security-headers/security-headers.js';
+import { createPolicyService } from './tenancy/policy.service.js';
 import { createUpgradeRouter, type UpgradeRouter } from './upgrades/upgrade-router.js';
 
 export interface AppDeps {
@@ -257,6 +258,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: database.db,
     commands,
     authorize: guard.adminAuthorizer,
+    // The minimum retention is the installation's configuration, validated and frozen once.
+    policies: createPolicyService({
+      db: database.db,
+      minimumRetentionDays: config.retention.minimumDays,
+      now,
+    }),
     now,
   });
   await registerAnomalies(app, {

@@ -3,12 +3,15 @@ import { SeatwatchError } from '@seatwatch/shared';
 import type { AdminAuthorizer } from '../accounts/admin-auth.js';
 import type { CommandService } from '../commands/command.service.js';
 import type { Db } from '../db/connect.js';
+import type { PolicyService } from '../tenancy/policy.service.js';
 import { findSite } from '../tenancy/tenancy.repository.js';
 
 export interface AdminRouteDeps {
   db: Db;
   commands: CommandService;
   authorize: AdminAuthorizer;
+  /** Project and site policies, with the installation's minimum retention. */
+  policies: PolicyService;
   now: () => number;
 }
 

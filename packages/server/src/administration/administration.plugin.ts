@@ -20,6 +20,7 @@ export async function administrationRoutes(app: FastifyInstance, options: AdminR
     db: options.db,
     commands: options.commands,
     authorize: options.authorize,
+    policies: options.policies,
     now: options.now,
   };
   app.decorateRequest('admin', null);

@@ -13,7 +13,6 @@ import {
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { requestActor } from '../audit/request-actor.js';
-import { createPolicyService } from '../tenancy/policy.service.js';
 import {
   createSeat,
   createSite,
@@ -35,12 +34,7 @@ const tags = ['projects'];
 export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = deps;
-  // The minimum retention is the installation's configuration, validated and frozen once (buildApp's).
-  const policyService = createPolicyService({
-    db,
-    minimumRetentionDays: base.seatwatch.config.retention.minimumDays,
-    now: deps.now,
-  });
+  const policyService = deps.policies;
 
   app.get('/projects', { schema: { tags, response: { 200: Type.Array(Project) } } }, async (request) => {
     const scope = request.admin?.projectIds ?? null;

@@ -41,7 +41,9 @@ export async function startX11Session(width = 1920, height = 1080): Promise<X11S
   });
   const display = `:${number}`;
   const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: display, LC_ALL: 'C.UTF-8' };
+  // An X11 session, even when the tests run from a Wayland desktop: the agent takes these as a Wayland session.
   delete env.WAYLAND_DISPLAY;
+  delete env.XDG_SESSION_TYPE;
   const openbox = spawn('openbox', [], { env, stdio: 'ignore' });
   children.push(openbox);
   // openbox announces itself on the root window once it manages windows.

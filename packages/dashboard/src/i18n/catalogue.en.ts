@@ -69,6 +69,7 @@ export const en = {
   'state.locked': 'Locked',
   'state.offline': 'Offline',
   'state.alert': 'Alert',
+  'state.silent': 'Silent',
 
   'severity.low': 'Low',
   'severity.warning': 'Warning',

@@ -67,6 +67,7 @@ export const zhCN: Catalogue = {
   'state.locked': '已锁定',
   'state.offline': '离线',
   'state.alert': '告警',
+  'state.silent': '无响应',
 
   'severity.low': '低',
   'severity.warning': '警告',

@@ -8,6 +8,13 @@ describe('displayState', () => {
     expect(displayState(boardSeat({ state: 'idle', openAlerts: 2 }))).toBe('alert');
     expect(displayState(boardSeat({ state: 'offline' }))).toBe('offline');
   });
+
+  it('keeps a silent seat silent, never active, though its silence is an open alert', () => {
+    const silent = boardSeat({ state: 'silent', openAlerts: 1, alertSeverity: 'high' });
+    expect(displayState(silent)).toBe('silent');
+    expect(matches(silent, { ...NO_FILTER, state: 'silent' })).toBe(true);
+    expect(matches(silent, { ...NO_FILTER, state: 'active' })).toBe(false);
+  });
 });
 
 describe('matches', () => {

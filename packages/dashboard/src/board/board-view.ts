@@ -2,10 +2,22 @@
 import type { BoardSeat, BoardSite, BoardTeam, SeatActivityState } from '@seatwatch/shared/dashboard-api';
 
 export type DisplayState = SeatActivityState | 'alert';
-export const DISPLAY_STATES: readonly DisplayState[] = ['active', 'idle', 'locked', 'offline', 'alert'];
+export const DISPLAY_STATES: readonly DisplayState[] = [
+  'active',
+  'idle',
+  'locked',
+  'offline',
+  'silent',
+  'alert',
+];
 
-/** An open alert outranks whatever the seat is doing: it is what a supervisor must see first. */
+/**
+ * An open alert outranks whatever the seat is doing: it is what a supervisor
+ * must see first. A silent seat stays "silent" though its silence is itself
+ * an alert: the more exact word, and never one a reader could take for Active.
+ */
 export function displayState(seat: BoardSeat): DisplayState {
+  if (seat.state === 'silent') return 'silent';
   return seat.openAlerts > 0 ? 'alert' : seat.state;
 }
 

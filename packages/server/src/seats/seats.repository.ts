@@ -68,6 +68,7 @@ const TILE = {
   shot_time: nullable(screenshots.time),
   open_alerts: Number,
   max_rank: nullable(Number),
+  silent_since: nullable(anomalies.firstAt),
 };
 
 /** Tiles for the seats in scope (and, when given, only these seat ids). */
@@ -89,7 +90,14 @@ export async function boardSeats(
              a.id as agent_id, a.hostname, a.os_user, a.session, a.state, a.state_at, a.connected_at,
              a.disconnected_at, a.last_seen_at,
              sp.app, sh.id as shot_id, sh.time as shot_time,
-             al.open_alerts, al.max_rank
+             al.open_alerts, al.max_rank,
+             -- The agent went quiet on an open connection (agent_silent, key ''), until frames arrive again.
+             (
+               select min(anomalies.first_at) from anomalies
+               where anomalies.agent_id = a.id and anomalies.rule = 'agent_silent' and anomalies.key = ''
+                 and anomalies.status in ('open', 'acknowledged')
+                 and anomalies.last_at >= coalesce(a.connected_at, anomalies.last_at)
+             ) as silent_since
       from seats s
       left join lateral (
         select * from agents where agents.seat_id = s.id and agents.status = 'active'
@@ -125,10 +133,10 @@ export async function boardSeats(
       hostname: row.hostname,
       operator: row.os_user,
       connected,
-      state: connected ? (row.state ?? 'active') : 'offline',
+      state: !connected ? 'offline' : row.silent_since ? 'silent' : (row.state ?? 'active'),
       stateSince:
         (connected
-          ? (row.state_at ?? row.connected_at)
+          ? (row.silent_since ?? row.state_at ?? row.connected_at)
           : (row.disconnected_at ?? row.last_seen_at)
         )?.getTime() ?? null,
       app: connected ? row.app : null,

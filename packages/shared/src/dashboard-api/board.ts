@@ -5,11 +5,17 @@ const closed = { additionalProperties: false } as const;
 const Millis = Type.Integer({ minimum: 0 });
 const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/**
+ * What a tile shows. `silent`: connected, but no frame arrived past the
+ * heartbeat allowance while the seat was active (the agent_silent rule's
+ * "no_frames", until frames arrive again); it never reads as `active`.
+ */
 export const SeatActivityState = Type.Union([
   Type.Literal('active'),
   Type.Literal('idle'),
   Type.Literal('locked'),
   Type.Literal('offline'),
+  Type.Literal('silent'),
 ]);
 
 export const Severity = Type.Union([

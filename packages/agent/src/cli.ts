@@ -61,7 +61,10 @@ Commands:
                      Enroll this seat with the collector (once).
                      The token may also come from SEATWATCH_ENROLL_TOKEN.
   run [--page-port N] [--log-level debug|info|warn|error]
+      [--service-manager systemd|launchd|task-scheduler]
                      Run the agent: show the monitoring notice, collect, deliver.
+                     Under launchd or task-scheduler, exit codes 2 and 3 become 0
+                     (those managers restart on any non-zero exit).
   status [--json]    Enrolled? Connected? Outbox depth, last ack, what is collected and why anything is paused.
   notice             Print the current monitoring notice.
   unenroll           Deliver what is queued (10 s at most), then remove this seat's agent state.
@@ -74,6 +77,44 @@ Options for every command:
 class UsageError extends Error {}
 
 export async function runCli(deps: CliDeps): Promise<number> {
+  return forServiceManager(deps, await runCommandOf(deps));
+}
+
+/**
+ * Service managers that restart on any non-zero exit (launchd's
+ * KeepAlive.SuccessfulExit=false, Task Scheduler's RestartOnFailure) cannot be
+ * told "not on 2 or 3" the way systemd's RestartPreventExitStatus can. The
+ * service definitions start `run --service-manager launchd|task-scheduler`,
+ * and then 2 (a person must fix the state) and 3 (revoked) end with 0, after
+ * saying why on stderr, so the manager leaves the agent stopped.
+ */
+const NO_EXIT_CODE_FILTER = ['launchd', 'task-scheduler'];
+
+/** The exit code a service manager sees for `argv` ending with `code`, and why it differs, if it does. */
+export function exitCodeForServiceManager(
+  argv: readonly string[],
+  code: number,
+): { code: number; because?: string } {
+  const [command, ...rest] = argv;
+  if (command !== 'run' || (code !== 2 && code !== 3)) return { code };
+  const manager = parseArgs({
+    args: [...rest],
+    options: { 'service-manager': { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  }).values['service-manager'];
+  if (typeof manager !== 'string' || !NO_EXIT_CODE_FILTER.includes(manager)) return { code };
+  const what = code === 3 ? 'revoked' : 'a person must fix the state or the flags';
+  return { code: 0, because: `exits 0 instead of ${code} (${what}) so that ${manager} does not restart it` };
+}
+
+function forServiceManager(deps: CliDeps, code: number): number {
+  const mapped = exitCodeForServiceManager(deps.argv, code);
+  if (mapped.because) deps.stderr.write(`seatwatch-agent: ${mapped.because}.\n`);
+  return mapped.code;
+}
+
+async function runCommandOf(deps: CliDeps): Promise<number> {
   const [command, ...rest] = deps.argv;
   try {
     switch (command) {
@@ -172,8 +213,15 @@ async function enrollCommand(deps: CliDeps, args: readonly string[]): Promise<nu
 }
 
 async function runCommand(deps: CliDeps, args: readonly string[]): Promise<number> {
-  const values = parse(args, { 'page-port': { type: 'string' }, 'log-level': { type: 'string' } });
+  const values = parse(args, {
+    'page-port': { type: 'string' },
+    'log-level': { type: 'string' },
+    'service-manager': { type: 'string' },
+  });
   if (values.help) return help(deps);
+  const manager = values['service-manager'] as string | undefined;
+  if (manager !== undefined && !['systemd', ...NO_EXIT_CODE_FILTER].includes(manager))
+    throw new UsageError('--service-manager must be systemd, launchd or task-scheduler');
   const stateDir = stateDirOf(deps, values);
   const pagePort = values['page-port'] === undefined ? DEFAULT_PAGE_PORT : Number(values['page-port']);
   if (!Number.isInteger(pagePort) || pagePort < 0 || pagePort > 65535)

@@ -7,6 +7,7 @@ import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { menusFor } from '../app/menus.js';
 import { useSession } from '../auth/use-session.js';
+import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { putAnomaly } from '../live/live-cache.js';
 import { useLiveCache } from '../live/use-live-cache.js';
@@ -40,16 +41,17 @@ function AlertRow({ item }: { item: Anomaly }) {
         <span className={`badge sev-${item.severity}`}>{t(`severity.${item.severity}`)}</span>
         <strong>{ruleLabel(i18n, item.rule)}</strong>
         {item.seatId && (
-          <Link to={`/seats/${encodeURIComponent(item.seatId)}`}>{item.seatName ?? item.seatId}</Link>
+          <Link to={`/seats/${encodeURIComponent(item.seatId)}`}>
+            <UntrustedText value={item.seatName ?? item.seatId} testId="alert-seat" />
+          </Link>
         )}
-        {item.operator && <span className="muted">{item.operator}</span>}
+        {item.operator && <UntrustedText value={item.operator} className="muted" testId="alert-operator" />}
         <span className="spacer" />
         <span className="muted small">{t('alerts.count', { count: item.count })}</span>
         <span className="muted small">{dateTime(item.lastAt)}</span>
       </div>
-      <div className="alert-summary" data-testid="alert-summary">
-        {item.summary}
-      </div>
+      {/* The summary quotes what the seat sent (an application, a device name). */}
+      <UntrustedText value={item.summary} className="alert-summary" testId="alert-summary" />
       {item.status !== 'open' && (
         <div className="muted small">
           {t('alerts.statusBy', {

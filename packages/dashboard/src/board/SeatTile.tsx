@@ -1,5 +1,6 @@
 import type { BoardSeat } from '@seatwatch/shared/dashboard-api';
 import { type MouseEvent, memo } from 'react';
+import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { displayState } from './board-view.js';
 import { useCoarseNow } from './clock.js';
@@ -11,7 +12,7 @@ function TimeInState({ since }: { since: number | null }) {
   return <span className="since">{since === null ? '' : duration(Math.max(0, now - since))}</span>;
 }
 
-/** Everything from the seat (host name, operator, application) is rendered as text by React, never as HTML. */
+/** Everything from the seat (name, operator, application) goes through UntrustedText: text, isolated, controls shown. */
 export const SeatTile = memo(function SeatTile({
   seat,
   onOpen,
@@ -34,7 +35,7 @@ export const SeatTile = memo(function SeatTile({
       <Thumbnail screenshotId={seat.screenshot?.id ?? null} />
       <div className="tile-body">
         <div className="tile-row">
-          <span className="seat-name">{seat.name}</span>
+          <UntrustedText value={seat.name} fit="line" className="seat-name" testId="seat-name" />
           {seat.openAlerts > 0 && (
             <span
               className={`badge sev-${seat.alertSeverity ?? 'medium'}`}
@@ -49,12 +50,14 @@ export const SeatTile = memo(function SeatTile({
           <span className={`state-pill state-${seat.state}`}>{t(`state.${seat.state}`)}</span>
           <TimeInState since={seat.stateSince} />
         </div>
-        <div className="operator" data-testid="seat-operator">
-          {seat.operator ?? t('tile.noOperator')}
-        </div>
-        <div className="app" data-testid="seat-app">
-          {seat.app ?? ''}
-        </div>
+        <UntrustedText
+          value={seat.operator}
+          fallback={t('tile.noOperator')}
+          fit="line"
+          className="operator"
+          testId="seat-operator"
+        />
+        <UntrustedText value={seat.app} fit="line" className="app" testId="seat-app" />
       </div>
     </a>
   );

@@ -4,6 +4,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
+import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 
 export function AuditPage() {
@@ -61,14 +62,18 @@ export function AuditPage() {
             <tr key={entry.seq}>
               <td>{entry.seq}</td>
               <td>{dateTime(entry.at)}</td>
-              <td>{entry.actor}</td>
+              <td className="text-cell">
+                <UntrustedText value={entry.actor} />
+              </td>
               <td>{entry.action}</td>
               <td>{entry.outcome}</td>
               <td>
                 {entry.target ? `${entry.target.kind} ${entry.target.id}` : ''}
                 {entry.caseId ? ` · ${t('audit.case')} ${entry.caseId}` : ''}
               </td>
-              <td>{entry.reason ?? ''}</td>
+              <td className="text-cell">
+                <UntrustedText value={entry.reason} fit="clamp" />
+              </td>
               <td>{entry.ip ?? ''}</td>
               <td title={`${t('audit.prevHash')} ${entry.prevHash}`}>
                 <code>{entry.hash.slice(0, 12)}…</code>

@@ -7,6 +7,7 @@ import { cases } from '../api/investigation.js';
 import { changed, queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useSession } from '../auth/use-session.js';
+import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { fromLocalInput, toLocalInput } from './purpose.js';
 
@@ -74,7 +75,9 @@ export function CasePage() {
 
   return (
     <section className="investigation">
-      <h1>{c.title}</h1>
+      <h1>
+        <UntrustedText value={c.title} />
+      </h1>
       <p className="muted">
         {t('cases.openedBy', { who: c.createdBy, when: dateTime(c.createdAt) })}
         {c.openedFromAnomalyId ? ` · ${t('cases.fromAnomaly')}: ${c.openedFromAnomalyId}` : ''}
@@ -139,8 +142,12 @@ export function CasePage() {
           {detail.items.map((item) => (
             <tr key={item.id}>
               <td>{t(`cases.kind.${item.kind}`)}</td>
-              <td className="title-cell">{item.summary}</td>
-              <td>{item.note}</td>
+              <td className="title-cell">
+                <UntrustedText value={item.summary} fit="clamp" />
+              </td>
+              <td className="text-cell">
+                <UntrustedText value={item.note} fit="clamp" />
+              </td>
               <td>
                 {item.addedBy} · {dateTime(item.addedAt)}
               </td>

@@ -7,6 +7,7 @@ import { cases } from '../api/investigation.js';
 import { changed, queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useSession } from '../auth/use-session.js';
+import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 
 export function CasesPage() {
@@ -99,7 +100,9 @@ export function CasesPage() {
           {list.map((c) => (
             <tr key={c.id}>
               <td>
-                <Link to={`/investigation/cases/${c.id}`}>{c.title}</Link>
+                <Link to={`/investigation/cases/${c.id}`}>
+                  <UntrustedText value={c.title} />
+                </Link>
               </td>
               <td>{t(`cases.status.${c.status}`)}</td>
               <td>{c.assigneeName ?? t('common.none')}</td>

@@ -8,6 +8,7 @@ import { selfView } from '../api/investigation.js';
 import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { LanguagePicker } from '../app/Layout.js';
+import { SLOT, UntrustedInMessage, UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 
 /**
@@ -37,7 +38,9 @@ export function SelfViewPage() {
   return (
     <main className="investigation self-view">
       <header className="toolbar">
-        <h1>{t('selfView.title', { seat: view.seat.name })}</h1>
+        <h1>
+          <UntrustedInMessage message={t('selfView.title', { seat: SLOT })} value={view.seat.name} />
+        </h1>
         <span className="spacer" />
         <LanguagePicker />
       </header>
@@ -89,8 +92,12 @@ export function SelfViewPage() {
           {view.recentSpans.map((span) => (
             <tr key={span.id}>
               <td>{dateTime(span.start)}</td>
-              <td>{span.app}</td>
-              <td className="title-cell">{span.title}</td>
+              <td className="text-cell">
+                <UntrustedText value={span.app} fit="clamp" />
+              </td>
+              <td className="title-cell">
+                <UntrustedText value={span.title} fit="clamp" />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -110,7 +117,7 @@ export function SelfViewPage() {
       <ul>
         {view.devices.map((device) => (
           <li key={device.id}>
-            {dateTime(device.time)} · {device.action} · {device.name}
+            {dateTime(device.time)} · {device.action} · <UntrustedText value={device.name} />
           </li>
         ))}
       </ul>

@@ -4,13 +4,19 @@
  * events, sign-ins and IPs, state changes and anomalies, page by page.
  * Every string from a seat is rendered as text.
  */
-import type { Timeline, TimelineRequest, TimelineSection } from '@seatwatch/shared/dashboard-api';
+import {
+  revealControls,
+  type Timeline,
+  type TimelineRequest,
+  type TimelineSection,
+} from '@seatwatch/shared/dashboard-api';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { cases, investigation } from '../api/investigation.js';
 import { changed, queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useSession } from '../auth/use-session.js';
+import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { fromLocalInput, type PurposeInput, purposeOf, toLocalInput } from './purpose.js';
 
@@ -173,7 +179,8 @@ export function TimelinePage() {
           >
             {seatOptions.map((seat) => (
               <option key={seat.id} value={seat.id}>
-                {seat.name}
+                {/* An option holds text only: the name with its hidden characters shown. */}
+                {revealControls(seat.name)}
               </option>
             ))}
           </select>
@@ -212,7 +219,7 @@ export function TimelinePage() {
             <option value="">{t('investigation.noCase')}</option>
             {openCases.map((c) => (
               <option key={c.id} value={c.id}>
-                {c.title}
+                {revealControls(c.title)}
               </option>
             ))}
           </select>
@@ -256,7 +263,9 @@ export function TimelinePage() {
                 <tbody>
                   {timeline.totals.apps.map((app) => (
                     <tr key={app.app}>
-                      <td>{app.app}</td>
+                      <td className="text-cell">
+                        <UntrustedText value={app.app} fit="clamp" />
+                      </td>
                       <td>{duration(app.ms)}</td>
                       <td>{app.spans}</td>
                     </tr>
@@ -273,7 +282,7 @@ export function TimelinePage() {
                   <img src={investigation.thumbnailUrl(shot.id)} alt={dateTime(shot.time)} loading="lazy" />
                 ) : null}
                 <figcaption>
-                  {dateTime(shot.time)} · {seatName(shot.seatId)}{' '}
+                  {dateTime(shot.time)} · <UntrustedText value={seatName(shot.seatId)} />{' '}
                   <button type="button" className="link" onClick={() => setViewing(shot.id)}>
                     {t('investigation.viewFull')}
                   </button>{' '}
@@ -300,9 +309,15 @@ export function TimelinePage() {
                   <td>
                     {dateTime(span.start)} ({duration(span.end - span.start)})
                   </td>
-                  <td>{seatName(span.seatId)}</td>
-                  <td>{span.app}</td>
-                  <td className="title-cell">{span.title}</td>
+                  <td className="text-cell">
+                    <UntrustedText value={seatName(span.seatId)} />
+                  </td>
+                  <td className="text-cell">
+                    <UntrustedText value={span.app} fit="clamp" />
+                  </td>
+                  <td className="title-cell">
+                    <UntrustedText value={span.title} fit="clamp" />
+                  </td>
                   <td>{addButton('activity_span', span.id)}</td>
                 </tr>
               ))}
@@ -313,7 +328,8 @@ export function TimelinePage() {
           <ul>
             {timeline.devices?.items.map((device) => (
               <li key={device.id}>
-                {dateTime(device.time)} · {seatName(device.seatId)} · {device.action} · {device.name}
+                {dateTime(device.time)} · <UntrustedText value={seatName(device.seatId)} /> · {device.action}{' '}
+                · <UntrustedText value={device.name} />
                 {device.massStorage ? ` (${t('investigation.massStorage')})` : ''}{' '}
                 {addButton('device_event', device.id)}
               </li>
@@ -328,7 +344,8 @@ export function TimelinePage() {
                 {login.allowed
                   ? t('investigation.allowed')
                   : `${t('investigation.refused')} (${login.reason ?? ''})`}
-                {login.osUser ? ` · ${login.osUser}` : ''} {addButton('login', login.id)}
+                {login.osUser ? ' · ' : ''}
+                <UntrustedText value={login.osUser} /> {addButton('login', login.id)}
               </li>
             ))}
           </ul>
@@ -337,7 +354,8 @@ export function TimelinePage() {
           <ul>
             {timeline.states?.items.map((state) => (
               <li key={state.id}>
-                {dateTime(state.time)} · {seatName(state.seatId)} · {t(`state.${state.state}`)}
+                {dateTime(state.time)} · <UntrustedText value={seatName(state.seatId)} /> ·{' '}
+                {t(`state.${state.state}`)}
               </li>
             ))}
           </ul>
@@ -346,8 +364,9 @@ export function TimelinePage() {
           <ul>
             {timeline.anomalies?.items.map((anomaly) => (
               <li key={anomaly.id}>
-                {dateTime(anomaly.firstAt)} · {seatName(anomaly.seatId)} · {anomaly.rule} · {anomaly.severity}{' '}
-                · {anomaly.count}× · {anomaly.status} {addButton('anomaly', anomaly.id)}
+                {dateTime(anomaly.firstAt)} · <UntrustedText value={seatName(anomaly.seatId)} /> ·{' '}
+                {anomaly.rule} · {anomaly.severity} · {anomaly.count}× · {anomaly.status}{' '}
+                {addButton('anomaly', anomaly.id)}
               </li>
             ))}
           </ul>

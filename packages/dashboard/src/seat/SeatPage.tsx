@@ -1,4 +1,4 @@
-import type { SeatDetail } from '@seatwatch/shared/dashboard-api';
+import { revealControls, type SeatDetail } from '@seatwatch/shared/dashboard-api';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -6,6 +6,7 @@ import { seats } from '../api/client.js';
 import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { displayState } from '../board/board-view.js';
+import { SLOT, UntrustedInMessage, UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { todayRange } from '../i18n/translate.js';
 import { useLiveCache } from '../live/use-live-cache.js';
@@ -25,7 +26,7 @@ function DayStrip({ detail, from, to }: { detail: SeatDetail; from: number; to: 
             <div
               key={`a${span.start}`}
               className="strip-span"
-              title={`${span.app} — ${span.title}`}
+              title={`${revealControls(span.app)} — ${revealControls(span.title)}`}
               style={{
                 left: `${at.left}%`,
                 width: `${at.width}%`,
@@ -93,7 +94,9 @@ export function SeatPage() {
         <Link to="/">{t('seat.back')}</Link>
       </p>
       <div className="seat-head">
-        <h1 data-testid="seat-title">{t('seat.title', { name: seat.name })}</h1>
+        <h1 data-testid="seat-title">
+          <UntrustedInMessage message={t('seat.title', { name: SLOT })} value={seat.name} />
+        </h1>
         <span className={`state-pill state-${state}`}>{t(`state.${state}`)}</span>
         <span className="spacer" />
         {detail.canCapture && (
@@ -123,13 +126,19 @@ export function SeatPage() {
         <dt>{t('seat.team')}</dt>
         <dd>{detail.teamName ?? t('common.none')}</dd>
         <dt>{t('seat.operator')}</dt>
-        <dd data-testid="detail-operator">{seat.operator ?? t('common.none')}</dd>
+        <dd>
+          <UntrustedText value={seat.operator} fallback={t('common.none')} testId="detail-operator" />
+        </dd>
         <dt>{t('seat.app')}</dt>
-        <dd data-testid="detail-app">{seat.app ?? t('common.none')}</dd>
+        <dd>
+          <UntrustedText value={seat.app} fallback={t('common.none')} testId="detail-app" />
+        </dd>
         {agent && (
           <>
             <dt>{t('seat.hostname')}</dt>
-            <dd>{agent.hostname}</dd>
+            <dd>
+              <UntrustedText value={agent.hostname} />
+            </dd>
             <dt>{t('seat.os')}</dt>
             <dd>{agent.os}</dd>
             <dt>{t('seat.lastIp')}</dt>
@@ -154,7 +163,7 @@ export function SeatPage() {
           {totals.map((total) => (
             <li key={total.app}>
               <span className="swatch" style={{ background: `hsl(${appHue(total.app)} 55% 55%)` }} />
-              <span className="app-name">{total.app}</span>
+              <UntrustedText value={total.app} fit="line" className="app-name" />
               <span className="muted">{duration(total.ms)}</span>
             </li>
           ))}
@@ -211,9 +220,11 @@ export function SeatPage() {
                     <tr key={span.start}>
                       <td>{time(span.start)}</td>
                       <td>{duration(span.end - span.start)}</td>
-                      <td>{span.app}</td>
-                      <td className="title-cell" data-testid="span-title">
-                        {span.title}
+                      <td className="text-cell">
+                        <UntrustedText value={span.app} fit="clamp" testId="span-app" />
+                      </td>
+                      <td className="title-cell">
+                        <UntrustedText value={span.title} fit="clamp" testId="span-title" />
                       </td>
                     </tr>
                   ))}
@@ -234,8 +245,8 @@ export function SeatPage() {
                     <td>
                       {device.action === 'attached' ? t('seat.deviceAttached') : t('seat.deviceDetached')}
                     </td>
-                    <td data-testid="device-name">
-                      {device.name}
+                    <td className="text-cell">
+                      <UntrustedText value={device.name} testId="device-name" />
                       {device.massStorage && <span className="badge sev-high">{t('seat.massStorage')}</span>}
                     </td>
                   </tr>

@@ -1,6 +1,9 @@
 /** The live seat board: one snapshot, then seat patches over the live stream. */
 import Type, { type Static } from 'typebox';
 
+/** How the web app shows the strings marked "from the seat" below: with hidden characters made visible. */
+export { controlMarker, type RevealedPart, revealControls, revealParts } from '../text/reveal.js';
+
 const closed = { additionalProperties: false } as const;
 const Millis = Type.Integer({ minimum: 0 });
 const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);

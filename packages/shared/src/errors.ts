@@ -54,6 +54,16 @@ export const ERROR_CATALOG = {
     status: 422,
     message: 'Retention is shorter than this installation’s minimum',
   },
+  seat_team_elsewhere: {
+    close: 4400,
+    status: 422,
+    message: 'The team belongs to another site than the seat’s',
+  },
+  seat_move_invalid: {
+    close: 4400,
+    status: 422,
+    message: 'Some rows of the seat move do not resolve; nothing was moved',
+  },
   rate_limited: { close: 4400, status: 429, message: 'Too many attempts; try again later' },
   credentials_wrong: {
     close: 4403,

@@ -17,7 +17,7 @@ export const Limit = Type.Object({
  * reads them (@seatwatch/shared/dashboard-api), with times typed as the Date objects the
  * repositories return.
  */
-export const { Project, Site, Team, Seat, EnrollmentToken, IssuedToken, AllowlistEntry } =
+export const { Project, Site, Team, Seat, SeatMoveResult, EnrollmentToken, IssuedToken, AllowlistEntry } =
   projectAdminSchemas<Date>();
 
 export const LegalHold = Type.Object({ hold: Type.Boolean() }, { additionalProperties: false });

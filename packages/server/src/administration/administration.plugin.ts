@@ -11,6 +11,7 @@ import type { AdminRouteDeps } from './admin-route-deps.js';
 import { agentRoutes } from './agents.routes.js';
 import { anomalyRoutes } from './anomalies.routes.js';
 import { projectRoutes } from './projects.routes.js';
+import { seatRoutes } from './seats.routes.js';
 
 export const ADMIN_PREFIX = '/api/v1/admin';
 
@@ -34,6 +35,7 @@ export async function administrationRoutes(app: FastifyInstance, options: AdminR
     }
   });
   await app.register(projectRoutes, deps);
+  await app.register(seatRoutes, deps);
   await app.register(accessRoutes, deps);
   await app.register(agentRoutes, deps);
   await app.register(anomalyRoutes, deps);

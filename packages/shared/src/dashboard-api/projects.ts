@@ -44,6 +44,8 @@ export function projectAdminSchemas<Time>() {
     legalHold: Type.Boolean(),
     createdAt: DateTime,
   });
+  /** What a move did: the seats it names, each as it is now; `moved` counts those whose placement changed. */
+  const SeatMoveResult = Type.Object({ moved: Type.Integer(), seats: Type.Array(Seat) });
   const EnrollmentToken = Type.Object({
     id: Type.String(),
     projectId: Type.String(),
@@ -68,7 +70,7 @@ export function projectAdminSchemas<Time>() {
     note: Type.String(),
     createdAt: DateTime,
   });
-  return { Project, Site, Team, Seat, EnrollmentToken, IssuedToken, AllowlistEntry };
+  return { Project, Site, Team, Seat, SeatMoveResult, EnrollmentToken, IssuedToken, AllowlistEntry };
 }
 
 type Wire = ReturnType<typeof projectAdminSchemas<string>>;
@@ -76,6 +78,7 @@ export type Project = Static<Wire['Project']>;
 export type Site = Static<Wire['Site']>;
 export type Team = Static<Wire['Team']>;
 export type Seat = Static<Wire['Seat']>;
+export type SeatMoveResult = Static<Wire['SeatMoveResult']>;
 export type EnrollmentToken = Static<Wire['EnrollmentToken']>;
 /** An enrollment token with its secret, which only the answer that issued it carries. */
 export type IssuedToken = Static<Wire['IssuedToken']>;
@@ -93,6 +96,42 @@ export const CreateSite = Type.Object({ name: Name }, closed);
 export const CreateTeam = Type.Object({ name: Name, siteId: Type.Optional(Id) }, closed);
 export const CreateSeat = Type.Object(
   { name: Name, siteId: Type.Optional(Id), teamId: Type.Optional(Id) },
+  closed,
+);
+
+const NullableId = Type.Union([Id, Type.Null()]);
+/** At most this many seats move in one request (a list or a CSV file). */
+export const SEAT_MOVE_MAX_ROWS = 5000;
+/** A CSV seat move is at most this long (UTF-8 characters). */
+export const SEAT_MOVE_CSV_MAX_CHARS = 512 * 1024;
+
+/**
+ * Renames a seat or moves it: a field left out stays as it is, null clears it.
+ * A team that belongs to a site takes the seat to that site when `siteId` is left out.
+ */
+export const UpdateSeat = Type.Object(
+  { name: Type.Optional(Name), siteId: Type.Optional(NullableId), teamId: Type.Optional(NullableId) },
+  { ...closed, minProperties: 1 },
+);
+/** Moves many seats (by id or by name) to one site and team; all or nothing. */
+export const MoveSeats = Type.Object(
+  {
+    seats: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+      minItems: 1,
+      maxItems: SEAT_MOVE_MAX_ROWS,
+      description: 'Seat ids or seat names',
+    }),
+    siteId: Type.Optional(NullableId),
+    teamId: Type.Optional(NullableId),
+  },
+  closed,
+);
+/**
+ * Moves seats as a CSV file says: a header `seat,site,team`, then one seat a
+ * row, each cell an id or a name (an empty site or team: none). All or nothing.
+ */
+export const MoveSeatsCsv = Type.Object(
+  { csv: Type.String({ minLength: 1, maxLength: SEAT_MOVE_CSV_MAX_CHARS }) },
   closed,
 );
 
@@ -135,6 +174,9 @@ export type CreateProject = Static<typeof CreateProject>;
 export type CreateSite = Static<typeof CreateSite>;
 export type CreateTeam = Static<typeof CreateTeam>;
 export type CreateSeat = Static<typeof CreateSeat>;
+export type UpdateSeat = Static<typeof UpdateSeat>;
+export type MoveSeats = Static<typeof MoveSeats>;
+export type MoveSeatsCsv = Static<typeof MoveSeatsCsv>;
 export type ProjectPolicy = Static<typeof ProjectPolicy>;
 export type PutPolicy = Static<typeof PutPolicy>;
 export type IssueToken = Static<typeof IssueToken>;

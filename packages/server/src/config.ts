@@ -97,6 +97,54 @@ export const ServerConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    blobs: Type.Object(
+      {
+        s3: Type.Optional(
+          Type.Object(
+            {
+              endpoint: Type.Optional(
+                Type.String({
+                  pattern: '^https?://',
+                  description: 'URL of an S3-compatible service (MinIO, Ceph RGW, ...); AWS S3 when absent',
+                }),
+              ),
+              region: Type.String({ minLength: 1, default: 'us-east-1' }),
+              bucket: Type.String({
+                pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+                description: 'Bucket (made beforehand) holding the sealed screenshot bytes',
+              }),
+              prefix: Type.String({
+                default: 'blobs',
+                description: 'Key prefix: objects are <prefix>/<2 hex digits>/<sha256>',
+              }),
+              forcePathStyle: Type.Boolean({
+                default: false,
+                description: 'Bucket in the URL path, not the host name (most S3-compatible services)',
+              }),
+              credentialsFile: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  description:
+                    'File holding {"accessKeyId", "secretAccessKey"}; relative to the working directory',
+                }),
+              ),
+              accessKeyId: Type.Optional(
+                Type.String({ minLength: 1, description: 'From SEATWATCH_S3_ACCESS_KEY_ID only' }),
+              ),
+              secretAccessKey: Type.Optional(
+                Type.String({ minLength: 1, description: 'From SEATWATCH_S3_SECRET_ACCESS_KEY only' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'Where screenshot bytes go: <dataDir>/blobs, or an S3-compatible bucket when s3 is set',
+      },
+    ),
     enrollRateLimit: Type.Object(
       {
         max: Type.Integer({ minimum: 1, default: 30 }),
@@ -110,9 +158,10 @@ export const ServerConfigSchema = Type.Object(
 
 type Mutable = Static<typeof ServerConfigSchema>;
 export type ServerConfig = Readonly<
-  Omit<Mutable, 'trustedProxies' | 'retention' | 'enrollRateLimit' | 'tls'> & {
+  Omit<Mutable, 'trustedProxies' | 'retention' | 'blobs' | 'enrollRateLimit' | 'tls'> & {
     trustedProxies: readonly string[];
     retention: Readonly<Mutable['retention']>;
+    blobs: { readonly s3?: Readonly<NonNullable<Mutable['blobs']['s3']>> };
     enrollRateLimit: Readonly<Mutable['enrollRateLimit']>;
     tls?: Readonly<NonNullable<Mutable['tls']>>;
   }
@@ -125,7 +174,7 @@ export class ConfigError extends Error {
   }
 }
 
-type EnvKind = 'string' | 'int' | 'list';
+type EnvKind = 'string' | 'int' | 'list' | 'bool';
 /** Environment variable -> setting path. Env wins over the file. */
 const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
   ['SEATWATCH_HOST', ['host'], 'string'],
@@ -151,6 +200,14 @@ const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
   ['SEATWATCH_RETENTION_INTERVAL_MS', ['retention', 'intervalMs'], 'int'],
   ['SEATWATCH_RETENTION_BATCH_SIZE', ['retention', 'batchSize'], 'int'],
   ['SEATWATCH_RETENTION_MINIMUM_DAYS', ['retention', 'minimumDays'], 'int'],
+  ['SEATWATCH_S3_ENDPOINT', ['blobs', 's3', 'endpoint'], 'string'],
+  ['SEATWATCH_S3_REGION', ['blobs', 's3', 'region'], 'string'],
+  ['SEATWATCH_S3_BUCKET', ['blobs', 's3', 'bucket'], 'string'],
+  ['SEATWATCH_S3_PREFIX', ['blobs', 's3', 'prefix'], 'string'],
+  ['SEATWATCH_S3_FORCE_PATH_STYLE', ['blobs', 's3', 'forcePathStyle'], 'bool'],
+  ['SEATWATCH_S3_CREDENTIALS_FILE', ['blobs', 's3', 'credentialsFile'], 'string'],
+  ['SEATWATCH_S3_ACCESS_KEY_ID', ['blobs', 's3', 'accessKeyId'], 'string'],
+  ['SEATWATCH_S3_SECRET_ACCESS_KEY', ['blobs', 's3', 'secretAccessKey'], 'string'],
   ['SEATWATCH_ENROLL_RATE_LIMIT_MAX', ['enrollRateLimit', 'max'], 'int'],
   ['SEATWATCH_ENROLL_RATE_LIMIT_WINDOW_MS', ['enrollRateLimit', 'windowMs'], 'int'],
 ];
@@ -208,6 +265,12 @@ function buildConfig(
         continue;
       }
       value = Number.parseInt(text, 10);
+    } else if (kind === 'bool') {
+      if (text !== 'true' && text !== 'false') {
+        problems.push(`${name} must be true or false, got "${text}"`);
+        continue;
+      }
+      value = text === 'true';
     } else if (kind === 'list') {
       value = text
         .split(',')
@@ -241,14 +304,48 @@ function buildConfig(
       );
     }
   }
+  problems.push(...s3CredentialProblems(config.blobs.s3, origin, fileLabel));
   if (problems.length > 0) throw new ConfigError(problems);
 
   config.dataDir = resolve(cwd, config.dataDir);
+  if (config.blobs.s3?.credentialsFile) {
+    config.blobs.s3.credentialsFile = resolve(cwd, config.blobs.s3.credentialsFile);
+  }
   if (config.tls) {
     config.tls.certFile = resolve(cwd, config.tls.certFile);
     config.tls.keyFile = resolve(cwd, config.tls.keyFile);
   }
   return deepFreeze(config) as ServerConfig;
+}
+
+/**
+ * The S3 access key comes from the environment or from credentialsFile, never from the
+ * configuration file (which is often readable, copied and checked in); both halves or neither.
+ */
+function s3CredentialProblems(
+  s3: Mutable['blobs']['s3'],
+  origin: ReadonlyMap<string, string>,
+  fileLabel: string,
+): string[] {
+  if (!s3) return [];
+  const problems: string[] = [];
+  for (const [name, env] of [
+    ['accessKeyId', 'SEATWATCH_S3_ACCESS_KEY_ID'],
+    ['secretAccessKey', 'SEATWATCH_S3_SECRET_ACCESS_KEY'],
+  ] as const) {
+    if (s3[name] !== undefined && fileLabel !== 'configWith()' && origin.get(`blobs.s3.${name}`) !== env) {
+      problems.push(`blobs.s3.${name} (from ${fileLabel}) must come from ${env} or blobs.s3.credentialsFile`);
+    }
+  }
+  if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
+    problems.push('blobs.s3.accessKeyId and blobs.s3.secretAccessKey go together: give both or neither');
+  }
+  if (s3.credentialsFile && (s3.accessKeyId !== undefined || s3.secretAccessKey !== undefined)) {
+    problems.push(
+      'blobs.s3.credentialsFile and SEATWATCH_S3_ACCESS_KEY_ID/SECRET_ACCESS_KEY: give one, not both',
+    );
+  }
+  return problems;
 }
 
 function isIpOrCidr(text: string): boolean {

@@ -14,6 +14,7 @@ import { clearAgentSessions } from '../agents/agents.repository.js';
 import { buildApp } from '../app.js';
 import { createFilesystemBlobStore } from '../blobs/blob-store.filesystem.js';
 import type { BlobStore } from '../blobs/blob-store.js';
+import { createS3BlobStore, readS3CredentialsFile } from '../blobs/blob-store.s3.js';
 import type { ServerConfig } from '../config.js';
 import { type Database, openDatabase, PGLITE_FOLDER } from '../db/connect.js';
 import { migrateDatabase } from '../db/migrate.js';
@@ -95,8 +96,16 @@ export class NoDatabaseError extends Error {
   override name = 'NoDatabaseError';
 }
 
+/** The S3-compatible bucket when blobs.s3 is configured, else <dataDir>/blobs; sealed alike. */
 export function openBlobStore(config: ServerConfig, blobKey: Uint8Array): BlobStore {
-  return createFilesystemBlobStore(join(config.dataDir, BLOB_FOLDER), blobKey);
+  const s3 = config.blobs.s3;
+  if (!s3) return createFilesystemBlobStore(join(config.dataDir, BLOB_FOLDER), blobKey);
+  const credentials = s3.credentialsFile
+    ? readS3CredentialsFile(s3.credentialsFile)
+    : s3.accessKeyId && s3.secretAccessKey
+      ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }
+      : undefined;
+  return createS3BlobStore({ ...s3, credentials }, blobKey);
 }
 
 export async function openNotifications(

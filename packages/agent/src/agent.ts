@@ -11,10 +11,14 @@
  * commands (commands/server-commands.ts) and what the agent tells about
  * itself (status/, notice/transparency-page.ts).
  *
- * Order at start: the outbox opens, "starting" is recorded, the monitoring
- * notice is shown if this version has not been (and its acknowledgement
- * queued), and only then do the collectors start. Nothing is captured before
- * the notice is shown.
+ * Order at start: the outbox opens, "starting" is recorded, the connection
+ * opens; when the notice in force has not been shown with the policy's
+ * collection terms, the agent waits for the server's `welcome` (which
+ * carries the current policy, up to `welcomeWaitMs`, else the newest policy
+ * it knows) and shows the notice from that (its acknowledgement queued); only
+ * then do the collectors start. Nothing is captured before the notice is
+ * shown, and a policy change that changes what is collected pauses the
+ * collectors until the notice has been shown again (issue #12).
  */
 import {
   type Ed25519Signer,
@@ -43,7 +47,7 @@ import { startTransparencyPage, type TransparencyPage } from './notice/transpare
 import { createEventBatcher, type Queued } from './outbox/event-batcher.js';
 import { openStateOutbox } from './outbox/open-state-outbox.js';
 import type { Outbox } from './outbox/outbox.js';
-import { type Clock, systemClock } from './runtime/clock.js';
+import { type Clock, systemClock, type TimerHandle } from './runtime/clock.js';
 import { type Logger, silentLogger } from './runtime/logger.js';
 import { createTypedEvents, type TypedEvents } from './runtime/typed-events.js';
 import { type AgentStatus, createStatusFileWriter } from './status/agent-status.js';
@@ -87,6 +91,12 @@ export interface AgentDeps {
    * delivers what the outbox holds (used by unenroll): no notice, no collection.
    */
   readonly mode?: 'run' | 'deliver-only';
+  /**
+   * When the notice must be shown at start, how long to wait for the
+   * server's welcome (its current policy) before showing it from the newest
+   * policy saved here. Default 10 s.
+   */
+  readonly welcomeWaitMs?: number;
 }
 
 export type StopReason = LifecycleEvent['reason'];
@@ -134,6 +144,9 @@ export function createAgent(deps: AgentDeps): Agent {
   let stopping: Promise<void> | null = null;
   let stoppedInfo: { at: number; reason: string } | null = null;
   let droppedSinceStart = 0;
+  /** True while start() waits for the welcome to show the first notice from; it shows it then. */
+  let awaitingWelcome = false;
+  let welcomed: () => void = () => {};
 
   const statusFile = createStatusFileWriter(deps.stateDir, clock, log, status);
   const batcher = createEventBatcher({
@@ -204,9 +217,11 @@ export function createAgent(deps: AgentDeps): Agent {
     outbox?.setMaxBytes(policy.outboxMaxBytes);
     log.log('info', 'policy applied', { noticeVersion: newNotice.version });
     if (!notice.isCurrent() && !deliverOnly) {
-      // Collection pauses until the operator has been shown the new notice.
+      // What is collected changes: collection pauses until the operator has
+      // been shown the new terms (never collects under terms not shown, nor
+      // under old ones the administrator replaced, e.g. a shorter privacy list).
       collectors.stop();
-      if (await notice.show()) startCollectors();
+      if (!awaitingWelcome && (await notice.show())) startCollectors();
     } else {
       collectors.policyReplaced(previous);
     }
@@ -304,7 +319,10 @@ export function createAgent(deps: AgentDeps): Agent {
       }
     }
     batcher.queue(lifecycle('starting', 'start', `pid ${process.pid}`), true);
-    if (!notice.isCurrent() && !deliverOnly) await notice.show();
+    awaitingWelcome = !notice.isCurrent() && !deliverOnly;
+    const welcome = new Promise<void>((resolve) => {
+      welcomed = resolve;
+    });
     await collectors.network.refresh();
     session = startServerSession({
       url: endpoints.endpoints.ws,
@@ -328,7 +346,10 @@ export function createAgent(deps: AgentDeps): Agent {
       ...(deps.createSocket ? { createSocket: deps.createSocket } : {}),
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
       onWelcome: (welcome) => {
-        applyPolicy(welcome.policy, welcome.notice)
+        const applied = applyPolicy(welcome.policy, welcome.notice);
+        // The policy is saved synchronously inside applyPolicy: start() may show the notice now.
+        welcomed();
+        applied
           .catch((error) => log.log('error', 'could not apply the policy', { error: errorMessage(error) }))
           .finally(() => emit('connected', { session: welcome.session, ackedSeq: welcome.ackedSeq }));
         statusFile.schedule();
@@ -345,6 +366,16 @@ export function createAgent(deps: AgentDeps): Agent {
       onRefused: (reason) => emit('refused', { reason }),
       onRevoked: markRevoked,
     });
+    if (awaitingWelcome) {
+      let timer: TimerHandle | null = null;
+      const waited = new Promise<void>((resolve) => {
+        timer = clock.setTimeout(resolve, deps.welcomeWaitMs ?? 10_000);
+      });
+      await Promise.race([welcome, waited]);
+      clock.clearTimeout(timer);
+      awaitingWelcome = false;
+      if (!stopping && !identity.current.revoked && !notice.isCurrent()) await notice.show();
+    }
     startCollectors();
     statusFile.writeNow();
   }

@@ -1,11 +1,14 @@
 /**
  * The consent gate: nothing is collected until the operator has been shown
- * the notice version in force, on at least one channel they can see
+ * the notice version in force, with the collection terms of the policy in
+ * force (core/notice-terms.ts: a policy change that changes what is
+ * collected needs the notice shown again), on at least one channel they can see
  * (terminal, desktop notification, local page). Showing it records when, how
  * and to whom (notice.json) and queues the notice_ack the server keeps as
  * proof. A notice that reached nobody is tried again every minute.
  */
 import { type Event, MAX_STRING_LENGTHS, type Notice, type Policy, sanitizeText } from '@seatwatch/shared';
+import { collectionTerms, noticeNeeded } from '../core/notice-terms.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import type { DesktopNotifier } from './desktop-notification.port.js';
@@ -51,12 +54,13 @@ export function createNoticeGate(options: NoticeGateOptions): NoticeGate {
   let state: NoticeState | null = loadNoticeState(stateDir);
   let retry: TimerHandle | null = null;
 
-  const isCurrent = () => state?.version === options.notice().version;
+  const isCurrent = () => !noticeNeeded(state, options.notice(), options.policy());
 
   async function show(): Promise<boolean> {
     const notice = options.notice();
+    const policy = options.policy();
     const pageUrl = options.pageUrl();
-    const text = fullNoticeText(notice, options.policy(), pageUrl);
+    const text = fullNoticeText(notice, policy, pageUrl);
     const shownVia: ShownVia[] = [];
     if (options.terminal) {
       options.terminal.write(`\n${text}\n\n`);
@@ -83,7 +87,13 @@ export function createNoticeGate(options: NoticeGateOptions): NoticeGate {
       return false;
     }
     log.log('info', 'monitoring notice shown', { noticeVersion: notice.version, shownVia });
-    state = { version: notice.version, shownAt: clock.now(), shownVia, osUser };
+    state = {
+      version: notice.version,
+      shownAt: clock.now(),
+      shownVia,
+      osUser,
+      terms: collectionTerms(policy),
+    };
     saveNoticeState(stateDir, state);
     options.queue(
       {

@@ -1,6 +1,7 @@
-/** Which notice version this seat's operator was shown, when, how and as which OS user. */
+/** Which notice version and collection terms this seat's operator was shown, when, how and as which OS user. */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CollectionTerms } from '../core/notice-terms.js';
 import { STATE_FILES } from '../identity/state-dir.js';
 import { writeFileAtomic } from '../runtime/atomic-file.js';
 
@@ -11,6 +12,8 @@ export interface NoticeState {
   readonly shownAt: number;
   readonly shownVia: readonly ShownVia[];
   readonly osUser: string;
+  /** What the notice said is collected (absent in files from before issue #12: shown again). */
+  readonly terms?: CollectionTerms;
 }
 
 export function loadNoticeState(stateDir: string): NoticeState | null {

@@ -23,7 +23,9 @@ export function describeCollection(policy: Policy): string[] {
   } else {
     lines.push('No screenshots (turned off by the policy).');
   }
-  lines.push('USB devices and removable storage being attached or removed.');
+  lines.push(
+    `USB devices and removable storage being attached or removed (checked every ${minutes(policy.deviceScanMs)}).`,
+  );
   lines.push('The computer name, your OS user name, local IP addresses and default gateway.');
   lines.push(`Kept on the server for ${policy.retentionDays} days.`);
   return lines;

@@ -17,7 +17,17 @@ const SeatParams = Type.Object({ projectId: Type.String(), seatId: Type.String()
 
 export async function seatRoutes(base: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const placement = createSeatPlacementService({ db: deps.db, now: deps.now });
+  // The anomaly engine of every process reads the seat's team anew (its shift schedule applies from now on).
+  const { notifications } = base.seatwatch;
+  const placement = createSeatPlacementService({
+    db: deps.db,
+    now: deps.now,
+    onMoved: (projectId) => {
+      notifications.publish({ topic: 'anomaly.settings_changed', projectId }).catch((error: unknown) => {
+        base.log.error({ err: error, projectId }, 'could not announce a seat move to the anomaly engine');
+      });
+    },
+  });
 
   app.patch(
     '/projects/:projectId/seats/:seatId',

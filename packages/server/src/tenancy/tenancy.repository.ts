@@ -104,6 +104,48 @@ export function listSeats(ex: Executor, projectId: string): Promise<SeatRow[]> {
   return ex.select().from(seats).where(eq(seats.projectId, projectId)).orderBy(asc(seats.name));
 }
 
+/** The seat of this id in the project, locked until the caller's transaction ends (a move reads, then writes). */
+export async function lockSeat(ex: Executor, projectId: string, seatId: string): Promise<SeatRow | null> {
+  const [row] = await ex
+    .select()
+    .from(seats)
+    .where(and(eq(seats.projectId, projectId), eq(seats.id, seatId)))
+    .for('update');
+  return row ?? null;
+}
+
+/** Every seat of the project, locked until the caller's transaction ends (a bulk move resolves names against them). */
+export function lockSeats(ex: Executor, projectId: string): Promise<SeatRow[]> {
+  return ex.select().from(seats).where(eq(seats.projectId, projectId)).for('update');
+}
+
+/** Sets a seat's name, site and team. */
+export async function placeSeat(
+  ex: Executor,
+  projectId: string,
+  seatId: string,
+  placement: { name: string; siteId: string | null; teamId: string | null },
+): Promise<SeatRow> {
+  const [row] = await ex
+    .update(seats)
+    .set(placement)
+    .where(and(eq(seats.projectId, projectId), eq(seats.id, seatId)))
+    .returning();
+  return row!;
+}
+
+/** A seat's site and team as they are now (null: no such seat). */
+export async function seatPlacement(
+  ex: Executor,
+  seatId: string,
+): Promise<{ siteId: string | null; teamId: string | null } | null> {
+  const [row] = await ex
+    .select({ siteId: seats.siteId, teamId: seats.teamId })
+    .from(seats)
+    .where(eq(seats.id, seatId));
+  return row ?? null;
+}
+
 export async function setSeatLegalHold(
   ex: Executor,
   projectId: string,

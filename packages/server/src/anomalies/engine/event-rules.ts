@@ -20,7 +20,7 @@ export function createEventRules(deps: {
   raiser: AnomalyRaiser;
 }): (agent: LiveAgent, frames: readonly CommittedFrame[]) => Promise<void> {
   return async (agent, frames) => {
-    const { session } = agent;
+    const session = await deps.settings.placed(agent.session);
     const [settings, schedule] = await Promise.all([
       deps.settings.rules(session.projectId),
       deps.settings.schedule(session.teamId),

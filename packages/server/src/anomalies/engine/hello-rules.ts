@@ -20,7 +20,7 @@ export function createHelloRules(deps: {
   raiser: AnomalyRaiser;
 }): (agent: LiveAgent) => Promise<void> {
   return async (agent) => {
-    const { session } = agent;
+    const session = await deps.settings.placed(agent.session);
     const [settings, schedule, heartbeatMs, stored] = await Promise.all([
       deps.settings.rules(session.projectId),
       deps.settings.schedule(session.teamId),

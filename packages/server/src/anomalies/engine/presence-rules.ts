@@ -31,8 +31,15 @@ export function createPresenceRules(deps: {
   flapWindowMs: number;
 }): PresenceRules {
   const { settings, raiser } = deps;
-  const settingsOf = (agent: LiveAgent) =>
-    Promise.all([settings.rules(agent.session.projectId), settings.schedule(agent.session.teamId)]);
+  /** The rules, the seat's schedule and the session with the seat's placement as it is now. */
+  const settingsOf = async (agent: LiveAgent) => {
+    const session = await settings.placed(agent.session);
+    const [rules, schedule] = await Promise.all([
+      settings.rules(session.projectId),
+      settings.schedule(session.teamId),
+    ]);
+    return [rules, schedule, session] as const;
+  };
 
   return {
     returned(agent) {
@@ -55,8 +62,7 @@ export function createPresenceRules(deps: {
     },
 
     async closedForGood(agent, close) {
-      const { session } = agent;
-      const [rules, schedule] = await settingsOf(agent);
+      const [rules, schedule, session] = await settingsOf(agent);
       const { candidates } = evaluateRules(
         'closed',
         {
@@ -74,8 +80,7 @@ export function createPresenceRules(deps: {
     },
 
     async tick(agent, now) {
-      const { session } = agent;
-      const [rules, schedule] = await settingsOf(agent);
+      const [rules, schedule, session] = await settingsOf(agent);
       const { candidates, states } = evaluateRules(
         'tick',
         {

@@ -1,13 +1,18 @@
 /**
- * Rule settings per project and shift schedules per team, read from the
- * database and kept for a short while. A change through the API publishes
- * `anomaly.settings_changed`, which clears the project in every process
- * (reloadOnChange); the time limit covers a change made behind the API's back.
+ * Rule settings per project, shift schedules per team and the site and team
+ * of each seat, read from the database and kept for a short while. A change
+ * through the API (a seat moved included) publishes `anomaly.settings_changed`,
+ * which clears the project in every process (reloadOnChange); the time limit
+ * covers a change made behind the API's back. A connection's session names the
+ * seat's team as it was at hello; placed() gives it as it is now, so a seat
+ * moved into a team gets that team's shift rules from the move on (issue #13).
  */
 import type { Db, Executor } from '../../db/connect.js';
 import { type RuleSettings, resolveRuleSettings } from '../../domain/rules/rule-catalog.js';
 import type { ShiftSchedule } from '../../domain/rules/shift-schedule.js';
+import type { AgentSession } from '../../ingest/ingest-hub.js';
 import type { NotificationPort } from '../../notifications/notification-port.js';
+import { seatPlacement } from '../../tenancy/tenancy.repository.js';
 import { findSchedule, listRuleSettings } from '../anomaly-settings.repository.js';
 
 export interface AnomalySettings {
@@ -18,7 +23,9 @@ export interface AnomalySettings {
   rules(projectId: string, ex?: Executor): Promise<RuleSettings>;
   /** The team's schedule; null for no team or a team without one. */
   schedule(teamId: string | null): Promise<ShiftSchedule | null>;
-  /** Forget a project's settings and every schedule (a schedule change names its project). */
+  /** The session with its seat's site and team as they are now (a seat may have moved since the hello). */
+  placed(session: AgentSession): Promise<AgentSession>;
+  /** Forget a project's settings, every schedule and every seat's placement (a change names its project). */
   invalidate(projectId: string): void;
 }
 
@@ -36,6 +43,7 @@ export function createAnomalySettings(deps: {
 }): AnomalySettings {
   const rules = new Map<string, Entry<RuleSettings>>();
   const schedules = new Map<string, Entry<ShiftSchedule | null>>();
+  const placements = new Map<string, Entry<{ siteId: string | null; teamId: string | null } | null>>();
 
   function cached<T>(map: Map<string, Entry<T>>, key: string, load: () => Promise<T>): Promise<T> {
     const now = deps.now();
@@ -65,9 +73,15 @@ export function createAnomalySettings(deps: {
         return row ? { timeZone: row.timeZone, weekly: row.weekly, exceptions: row.exceptions } : null;
       });
     },
+    async placed(session) {
+      const now = await cached(placements, session.seatId, () => seatPlacement(deps.db, session.seatId));
+      if (!now || (now.siteId === session.siteId && now.teamId === session.teamId)) return session;
+      return { ...session, siteId: now.siteId, teamId: now.teamId };
+    },
     invalidate(projectId) {
       rules.delete(projectId);
       schedules.clear();
+      placements.clear();
     },
   };
 }

@@ -5,7 +5,7 @@
  * at rest and alter it as someone with access to the disk or the bucket could.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -84,7 +84,6 @@ const stores: Array<[string, () => StoreUnderTest]> = [
           await writeFile(pathOf(sha256), bytes);
         },
         async listRaw() {
-          const { readdir } = await import('node:fs/promises');
           const names = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
           return names
             .filter((entry) => entry.isFile())

@@ -52,9 +52,11 @@ const unit = {
   ],
   exclude: [...AGENT_DESKTOP, ...allSuffixesBut()],
 };
+/** A folder glob for the plain files only, so that a *.db.test.ts there still reaches the db tier. */
+const plainOnly = (glob: string) => glob.replace(/\*\.test\.ts$/, '!(*.db|*.desktop|*.browser).test.ts');
 const db = {
   include: ['packages/server/test/**/*.test.ts', 'test/investigation/**/*.test.ts', SUFFIX.db],
-  exclude: [...SERVER_UNIT, ...E2E_BROWSER, ...allSuffixesBut('db')],
+  exclude: [...SERVER_UNIT.map(plainOnly), ...E2E_BROWSER.map(plainOnly), ...allSuffixesBut('db')],
 };
 const desktop = {
   include: [...AGENT_DESKTOP, 'test/agent-server/**/*.test.ts', SUFFIX.desktop],

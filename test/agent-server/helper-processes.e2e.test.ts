@@ -1,0 +1,115 @@
+/**
+ * Helper processes never outlive the agent (issue #12): the agent CLI on an
+ * X11 desktop (Xvfb + openbox + xterm) runs `xprop -spy` helpers for the
+ * foreground window; killed with SIGKILL (no handler runs, as outside a
+ * service manager), its helpers are gone within seconds, because each runs
+ * under a wrapper that ends it when the agent's end of its stdin pipe closes.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Children, until } from '@seatwatch/testkit';
+import {
+  type AgentProcess,
+  enrollWithLibrary,
+  ProtocolPeer,
+  startAgentProcess,
+} from '@seatwatch/testkit/agent';
+import { type SeatDesktop, startSeatDesktop } from '@seatwatch/testkit/desktop';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const children = new Children();
+let desktop: SeatDesktop;
+let peer: ProtocolPeer;
+let stateDir = '';
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  state: string;
+  comm: string;
+}
+
+function processes(): Proc[] {
+  const list: Proc[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+      const close = stat.lastIndexOf(')');
+      const [state, ppid] = stat.slice(close + 2).split(' ');
+      list.push({
+        pid: Number(name),
+        ppid: Number(ppid),
+        state: state!,
+        comm: stat.slice(stat.indexOf('(') + 1, close),
+      });
+    } catch {
+      // Ended while we looked.
+    }
+  }
+  return list;
+}
+
+function descendants(root: number): Proc[] {
+  const all = processes();
+  const found: Proc[] = [];
+  let frontier = [root];
+  while (frontier.length > 0) {
+    const next = all.filter((p) => frontier.includes(p.ppid));
+    found.push(...next);
+    frontier = next.map((p) => p.pid);
+  }
+  return found;
+}
+
+/** Alive: present and not a zombie waiting for its parent to reap it. */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seatwatch-e2e-helpers-'));
+  desktop = await startSeatDesktop(children);
+  await desktop.openWindow(`SEATWATCH_E2E_HELPERS_${process.pid}`);
+  peer = await ProtocolPeer.start();
+  await enrollWithLibrary({ server: peer.url, token: 'good-token', seat: 'desk-e2e-helpers', stateDir });
+}, 120_000);
+
+afterAll(async () => {
+  await children.stopAll();
+  await peer?.close();
+  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('helper processes (CLI, Xvfb)', () => {
+  it('die with the agent when it is killed with SIGKILL', async () => {
+    const agent: AgentProcess = startAgentProcess(
+      children,
+      ['run', '--state-dir', stateDir, '--page-port', '0'],
+      desktop.env,
+    );
+    await agent.waitForStdout(/Seatwatch agent \S+ running\./);
+    const pid = agent.child.pid!;
+    const helpers = await until('the agent to run its xprop helpers', () => {
+      const found = descendants(pid);
+      return found.filter((p) => p.comm === 'xprop').length >= 2 && found;
+    });
+    expect(helpers.length).toBeGreaterThan(0);
+
+    agent.child.kill('SIGKILL');
+    expect(await agent.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    await until(
+      'every helper (and its wrapper) to end after the agent was killed',
+      () => helpers.every((p) => !alive(p.pid)),
+      5000,
+      50,
+    );
+  }, 120_000);
+});

@@ -26,6 +26,27 @@ import {
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+// What the page functions below use of the browser: this package's TypeScript has no DOM library.
+interface TextNode {
+  readonly textContent: string | null;
+}
+declare const document: {
+  readonly documentElement: { readonly scrollWidth: number };
+  createTreeWalker(root: unknown, show: number): { nextNode(): TextNode | null };
+  createRange(): {
+    setStart(node: TextNode, offset: number): void;
+    setEnd(node: TextNode, offset: number): void;
+    getBoundingClientRect(): { readonly left: number };
+  };
+};
+declare const NodeFilter: { readonly SHOW_TEXT: number };
+declare const window: { readonly innerWidth: number };
+declare function getComputedStyle(element: unknown): {
+  readonly unicodeBidi: string;
+  readonly color: string;
+  readonly backgroundColor: string;
+};
+
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/untrusted-text');
 const SPOOFED_APP = '\u202Eexe.tset';
 const SHOWN_APP = '⟨U+202E⟩exe.tset';
@@ -119,7 +140,9 @@ describe('untrusted seat text and the silent state in Chromium', () => {
     await expect.poll(() => app.textContent(), { timeout: 20_000 }).toBe(SHOWN_APP);
     expect(await tile.getByTestId('seat-operator').textContent()).toBe('op⟨U+202E⟩evil');
     // No override reaches the page, and "exe.tset" is drawn as written, not reversed into "test.exe".
-    expect(await tile.evaluate((element) => element.textContent?.includes('\u202E'))).toBe(false);
+    expect(await tile.evaluate((element) => (element as TextNode).textContent?.includes('\u202E'))).toBe(
+      false,
+    );
     expect(
       await drawnLeftToRight(
         page,

@@ -14,6 +14,8 @@ import type {
   EnrollmentToken,
   IssuedToken,
   IssueToken,
+  MoveSeats,
+  MoveSeatsCsv,
   Project,
   ProjectPolicy,
   PutPolicy,
@@ -21,8 +23,10 @@ import type {
   RuleSettingUpdate,
   RuleSettingView,
   Seat,
+  SeatMoveResult,
   Site,
   Team,
+  UpdateSeat,
 } from '@seatwatch/shared/dashboard-api';
 import { request } from './http.js';
 
@@ -48,6 +52,19 @@ export const admin = {
       ...(siteId ? { siteId } : {}),
       ...(teamId ? { teamId } : {}),
     } satisfies CreateSeat),
+  /** Renames or moves one seat; a field left out stays, null clears it. */
+  updateSeat: (projectId: string, seatId: string, change: UpdateSeat) =>
+    request<Seat>('PATCH', `${base(projectId)}/seats/${encodeURIComponent(seatId)}`, change),
+  /** Moves seats to a site (undefined: the team's) and a team (null: none); all or nothing. */
+  moveSeats: (projectId: string, seats: string[], siteId: string | null | undefined, teamId: string | null) =>
+    request<SeatMoveResult>('POST', `${base(projectId)}/seats/move`, {
+      seats,
+      ...(siteId === undefined ? {} : { siteId }),
+      teamId,
+    } satisfies MoveSeats),
+  /** Moves seats as a CSV file says (header seat,site,team); all or nothing. */
+  moveSeatsCsv: (projectId: string, csv: string) =>
+    request<SeatMoveResult>('POST', `${base(projectId)}/seats/move-csv`, { csv } satisfies MoveSeatsCsv),
   tokens: (projectId: string) => request<EnrollmentToken[]>('GET', `${base(projectId)}/tokens`),
   issueToken: (projectId: string, body: IssueToken) =>
     request<IssuedToken>('POST', `${base(projectId)}/tokens`, body),

@@ -191,6 +191,17 @@ export const en = {
   'projects.addTeam': 'Add team',
   'projects.noSite': 'No site',
   'projects.noTeam': 'No team',
+  'projects.selectSeat': 'Select seat {name}',
+  'projects.moveSelected': 'Move selected seats',
+  'projects.siteOfTeam': 'The team’s site',
+  'projects.rename': 'Rename the selected seat',
+  'projects.newName': 'Rename to',
+  'projects.renamed': 'Seat renamed.',
+  'projects.movedCount': 'Seats moved: {n}.',
+  'projects.moveCsv': 'Move seats by CSV file',
+  'projects.moveCsvHelp':
+    'A header seat,site,team, then one seat a row; each cell an id or a name, an empty cell for none (an empty site with a team: the team’s site). Every row must be right or nothing moves. Shift rules of the new team apply from the move on.',
+  'projects.moveCsvTooLarge': 'The file is larger than 512 KiB; split it.',
   'projects.seatsHelp':
     'A seat is also made when an agent enrolls under a new seat name; put it in a team here first to have it on that team’s board.',
   'tokens.label': 'Label',

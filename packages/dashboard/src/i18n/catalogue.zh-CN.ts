@@ -189,6 +189,17 @@ export const zhCN: Catalogue = {
   'projects.addTeam': '添加团队',
   'projects.noSite': '无站点',
   'projects.noTeam': '无团队',
+  'projects.selectSeat': '选择座席 {name}',
+  'projects.moveSelected': '移动所选座席',
+  'projects.siteOfTeam': '团队所在站点',
+  'projects.rename': '重命名所选座席',
+  'projects.newName': '重命名为',
+  'projects.renamed': '座席已重命名。',
+  'projects.movedCount': '已移动座席：{n}。',
+  'projects.moveCsv': '通过 CSV 文件移动座席',
+  'projects.moveCsvHelp':
+    '首行为表头 seat,site,team，之后每行一个座席；每个单元格填 ID 或名称，留空表示无（站点留空而有团队时：团队所在站点）。所有行都正确才会移动，否则一个也不移动。新团队的班次规则自移动起生效。',
+  'projects.moveCsvTooLarge': '文件超过 512 KiB，请拆分。',
   'projects.seatsHelp':
     '代理以新的座席名称注册时也会创建座席；先在此将其分配到团队，即可出现在该团队的看板上。',
   'tokens.label': '标签',

@@ -4,6 +4,7 @@ import { admin } from '../../api/admin.js';
 import { changed, queries } from '../../api/queries.js';
 import { Outcome } from '../../app/Outcome.js';
 import { useI18n } from '../../i18n/i18n-context.js';
+import { SeatPlacement } from './SeatPlacement.js';
 import { SiteSelect } from './SiteSelect.js';
 
 /** A project's seats, sites and teams, and the forms that add them. */
@@ -28,7 +29,6 @@ export function StructureSection({ projectId }: { projectId: string }) {
     onSuccess: () => changed.structure(client, projectId),
   });
   const nameOfSite = (id: string | null) => sites.find((site) => site.id === id)?.name ?? t('common.none');
-  const nameOfTeam = (id: string | null) => teams.find((team) => team.id === id)?.name ?? t('common.none');
   const submit = (send: () => Promise<unknown>, reset: () => void) => (event: FormEvent) => {
     event.preventDefault();
     add.mutate(send, { onSuccess: reset });
@@ -37,24 +37,7 @@ export function StructureSection({ projectId }: { projectId: string }) {
     <div className="columns">
       <div>
         <h3>{t('projects.seats')}</h3>
-        <table className="data">
-          <thead>
-            <tr>
-              <th>{t('projects.name')}</th>
-              <th>{t('seat.site')}</th>
-              <th>{t('seat.team')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {seats.map((seat) => (
-              <tr key={seat.id}>
-                <td>{seat.name}</td>
-                <td>{nameOfSite(seat.siteId)}</td>
-                <td>{nameOfTeam(seat.teamId)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SeatPlacement projectId={projectId} seats={seats} sites={sites} teams={teams} />
         <form
           className="row"
           onSubmit={submit(

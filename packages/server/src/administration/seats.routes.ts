@@ -4,7 +4,12 @@
  * role and the project scope before these run (administration.plugin.ts).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { MoveSeats, MoveSeatsCsv, UpdateSeat } from '@seatwatch/shared/dashboard-api';
+import {
+  MoveSeats,
+  MoveSeatsCsv,
+  SEAT_MOVE_CSV_MAX_CHARS,
+  UpdateSeat,
+} from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { requestActor } from '../audit/request-actor.js';
@@ -50,8 +55,9 @@ export async function seatRoutes(base: FastifyInstance, deps: AdminRouteDeps): P
   app.post(
     '/projects/:projectId/seats/move-csv',
     {
-      // The CSV travels as a JSON string; its schema bounds its length, this bounds the request.
-      bodyLimit: 1024 * 1024,
+      // The CSV travels as a JSON string; its schema bounds its length in characters, this the
+      // request in bytes: up to 6 a character (a control character escaped as \uXXXX), plus the rest.
+      bodyLimit: 6 * SEAT_MOVE_CSV_MAX_CHARS + 1024,
       schema: { tags, params: ProjectParams, body: MoveSeatsCsv, response: { 200: SeatMoveResult } },
     },
     (request) => placement.moveSeatsCsv(request.params.projectId, request.body.csv, requestActor(request)),

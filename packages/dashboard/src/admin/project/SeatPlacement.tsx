@@ -5,6 +5,7 @@ import { type FormEvent, useState } from 'react';
 import { admin } from '../../api/admin.js';
 import { changed } from '../../api/queries.js';
 import { Outcome } from '../../app/Outcome.js';
+import { UntrustedText } from '../../components/UntrustedText.js';
 import { useI18n } from '../../i18n/i18n-context.js';
 
 /**
@@ -98,7 +99,7 @@ export function SeatPlacement({
                   checked={selected.has(seat.id)}
                   onChange={() => toggle(seat.id)}
                 />
-                {seat.name}
+                <UntrustedText value={seat.name} />
               </td>
               <td>{nameOfSite(seat.siteId)}</td>
               <td>{nameOfTeam(seat.teamId)}</td>

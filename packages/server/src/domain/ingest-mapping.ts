@@ -154,6 +154,8 @@ export interface FrameRows {
   state: StateChange | null;
   /** data_dropped announcements in this frame. */
   drops: Array<{ fromSeq: number; toSeq: number }>;
+  /** The highest notice version the operator acknowledged in this frame, if any. */
+  noticeAcked: number | null;
 }
 
 function mapEvents(ctx: AgentContext, seq: number, events: readonly Event[], receivedAt: number): FrameRows {
@@ -166,6 +168,7 @@ function mapEvents(ctx: AgentContext, seq: number, events: readonly Event[], rec
     commandResults: [],
     state: null,
     drops: [],
+    noticeAcked: null,
   };
   events.forEach((raw, idx) => {
     const event = sanitizeEvent(raw);
@@ -213,6 +216,9 @@ function mapEvents(ctx: AgentContext, seq: number, events: readonly Event[], rec
         break;
       case 'data_dropped':
         rows.drops.push({ fromSeq: event.fromSeq, toSeq: event.toSeq });
+        break;
+      case 'notice_ack':
+        rows.noticeAcked = Math.max(rows.noticeAcked ?? 0, event.noticeVersion);
         break;
       default:
         break;

@@ -228,11 +228,13 @@ async function writeFrames(
   const progress = new Map<string, AgentProgress>();
   for (const frame of frames) {
     const id = frame.stream.agent.agentId;
-    const seen = progress.get(id) ?? { agentId: id, seq: 0, seenAt: 0, state: null };
+    const seen = progress.get(id) ?? { agentId: id, seq: 0, seenAt: 0, state: null, noticeAcked: null };
     seen.seq = Math.max(seen.seq, frame.seq);
     seen.seenAt = Math.max(seen.seenAt, frame.receivedAt);
     const state = frame.rows.state;
     if (state && (!seen.state || state.at >= seen.state.at)) seen.state = state;
+    if (frame.rows.noticeAcked !== null)
+      seen.noticeAcked = Math.max(seen.noticeAcked ?? 0, frame.rows.noticeAcked);
     progress.set(id, seen);
   }
   const stored = await storeIngestRows(ex, {

@@ -46,6 +46,8 @@ export interface AgentProgress {
   /** When the server last heard from the agent (ms). */
   seenAt: number;
   state: { state: string; at: number } | null;
+  /** The highest notice version acknowledged by this write, if any. */
+  noticeAcked: number | null;
 }
 
 function insertEvents(rows: readonly EventRow[]): SQL {
@@ -156,7 +158,12 @@ function insertScreenshots(rows: readonly ScreenshotRow[]): SQL {
       returning id, agent_id, seq`;
 }
 
-/** Moves each agent's stored seq, last-seen time and seat state forward (never back). */
+/**
+ * Moves each agent's stored seq, last-seen time, seat state and acknowledged
+ * notice version forward (never back). The notice version also arrives with
+ * each hello, but a first run's hello precedes the notice (the agent shows it
+ * from the welcome's policy), so the acknowledgement itself must move it.
+ */
 function advanceAgents(progress: readonly AgentProgress[]): SQL {
   // Sorted so that two processes updating overlapping agents lock rows in the same order.
   const rows = [...progress]
@@ -167,6 +174,7 @@ function advanceAgents(progress: readonly AgentProgress[]): SQL {
       seen: p.seenAt,
       state: p.state?.state ?? null,
       state_at: p.state?.at ?? null,
+      notice: p.noticeAcked,
     }));
   return sql`
     update agents a set
@@ -175,8 +183,10 @@ function advanceAgents(progress: readonly AgentProgress[]): SQL {
       state = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
                    then x.state else a.state end,
       state_at = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
-                      then ${ts('x.state_at')} else a.state_at end
-    from jsonb_to_recordset(${json(rows)}) as x(agent_id text, seq bigint, seen bigint, state text, state_at bigint)
+                      then ${ts('x.state_at')} else a.state_at end,
+      notice_version = greatest(a.notice_version, x.notice)
+    from jsonb_to_recordset(${json(rows)})
+      as x(agent_id text, seq bigint, seen bigint, state text, state_at bigint, notice integer)
     where a.id = x.agent_id`;
 }
 

@@ -116,6 +116,30 @@ describe.each(DB_KINDS)('agent session on %s', (kind) => {
     await client.close();
   });
 
+  it("moves the agent's notice version forward on a notice_ack, never back", async () => {
+    // A first run's hello precedes the notice (it is shown from the welcome's policy), so the
+    // acknowledgement itself, not only the next hello, must tell the seat page what was shown.
+    const agent = await enrollTestAgent(server);
+    const client = await connectAgent(server, agent);
+    const noticeVersion = async () =>
+      (await db.database.db.select().from(agents).where(eq(agents.id, agent.agentId)))[0]!.noticeVersion;
+    expect(await noticeVersion()).toBe(1);
+    const ack = (version: number): Event => ({
+      type: 'notice_ack',
+      time: Date.now(),
+      noticeVersion: version,
+      osUser: 'operator1',
+      shownVia: ['terminal'],
+    });
+    client.sendBatch(1, [ack(3)]);
+    expect((await client.ack(1)).seq).toBe(1);
+    expect(await noticeVersion()).toBe(3);
+    client.sendBatch(2, [ack(2), ...sampleEvents(1)]);
+    expect((await client.ack(2)).seq).toBe(2);
+    expect(await noticeVersion()).toBe(3);
+    await client.close();
+  });
+
   it('acknowledges resends after a reconnect without storing anything twice', async () => {
     const agent = await enrollTestAgent(server);
     const first = await connectAgent(server, agent);

@@ -11,13 +11,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Children, until } from '@seatwatch/testkit';
 import { type AgentProcess, enrollWithLibrary, startAgentProcess } from '@seatwatch/testkit/agent';
 import { type SeatDesktop, startSeatDesktop } from '@seatwatch/testkit/desktop';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Collector,
@@ -29,18 +29,6 @@ import {
   storedScreenshots,
 } from './support/collector.js';
 
-/** The part of sharp used here: decoding a stored JPEG to raw pixels. */
-type DecodeImage = (input: Uint8Array) => {
-  removeAlpha(): { raw(): { toBuffer(options: { resolveWithObject: true }): Promise<DecodedImage> } };
-};
-interface DecodedImage {
-  data: Buffer;
-  info: { width: number; height: number; channels: number };
-}
-// The agent's own image library decodes what it encoded (the e2e package does not depend on it).
-const sharp = createRequire(new URL('../../packages/agent/package.json', import.meta.url))(
-  'sharp',
-) as DecodeImage;
 const run = promisify(execFile);
 
 const CHECKOUT = `Payment checkout ${process.pid}`;

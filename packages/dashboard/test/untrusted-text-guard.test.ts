@@ -12,12 +12,6 @@ import { describe, expect, it } from 'vitest';
 const SRC = join(import.meta.dirname, '../src');
 /** Fields that hold text from a seat, by the names the dashboard API gives them. */
 const SEAT_FIELDS = new Set(['app', 'title', 'hostname', 'operator', 'osUser', 'seatName']);
-/**
- * Seat placement is rewriting the administration's seat list as this lands
- * (issue #13); its seat names move to UntrustedText with that work, and this
- * entry goes then.
- */
-const NOT_YET = new Set(['admin/project/StructureSection.tsx']);
 /** `.name` is a seat's or a device's only on these objects (sites and teams are named by people). */
 const NAMED_FROM_SEAT = new Set(['seat', 'device']);
 
@@ -87,7 +81,6 @@ describe('seat text in the web app source', () => {
     expect(files.length).toBeGreaterThan(20);
     const found = files
       .map((path) => ({ path, name: path.slice(SRC.length + 1) }))
-      .filter(({ name }) => !NOT_YET.has(name))
       .flatMap(({ path, name }) => rawSeatText(name, readFileSync(path, 'utf8')));
     expect(found).toEqual([]);
   });

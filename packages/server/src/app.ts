@@ -43,6 +43,7 @@ import { type RetentionReport, runRetention, scheduleRetention } from './retenti
 import { registerSeats } from './seats/seats.plugin.js';
 import { registerSecurityHeaders } from './security-headers/security-headers.js';
 import { createPolicyService } from './tenancy/policy.service.js';
+import { createSeatPlacementService } from './tenancy/seat-placement.service.js';
 import { createUpgradeRouter, type UpgradeRouter } from './upgrades/upgrade-router.js';
 
 export interface AppDeps {
@@ -263,6 +264,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       db: database.db,
       minimumRetentionDays: config.retention.minimumDays,
       now,
+    }),
+    seatPlacement: createSeatPlacementService({
+      db: database.db,
+      now,
+      // The anomaly engine of every process reads the seat's team anew (its shift schedule applies from now on).
+      onMoved: (projectId) => {
+        deps.notifications
+          .publish({ topic: 'anomaly.settings_changed', projectId })
+          .catch((error: unknown) => {
+            log.error({ err: error, projectId }, 'could not announce a seat move to the anomaly engine');
+          });
+      },
     }),
     now,
   });

@@ -4,6 +4,7 @@ import type { AdminAuthorizer } from '../accounts/admin-auth.js';
 import type { CommandService } from '../commands/command.service.js';
 import type { Db } from '../db/connect.js';
 import type { PolicyService } from '../tenancy/policy.service.js';
+import type { SeatPlacementService } from '../tenancy/seat-placement.service.js';
 import { findSite } from '../tenancy/tenancy.repository.js';
 
 export interface AdminRouteDeps {
@@ -12,6 +13,8 @@ export interface AdminRouteDeps {
   authorize: AdminAuthorizer;
   /** Project and site policies, with the installation's minimum retention. */
   policies: PolicyService;
+  /** Renaming seats and moving them between sites and teams. */
+  seatPlacement: SeatPlacementService;
   now: () => number;
 }
 

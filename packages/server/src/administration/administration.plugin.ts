@@ -22,6 +22,7 @@ export async function administrationRoutes(app: FastifyInstance, options: AdminR
     commands: options.commands,
     authorize: options.authorize,
     policies: options.policies,
+    seatPlacement: options.seatPlacement,
     now: options.now,
   };
   app.decorateRequest('admin', null);

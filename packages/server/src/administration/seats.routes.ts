@@ -13,7 +13,6 @@ import {
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { requestActor } from '../audit/request-actor.js';
-import { createSeatPlacementService } from '../tenancy/seat-placement.service.js';
 import type { AdminRouteDeps } from './admin-route-deps.js';
 import { ProjectParams, Seat, SeatMoveResult } from './admin-schemas.js';
 
@@ -22,17 +21,7 @@ const SeatParams = Type.Object({ projectId: Type.String(), seatId: Type.String()
 
 export async function seatRoutes(base: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  // The anomaly engine of every process reads the seat's team anew (its shift schedule applies from now on).
-  const { notifications } = base.seatwatch;
-  const placement = createSeatPlacementService({
-    db: deps.db,
-    now: deps.now,
-    onMoved: (projectId) => {
-      notifications.publish({ topic: 'anomaly.settings_changed', projectId }).catch((error: unknown) => {
-        base.log.error({ err: error, projectId }, 'could not announce a seat move to the anomaly engine');
-      });
-    },
-  });
+  const placement = deps.seatPlacement;
 
   app.patch(
     '/projects/:projectId/seats/:seatId',

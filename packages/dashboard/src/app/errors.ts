@@ -11,13 +11,23 @@ const KNOWN: Readonly<Record<string, MessageKey>> = {
   bad_request: 'error.badRequest',
   ip_not_allowed: 'error.ipNotAllowed',
   unavailable: 'error.unavailable',
+  credentials_wrong: 'error.credentialsWrong',
+  retention_below_minimum: 'error.retentionBelowMinimum',
+  seat_team_elsewhere: 'error.seatTeamElsewhere',
+  seat_move_invalid: 'error.seatMoveInvalid',
 };
+/** Answers whose server message says what was wrong (which rows, how many days): shown after the sentence. */
+const DETAILED: ReadonlySet<MessageKey> = new Set([
+  'error.badRequest',
+  'error.retentionBelowMinimum',
+  'error.seatMoveInvalid',
+]);
 
-/** A sentence for the viewer; the server's own message (English) is added for bad requests, which say what was wrong. */
+/** A sentence for the viewer; the server's own message (English) is added where it says what was wrong. */
 export function errorText(i18n: I18n, error: unknown): string {
   if (error instanceof ApiError) {
     const key = KNOWN[error.code];
-    if (key === 'error.badRequest') return i18n.t(key, { detail: error.message });
+    if (key && DETAILED.has(key)) return i18n.t(key, { detail: error.message });
     if (key) return i18n.t(key);
     return i18n.t('error.generic', { detail: error.message });
   }

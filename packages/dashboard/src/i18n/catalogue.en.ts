@@ -35,6 +35,10 @@ export const en = {
   'error.badRequest': 'That was not accepted: {detail}',
   'error.ipNotAllowed': 'Sign-in is not allowed from this network.',
   'error.unavailable': 'The server is busy. Try again shortly.',
+  'error.credentialsWrong': 'The current password or the authenticator code is wrong.',
+  'error.retentionBelowMinimum': 'Data must be kept longer than that: {detail}',
+  'error.seatTeamElsewhere': 'That team belongs to another site than the seat.',
+  'error.seatMoveInvalid': 'Nothing was moved: {detail}',
 
   'login.title': 'Sign in',
   'login.username': 'User name',

@@ -37,6 +37,10 @@ export const zhCN: Catalogue = {
   'error.badRequest': '未被接受：{detail}',
   'error.ipNotAllowed': '不允许从此网络登录。',
   'error.unavailable': '服务器繁忙，请稍后再试。',
+  'error.credentialsWrong': '当前密码或验证器代码错误。',
+  'error.retentionBelowMinimum': '数据保留期不能这么短：{detail}',
+  'error.seatTeamElsewhere': '该团队属于座席所在站点以外的站点。',
+  'error.seatMoveInvalid': '未移动任何座席：{detail}',
 
   'login.title': '登录',
   'login.username': '用户名',

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../src/api/http.js';
+import { errorText } from '../src/app/errors.js';
+import type { I18n } from '../src/i18n/i18n-context.js';
+import { type Locale, translate } from '../src/i18n/translate.js';
+
+const i18nIn = (locale: Locale): I18n => ({
+  locale,
+  setLocale: () => {},
+  t: (key, params) => translate(locale, key, params),
+  time: String,
+  dateTime: String,
+  duration: String,
+});
+
+describe('error text', () => {
+  it('says in the viewer’s language what a seat move, a retention floor or a wrong password was', () => {
+    const zh = i18nIn('zh-CN');
+    const rows = 'row 3: no site "mars"';
+    expect(errorText(zh, new ApiError(422, 'seat_move_invalid', rows))).toBe(`未移动任何座席：${rows}`);
+    expect(errorText(zh, new ApiError(422, 'seat_team_elsewhere', 'The team belongs…'))).toBe(
+      '该团队属于座席所在站点以外的站点。',
+    );
+    expect(errorText(i18nIn('en'), new ApiError(403, 'credentials_wrong', 'x'))).toBe(
+      'The current password or the authenticator code is wrong.',
+    );
+  });
+});

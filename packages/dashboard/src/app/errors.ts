@@ -1,6 +1,10 @@
 import { ApiError } from '../api/http.js';
-import type { I18n } from '../i18n/i18n-context.js';
-import type { MessageKey } from '../i18n/translate.js';
+import type { MessageKey, Params } from '../i18n/translate.js';
+
+/** What errorText needs of the I18n context: its translator. */
+interface Translator {
+  t(key: MessageKey, params?: Params): string;
+}
 
 const KNOWN: Readonly<Record<string, MessageKey>> = {
   unauthorized: 'error.unauthorized',
@@ -24,7 +28,7 @@ const DETAILED: ReadonlySet<MessageKey> = new Set([
 ]);
 
 /** A sentence for the viewer; the server's own message (English) is added where it says what was wrong. */
-export function errorText(i18n: I18n, error: unknown): string {
+export function errorText(i18n: Translator, error: unknown): string {
   if (error instanceof ApiError) {
     const key = KNOWN[error.code];
     if (key && DETAILED.has(key)) return i18n.t(key, { detail: error.message });

@@ -5,7 +5,7 @@ import { ApiError } from '../api/http.js';
 import { changed, queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { CredentialField, TotpCodeField } from './fields.js';
+import { CredentialField, NewPasswordFields, TotpCodeField } from './fields.js';
 import { useSession } from './use-session.js';
 
 /** The current password (and code, with an authenticator), then the new one twice; other sessions end. */
@@ -57,23 +57,12 @@ function ChangePassword({ totpEnabled }: { totpEnabled: boolean }) {
         onChange={setCurrent}
       />
       {totpEnabled && <TotpCodeField value={code} onChange={setCode} />}
-      <CredentialField
-        label={t('setup.password')}
-        name="new-password"
-        autoComplete="new-password"
-        secret
-        value={password}
-        onChange={setPassword}
+      <NewPasswordFields
+        password={password}
+        confirm={confirm}
+        onPassword={setPassword}
+        onConfirm={setConfirm}
       />
-      <CredentialField
-        label={t('setup.passwordConfirm')}
-        name="confirm-password"
-        autoComplete="new-password"
-        secret
-        value={confirm}
-        onChange={setConfirm}
-      />
-      <p className="muted small">{t('setup.passwordRule')}</p>
       <p className="muted small">{t('password.othersEnd')}</p>
       {error !== null && <p className="error small">{error}</p>}
       {change.isSuccess && !mismatch && <p className="ok small">{t('password.changed')}</p>}

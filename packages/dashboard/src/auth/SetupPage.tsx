@@ -6,7 +6,7 @@ import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { LanguagePicker } from '../app/Layout.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import { CredentialField, TotpCodeField } from './fields.js';
+import { NewPasswordFields, TotpCodeField } from './fields.js';
 import { TotpKey } from './TotpKey.js';
 import { useSession } from './use-session.js';
 
@@ -61,23 +61,12 @@ export function SetupPage() {
         {info && (
           <>
             <p>{t('setup.intro', { username: info.username })}</p>
-            <CredentialField
-              label={t('setup.password')}
-              name="new-password"
-              autoComplete="new-password"
-              secret
-              value={password}
-              onChange={setPassword}
+            <NewPasswordFields
+              password={password}
+              confirm={confirm}
+              onPassword={setPassword}
+              onConfirm={setConfirm}
             />
-            <CredentialField
-              label={t('setup.passwordConfirm')}
-              name="confirm-password"
-              autoComplete="new-password"
-              secret
-              value={confirm}
-              onChange={setConfirm}
-            />
-            <p className="muted small">{t('setup.passwordRule')}</p>
             <h3>{t('totpSetup.title')}</h3>
             <p className="muted">{info.totpRequired ? t('setup.totpRequired') : t('setup.totpOptional')}</p>
             <TotpKey enrollment={info.totp} />

@@ -35,6 +35,42 @@ export function CredentialField({
   );
 }
 
+/** A new password, typed twice, and the rule it must meet (setup and the account page). */
+export function NewPasswordFields({
+  password,
+  confirm,
+  onPassword,
+  onConfirm,
+}: {
+  password: string;
+  confirm: string;
+  onPassword: (value: string) => void;
+  onConfirm: (value: string) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <CredentialField
+        label={t('setup.password')}
+        name="new-password"
+        autoComplete="new-password"
+        secret
+        value={password}
+        onChange={onPassword}
+      />
+      <CredentialField
+        label={t('setup.passwordConfirm')}
+        name="confirm-password"
+        autoComplete="new-password"
+        secret
+        value={confirm}
+        onChange={onConfirm}
+      />
+      <p className="muted small">{t('setup.passwordRule')}</p>
+    </>
+  );
+}
+
 /** The authenticator's six-digit code; anything but digits is dropped as it is typed. */
 export function TotpCodeField({
   value,

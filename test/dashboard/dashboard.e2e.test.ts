@@ -209,7 +209,9 @@ describe('dashboard in Chromium, with the real agent as the seat', () => {
 
     // Live: the board was loaded before the agent existed.
     await expect.poll(() => tile.getAttribute('data-state'), { timeout: 20_000 }).toBe('active');
-    await expect.poll(() => tile.getByTestId('seat-app').textContent()).toBe('XTerm');
+    // The seat is active from its hello; its application arrives with the first activity sample
+    // after the notice, seconds later on a loaded machine.
+    await expect.poll(() => tile.getByTestId('seat-app').textContent(), { timeout: 20_000 }).toBe('XTerm');
     expect(await tile.getByTestId('seat-operator').textContent()).toBe(os.userInfo().username);
     await shot('08-board-live-seat');
 

@@ -18,6 +18,7 @@ import type {
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { rowsOf } from '../db/raw-rows.js';
+import { DEVICE_EVENT_COLUMNS, LOGIN_COLUMNS } from '../db/row-columns.js';
 import {
   activitySpans,
   agents,
@@ -310,14 +311,7 @@ export async function devicePage(
     {
       id: deviceEvents.id,
       seat_id: deviceEvents.seatId,
-      time: deviceEvents.time,
-      action: deviceEvents.action,
-      name: deviceEvents.name,
-      manufacturer: deviceEvents.manufacturer,
-      vendor_id: deviceEvents.vendorId,
-      product_id: deviceEvents.productId,
-      serial: deviceEvents.serial,
-      mass_storage: deviceEvents.massStorage,
+      ...DEVICE_EVENT_COLUMNS,
     },
   );
   return rows.map((row) => ({
@@ -380,13 +374,7 @@ export async function loginPage(
     {
       id: logins.id,
       seat_id: logins.seatId,
-      at: logins.at,
-      kind: logins.kind,
-      ip: logins.ip,
-      allowed: logins.allowed,
-      reason: logins.reason,
-      hostname: logins.hostname,
-      os_user: logins.osUser,
+      ...LOGIN_COLUMNS,
     },
   );
   return rows.map((row) => ({

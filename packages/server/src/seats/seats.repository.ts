@@ -9,13 +9,12 @@ import type { BoardSeat, SeatDetail, Severity } from '@seatwatch/shared/dashboar
 import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { nullable, rowsOf } from '../db/raw-rows.js';
+import { DEVICE_EVENT_COLUMNS, LOGIN_COLUMNS } from '../db/row-columns.js';
 import {
   activitySpans,
   agents,
   anomalies,
-  deviceEvents,
   events,
-  logins,
   projectDashboardSettings,
   projects,
   screenshots,
@@ -297,14 +296,7 @@ export async function seatDetail(
         where seat_id = ${seat.id} and time >= ${from} and time < ${to}
         order by time desc limit 200`,
     {
-      time: deviceEvents.time,
-      action: deviceEvents.action,
-      name: deviceEvents.name,
-      manufacturer: deviceEvents.manufacturer,
-      vendor_id: deviceEvents.vendorId,
-      product_id: deviceEvents.productId,
-      serial: deviceEvents.serial,
-      mass_storage: deviceEvents.massStorage,
+      ...DEVICE_EVENT_COLUMNS,
     },
   );
   const seatLogins = await rowsOf(
@@ -313,13 +305,7 @@ export async function seatDetail(
         where seat_id = ${seat.id} and at >= ${from} and at < ${to}
         order by at desc limit 100`,
     {
-      at: logins.at,
-      kind: logins.kind,
-      ip: logins.ip,
-      allowed: logins.allowed,
-      reason: logins.reason,
-      hostname: logins.hostname,
-      os_user: logins.osUser,
+      ...LOGIN_COLUMNS,
     },
   );
   return {

@@ -85,6 +85,8 @@ export class AgentConnection {
   /** Highest seq known committed. */
   #committed = 0;
   #lastAckSent = 0;
+  /** The OS account of the next accepted frame's first events (frames are mapped in seq order). */
+  #osUser: string | null = null;
   #ackScheduled = false;
   /** Frames waiting for their commit: seq and arrival time, in seq order. */
   #unacked: Array<{ seq: number; receivedAt: number }> = [];
@@ -286,6 +288,7 @@ export class AgentConnection {
     this.#state = 'open';
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.deps.register(this)?.replaced();
+    this.#osUser = opened.osUser;
     this.deps.metrics.connectedAgents.inc();
     this.deps.metrics.logins.inc({ outcome: 'allowed' });
   }
@@ -320,7 +323,7 @@ export class AgentConnection {
     this.#accept(
       payload,
       receivedAt,
-      (ctx) => mapBatch(ctx, payload.seq, payload.events, receivedAt),
+      (ctx) => mapBatch(ctx, payload.seq, payload.events, receivedAt, this.#osUser),
       'batch',
     );
   }
@@ -342,7 +345,7 @@ export class AgentConnection {
       thumbSha256 = sha256Hex(thumbnail.bytes);
       await this.deps.blobs.put(thumbSha256, thumbnail.bytes);
     }
-    this.#accept(payload, receivedAt, (ctx) => mapBlob(ctx, payload, receivedAt, thumbSha256), 'blob');
+    this.#accept(payload, receivedAt, (ctx) => mapBlob(ctx, payload, receivedAt, thumbSha256, this.#osUser), 'blob');
   }
 
   #checkSession(session: string): void {
@@ -378,6 +381,7 @@ export class AgentConnection {
     this.deps.committer
       .submit({ stream, kind, seq: payload.seq, receivedAt, rows, gap })
       .then((committed) => {
+    this.#osUser = rows.osUserAfter;
         this.#committed = Math.max(this.#committed, committed.seq);
         this.deps.metrics.frames.inc({ kind });
         this.deps.metrics.events.inc(rows.events.length);

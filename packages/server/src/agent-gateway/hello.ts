@@ -29,6 +29,7 @@ import {
 } from '../agents/agents.repository.js';
 import type { Db } from '../db/connect.js';
 import { sanitizeField } from '../domain/ingest-mapping.js';
+import { latestEventAccount } from '../ingest/ingest.repository.js';
 import type { AgentSession } from '../ingest/ingest-hub.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import { effectivePolicy } from '../tenancy/tenancy.repository.js';
@@ -82,6 +83,8 @@ export interface OpenedSession {
   readonly publicKey: Uint8Array;
   /** Highest seq stored for the agent: where its frames resume. */
   readonly ackedSeq: number;
+  /** The OS account the next frame's events start with (domain/ingest-mapping.ts, attributeAccount). */
+  readonly osUser: string;
   readonly written: WrittenLogin;
   readonly welcome: ServerPayload;
 }
@@ -168,7 +171,7 @@ export async function checkAllowlist(deps: HelloDeps, verified: VerifiedHello): 
 export async function openSession(deps: HelloDeps, verified: VerifiedHello): Promise<OpenedSession> {
   const { arrival, found, hello, info, login } = verified;
   const session = deps.newId();
-  const { written, ackedSeq } = await deps.db.transaction(async (tx) => {
+  const { written, ackedSeq, osUser } = await deps.db.transaction(async (tx) => {
     const stored = await deps.logins.write(tx, { ...login, allowed: true, session });
     const resumeAfter = await markAgentConnected(tx, {
       agentId: found.agent.id,
@@ -178,7 +181,8 @@ export async function openSession(deps: HelloDeps, verified: VerifiedHello): Pro
       ...info,
       noticeVersion: hello.info.noticeVersion,
     });
-    return { written: stored, ackedSeq: resumeAfter };
+    const account = (await latestEventAccount(tx, found.agent.id)) ?? info.osUser;
+    return { written: stored, ackedSeq: resumeAfter, osUser: account };
   });
   const { policy, notice } = await effectivePolicy(deps.db, found.agent.projectId, found.siteId);
   const agent: AgentSession = {
@@ -200,6 +204,7 @@ export async function openSession(deps: HelloDeps, verified: VerifiedHello): Pro
     agent,
     publicKey: verified.publicKey,
     ackedSeq,
+    osUser,
     written,
     welcome: { t: 'welcome', v: 1, session, ackedSeq, policy, notice },
   };

@@ -81,6 +81,8 @@ interface Owned {
   projectId: string;
   agentId: string;
   seatId: string;
+  /** The OS account the row is attributed to (see attributeAccount); null when none is known. */
+  osUser: string | null;
 }
 
 export interface EventRow extends Owned {
@@ -156,10 +158,33 @@ export interface FrameRows {
   drops: Array<{ fromSeq: number; toSeq: number }>;
   /** The highest notice version the operator acknowledged in this frame, if any. */
   noticeAcked: number | null;
+  /** The OS account in force after this frame: the next frame of the agent starts from it. */
+  osUserAfter: string | null;
 }
 
-function mapEvents(ctx: AgentContext, seq: number, events: readonly Event[], receivedAt: number): FrameRows {
-  const owner: Owned = { projectId: ctx.projectId, agentId: ctx.agentId, seatId: ctx.seatId };
+/**
+ * The OS account of an event (issue #14). Protocol v1's event objects are
+ * closed, so no event can carry its own account; instead a `network` event
+ * names the account of everything after it in the agent's sequence, until
+ * the next one. A single-user agent sends one at start; the machine service
+ * sends one whenever the next events come from another session than the
+ * last (or from the machine itself), with the account it read from the
+ * session's socket, never one the session claimed. Before any, the
+ * account is the one the connection started with (the last stored row's, or
+ * the hello's).
+ */
+export function attributeAccount(current: string | null, event: Event): string | null {
+  return event.type === 'network' ? event.osUser : current;
+}
+
+function mapEvents(
+  ctx: AgentContext,
+  seq: number,
+  events: readonly Event[],
+  receivedAt: number,
+  account: string | null,
+): FrameRows {
+  let osUser = account;
   const rows: FrameRows = {
     events: [],
     spans: [],
@@ -169,9 +194,12 @@ function mapEvents(ctx: AgentContext, seq: number, events: readonly Event[], rec
     state: null,
     drops: [],
     noticeAcked: null,
+    osUserAfter: account,
   };
   events.forEach((raw, idx) => {
     const event = sanitizeEvent(raw);
+    osUser = attributeAccount(osUser, event);
+    const owner: Owned = { projectId: ctx.projectId, agentId: ctx.agentId, seatId: ctx.seatId, osUser };
     rows.events.push({ ...owner, seq, idx, type: event.type, time: event.time, body: event, receivedAt });
     switch (event.type) {
       case 'activity':
@@ -224,6 +252,7 @@ function mapEvents(ctx: AgentContext, seq: number, events: readonly Event[], rec
         break;
     }
   });
+  rows.osUserAfter = osUser;
   return rows;
 }
 
@@ -232,8 +261,9 @@ export function mapBatch(
   seq: number,
   events: readonly Event[],
   receivedAt: number,
+  account: string | null,
 ): FrameRows {
-  return mapEvents(ctx, seq, events, receivedAt);
+  return mapEvents(ctx, seq, events, receivedAt, account);
 }
 
 /** A blob frame stores its capture event (idx 0) and the screenshot's metadata. */
@@ -242,13 +272,15 @@ export function mapBlob(
   payload: BlobPayload,
   receivedAt: number,
   thumbSha256: string | null,
+  account: string | null,
 ): FrameRows {
-  const rows = mapEvents(ctx, payload.seq, [payload.event], receivedAt);
+  const rows = mapEvents(ctx, payload.seq, [payload.event], receivedAt, account);
   const capture = rows.events[0]!.body as CaptureEvent;
   rows.screenshot = {
     projectId: ctx.projectId,
     agentId: ctx.agentId,
     seatId: ctx.seatId,
+    osUser: account,
     seq: payload.seq,
     time: capture.time,
     sha256: payload.sha256,

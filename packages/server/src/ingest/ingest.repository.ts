@@ -52,8 +52,8 @@ export interface AgentProgress {
 
 function insertEvents(rows: readonly EventRow[]): SQL {
   return sql`
-      insert into events (project_id, agent_id, seat_id, seq, idx, type, time, body, received_at)
-      select project_id, agent_id, seat_id, seq, idx, type, ${ts('time')}, body, ${ts('received_at')}
+      insert into events (project_id, agent_id, seat_id, seq, idx, type, time, body, received_at, os_user)
+      select project_id, agent_id, seat_id, seq, idx, type, ${ts('time')}, body, ${ts('received_at')}, os_user
       from jsonb_to_recordset(${json(
         rows.map((r) => ({
           project_id: r.projectId,
@@ -65,9 +65,10 @@ function insertEvents(rows: readonly EventRow[]): SQL {
           time: r.time,
           body: r.body,
           received_at: r.receivedAt,
+          os_user: r.osUser,
         })),
       )}) as x(project_id text, agent_id text, seat_id text, seq bigint, idx int, type text,
-               time bigint, body jsonb, received_at bigint)
+               time bigint, body jsonb, received_at bigint, os_user text)
       on conflict (agent_id, seq, idx) do nothing
       returning id, agent_id, seq, idx`;
 }
@@ -75,8 +76,8 @@ function insertEvents(rows: readonly EventRow[]): SQL {
 /** Spans must already be merged (one row per agent and start); the end only moves forward. */
 function upsertSpans(rows: readonly SpanRow[]): SQL {
   return sql`
-    insert into activity_spans as s (project_id, agent_id, seat_id, started_at, ended_at, app, title, seq)
-    select project_id, agent_id, seat_id, ${ts('started_at')}, ${ts('ended_at')}, app, title, seq
+    insert into activity_spans as s (project_id, agent_id, seat_id, started_at, ended_at, app, title, seq, os_user)
+    select project_id, agent_id, seat_id, ${ts('started_at')}, ${ts('ended_at')}, app, title, seq, os_user
     from jsonb_to_recordset(${json(
       rows.map((r) => ({
         project_id: r.projectId,
@@ -87,22 +88,24 @@ function upsertSpans(rows: readonly SpanRow[]): SQL {
         app: r.app,
         title: r.title,
         seq: r.seq,
+        os_user: r.osUser,
       })),
     )}) as x(project_id text, agent_id text, seat_id text, started_at bigint, ended_at bigint,
-             app text, title text, seq bigint)
+             app text, title text, seq bigint, os_user text)
     on conflict (agent_id, started_at) do update set
       ended_at = greatest(s.ended_at, excluded.ended_at),
       app = case when excluded.seq >= s.seq then excluded.app else s.app end,
       title = case when excluded.seq >= s.seq then excluded.title else s.title end,
+      os_user = case when excluded.seq >= s.seq then excluded.os_user else s.os_user end,
       seq = greatest(s.seq, excluded.seq)`;
 }
 
 function insertDeviceEvents(rows: readonly DeviceRow[]): SQL {
   return sql`
     insert into device_events (project_id, agent_id, seat_id, seq, idx, time, action, device_id, vendor_id,
-                               product_id, name, manufacturer, serial, device_class, mass_storage)
+                               product_id, name, manufacturer, serial, device_class, mass_storage, os_user)
     select project_id, agent_id, seat_id, seq, idx, ${ts('time')}, action, device_id, vendor_id,
-           product_id, name, manufacturer, serial, device_class, mass_storage
+           product_id, name, manufacturer, serial, device_class, mass_storage, os_user
     from jsonb_to_recordset(${json(
       rows.map((r) => ({
         project_id: r.projectId,
@@ -120,19 +123,20 @@ function insertDeviceEvents(rows: readonly DeviceRow[]): SQL {
         serial: r.serial,
         device_class: r.deviceClass,
         mass_storage: r.massStorage,
+        os_user: r.osUser,
       })),
     )}) as x(project_id text, agent_id text, seat_id text, seq bigint, idx int, time bigint, action text,
              device_id text, vendor_id text, product_id text, name text, manufacturer text, serial text,
-             device_class text, mass_storage boolean)
+             device_class text, mass_storage boolean, os_user text)
     on conflict (agent_id, seq, idx) do nothing`;
 }
 
 function insertScreenshots(rows: readonly ScreenshotRow[]): SQL {
   return sql`
       insert into screenshots (project_id, agent_id, seat_id, seq, time, sha256, size, mime, width, height,
-                               monitor, trigger, command_id, thumb_sha256, received_at)
+                               monitor, trigger, command_id, thumb_sha256, received_at, os_user)
       select project_id, agent_id, seat_id, seq, ${ts('time')}, sha256, size, mime, width, height,
-             monitor, trigger, command_id, thumb_sha256, ${ts('received_at')}
+             monitor, trigger, command_id, thumb_sha256, ${ts('received_at')}, os_user
       from jsonb_to_recordset(${json(
         rows.map((r) => ({
           project_id: r.projectId,
@@ -150,10 +154,11 @@ function insertScreenshots(rows: readonly ScreenshotRow[]): SQL {
           command_id: r.commandId,
           thumb_sha256: r.thumbSha256,
           received_at: r.receivedAt,
+          os_user: r.osUser,
         })),
       )}) as x(project_id text, agent_id text, seat_id text, seq bigint, time bigint, sha256 text, size int,
                mime text, width int, height int, monitor int, trigger text, command_id text,
-               thumb_sha256 text, received_at bigint)
+               thumb_sha256 text, received_at bigint, os_user text)
       on conflict (agent_id, seq) do nothing
       returning id, agent_id, seq`;
 }
@@ -262,4 +267,16 @@ export async function storeIngestRows(ex: Executor, rows: IngestRows): Promise<S
     else ids.screenshots.set(`${row.agent_id}/${Number(row.seq)}`, Number(row.id));
   }
   return ids;
+}
+
+/**
+ * The OS account in force for an agent's next frame: that of its latest stored event (a resumed
+ * connection goes on where the last one stopped, issue #14); null when none is stored or known.
+ */
+export async function latestEventAccount(ex: Executor, agentId: string): Promise<string | null> {
+  const [row] = await queryRows<{ os_user: string | null }>(
+    ex,
+    sql`select os_user from events where agent_id = ${agentId} order by seq desc, idx desc limit 1`,
+  );
+  return row?.os_user ?? null;
 }

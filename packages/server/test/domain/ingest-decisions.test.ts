@@ -96,7 +96,7 @@ describe('mapBatch and mapBlob', () => {
         reason: 'full',
       },
     ];
-    const rows = mapBatch(ctx, 7, events, 99);
+    const rows = mapBatch(ctx, 7, events, 99, 'ada');
     expect(rows.events.map((r) => [r.seq, r.idx, r.type])).toEqual([
       [7, 0, 'activity'],
       [7, 1, 'status'],
@@ -114,6 +114,7 @@ describe('mapBatch and mapBlob', () => {
         app: 'crm',
         title: 'Case',
         seq: 7,
+        osUser: 'ada',
       },
     ]);
     expect(rows.state).toEqual({ state: 'locked', at: 3 });
@@ -145,7 +146,7 @@ describe('mapBatch and mapBlob', () => {
         commandId: 'cmd-1',
       },
     };
-    const rows = mapBlob(ctx, payload, 11, 'b'.repeat(64));
+    const rows = mapBlob(ctx, payload, 11, 'b'.repeat(64), 'ada');
     expect(rows.events).toHaveLength(1);
     expect(rows.screenshot).toMatchObject({
       seq: 4,
@@ -158,7 +159,54 @@ describe('mapBatch and mapBlob', () => {
       commandId: 'cmd-1',
       thumbSha256: 'b'.repeat(64),
       receivedAt: 11,
+      osUser: 'ada',
     });
+  });
+
+  it('attributes each event to the account of the latest network event before it, across frames (issue #14)', () => {
+    const network = (time: number, osUser: string): Event => ({
+      type: 'network',
+      time,
+      hostname: 'seat-7',
+      osUser,
+      localIps: [],
+      gateway: null,
+    });
+    const first = mapBatch(
+      ctx,
+      1,
+      [
+        { type: 'lifecycle', time: 1, phase: 'starting', reason: 'start', detail: '', agentVersion: '1' },
+        network(2, 'ada'),
+        { type: 'activity', time: 3, end: 4, app: 'crm', title: 'A' },
+        network(5, 'bob'),
+        { type: 'activity', time: 6, end: 7, app: 'mail', title: 'B' },
+      ],
+      9,
+      'root',
+    );
+    expect(first.events.map((r) => r.osUser)).toEqual(['root', 'ada', 'ada', 'bob', 'bob']);
+    expect(first.spans.map((r) => [r.title, r.osUser])).toEqual([
+      ['A', 'ada'],
+      ['B', 'bob'],
+    ]);
+    expect(first.osUserAfter).toBe('bob');
+    const device = { id: 'usb:1', vendorId: null, productId: null, name: 'stick', manufacturer: null };
+    const second = mapBatch(
+      ctx,
+      2,
+      [
+        {
+          type: 'device_attached',
+          time: 8,
+          device: { ...device, serial: null, deviceClass: null, massStorage: true },
+        },
+      ],
+      9,
+      first.osUserAfter,
+    );
+    expect(second.devices[0]!.osUser).toBe('bob');
+    expect(second.osUserAfter).toBe('bob');
   });
 });
 
@@ -172,6 +220,7 @@ describe('mergeSpans', () => {
     app: 'app',
     title,
     seq,
+    osUser: null,
   });
 
   it('keeps one row per agent and start, with the furthest end and the latest text', () => {

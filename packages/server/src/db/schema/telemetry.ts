@@ -34,12 +34,15 @@ export const events = pgTable(
     /** The event as received, after the sanitising rule (docs/server.md). */
     body: jsonb('body').$type<Record<string, unknown>>().notNull(),
     receivedAt: timestampColumn('received_at').notNull(),
+    /** The OS account whose session the row came from (issue #14); null for rows from before it. */
+    osUser: text('os_user'),
     legalHold: boolean('legal_hold').notNull().default(false),
   },
   (t) => [
     unique('events_agent_seq_idx_uq').on(t.agentId, t.seq, t.idx),
     index('events_seat_time_idx').on(t.seatId, t.time),
     index('events_project_time_idx').on(t.projectId, t.time),
+    index('events_seat_os_user_time_idx').on(t.seatId, t.osUser, t.time),
   ],
 );
 
@@ -58,12 +61,15 @@ export const activitySpans = pgTable(
     title: text('title').notNull(),
     /** seq of the frame that last extended the span. */
     seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** The OS account whose session the row came from (issue #14); null for rows from before it. */
+    osUser: text('os_user'),
     legalHold: boolean('legal_hold').notNull().default(false),
   },
   (t) => [
     unique('activity_spans_agent_start_uq').on(t.agentId, t.startedAt),
     index('activity_spans_seat_start_idx').on(t.seatId, t.startedAt),
     index('activity_spans_project_start_idx').on(t.projectId, t.startedAt),
+    index('activity_spans_seat_os_user_start_idx').on(t.seatId, t.osUser, t.startedAt),
   ],
 );
 
@@ -86,6 +92,8 @@ export const deviceEvents = pgTable(
     serial: text('serial'),
     deviceClass: text('device_class'),
     massStorage: boolean('mass_storage').notNull(),
+    /** The OS account whose session the row came from (issue #14); null for rows from before it. */
+    osUser: text('os_user'),
     legalHold: boolean('legal_hold').notNull().default(false),
   },
   (t) => [
@@ -114,12 +122,15 @@ export const screenshots = pgTable(
     /** Null when the image could not be decoded for a thumbnail (the original is still kept). */
     thumbSha256: text('thumb_sha256'),
     receivedAt: timestampColumn('received_at').notNull(),
+    /** The OS account whose session the row came from (issue #14); null for rows from before it. */
+    osUser: text('os_user'),
     legalHold: boolean('legal_hold').notNull().default(false),
   },
   (t) => [
     unique('screenshots_agent_seq_uq').on(t.agentId, t.seq),
     index('screenshots_seat_time_idx').on(t.seatId, t.time),
     index('screenshots_project_time_idx').on(t.projectId, t.time),
+    index('screenshots_seat_os_user_time_idx').on(t.seatId, t.osUser, t.time),
     index('screenshots_sha256_idx').on(t.sha256),
     index('screenshots_thumb_sha256_idx').on(t.thumbSha256),
   ],

@@ -1,7 +1,8 @@
+import { ANOMALY_CODES, ANOMALY_MESSAGES, ANOMALY_RULES } from '@seatwatch/shared/dashboard-api';
 import { describe, expect, it } from 'vitest';
 import { en } from '../src/i18n/catalogue.en.js';
 import { zhCN } from '../src/i18n/catalogue.zh-CN.js';
-import { formatDuration, pickLocale, todayRange, translate } from '../src/i18n/translate.js';
+import { formatDuration, messageParts, pickLocale, todayRange, translate } from '../src/i18n/translate.js';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -21,6 +22,56 @@ describe('catalogues', () => {
       for (const [key, text] of Object.entries(catalogue))
         expect({ key, empty: text.trim() === '' }).toEqual({ key, empty: false });
     }
+  });
+});
+
+/*
+ * The anomaly codes and their parameters are the contract's ANOMALY_MESSAGES;
+ * the server's test (packages/server/test/anomalies/rules/anomaly-summary.test.ts)
+ * holds every rule of its registry to those codes, and this one holds the
+ * catalogues to them, so no rule's alert reaches a reader untranslated.
+ */
+describe('anomaly messages', () => {
+  it('every rule and every alert code has a message in both languages, with exactly its parameters', () => {
+    const missing: string[] = [];
+    for (const [name, catalogue] of [
+      ['en', en],
+      ['zh-CN', zhCN],
+    ] as const) {
+      const has = (key: string) => Object.hasOwn(catalogue, key);
+      for (const rule of ANOMALY_RULES) if (!has(`rule.${rule}`)) missing.push(`${name}: rule.${rule}`);
+      for (const code of ANOMALY_CODES) {
+        const key = `alert.${code}`;
+        if (!has(key)) missing.push(`${name}: ${key}`);
+        else
+          expect({ key, name, params: placeholders(catalogue[key as keyof typeof en]) }).toEqual({
+            key,
+            name,
+            params: [...ANOMALY_MESSAGES[code]].sort(),
+          });
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('has no message for a code the contract does not know', () => {
+    const codes = new Set<string>(ANOMALY_CODES);
+    const stale = Object.keys(en).filter((key) => key.startsWith('alert.') && !codes.has(key.slice(6)));
+    expect(stale).toEqual([]);
+  });
+
+  it('cuts a message at its parameters, in the viewer’s language', () => {
+    expect(messageParts('zh-CN', 'alert.usb_storage', { device: 'SanDisk {x}' })).toEqual([
+      { text: '接入了大容量存储设备：' },
+      { param: 'device', value: 'SanDisk {x}' },
+    ]);
+    expect(messageParts('en', 'alert.tamper.sequence_gap', { from: 6 })).toEqual([
+      { text: 'Frames ' },
+      { param: 'from', value: 6 },
+      { text: '–' },
+      { text: '{to}' },
+      { text: ' missing without notice' },
+    ]);
   });
 });
 

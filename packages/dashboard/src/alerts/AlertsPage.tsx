@@ -11,6 +11,7 @@ import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { putAnomaly } from '../live/live-cache.js';
 import { useLiveCache } from '../live/use-live-cache.js';
+import { AlertMessage } from './AlertMessage.js';
 import { ruleLabel } from './rule-label.js';
 
 const STATUSES: readonly AnomalyStatus[] = ['open', 'acknowledged', 'resolved', 'false_positive'];
@@ -50,8 +51,7 @@ function AlertRow({ item }: { item: Anomaly }) {
         <span className="muted small">{t('alerts.count', { count: item.count })}</span>
         <span className="muted small">{dateTime(item.lastAt)}</span>
       </div>
-      {/* The summary quotes what the seat sent (an application, a device name). */}
-      <UntrustedText value={item.summary} className="alert-summary" testId="alert-summary" />
+      <AlertMessage anomaly={item} />
       {item.status !== 'open' && (
         <div className="muted small">
           {t('alerts.statusBy', {

@@ -23,6 +23,26 @@ export function translate(locale: Locale, key: MessageKey, params?: Params): str
   );
 }
 
+export type MessagePart =
+  | { readonly text: string }
+  | { readonly param: string; readonly value: string | number };
+
+/**
+ * A message cut at its placeholders, so a caller can render each parameter
+ * its own way (a seat's string through UntrustedText); a placeholder without
+ * a parameter stays visible as text.
+ */
+export function messageParts(locale: Locale, key: MessageKey, params: Params): MessagePart[] {
+  const parts: MessagePart[] = [];
+  for (const [index, piece] of CATALOGUES[locale][key].split(/\{(\w+)\}/).entries()) {
+    // split() with a group puts the placeholder names at the odd positions.
+    if (index % 2 === 1 && Object.hasOwn(params, piece)) parts.push({ param: piece, value: params[piece]! });
+    else if (index % 2 === 1) parts.push({ text: `{${piece}}` });
+    else if (piece !== '') parts.push({ text: piece });
+  }
+  return parts;
+}
+
 /** The first of the browser's languages that we have, else English. */
 export function pickLocale(preferred: readonly string[]): Locale {
   for (const tag of preferred) {

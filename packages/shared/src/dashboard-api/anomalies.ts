@@ -28,6 +28,39 @@ export const ANOMALY_RULES = [
 ] as const;
 export const AnomalyRule = Type.Enum([...ANOMALY_RULES]);
 
+/**
+ * What an anomaly says, as a code and its parameters, so each reader gets it
+ * in their own language (issue #13): every code with the names of its
+ * parameters. A code starts with its rule's id. String parameters may quote
+ * the seat (a device name, an application): untrusted text.
+ */
+export const ANOMALY_MESSAGES = {
+  'agent_silent.connection_lost': [],
+  'agent_silent.for': ['seconds'],
+  agent_silent: [],
+  agent_stopped: ['reason'],
+  capture_blocked: ['monitor'],
+  clock_skew: ['seconds'],
+  concurrent_login: ['user', 'seats'],
+  ip_changed: ['previousIp', 'ip'],
+  'ip_not_allowed.enroll': ['ip'],
+  'ip_not_allowed.login': ['ip'],
+  long_idle: ['minutes'],
+  off_hours: ['date'],
+  prohibited_app: ['label', 'app'],
+  'tamper.bad_signature': [],
+  'tamper.session_replay': [],
+  'tamper.hello_replay': [],
+  'tamper.revoked_agent': [],
+  'tamper.sequence_gap': ['from', 'to'],
+  'tamper.sequence_gap_declared': ['from', 'to'],
+  unknown_device: ['device'],
+  usb_storage: ['device'],
+} as const satisfies Record<string, readonly string[]>;
+export type AnomalyCode = keyof typeof ANOMALY_MESSAGES;
+export const ANOMALY_CODES = Object.keys(ANOMALY_MESSAGES) as AnomalyCode[];
+export const AnomalyParams = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]));
+
 export const ANOMALY_STATUSES = ['open', 'acknowledged', 'resolved', 'false_positive'] as const;
 export const AnomalyStatus = Type.Enum([...ANOMALY_STATUSES]);
 
@@ -62,7 +95,14 @@ export const Anomaly = Type.Object(
     severity: Severity,
     operator: Nullable(Type.String({ description: 'OS user at the seat, from the seat' })),
     key: Type.String({ description: 'Deduplication key within agent and rule' }),
-    summary: Type.String({ description: 'One line for people; quotes strings from the seat' }),
+    summary: Type.String({ description: 'One line in English; quotes strings from the seat' }),
+    code: Nullable(
+      Type.Enum([...ANOMALY_CODES], {
+        description:
+          'The summary as a message code (ANOMALY_MESSAGES), for a reader in another language; null for a rule this server no longer has',
+      }),
+    ),
+    params: AnomalyParams,
     firstAt: Millis,
     lastAt: Millis,
     count: Type.Integer({ minimum: 1 }),
@@ -337,6 +377,7 @@ export const AnomalyLiveMessage = Type.Object(
 );
 
 export type AnomalyRule = Static<typeof AnomalyRule>;
+export type AnomalyParams = Static<typeof AnomalyParams>;
 export type AnomalyStatus = Static<typeof AnomalyStatus>;
 export type AnomalyEvidence = Static<typeof AnomalyEvidence>;
 export type Anomaly = Static<typeof Anomaly>;

@@ -23,6 +23,8 @@ export function sampleAnomaly(overrides: Partial<Anomaly> = {}): Anomaly {
     operator: 'jdoe',
     key: 'usb:0781:5581:AB123',
     summary: 'Mass-storage device attached: SanDisk Ültra',
+    code: 'usb_storage',
+    params: { device: 'SanDisk Ültra' },
     firstAt: Date.parse('2026-03-02T10:00:00Z'),
     lastAt: Date.parse('2026-03-02T10:00:00Z'),
     count: 1,

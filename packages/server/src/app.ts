@@ -39,6 +39,8 @@ import { IngestHub } from './ingest/ingest-hub.js';
 import { investigationRoutes } from './investigation/investigation.plugin.js';
 import { createServerMetrics, metricsRoute, type ServerMetrics } from './metrics/server-metrics.js';
 import type { NotificationPort } from './notifications/notification-port.js';
+import { reportsRoutes } from './reports/reports.routes.js';
+import { createReportsService } from './reports/reports.service.js';
 import { type RetentionReport, runRetention, scheduleRetention } from './retention/retention-job.js';
 import { registerSeats } from './seats/seats.plugin.js';
 import { registerSecurityHeaders } from './security-headers/security-headers.js';
@@ -297,6 +299,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(caseRoutes, { db: database.db, blobs: deps.blobs, signer: deps.serverSigner, now });
   await app.register(auditRoutes, { db: database.db });
+  await app.register(reportsRoutes, { reports: createReportsService({ db: database.db, now }) });
 
   const retention =
     config.retention.intervalMs > 0 ? scheduleRetention(retentionDeps, config.retention.intervalMs) : null;

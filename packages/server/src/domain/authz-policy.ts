@@ -51,6 +51,8 @@ export const ACTIONS = {
   'screenshot.thumbnail': { scope: 'team', roles: ['administrator', 'supervisor', 'investigator'] },
   'screenshot.full': { scope: 'team', roles: ['investigator'] },
   'timeline.read': { scope: 'team', roles: ['investigator'] },
+  /** Team reports (utilization against the shift, top applications, alerts by rule): no titles, no screenshots. */
+  'report.read': { scope: 'team', roles: ['administrator', 'supervisor'] },
   'anomaly.read': { scope: 'team', roles: ['administrator', 'supervisor', 'investigator'] },
   'anomaly.update': { scope: 'team', roles: ['administrator', 'supervisor', 'investigator'] },
   'case.manage': { scope: 'project', roles: ['investigator'] },

@@ -43,6 +43,7 @@ describe('can: the role table of issue #6', () => {
       'anomaly.read',
       'anomaly.update',
       'audit.read',
+      'report.read',
     ],
     supervisor: [
       'board.read',
@@ -51,6 +52,7 @@ describe('can: the role table of issue #6', () => {
       'screenshot.thumbnail',
       'anomaly.read',
       'anomaly.update',
+      'report.read',
     ],
     investigator: [
       'seat.read',

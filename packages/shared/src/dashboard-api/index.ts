@@ -7,5 +7,6 @@ export * from './auth.js';
 export * from './board.js';
 export * from './investigation.js';
 export * from './projects.js';
+export * from './reports.js';
 export * from './seat.js';
 export * from './users.js';

@@ -3,11 +3,17 @@
  * environment on top, validated once with TypeBox + Ajv, then frozen and
  * passed down. Every error names the setting and where it came from.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { HANDSHAKE_TIMEOUT_MS } from '@seatwatch/shared';
 import { Ajv } from 'ajv';
 import ipaddr from 'ipaddr.js';
 import Type, { type Static } from 'typebox';
+
+/** The default checkpoint file's name in the data folder. */
+export const AUDIT_CHECKPOINT_FILE = 'audit-checkpoints.jsonl';
+
+/** Database role names as the configuration and `db-roles` accept them: plain lower-case SQL identifiers. */
+export const ROLE_NAME_PATTERN = '^[a-z_][a-z0-9_]{0,62}$';
 
 const Base64Key = (description: string) =>
   Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: `${description} (base64 of 32 bytes)` });
@@ -31,6 +37,63 @@ export const ServerConfigSchema = Type.Object(
       Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; PGlite when absent' }),
     ),
     databasePoolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+    databaseAppRole: Type.Optional(
+      Type.String({
+        pattern: ROLE_NAME_PATTERN,
+        description:
+          'PostgreSQL role the server runs as, when migrate runs as another (the owner): migrate grants it what it needs, and on the audit log only INSERT and SELECT',
+      }),
+    ),
+    production: Type.Boolean({
+      default: false,
+      description:
+        'Production mode (also NODE_ENV=production): the server refuses to start as a database role that could change the audit log',
+    }),
+    allowAlterableAuditLog: Type.Boolean({
+      default: false,
+      description:
+        'Start in production mode even as a role that could change the audit log (it is still logged loudly)',
+    }),
+    auditCheckpoints: Type.Object(
+      {
+        intervalMs: Type.Integer({
+          minimum: 0,
+          default: 3_600_000,
+          description:
+            'How often the signed head of the audit chain is sent out of the database (0: only at shutdown)',
+        }),
+        file: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'Append-only file of checkpoints; <dataDir>/audit-checkpoints.jsonl when absent',
+          }),
+        ),
+        syslog: Type.Optional(
+          Type.Object(
+            {
+              host: Type.String({ minLength: 1 }),
+              port: Type.Integer({ minimum: 1, maximum: 65535, default: 514 }),
+              transport: Type.Union([Type.Literal('udp'), Type.Literal('tcp')], { default: 'udp' }),
+              facility: Type.Integer({ minimum: 0, maximum: 23, default: 13, description: '13: log audit' }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        webhookUrl: Type.Optional(
+          Type.String({
+            pattern: '^https?://',
+            description: 'Each checkpoint is POSTed here, signed like alerts',
+          }),
+        ),
+        timestampAuthorityUrl: Type.Optional(
+          Type.String({
+            pattern: '^https?://',
+            description: 'An RFC 3161 time-stamp authority that countersigns each checkpoint',
+          }),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     tls: Type.Optional(
       Type.Object(
         { certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }) },
@@ -158,12 +221,17 @@ export const ServerConfigSchema = Type.Object(
 
 type Mutable = Static<typeof ServerConfigSchema>;
 export type ServerConfig = Readonly<
-  Omit<Mutable, 'trustedProxies' | 'retention' | 'blobs' | 'enrollRateLimit' | 'tls'> & {
+  Omit<Mutable, 'trustedProxies' | 'retention' | 'blobs' | 'enrollRateLimit' | 'tls' | 'auditCheckpoints'> & {
     trustedProxies: readonly string[];
     retention: Readonly<Mutable['retention']>;
     blobs: { readonly s3?: Readonly<NonNullable<Mutable['blobs']['s3']>> };
     enrollRateLimit: Readonly<Mutable['enrollRateLimit']>;
     tls?: Readonly<NonNullable<Mutable['tls']>>;
+    /** `file` is always set once loaded (the default filled in, made absolute). */
+    auditCheckpoints: Readonly<Omit<Mutable['auditCheckpoints'], 'file' | 'syslog'>> & {
+      readonly file: string;
+      readonly syslog?: Readonly<NonNullable<Mutable['auditCheckpoints']['syslog']>>;
+    };
   }
 >;
 
@@ -183,6 +251,16 @@ const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
   ['SEATWATCH_DATA_DIR', ['dataDir'], 'string'],
   ['DATABASE_URL', ['databaseUrl'], 'string'],
   ['SEATWATCH_DATABASE_POOL_SIZE', ['databasePoolSize'], 'int'],
+  ['SEATWATCH_DATABASE_APP_ROLE', ['databaseAppRole'], 'string'],
+  ['SEATWATCH_PRODUCTION', ['production'], 'bool'],
+  ['SEATWATCH_ALLOW_ALTERABLE_AUDIT_LOG', ['allowAlterableAuditLog'], 'bool'],
+  ['SEATWATCH_AUDIT_CHECKPOINT_INTERVAL_MS', ['auditCheckpoints', 'intervalMs'], 'int'],
+  ['SEATWATCH_AUDIT_CHECKPOINT_FILE', ['auditCheckpoints', 'file'], 'string'],
+  ['SEATWATCH_AUDIT_CHECKPOINT_SYSLOG_HOST', ['auditCheckpoints', 'syslog', 'host'], 'string'],
+  ['SEATWATCH_AUDIT_CHECKPOINT_SYSLOG_PORT', ['auditCheckpoints', 'syslog', 'port'], 'int'],
+  ['SEATWATCH_AUDIT_CHECKPOINT_SYSLOG_TRANSPORT', ['auditCheckpoints', 'syslog', 'transport'], 'string'],
+  ['SEATWATCH_AUDIT_CHECKPOINT_WEBHOOK_URL', ['auditCheckpoints', 'webhookUrl'], 'string'],
+  ['SEATWATCH_AUDIT_CHECKPOINT_TSA_URL', ['auditCheckpoints', 'timestampAuthorityUrl'], 'string'],
   ['SEATWATCH_TLS_CERT', ['tls', 'certFile'], 'string'],
   ['SEATWATCH_TLS_KEY', ['tls', 'keyFile'], 'string'],
   ['SEATWATCH_TRUSTED_PROXIES', ['trustedProxies'], 'list'],
@@ -281,6 +359,12 @@ function buildConfig(
     origin.set(path.join('.'), name);
   }
 
+  // NODE_ENV=production, the usual sign of a production process, turns production mode on unless it is set.
+  if (raw.production === undefined && env.NODE_ENV === 'production') {
+    raw.production = true;
+    origin.set('production', 'NODE_ENV');
+  }
+
   if (problems.length === 0 && !validate(raw)) {
     for (const error of validate.errors ?? []) {
       const path = error.instancePath.slice(1).replaceAll('/', '.');
@@ -308,6 +392,9 @@ function buildConfig(
   if (problems.length > 0) throw new ConfigError(problems);
 
   config.dataDir = resolve(cwd, config.dataDir);
+  config.auditCheckpoints.file = config.auditCheckpoints.file
+    ? resolve(cwd, config.auditCheckpoints.file)
+    : join(config.dataDir, AUDIT_CHECKPOINT_FILE);
   if (config.blobs.s3?.credentialsFile) {
     config.blobs.s3.credentialsFile = resolve(cwd, config.blobs.s3.credentialsFile);
   }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, isLoopbackHost, loadConfig, type ServerConfig } from './config.js';
 import { PGLITE_FOLDER } from './db/connect.js';
+import { AlterableAuditLogError } from './startup/audit-log-role.js';
 import { type RunningServer, startServer } from './startup/startup.js';
 
 function banner(config: ServerConfig, server: RunningServer): string {
@@ -67,6 +68,9 @@ async function main(): Promise<void> {
     log.warn(warning);
     process.stderr.write(`\n${'!'.repeat(100)}\n${warning}\n${'!'.repeat(100)}\n`);
   }
+  if (server.auditLogWarning) {
+    process.stderr.write(`\n${'!'.repeat(100)}\n${server.auditLogWarning}\n${'!'.repeat(100)}\n`);
+  }
   process.stdout.write(`${banner(config, server)}\n`);
   // The first start creates the installation's administrator; the link is printed, never logged.
   const first = await server.app.seatwatch.accounts.ensureFirstAdministrator();
@@ -106,6 +110,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof AlterableAuditLogError) {
+    process.stderr.write(`seatwatch-server refused to start: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`seatwatch-server failed to start: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

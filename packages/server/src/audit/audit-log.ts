@@ -5,10 +5,10 @@
  *                           seatId, target: { kind: 'screenshot', id }, reason, ip }, now());
  *
  * Pass the transaction that makes the change, so the entry commits with it
- * (or with neither). Entries are appended one at a time under a
- * transaction-scoped advisory lock (audit.repository.ts), so several server
- * processes on one PostgreSQL still build one gapless chain; the lock is
- * held until the caller's transaction ends, so keep audited transactions short.
+ * (or with neither). Entries are appended one at a time under a lock on
+ * the chain's head row (audit.repository.ts), so several server processes
+ * on one PostgreSQL still build one gapless chain; the lock is held until
+ * the caller's transaction ends, so keep audited transactions short.
  */
 import { MAX_STRING_LENGTHS, sanitizeText } from '@seatwatch/shared';
 import type { AuditPage } from '@seatwatch/shared/dashboard-api';

@@ -6,13 +6,10 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { rowsOf } from '../db/raw-rows.js';
-import { auditLog } from '../db/schema/audit.js';
+import { auditChainHead, auditLog } from '../db/schema/audit.js';
 import type { AuditEntry, AuditOutcome, ChainLink } from './audit-chain.js';
 
 type AuditRow = typeof auditLog.$inferSelect;
-
-// Any constant works; it only has to be the same in every server process (0x5ea7_0001/2: migrations, retention).
-const AUDIT_LOCK_KEY = 0x5ea7_0a0d;
 
 function toAuditEntry(row: AuditRow): AuditEntry {
   return {
@@ -35,24 +32,26 @@ function toAuditEntry(row: AuditRow): AuditEntry {
 }
 
 /**
- * Appends the entry `next` makes from the current end of the chain, one
- * at a time under a transaction-scoped advisory lock, so several server
- * processes on one PostgreSQL still build one gapless chain. Inside `ex`'s
- * transaction when it is one: the lock is held until that transaction ends.
+ * Appends the entry `next` makes from the chain's head (audit_chain_head)
+ * and moves the head forward. Locking the head row makes appends one at a
+ * time, so several server processes on one PostgreSQL still build one
+ * chain; inside `ex`'s transaction when it is one, the lock is held until
+ * that transaction ends. The head, not max(seq) of the table, gives the
+ * next number: entries cut off the end never have their numbers reused.
  */
 export async function appendAuditEntry(
   ex: Executor,
-  next: (last: ChainLink | null) => AuditEntry,
+  next: (last: ChainLink) => AuditEntry,
 ): Promise<AuditEntry> {
   return ex.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
-    const [last] = await tx
-      .select({ seq: auditLog.seq, hash: auditLog.hash })
-      .from(auditLog)
-      .orderBy(desc(auditLog.seq))
-      .limit(1);
-    const entry = next(last ? { seq: Number(last.seq), hash: last.hash } : null);
+    const [head] = await tx
+      .select({ seq: auditChainHead.seq, hash: auditChainHead.hash })
+      .from(auditChainHead)
+      .for('update');
+    if (!head) throw new Error('audit_chain_head has no row: the database was not migrated (0008)');
+    const entry = next({ seq: Number(head.seq), hash: head.hash });
     await tx.insert(auditLog).values({ ...entry, at: new Date(entry.at) });
+    await tx.update(auditChainHead).set({ seq: entry.seq, hash: entry.hash });
     return entry;
   });
 }

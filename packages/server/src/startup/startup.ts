@@ -23,6 +23,7 @@ import type { NotificationPort } from '../notifications/notification-port.js';
 import { createPostgresNotificationPort } from '../notifications/notification-port.postgres.js';
 import { loadSecrets, type ServerSecrets } from '../secrets/secret-files.js';
 import { createPolicyService } from '../tenancy/policy.service.js';
+import { checkAuditLogRole } from './audit-log-role.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -30,6 +31,8 @@ export interface RunningServer {
   url: string;
   database: Database;
   secrets: ServerSecrets;
+  /** Set when the database role could change the audit log (it is logged too; main.ts also prints it). */
+  auditLogWarning: string | null;
   close(): Promise<void>;
 }
 
@@ -50,7 +53,7 @@ export async function withDatabase<T>(
 ): Promise<T> {
   const database = await openConfiguredDatabase(config);
   try {
-    await migrateDatabase(database);
+    await migrateDatabase(database, { appRole: config.databaseAppRole });
     return await use(database);
   } finally {
     await database.close();
@@ -132,6 +135,7 @@ export async function startServer(
   };
   try {
     await migrateDatabase(database);
+    const auditLogWarning = await checkAuditLogRole(database, config);
     // The embedded database has exactly one server process (the folder is locked), so every session
     // recorded in it belongs to a previous run that ended, perhaps by a crash that could not clear it.
     if (database.kind === 'pglite') await clearAgentSessions(database.db, new Date());
@@ -154,6 +158,7 @@ export async function startServer(
     });
     const running = app;
     closers.push(() => running.close());
+    if (auditLogWarning) app.log.warn(auditLogWarning);
     // The installation's minimum retention holds for policies stored before it was set or raised (issue #11).
     const raised = await createPolicyService({
       db: database.db,
@@ -167,7 +172,7 @@ export async function startServer(
       );
     }
     const address = await app.listen({ host: config.host, port: config.port });
-    return { app, url: address, database, secrets, close: closeAll };
+    return { app, url: address, database, secrets, auditLogWarning, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

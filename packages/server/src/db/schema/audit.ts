@@ -8,7 +8,7 @@
  * 0004_audit_append_only) makes UPDATE, DELETE and TRUNCATE fail.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { timestampColumn } from './columns.js';
 
 /** What an entry is about, e.g. { kind: 'screenshot', id: '42' }. */
@@ -20,7 +20,7 @@ export interface AuditTarget {
 export const auditLog = pgTable(
   'audit_log',
   {
-    /** 1, 2, 3... without gaps: the chain order. Assigned under an advisory lock. */
+    /** 1, 2, 3... without gaps: the chain order. Taken from audit_chain_head, never reused. */
     seq: bigint('seq', { mode: 'number' }).primaryKey(),
     at: timestampColumn('at').notNull(),
     /** 'user:<username>', 'admin-token', 'operator:<seat name>', 'system', 'cli:<OS account>' (offboarding from the command line). */
@@ -50,4 +50,21 @@ export const auditLog = pgTable(
     index('audit_log_case_idx').on(t.caseId),
     index('audit_log_actor_at_idx').on(t.actor, t.at),
   ],
+);
+
+/**
+ * The chain's head: the last entry's seq and hash, one row (migration
+ * 0008_audit_anchoring). An append locks it, takes seq + 1 and links to
+ * its hash, and moves it forward in the same transaction; a trigger lets
+ * it move nowhere else. So entries cut off the end of audit_log do not
+ * give their numbers to the next ones: the next entry leaves a gap.
+ */
+export const auditChainHead = pgTable(
+  'audit_chain_head',
+  {
+    id: boolean('id').primaryKey().default(true),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [check('audit_chain_head_one_row', sql`${t.id}`)],
 );

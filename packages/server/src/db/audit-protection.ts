@@ -1,0 +1,187 @@
+/**
+ * What keeps the audit log append-only at the database (issue #11): its
+ * triggers, put back by every migrate; the two roles (an owner that
+ * migrates, an application role that owns nothing and may only INSERT and
+ * SELECT on audit_log); and the check, at start, of whether the role the
+ * server runs as could change the log anyway.
+ *
+ * Triggers stop every role that does not own the table; its owner or a
+ * superuser can drop or disable them. So the guarantee is the pair: the
+ * server runs as a role that owns nothing, and the owner's password stays
+ * with whoever runs `seatwatch-server migrate`.
+ */
+import { sql } from 'drizzle-orm';
+import { ROLE_NAME_PATTERN } from '../config.js';
+import type { Executor } from './connect.js';
+import { rowsOf } from './raw-rows.js';
+
+/**
+ * Puts back the append-only triggers of audit_log and the forward-only
+ * ones of audit_chain_head (migrations 0004 and 0008) when they were
+ * dropped or disabled, and their functions when replaced. Idempotent; needs
+ * the tables' owner. One statement at a time (PGlite takes no more), the
+ * checks in a DO block, so it runs alike on both.
+ */
+const RESTORE_AUDIT_GUARDS = [
+  `
+CREATE OR REPLACE FUNCTION "audit_log_append_only"() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+END;
+$f$
+`,
+  `
+CREATE OR REPLACE FUNCTION "audit_chain_head_forward_only"() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW."id" = OLD."id" AND NEW."seq" > OLD."seq" THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'audit_chain_head only moves forward: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+END;
+$f$
+`,
+  `
+DO $d$
+DECLARE
+  guard record;
+BEGIN
+  FOR guard IN SELECT * FROM (VALUES
+    ('audit_log', 'audit_log_no_update_delete', 'BEFORE UPDATE OR DELETE', 'ROW', 'audit_log_append_only'),
+    ('audit_log', 'audit_log_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'audit_log_append_only'),
+    ('audit_chain_head', 'audit_chain_head_forward_only', 'BEFORE INSERT OR UPDATE OR DELETE', 'ROW', 'audit_chain_head_forward_only'),
+    ('audit_chain_head', 'audit_chain_head_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'audit_chain_head_forward_only')
+  ) AS t(tbl, name, timing, level, fn)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name) THEN
+      RAISE WARNING 'restoring the dropped trigger % on %', guard.name, guard.tbl;
+      EXECUTE format('CREATE TRIGGER %I %s ON %I FOR EACH %s EXECUTE FUNCTION %I()',
+        guard.name, guard.timing, guard.tbl, guard.level, guard.fn);
+    ELSIF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name
+                  AND tgenabled <> 'O') THEN
+      RAISE WARNING 're-enabling the disabled trigger % on %', guard.name, guard.tbl;
+      EXECUTE format('ALTER TABLE %I ENABLE TRIGGER %I', guard.tbl, guard.name);
+    END IF;
+  END LOOP;
+END;
+$d$
+`,
+].map((statement) => sql.raw(statement));
+
+export async function restoreAuditGuards(ex: Executor): Promise<void> {
+  for (const statement of RESTORE_AUDIT_GUARDS) await ex.execute(statement);
+}
+
+/** Whether the current role owns the audit tables (or is a member of their owner, or superuser). */
+export async function ownsAuditLog(ex: Executor): Promise<boolean> {
+  const [row] = await rowsOf(
+    ex,
+    sql`select bool_and(pg_has_role(c.relowner, 'MEMBER')) as owns
+        from pg_class c where c.oid in ('audit_log'::regclass, 'audit_chain_head'::regclass)`,
+    { owns: Boolean },
+  );
+  return row?.owns === true;
+}
+
+/** What the role the server runs as could do to the audit log besides appending and reading. */
+export interface AuditLogAlterability {
+  role: string;
+  /** Empty: the role can only append and read. Else each way it could change the log, in words. */
+  reasons: string[];
+}
+
+export async function auditLogAlterability(ex: Executor): Promise<AuditLogAlterability> {
+  const [row] = await rowsOf(
+    ex,
+    sql`select current_user::text as role,
+          (select rolsuper from pg_roles where rolname = current_user) as superuser,
+          pg_has_role((select relowner from pg_class where oid = 'audit_log'::regclass), 'MEMBER') as owns_log,
+          pg_has_role((select relowner from pg_class where oid = 'audit_chain_head'::regclass), 'MEMBER') as owns_head,
+          has_table_privilege('audit_log', 'UPDATE') as can_update,
+          has_table_privilege('audit_log', 'DELETE') as can_delete,
+          has_table_privilege('audit_log', 'TRUNCATE') as can_truncate,
+          has_table_privilege('audit_log', 'TRIGGER') as can_trigger,
+          has_table_privilege('audit_chain_head', 'TRUNCATE') or has_table_privilege('audit_chain_head', 'TRIGGER')
+            or has_table_privilege('audit_chain_head', 'DELETE') as can_reset_head`,
+    {
+      role: String,
+      superuser: Boolean,
+      owns_log: Boolean,
+      owns_head: Boolean,
+      can_update: Boolean,
+      can_delete: Boolean,
+      can_truncate: Boolean,
+      can_trigger: Boolean,
+      can_reset_head: Boolean,
+    },
+  );
+  if (!row) throw new Error('the role check returned no row');
+  const reasons: string[] = [];
+  // A superuser passes every check below as well; saying so once is clearer.
+  if (row.superuser) reasons.push('is a superuser');
+  else {
+    if (row.owns_log) reasons.push('owns audit_log (or is a member of its owner): can drop its triggers');
+    if (row.owns_head) reasons.push('owns audit_chain_head: can reset the sequence numbers');
+    for (const [granted, privilege] of [
+      [row.can_update, 'UPDATE'],
+      [row.can_delete, 'DELETE'],
+      [row.can_truncate, 'TRUNCATE'],
+      [row.can_trigger, 'TRIGGER'],
+    ] as const) {
+      if (granted && !row.owns_log) reasons.push(`has ${privilege} on audit_log`);
+    }
+    if (row.can_reset_head && !row.owns_head)
+      reasons.push('has DELETE, TRUNCATE or TRIGGER on audit_chain_head');
+  }
+  return { role: row.role, reasons };
+}
+
+function identifier(name: string): string {
+  if (!new RegExp(ROLE_NAME_PATTERN).test(name)) throw new Error(`not a plain role name: ${name}`);
+  return `"${name}"`;
+}
+
+/**
+ * What `migrate` grants the application role after every migration, so
+ * tables added later are covered too: everything it uses on the other
+ * tables, and on the audit tables only what appending needs.
+ */
+export function applicationRoleGrants(appRole: string): string[] {
+  const app = identifier(appRole);
+  return [
+    `GRANT USAGE ON SCHEMA public TO ${app}`,
+    // The server reads the migration journal at start to see that nothing is pending (it migrates nothing).
+    `GRANT USAGE ON SCHEMA drizzle TO ${app}`,
+    `GRANT SELECT ON drizzle.__drizzle_migrations TO ${app}`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app}`,
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app}`,
+    `REVOKE ALL ON audit_log, audit_chain_head FROM ${app}`,
+    `GRANT SELECT, INSERT ON audit_log TO ${app}`,
+    // Appending moves the head forward; its trigger refuses every other change.
+    `GRANT SELECT, UPDATE ON audit_chain_head TO ${app}`,
+  ];
+}
+
+export async function grantApplicationRole(ex: Executor, appRole: string): Promise<void> {
+  for (const statement of applicationRoleGrants(appRole)) await ex.execute(sql.raw(statement));
+}
+
+/**
+ * The statements a PostgreSQL superuser runs once to make the two roles
+ * and hand the database to the owner (`seatwatch-server db-roles`),
+ * connected to that database (the last statement is about its schema).
+ * Passwords are left to `\password` so none is ever printed or logged.
+ */
+export function databaseRolesScript(names: { owner: string; app: string; database: string }): string[] {
+  const owner = identifier(names.owner);
+  const app = identifier(names.app);
+  const database = identifier(names.database);
+  return [
+    `CREATE ROLE ${owner} LOGIN`,
+    `CREATE ROLE ${app} LOGIN`,
+    `ALTER DATABASE ${database} OWNER TO ${owner}`,
+    `REVOKE ALL ON DATABASE ${database} FROM PUBLIC`,
+    `GRANT CONNECT ON DATABASE ${database} TO ${app}`,
+    // Already so on PostgreSQL 15 and later; earlier versions let every role create tables in public.
+    'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
+  ];
+}

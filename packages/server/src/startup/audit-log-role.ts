@@ -1,0 +1,34 @@
+/**
+ * At start on PostgreSQL: could the role the server runs as change the
+ * audit log (own it, be a superuser, or hold UPDATE, DELETE, TRUNCATE or
+ * TRIGGER on it)? Then its triggers are no guarantee, only a habit: say so
+ * loudly, and in production mode refuse to start unless the operator
+ * accepted it in writing (allowAlterableAuditLog). The embedded database
+ * has no roles, so nothing is checked there (docs/deployment.md).
+ */
+import type { ServerConfig } from '../config.js';
+import { auditLogAlterability } from '../db/audit-protection.js';
+import type { Database } from '../db/connect.js';
+
+/** Production mode and a database role that could change the audit log, without the override. */
+export class AlterableAuditLogError extends Error {
+  override name = 'AlterableAuditLogError';
+}
+
+/** The warning to log (null: the role can only append and read), or throws AlterableAuditLogError. */
+export async function checkAuditLogRole(database: Database, config: ServerConfig): Promise<string | null> {
+  if (database.kind !== 'postgres') return null;
+  const { role, reasons } = await auditLogAlterability(database.db);
+  if (reasons.length === 0) return null;
+  const warning =
+    `AUDIT LOG NOT PROTECTED: the database role "${role}" ${reasons.join('; ')}, so whoever holds its ` +
+    'password can change or remove audit entries behind the server. Run the server as an application role ' +
+    'that owns nothing (docs/deployment.md, "Two database roles").';
+  if (config.production && !config.allowAlterableAuditLog) {
+    throw new AlterableAuditLogError(
+      `${warning} Refusing to start in production mode; allowAlterableAuditLog ` +
+        '(SEATWATCH_ALLOW_ALTERABLE_AUDIT_LOG=true) starts anyway.',
+    );
+  }
+  return warning;
+}

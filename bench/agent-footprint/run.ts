@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ProtocolPeer } from '@seatwatch/testkit/agent';
+import { confirmNoticesFromStdout, ProtocolPeer } from '@seatwatch/testkit/agent';
 import { startX11Session } from '@seatwatch/testkit/desktop';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
@@ -100,7 +100,14 @@ try {
   });
   const agent = spawn(process.execPath, [main, 'run', '--page-port', '0'], {
     env,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The operator confirms the notice on the local page (the agent collects nothing before).
+  const confirm = confirmNoticesFromStdout();
+  let printed = '';
+  agent.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    printed += chunk;
+    confirm(printed);
   });
   const captureTimes: number[] = [];
   createInterface({ input: agent.stderr! }).on('line', (line) => {

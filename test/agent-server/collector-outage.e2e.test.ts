@@ -13,7 +13,7 @@ import path from 'node:path';
 import { type Agent, createAgent, jsonLineLogger, loadIdentity, probeCollectors } from '@seatwatch/agent';
 import type { Event } from '@seatwatch/shared';
 import { Children, until } from '@seatwatch/testkit';
-import { enrollWithLibrary, runAgentCommand } from '@seatwatch/testkit/agent';
+import { confirmingNoticeChannel, enrollWithLibrary, runAgentCommand } from '@seatwatch/testkit/agent';
 import { type SeatDesktop, startSeatDesktop } from '@seatwatch/testkit/desktop';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -69,6 +69,7 @@ beforeAll(async () => {
     log: jsonLineLogger((line) => logLines.push(line), 'info'),
     terminal: null,
     desktopNotifier: null,
+    noticeChannels: [confirmingNoticeChannel()],
     page: { port: 0 },
     // Short reconnect delays, so the agent is back within seconds of the collector rather than a minute.
     backoff: { initialMs: 250, maxMs: 2000 },

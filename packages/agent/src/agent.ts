@@ -40,11 +40,12 @@ import { type LoadedIdentity, StateError } from './identity/identity-store.js';
 import { liveIdentity } from './identity/live-identity.js';
 import type { DesktopNotifier } from './notice/desktop-notification.port.js';
 import { keepLastScreenshot } from './notice/last-screenshot.js';
+import type { ConfirmedVia, NoticeChannel } from './notice/notice-channel.port.js';
 import { createNoticeGate } from './notice/notice-gate.js';
 import type { ShownVia } from './notice/notice-state.js';
 import { requestSelfViewLink } from './notice/self-view-link.js';
 import { startTransparencyPage, type TransparencyPage } from './notice/transparency-page.js';
-import { createEventBatcher, type Queued } from './outbox/event-batcher.js';
+import { createEventBatcher, type EventBatcher, type Queued } from './outbox/event-batcher.js';
 import { openStateOutbox } from './outbox/open-state-outbox.js';
 import type { Outbox } from './outbox/outbox.js';
 import { type Clock, systemClock, type TimerHandle } from './runtime/clock.js';
@@ -71,6 +72,10 @@ export interface AgentDeps {
   /** Where the notice is printed (stdout for `run`); `isTTY` decides whether "terminal" counts as shown. */
   readonly terminal?: { write(text: string): void; readonly isTTY: boolean } | null;
   readonly desktopNotifier?: DesktopNotifier | null;
+  /** Where the operator sees and confirms the notice: a desktop dialog, the terminal prompt (notice/). */
+  readonly noticeChannels?: readonly NoticeChannel[];
+  /** Why there is no dialog (no desktop session, no program), reported when nothing can show the notice. */
+  readonly noDialogReason?: string | null;
   /** The local transparency page: port (0 = any free one), or null for none. */
   readonly page?: { readonly port: number } | null;
   readonly createSocket?: TransportOptions['createSocket'];
@@ -92,6 +97,13 @@ export interface AgentDeps {
    */
   readonly mode?: 'run' | 'deliver-only';
   /**
+   * The machine service of a shared computer (issue #14, machine-service/):
+   * no notice of its own (each session part shows it to its operator and the
+   * service takes nothing of a session before that), and every event goes
+   * through `wrapBatcher`, which names the OS account of what follows.
+   */
+  readonly machine?: { wrapBatcher(batcher: EventBatcher): EventBatcher } | null;
+  /**
    * When the notice must be shown at start, how long to wait for the
    * server's welcome (its current policy) before showing it from the newest
    * policy saved here. Default 10 s.
@@ -106,7 +118,7 @@ export interface AgentEventMap {
   disconnected: Disconnect;
   acked: { seq: number };
   queued: Queued;
-  notice_shown: { version: number; shownVia: readonly ShownVia[] };
+  notice_shown: { version: number; shownVia: readonly ShownVia[]; confirmedVia: ConfirmedVia };
   capture_done: CaptureResult;
   refused: { reason: string };
   policy: { policy: Policy; notice: Notice };
@@ -134,6 +146,8 @@ export function createAgent(deps: AgentDeps): Agent {
   const log = deps.log ?? silentLogger;
   const agentVersion = deps.agentVersion ?? AGENT_VERSION;
   const deliverOnly = deps.mode === 'deliver-only';
+  /** This process shows the notice and collects only after it (not unenroll's delivery, not the machine service). */
+  const noticeGated = !deliverOnly && !deps.machine;
   const signer = deps.signer ?? nodeCryptoSigner(deps.identity.secretKey);
   const { events, emit } = createTypedEvents<AgentEventMap>('agent');
   const identity = liveIdentity(deps.stateDir, deps.identity.identity);
@@ -149,7 +163,7 @@ export function createAgent(deps: AgentDeps): Agent {
   let welcomed: () => void = () => {};
 
   const statusFile = createStatusFileWriter(deps.stateDir, clock, log, status);
-  const batcher = createEventBatcher({
+  const unwrapped = createEventBatcher({
     clock,
     flushDelayMs: deps.flushDelayMs ?? 1000,
     outbox: () => outbox,
@@ -159,6 +173,7 @@ export function createAgent(deps: AgentDeps): Agent {
       statusFile.schedule();
     },
   });
+  const batcher = deps.machine ? deps.machine.wrapBatcher(unwrapped) : unwrapped;
   const lastScreenshot = keepLastScreenshot(deps.stateDir, log);
   const collectors = superviseCollectors({
     clock,
@@ -193,18 +208,25 @@ export function createAgent(deps: AgentDeps): Agent {
     clock,
     log,
     terminal: deps.terminal ?? null,
+    channels: deps.noticeChannels ?? [],
+    noDialogReason: deps.noDialogReason ?? null,
     desktopNotifier: deps.desktopNotifier ?? null,
     notice: () => identity.current.notice,
     policy: () => identity.current.policy,
     pageUrl: () => page?.url ?? null,
     queue: (event, urgent) => batcher.queue(event, urgent),
-    onShown: (shown) => emit('notice_shown', shown),
-    onShownLater: () => startCollectors(),
+    onConfirmed: (shown) => {
+      emit('notice_shown', shown);
+      startCollectors();
+      // Rare and what the operator just did: status shows it at once, not at the next tick.
+      statusFile.writeNow();
+    },
     stopping: () => stopping !== null,
   });
 
   function startCollectors(): void {
-    if (collectors.running || stopping || identity.current.revoked || deliverOnly || !notice.isCurrent())
+    if (collectors.running || stopping || identity.current.revoked || deliverOnly) return;
+    if (noticeGated && !notice.isCurrent())
       return;
     collectors.start();
     statusFile.schedule();
@@ -216,12 +238,12 @@ export function createAgent(deps: AgentDeps): Agent {
     if (!previous) return;
     outbox?.setMaxBytes(policy.outboxMaxBytes);
     log.log('info', 'policy applied', { noticeVersion: newNotice.version });
-    if (!notice.isCurrent() && !deliverOnly) {
+    if (noticeGated && !notice.isCurrent()) {
       // What is collected changes: collection pauses until the operator has
       // been shown the new terms (never collects under terms not shown, nor
       // under old ones the administrator replaced, e.g. a shorter privacy list).
       collectors.stop();
-      if (!awaitingWelcome && (await notice.show())) startCollectors();
+      if (!awaitingWelcome) notice.request();
     } else {
       collectors.policyReplaced(previous);
     }
@@ -248,13 +270,15 @@ export function createAgent(deps: AgentDeps): Agent {
 
   function status(): AgentStatus {
     const { current } = identity;
-    const noticePending = !notice.isCurrent() && !stoppedInfo && !deliverOnly;
+    const noticePending = noticeGated && !notice.isCurrent() && !stoppedInfo;
     const collectorStatus = collectors.statuses(
-      noticePending ? 'waiting until the monitoring notice has been shown' : null,
+      noticePending ? 'waiting until the operator has confirmed the monitoring notice' : null,
     );
+    const noticeShown = notice.shown();
     const paused = Object.entries(collectorStatus)
       .filter(([, s]) => s.state === 'paused' || s.state === 'unavailable')
       .map(([name, s]) => `${name}: ${s.detail}`);
+    if (noticePending && noticeShown.problem) paused.push(`notice: ${noticeShown.problem}`);
     const deliveryProblem = session?.deliveryProblem();
     if (deliveryProblem) paused.push(`delivery: ${deliveryProblem}`);
     return {
@@ -275,7 +299,7 @@ export function createAgent(deps: AgentDeps): Agent {
         lastAckAt: session?.lastAckAt ?? null,
         droppedSinceStart,
       },
-      notice: { version: current.notice.version, ...notice.shown() },
+      notice: { version: current.notice.version, ...noticeShown },
       collectors: collectorStatus,
       paused,
       lastScreenshot: lastScreenshot.summary(),
@@ -312,6 +336,11 @@ export function createAgent(deps: AgentDeps): Agent {
           status,
           notice: () => identity.current.notice,
           lastScreenshot: lastScreenshot.image,
+          confirmNotice: () => {
+            const confirmed = notice.confirmFromPage();
+            if (confirmed) statusFile.schedule();
+            return confirmed;
+          },
           selfViewLink: () => requestSelfViewLink(current.serverUrl, current.agentId, signer),
         });
       } catch (error) {
@@ -319,7 +348,7 @@ export function createAgent(deps: AgentDeps): Agent {
       }
     }
     batcher.queue(lifecycle('starting', 'start', `pid ${process.pid}`), true);
-    awaitingWelcome = !notice.isCurrent() && !deliverOnly;
+    awaitingWelcome = noticeGated && !notice.isCurrent();
     const welcome = new Promise<void>((resolve) => {
       welcomed = resolve;
     });
@@ -374,7 +403,7 @@ export function createAgent(deps: AgentDeps): Agent {
       await Promise.race([welcome, waited]);
       clock.clearTimeout(timer);
       awaitingWelcome = false;
-      if (!stopping && !identity.current.revoked && !notice.isCurrent()) await notice.show();
+      if (!stopping && !identity.current.revoked) notice.request();
     }
     startCollectors();
     statusFile.writeNow();
@@ -382,7 +411,7 @@ export function createAgent(deps: AgentDeps): Agent {
 
   function stop(reason: StopReason, detail = ''): Promise<void> {
     stopping ??= (async () => {
-      notice.cancelRetry();
+      notice.close();
       collectors.stop();
       let seq: number | null = null;
       if (outbox) {

@@ -24,6 +24,7 @@ import { resolveStateDir } from './identity/state-dir.js';
 import type { DesktopNotifier } from './notice/desktop-notification.port.js';
 import { loadNoticeState } from './notice/notice-state.js';
 import { fullNoticeText } from './notice/notice-text.js';
+import type { SelectedNoticeChannels } from './notice/select-notice-channels.js';
 import { DEFAULT_PAGE_PORT } from './notice/transparency-page.js';
 import { jsonLineLogger, type LogLevel } from './runtime/logger.js';
 import { type AgentStatus, isProcessAlive, readStatusFile } from './status/agent-status.js';
@@ -48,6 +49,8 @@ export interface CliDeps {
   readonly fetch: typeof fetch;
   probeCollectors(): Promise<CollectorProbes>;
   desktopNotifier(): DesktopNotifier | null;
+  /** Where the operator can see and confirm the notice in this session (a dialog, the terminal). */
+  noticeChannels(stateDir: string): SelectedNoticeChannels;
   /** A full garbage collection, run after each screenshot (see AgentDeps.releaseMemory). */
   readonly releaseMemory?: () => void;
   /** Calls `handler` once for the first stop the process can see (signal, service stop, logoff, shutdown). */
@@ -245,6 +248,7 @@ async function runCommand(deps: CliDeps, args: readonly string[]): Promise<numbe
     log,
     terminal: deps.stdout,
     desktopNotifier: deps.desktopNotifier(),
+    ...noticeChannelDeps(deps.noticeChannels(stateDir)),
     page: { port: pagePort },
     ...(deps.releaseMemory ? { releaseMemory: deps.releaseMemory } : {}),
   });
@@ -265,6 +269,10 @@ async function runCommand(deps: CliDeps, args: readonly string[]): Promise<numbe
     `Seatwatch agent ${AGENT_VERSION} running. Local page: ${agent.pageUrl ?? '(not available)'}\n`,
   );
   return finished;
+}
+
+function noticeChannelDeps(selected: SelectedNoticeChannels) {
+  return { noticeChannels: selected.channels, noDialogReason: selected.noDialogReason };
 }
 
 function statusCommand(deps: CliDeps, args: readonly string[]): number {
@@ -317,7 +325,7 @@ function renderStatus(stateDir: string, running: boolean, status: AgentStatus | 
   lines.push(`Outbox: ${o.depth} item(s), ${o.bytes} bytes waiting; ${acked}`);
   if (o.droppedSinceStart > 0) lines.push(`Dropped since start (outbox full): ${o.droppedSinceStart}`);
   lines.push(
-    `Notice: version ${status.notice.version}, ${status.notice.shownAt ? `shown ${when(status.notice.shownAt)}` : 'not shown yet'}${status.notice.shownVia.length ? ` via ${status.notice.shownVia.join(', ')}` : ''}`,
+    `Notice: version ${status.notice.version}, ${status.notice.shownAt ? `shown ${when(status.notice.shownAt)}` : status.notice.waiting ? 'waiting for the operator to confirm it' : 'not shown yet'}${status.notice.shownVia.length ? ` via ${status.notice.shownVia.join(', ')}` : ''}${status.notice.confirmedVia ? `, confirmed (${status.notice.confirmedVia})` : ''}`,
   );
   lines.push('Collected now:');
   for (const [name, s] of Object.entries(status.collectors))

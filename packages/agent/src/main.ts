@@ -11,6 +11,7 @@ import vm from 'node:vm';
 import type { StopReason } from './agent.js';
 import { type CliDeps, runCli } from './cli.js';
 import { desktopNotifierFor } from './notice/desktop-notification.commands.js';
+import { selectNoticeChannels } from './notice/select-notice-channels.js';
 
 /** systemd stops user services with SIGTERM both on `systemctl stop` and at shutdown; ask which. */
 function systemdStopReason(): Promise<StopReason> {
@@ -64,6 +65,14 @@ const deps: CliDeps = {
   probeCollectors: async () =>
     (await import('./collectors/select-adapters.js')).probeCollectors(process.platform, process.env),
   desktopNotifier: () => desktopNotifierFor(process.platform),
+  noticeChannels: (stateDir) =>
+    selectNoticeChannels({
+      platform: process.platform,
+      env: process.env,
+      stateDir,
+      stdin: process.stdin,
+      stdout: { write: (text) => process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) },
+    }),
   releaseMemory: fullGc(),
   onStop,
 };

@@ -41,4 +41,6 @@ export const STATE_FILES = {
   outbox: 'outbox',
   lastScreenshot: 'last-screenshot',
   pageToken: 'page-token',
+  /** The notice text a dialog program reads (`notice-dialog.txt`). */
+  noticeDialog: 'notice-dialog',
 } as const;

@@ -5,13 +5,23 @@ import type { CollectionTerms } from '../core/notice-terms.js';
 import { STATE_FILES } from '../identity/state-dir.js';
 import { writeFileAtomic } from '../runtime/atomic-file.js';
 
-export type ShownVia = 'terminal' | 'notification' | 'page';
+import type { ConfirmedVia } from './notice-channel.port.js';
+
+/**
+ * Where the notice was on the operator's screen when they confirmed it. The
+ * wire's `shownVia` has no "dialog" (protocol v1's schema is closed): a
+ * dialog travels as "notification", the desktop channel (see wireShownVia).
+ */
+export type ShownVia = 'terminal' | 'dialog' | 'notification' | 'page';
 
 export interface NoticeState {
   readonly version: number;
   readonly shownAt: number;
   readonly shownVia: readonly ShownVia[];
   readonly osUser: string;
+  /** How the operator confirmed it, and through which program (absent in files from before confirmation existed). */
+  readonly confirmedVia?: ConfirmedVia;
+  readonly confirmedWith?: string;
   /** What the notice said is collected (absent in files from before issue #12: shown again). */
   readonly terms?: CollectionTerms;
 }

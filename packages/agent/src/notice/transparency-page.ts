@@ -21,6 +21,8 @@ export interface PageSource {
   status(): AgentStatus;
   notice(): Notice;
   lastScreenshot(): { bytes: Uint8Array; mime: string } | null;
+  /** The page's "I have read this notice" button; false when nothing waits for confirmation. */
+  confirmNotice?: () => boolean;
   /** A one-time link to the server's self-view of this seat (issue #7); absent when not connected to one. */
   selfViewLink?: () => Promise<string>;
 }
@@ -59,14 +61,31 @@ export async function startTransparencyPage(
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'x-frame-options': 'DENY',
-      'content-security-policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+      'content-security-policy':
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'",
     };
-    if (!allowedHosts.has(req.headers.host ?? '') || req.method !== 'GET') {
-      res.writeHead(req.method !== 'GET' ? 405 : 421, headers).end();
+    if (!allowedHosts.has(req.headers.host ?? '')) {
+      res.writeHead(421, headers).end();
       return;
     }
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const prefix = `/${token}/`;
+    if (req.method === 'POST' && url.pathname === `${prefix}confirm-notice` && source.confirmNotice) {
+      // The token in the path is the secret another site cannot know; a browser's Origin, when sent, must be this page.
+      const origin = req.headers.origin;
+      if (origin !== undefined && !allowedHosts.has(origin.replace(/^http:\/\//, ''))) {
+        res.writeHead(403, headers).end();
+        return;
+      }
+      req.resume();
+      const confirmed = source.confirmNotice();
+      res.writeHead(confirmed ? 303 : 409, { ...headers, location: prefix }).end();
+      return;
+    }
+    if (req.method !== 'GET') {
+      res.writeHead(405, headers).end();
+      return;
+    }
     if (url.pathname === prefix) {
       res
         .writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' })
@@ -135,6 +154,14 @@ function when(ms: number | null): string {
   return ms === null ? '—' : new Date(ms).toLocaleString();
 }
 
+function noticeState(s: AgentStatus, prefix: string): string {
+  if (s.notice.shownAt !== null)
+    return `<p>Confirmed ${escapeHtml(when(s.notice.shownAt))}${s.notice.confirmedVia ? ` (${escapeHtml(s.notice.confirmedVia)})` : ''}.</p>`;
+  const why = s.notice.problem ? `<p><strong>${escapeHtml(s.notice.problem)}.</strong></p>` : '';
+  return `${why}<p>Nothing is collected until you confirm that you have read this notice.</p>
+<form method="post" action="${prefix}confirm-notice"><button type="submit">I have read this notice</button></form>`;
+}
+
 function renderPage(source: PageSource, prefix: string): string {
   const s = source.status();
   const notice = source.notice();
@@ -172,6 +199,7 @@ ${
     : ''
 }
 <h2>The monitoring notice (version ${notice.version})</h2>
+${noticeState(s, prefix)}
 <pre>${escapeHtml(notice.text)}</pre>
 <ul>${describeCollection(s.policy)
     .map((l) => `<li>${escapeHtml(l)}</li>`)

@@ -42,6 +42,12 @@ export interface AgentStatus {
     readonly version: number;
     readonly shownAt: number | null;
     readonly shownVia: readonly string[];
+    /** How the operator confirmed it (button, terminal, page); null while it waits. */
+    readonly confirmedVia?: string | null;
+    /** On screen, waiting for the operator to confirm it. */
+    readonly waiting?: boolean;
+    /** Why nothing can show it (no desktop, no dialog program, no terminal); null when something can. */
+    readonly problem?: string | null;
   };
   readonly collectors: Readonly<Record<string, CollectorStatus>>;
   /** Every reason something is paused or unavailable now, one sentence each. */

@@ -1,10 +1,12 @@
 /** The notice gate and the local transparency page, on a real agent with fake collectors. */
 import fs from 'node:fs';
 import http from 'node:http';
+import { until } from '@seatwatch/testkit';
 import { ProtocolPeer } from '@seatwatch/testkit/agent';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/agent.js';
 import type { DesktopNotifier } from '../../src/notice/desktop-notification.port.js';
+import type { NoticeChannel, ShowingOutcome } from '../../src/notice/notice-channel.port.js';
 import { escapeHtml } from '../../src/notice/transparency-page.js';
 import { buildAgent, enrolledStateDir } from '../support/agent-harness.js';
 import { type Fakes, fakeCollectors } from '../support/fake-collectors.js';
@@ -47,8 +49,35 @@ function get(
   });
 }
 
+/** A dialog the test's operator confirms or closes by hand. */
+function manualDialog() {
+  const shown: string[] = [];
+  let answer: (outcome: ShowingOutcome) => void = () => {};
+  let open = false;
+  const channel: NoticeChannel = {
+    name: 'test-dialog',
+    kind: 'dialog',
+    show: (_title, text) => {
+      shown.push(text);
+      open = true;
+      const outcome = new Promise<ShowingOutcome>((resolve) => {
+        answer = resolve;
+      });
+      return {
+        outcome,
+        displayed: () => open,
+        close: () => {
+          open = false;
+          answer({ kind: 'closed' });
+        },
+      };
+    },
+  };
+  return { channel, shown, press: () => answer({ kind: 'confirmed' }), isOpen: () => open };
+}
+
 describe('monitoring notice', () => {
-  it('is shown on the terminal, as a notification and on the page at first run, once per version', async () => {
+  it('waits for the button of the dialog; shownVia lists where it was on screen, once per version', async () => {
     const printed: string[] = [];
     const notified: string[] = [];
     const notifier: DesktopNotifier = {
@@ -58,34 +87,72 @@ describe('monitoring notice', () => {
         return true;
       },
     };
+    const dialog = manualDialog();
     agent = buildAgent(stateDir, fakes, {
       terminal: { write: (t) => printed.push(t), isTTY: true },
       desktopNotifier: notifier,
+      noticeChannels: [dialog.channel],
     });
+    const connected = agent.events.waitFor('connected');
     const shown = agent.events.waitFor('notice_shown');
     await agent.start();
-    expect(await shown).toEqual({ version: 1, shownVia: ['terminal', 'notification', 'page'] });
-    expect(printed.join('')).toContain('privacy@example.com');
+    await connected;
+    await until('the dialog on screen', () => dialog.shown.length === 1 && notified.length === 1);
+    expect(dialog.shown[0]).toContain('privacy@example.com');
+    expect(agent.status().notice).toMatchObject({ shownAt: null, waiting: true, problem: null });
+    // Not confirmed: a capture asked for now is refused, nothing was collected.
+    const refused = peer.sendCommand('capture_now');
+    expect(
+      await peer.waitForEvent((e) => e.type === 'command_result' && e.commandId === refused),
+    ).toMatchObject({
+      ok: false,
+    });
+    expect(fakes.screen.captures).toBe(0);
+    expect(peer.events().some((e) => e.type === 'activity' || e.type === 'notice_ack')).toBe(false);
+
+    dialog.press();
+    expect(await shown).toEqual({
+      version: 1,
+      shownVia: ['terminal', 'dialog', 'notification'],
+      confirmedVia: 'button',
+    });
+    // protocol v1 has no "dialog": it travels as the desktop channel, "notification".
+    const ack = await peer.waitForEvent((e) => e.type === 'notice_ack');
+    expect(ack).toMatchObject({ noticeVersion: 1, shownVia: ['terminal', 'notification'] });
     expect(printed.join('')).toContain(agent.pageUrl!);
     expect(notified[0]).toMatch(/^Seatwatch monitors this computer\n/);
+    expect(agent.status().notice).toMatchObject({ confirmedVia: 'button', waiting: false });
     await agent.stop('signal');
 
     // Same version at the next start: not shown again.
     printed.length = 0;
-    agent = buildAgent(stateDir, fakes, { terminal: { write: (t) => printed.push(t), isTTY: true } });
-    const connected = agent.events.waitFor('connected');
+    const again = manualDialog();
+    agent = buildAgent(stateDir, fakes, {
+      terminal: { write: (t) => printed.push(t), isTTY: true },
+      noticeChannels: [again.channel],
+    });
+    const reconnected = agent.events.waitFor('connected');
     await agent.start();
-    await connected;
+    await reconnected;
     await agent.whenAcked(agent.outbox.lastSeq);
     expect(printed.join('')).not.toContain('MONITORING NOTICE');
+    expect(again.shown).toHaveLength(0);
     expect(peer.events().filter((e) => e.type === 'notice_ack')).toHaveLength(1);
   });
 
-  it('collects nothing while the notice could not be shown anywhere', async () => {
-    agent = buildAgent(stateDir, fakes, { page: null, terminal: { write: () => {}, isTTY: false } });
+  it('with no channel: collects nothing, says why in status, on the page and to the server; the page button confirms', async () => {
+    agent = buildAgent(stateDir, fakes, {
+      terminal: { write: () => {}, isTTY: false },
+      noticeChannels: [],
+      noDialogReason: 'no desktop session (neither DISPLAY nor WAYLAND_DISPLAY is set)',
+    });
     const connected = agent.events.waitFor('connected');
     await agent.start();
     await connected;
+    const reported = await peer.waitForEvent((e) => e.type === 'agent_error' && e.collector === 'notice');
+    expect(reported.type === 'agent_error' && reported.message).toMatch(
+      /cannot be shown.*no desktop session.*not started from a terminal/,
+    );
     const captureNow = peer.sendCommand('capture_now');
     const result = await peer.waitForEvent((e) => e.type === 'command_result' && e.commandId === captureNow);
     expect(result).toMatchObject({ ok: false });
@@ -93,10 +160,32 @@ describe('monitoring notice', () => {
     expect(
       peer.events().some((e) => e.type === 'activity' || e.type === 'notice_ack' || e.type === 'status'),
     ).toBe(false);
-    expect(agent.status().collectors.activity).toEqual({
+    const status = agent.status();
+    expect(status.collectors.activity).toEqual({
       state: 'paused',
-      detail: 'waiting until the monitoring notice has been shown',
+      detail: 'waiting until the operator has confirmed the monitoring notice',
     });
+    expect(status.paused.join('\n')).toMatch(/notice: the monitoring notice cannot be shown/);
+    const page = await get(agent.pageUrl!);
+    expect(page.body).toContain('cannot be shown to the operator');
+    expect(page.body).toContain('confirm-notice');
+
+    // A POST from another site (another Origin) is refused; the operator's own click confirms.
+    const foreign = await fetch(`${agent.pageUrl}confirm-notice`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example' },
+      redirect: 'manual',
+    });
+    expect(foreign.status).toBe(403);
+    expect(agent.status().notice.shownAt).toBeNull();
+    const shown = agent.events.waitFor('notice_shown');
+    const click = await fetch(`${agent.pageUrl}confirm-notice`, { method: 'POST', redirect: 'manual' });
+    expect(click.status).toBe(303);
+    expect(await shown).toEqual({ version: 1, shownVia: ['page'], confirmedVia: 'page' });
+    expect(await peer.waitForEvent((e) => e.type === 'notice_ack')).toMatchObject({ shownVia: ['page'] });
+    await until('collection started', () => agent!.status().collectors.activity?.state === 'running');
+    const second = await fetch(`${agent.pageUrl}confirm-notice`, { method: 'POST', redirect: 'manual' });
+    expect(second.status).toBe(409);
   });
 });
 

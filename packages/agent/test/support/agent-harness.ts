@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProtocolPeer } from '@seatwatch/testkit/agent';
+import { confirmingNoticeChannel, type ProtocolPeer } from '@seatwatch/testkit/agent';
 import { type Agent, type AgentDeps, createAgent } from '../../src/agent.js';
 import { enroll } from '../../src/identity/enroll.js';
 import { loadIdentity } from '../../src/identity/identity-store.js';
@@ -45,6 +45,8 @@ export function buildAgent(stateDir: string, fakes: Fakes, extra: Partial<AgentD
     osUser: 'operator1',
     terminal: null,
     desktopNotifier: null,
+    // The operator confirms the notice at once (notice tests pass their own channels).
+    noticeChannels: [confirmingNoticeChannel()],
     page: { port: 0 },
     flushDelayMs: 20,
     stopAckTimeoutMs: 3000,

@@ -1,6 +1,7 @@
 /** Runs `seatwatch-agent` (src/main.ts through tsx) as a real child process. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { confirmNoticesFromStdout } from '@seatwatch/testkit/agent';
 import { tsNodeArgs } from './child-process.js';
 
 const MAIN = path.join(import.meta.dirname, '../../src/main.ts');
@@ -27,9 +28,12 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliChild 
   });
   let stdout = '';
   let stderr = '';
+  const confirm = confirmNoticesFromStdout();
   const waiters = new Set<() => void>();
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
+    // The operator presses the local page's button for each notice (the agent collects nothing before).
+    confirm(stdout);
     for (const check of waiters) check();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {

@@ -69,7 +69,7 @@ describe('delivery to a protocol peer', () => {
     expect(started).toBeLessThan(noticeAck);
     expect(noticeAck).toBeLessThan(firstCapture);
     const ack = peer.events().find((e) => e.type === 'notice_ack');
-    expect(ack).toMatchObject({ noticeVersion: 1, osUser: 'operator1', shownVia: ['page'] });
+    expect(ack).toMatchObject({ noticeVersion: 1, osUser: 'operator1', shownVia: ['notification'] });
 
     // The screenshot is a real JPEG of the (fake) frame, its hash checked by the peer.
     const blob = [...peer.stored.values()].find((f) => f.kind === 'blob')!;
@@ -289,7 +289,7 @@ describe('delivery to a protocol peer', () => {
     expect(status.agentId).toBe('agent-1');
     expect(status.collectors.activity?.state).toBe('running');
     expect(status.collectors.screenshot?.detail).toMatch(/every 300 s/);
-    expect(status.notice).toMatchObject({ version: 1, shownVia: ['page'] });
+    expect(status.notice).toMatchObject({ version: 1, shownVia: ['dialog'], confirmedVia: 'button' });
     expect(status.pageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
     expect(fs.statSync(path.join(stateDir, 'status.json')).mode & 0o077).toBe(0);
   });

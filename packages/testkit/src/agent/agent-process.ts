@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Children } from '../children.js';
+import { confirmNoticesFromStdout } from './notice-confirmation.js';
 
 const MAIN = fileURLToPath(import.meta.resolve('@seatwatch/agent/main'));
 const TSX = createRequire(import.meta.url).resolve('tsx');
@@ -25,11 +26,18 @@ export interface AgentProcess {
   waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
+/**
+ * `confirmNotice` (default true): the operator presses the local page's
+ * button for every notice the agent prints, so collection starts; false
+ * leaves the notice waiting (the test confirms it itself, e.g. in a dialog).
+ */
 export function startAgentProcess(
   children: Children,
   args: readonly string[],
   env: Record<string, string>,
+  options: { confirmNotice?: boolean } = {},
 ): AgentProcess {
+  const confirm = options.confirmNotice === false ? null : confirmNoticesFromStdout();
   const child = children.add(
     spawn(process.execPath, ['--conditions=seatwatch-source', '--import', TSX, MAIN, ...args], {
       env: { HOME: process.env.HOME ?? '/root', ...env },
@@ -41,6 +49,7 @@ export function startAgentProcess(
   const listeners = new Set<() => void>();
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
+    confirm?.(out);
     for (const listener of listeners) listener();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -93,7 +102,7 @@ export async function runAgentCommand(
   args: readonly string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const agent = startAgentProcess(children, args, env);
+  const agent = startAgentProcess(children, args, env, { confirmNotice: false });
   const { code } = await agent.exited;
   return { code, stdout: agent.stdout(), stderr: agent.stderr() };
 }

@@ -4,6 +4,7 @@
  */
 export { type AgentProcess, type LogLine, runAgentCommand, startAgentProcess } from './agent-process.js';
 export { type EnrollSeat, enrollWithCli, enrollWithLibrary } from './enrollment.js';
+export { confirmingNoticeChannel, confirmNoticesFromStdout } from './notice-confirmation.js';
 export {
   type PeerConnection,
   type PeerEventMap,

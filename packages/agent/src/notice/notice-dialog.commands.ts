@@ -35,11 +35,15 @@ export interface DialogCommand {
 }
 
 /**
- * xmessage and yad exit with the pressed button's value; closing xmessage's
- * window through the window manager exits 0, so the button's value is not 0
- * and a closed window is never taken for a confirmation.
+ * xmessage and yad exit with the pressed button's value: one of its own, so
+ * no other way of ending (xmessage exits 1 when its window is closed through
+ * the window manager, as when it cannot open the display) is taken for a
+ * confirmation.
  */
 const BUTTON_CODE = 70;
+
+/** What the X11 and GTK/Qt programs print when there is no display: a failure, not a closed window. */
+const NO_DISPLAY = /(can't|cannot|unable to) open display/i;
 
 const POWERSHELL_DIALOG = [
   'Add-Type -AssemblyName System.Windows.Forms',
@@ -111,7 +115,7 @@ export function dialogCommand(
         ],
         env: {},
         confirmCode: BUTTON_CODE,
-        closedCodes: [0],
+        closedCodes: [1],
       };
     case 'powershell':
       return {
@@ -189,7 +193,8 @@ export function dialogChannel(program: DialogProgram, stateDir: string): NoticeC
           confirmed = true;
           return { kind: 'confirmed' };
         }
-        if (closedByUs || (code !== null && command.closedCodes.includes(code))) return { kind: 'closed' };
+        if (closedByUs || (code !== null && command.closedCodes.includes(code) && !NO_DISPLAY.test(stderr)))
+          return { kind: 'closed' };
         return {
           kind: 'failed',
           reason: `${program} could not show it (${code === null ? 'not started' : `exit ${code}`}${stderr ? `: ${stderr.slice(0, 300)}` : ''})`,

@@ -11,7 +11,7 @@ const TEXT = 'SEATWATCH MONITORING NOTICE (version 2)\n\n"Quotes", $HOME, `ticks
 const FILE = '/home/op/.local/state/seatwatch-agent/notice-dialog.txt';
 
 describe('dialog command lines', () => {
-  it('xmessage: the button has its own exit value, so closing the window (exit 0) is not a confirmation', () => {
+  it('xmessage: the button has its own exit value, so closing the window (exit 1) is not a confirmation', () => {
     const c = dialogCommand('xmessage', 'Seatwatch monitoring notice', TEXT, FILE);
     expect(c.command).toBe('xmessage');
     expect(c.args).toEqual([
@@ -26,7 +26,7 @@ describe('dialog command lines', () => {
       FILE,
     ]);
     expect(c.confirmCode).toBe(70);
-    expect(c.closedCodes).toEqual([0]);
+    expect(c.closedCodes).toEqual([1]);
   });
 
   it('zenity, yad and kdialog: the confirm label on the button, the text from the file or as one argument', () => {

@@ -14,6 +14,7 @@ export const boardSeat = (over: Partial<BoardSeat>): BoardSeat => ({
   state: 'active',
   stateSince: 0,
   app: null,
+  title: null,
   lastSeenAt: null,
   openAlerts: 0,
   alertSeverity: null,

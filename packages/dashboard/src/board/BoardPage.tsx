@@ -1,12 +1,46 @@
 import { useQuery } from '@tanstack/react-query';
-import { type MouseEvent, useCallback, useDeferredValue, useMemo, useState } from 'react';
-import { useNavigate } from 'react-router';
+import { type KeyboardEvent, type MouseEvent, useCallback, useDeferredValue, useMemo, useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
 import { queries } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { useLiveCache } from '../live/use-live-cache.js';
-import { type BoardFilter, DISPLAY_STATES, groupSeats, matches, NO_FILTER } from './board-view.js';
+import {
+  BOARD_SORTS,
+  type BoardFilter,
+  COUNT_KEYS,
+  type CountKey,
+  countStates,
+  DEFAULT_SORT,
+  groupSeats,
+  inPlace,
+  isBoardSort,
+  isCountKey,
+  matches,
+  nextTile,
+  TILE_KEYS,
+  type TileKey,
+} from './board-view.js';
 import { SeatTile } from './SeatTile.js';
+
+const TILE_SELECTOR = '[data-testid="seat-tile"]';
+
+/**
+ * Arrow keys move the focus between tiles (issue #13): left and right in
+ * reading order, up and down to the nearest tile of the row above or below.
+ * Tiles are links, so Tab reaches each in order and Enter opens one.
+ */
+function moveFocus(event: KeyboardEvent<HTMLElement>) {
+  if (!TILE_KEYS.includes(event.key) || event.altKey || event.ctrlKey || event.metaKey) return;
+  const board = event.currentTarget.closest('.board');
+  if (!board) return;
+  const tiles = [...board.querySelectorAll<HTMLElement>(TILE_SELECTOR)];
+  const from = tiles.indexOf(event.currentTarget);
+  if (from < 0) return;
+  event.preventDefault();
+  const places = tiles.map((tile) => tile.getBoundingClientRect());
+  tiles[nextTile(places, from, event.key as TileKey)]?.focus();
+}
 
 export function BoardPage() {
   const i18n = useI18n();
@@ -15,8 +49,28 @@ export function BoardPage() {
   // cache's structural sharing keeps unchanged seats' objects, so only changed tiles re-render.
   const live = useLiveCache();
   const { data: board, error } = useQuery({ ...queries.board(), enabled: live });
-  const [filter, setFilter] = useState<BoardFilter>(NO_FILTER);
+  // Site, team, state and sort live in the URL, so a filtered board can be bookmarked and shared.
+  const [params, setParams] = useSearchParams();
+  const [search, setSearch] = useState('');
+  const state = params.get('state');
+  const sortParam = params.get('sort');
+  const sort = isBoardSort(sortParam) ? sortParam : DEFAULT_SORT;
+  const filter: BoardFilter = {
+    siteId: params.get('site') ?? '',
+    teamId: params.get('team') ?? '',
+    state: isCountKey(state) ? state : '',
+    search,
+  };
   const deferredFilter = useDeferredValue(filter);
+  const deferredSort = useDeferredValue(sort);
+  const setParam = (changes: Record<string, string>) => {
+    const next = new URLSearchParams(params);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value) next.set(name, value);
+      else next.delete(name);
+    }
+    setParams(next, { replace: true });
+  };
   const navigate = useNavigate();
   const openSeat = useCallback(
     (seatId: string, event: MouseEvent) => {
@@ -28,18 +82,24 @@ export function BoardPage() {
     [navigate],
   );
 
+  const { siteId, teamId } = deferredFilter;
+  const counts = useMemo(
+    () => (board ? countStates(board.seats.filter((seat) => inPlace(seat, { siteId, teamId }))) : null),
+    [board, siteId, teamId],
+  );
   const view = useMemo(() => {
     if (!board) return null;
     const shown = board.seats.filter((seat) => matches(seat, deferredFilter));
-    return { shown: shown.length, groups: groupSeats(shown, board.sites, board.teams) };
-  }, [board, deferredFilter]);
+    return { shown: shown.length, groups: groupSeats(shown, board.sites, board.teams, deferredSort) };
+  }, [board, deferredFilter, deferredSort]);
 
   if (error && !board) return <p className="error">{errorText(i18n, error)}</p>;
-  if (!board || !view) return <p className="muted">{t('common.loading')}</p>;
+  if (!board || !view || !counts) return <p className="muted">{t('common.loading')}</p>;
 
   const teams = board.teams.filter((team) => !filter.siteId || team.siteId === filter.siteId);
   const multiProject = board.projects.length > 1;
   const projectName = (id: string) => board.projects.find((project) => project.id === id)?.name ?? '';
+  const countLabel = (key: CountKey) => (key === 'alert' ? t('board.countAlerts') : t(`state.${key}`));
 
   return (
     <section className="board">
@@ -48,7 +108,7 @@ export function BoardPage() {
         <select
           aria-label={t('board.filter.site')}
           value={filter.siteId}
-          onChange={(event) => setFilter({ ...filter, siteId: event.target.value, teamId: '' })}
+          onChange={(event) => setParam({ site: event.target.value, team: '' })}
         >
           <option value="">{t('board.filter.allSites')}</option>
           {board.sites.map((site) => (
@@ -60,7 +120,7 @@ export function BoardPage() {
         <select
           aria-label={t('board.filter.team')}
           value={filter.teamId}
-          onChange={(event) => setFilter({ ...filter, teamId: event.target.value })}
+          onChange={(event) => setParam({ team: event.target.value })}
         >
           <option value="">{t('board.filter.allTeams')}</option>
           {teams.map((team) => (
@@ -70,14 +130,16 @@ export function BoardPage() {
           ))}
         </select>
         <select
-          aria-label={t('board.filter.state')}
-          value={filter.state}
-          onChange={(event) => setFilter({ ...filter, state: event.target.value as BoardFilter['state'] })}
+          aria-label={t('board.sort')}
+          data-testid="board-sort"
+          value={sort}
+          onChange={(event) =>
+            setParam({ sort: event.target.value === DEFAULT_SORT ? '' : event.target.value })
+          }
         >
-          <option value="">{t('board.filter.allStates')}</option>
-          {DISPLAY_STATES.map((state) => (
-            <option key={state} value={state}>
-              {t(`state.${state}`)}
+          {BOARD_SORTS.map((each) => (
+            <option key={each} value={each}>
+              {t(`board.sort.${each}`)}
             </option>
           ))}
         </select>
@@ -85,13 +147,32 @@ export function BoardPage() {
           type="search"
           aria-label={t('board.filter.search')}
           placeholder={t('board.filter.search')}
-          value={filter.search}
-          onChange={(event) => setFilter({ ...filter, search: event.target.value })}
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
         />
         <span className="muted" data-testid="board-count">
           {t('board.count', { shown: view.shown, total: board.seats.length })}
         </span>
       </div>
+      {/* Each count is a filter: pressing it shows only those seats, pressing it again shows all. */}
+      <fieldset className="state-counts">
+        <legend className="sr-only">{t('board.counts')}</legend>
+        {COUNT_KEYS.map((key) => (
+          <button
+            key={key}
+            type="button"
+            className={`state-count state-${key}`}
+            aria-pressed={filter.state === key}
+            data-testid="state-count"
+            data-state={key}
+            onClick={() => setParam({ state: filter.state === key ? '' : key })}
+          >
+            <span>{countLabel(key)}</span>
+            <strong data-testid="state-count-value">{counts[key]}</strong>
+          </button>
+        ))}
+        <span className="muted small">{t('board.keyboardHelp')}</span>
+      </fieldset>
       {board.seats.length === 0 && <p className="muted">{t('board.noSeats')}</p>}
       {board.seats.length > 0 && view.shown === 0 && <p className="muted">{t('board.empty')}</p>}
       {view.groups.map((group) => (
@@ -105,7 +186,7 @@ export function BoardPage() {
               <h3>{teamGroup.team ? teamGroup.team.name : t('board.noTeam')}</h3>
               <div className="tiles">
                 {teamGroup.seats.map((seat) => (
-                  <SeatTile key={seat.id} seat={seat} onOpen={openSeat} />
+                  <SeatTile key={seat.id} seat={seat} onOpen={openSeat} onKeyDown={moveFocus} />
                 ))}
               </div>
             </div>

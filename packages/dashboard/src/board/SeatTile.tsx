@@ -1,5 +1,5 @@
 import type { BoardSeat } from '@seatwatch/shared/dashboard-api';
-import { type MouseEvent, memo } from 'react';
+import { type KeyboardEvent, type MouseEvent, memo } from 'react';
 import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { displayState } from './board-view.js';
@@ -12,14 +12,17 @@ function TimeInState({ since }: { since: number | null }) {
   return <span className="since">{since === null ? '' : duration(Math.max(0, now - since))}</span>;
 }
 
-/** Everything from the seat (name, operator, application) goes through UntrustedText: text, isolated, controls shown. */
+/** Everything from the seat (name, operator, application, window title) goes through UntrustedText: text, isolated, controls shown. */
 export const SeatTile = memo(function SeatTile({
   seat,
   onOpen,
+  onKeyDown,
 }: {
   seat: BoardSeat;
   /** One navigation handler for the whole board (a router link per tile costs a thousand sets of hooks). */
   onOpen: (seatId: string, event: MouseEvent) => void;
+  /** Arrow keys between tiles: one handler for the whole board, like onOpen. */
+  onKeyDown: (event: KeyboardEvent<HTMLElement>) => void;
 }) {
   const { t } = useI18n();
   const state = displayState(seat);
@@ -27,6 +30,7 @@ export const SeatTile = memo(function SeatTile({
     <a
       href={`/seats/${encodeURIComponent(seat.id)}`}
       onClick={(event) => onOpen(seat.id, event)}
+      onKeyDown={onKeyDown}
       className={`tile state-${state}`}
       data-testid="seat-tile"
       data-seat-id={seat.id}
@@ -58,6 +62,10 @@ export const SeatTile = memo(function SeatTile({
           testId="seat-operator"
         />
         <UntrustedText value={seat.app} fit="line" className="app" testId="seat-app" />
+        {/* Null when the seat's policy keeps titles off the board (showWindowTitles). */}
+        {seat.title !== null && (
+          <UntrustedText value={seat.title} fit="line" className="window-title" testId="seat-title" />
+        )}
       </div>
     </a>
   );

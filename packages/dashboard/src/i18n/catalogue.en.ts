@@ -256,6 +256,7 @@ export const en = {
   'allowlist.wholeProject': 'Whole project',
   'allowlist.empty': 'No entries: agents may connect from any address.',
   'policy.screenshotsEnabled': 'Take screenshots',
+  'policy.showWindowTitles': 'Show window titles on the board',
   'policy.screenshotIntervalMin': 'Screenshot every (minutes)',
   'policy.screenshotMaxWidth': 'Screenshot width at most (px)',
   'policy.screenshotQuality': 'Screenshot quality (1–100)',

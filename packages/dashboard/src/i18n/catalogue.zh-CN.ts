@@ -253,6 +253,7 @@ export const zhCN: Catalogue = {
   'allowlist.wholeProject': '整个项目',
   'allowlist.empty': '无条目：代理可从任何地址连接。',
   'policy.screenshotsEnabled': '截取屏幕',
+  'policy.showWindowTitles': '在看板上显示窗口标题',
   'policy.screenshotIntervalMin': '截图间隔（分钟）',
   'policy.screenshotMaxWidth': '截图最大宽度（像素）',
   'policy.screenshotQuality': '截图质量（1–100）',

@@ -1,7 +1,7 @@
 /**
  * Every query of the board, the seat page and the live stream. One query
  * builds every tile (seat, its active agent, current application, latest
- * thumbnail, open alerts), filtered in SQL by the viewer's scope, so a
+ * thumbnail, open alerts, and the window title where the seat's policy shows it), filtered in SQL by the viewer's scope, so a
  * 1,000-seat board is one round trip (docs/benchmarks.md measures it). The
  * same query with a list of seat ids feeds the live stream.
  */
@@ -28,7 +28,7 @@ import type { Scope } from '../domain/authz-policy.js';
 
 export type AnomalyRow = typeof anomalies.$inferSelect;
 export type SeatPlace = Pick<typeof seats.$inferSelect, 'projectId' | 'teamId'>;
-export type ScreenshotPlace = SeatPlace & Pick<typeof screenshots.$inferSelect, 'thumbSha256'>;
+export type ScreenshotPlace = SeatPlace & Pick<typeof screenshots.$inferSelect, 'seatId' | 'thumbSha256'>;
 export type TeamRow = Pick<typeof teams.$inferSelect, 'id' | 'projectId' | 'siteId' | 'name'>;
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
@@ -63,6 +63,8 @@ const TILE = {
   disconnected_at: agents.disconnectedAt,
   last_seen_at: agents.lastSeenAt,
   app: nullable(activitySpans.app),
+  title: nullable(activitySpans.title),
+  show_titles: nullable(String),
   shot_id: nullable(screenshots.id),
   shot_time: nullable(screenshots.time),
   open_alerts: Number,
@@ -88,7 +90,7 @@ export async function boardSeats(
       select s.id, s.project_id, s.site_id, s.team_id, s.name,
              a.id as agent_id, a.hostname, a.os_user, a.session, a.state, a.state_at, a.connected_at,
              a.disconnected_at, a.last_seen_at,
-             sp.app, sh.id as shot_id, sh.time as shot_time,
+             sp.app, sp.title, pol.show_titles, sh.id as shot_id, sh.time as shot_time,
              al.open_alerts, al.max_rank,
              -- The agent went quiet on an open connection (agent_silent, key ''), until frames arrive again.
              (
@@ -103,9 +105,15 @@ export async function boardSeats(
         order by agents.last_seen_at desc nulls last limit 1
       ) a on true
       left join lateral (
-        select activity_spans.app from activity_spans where activity_spans.seat_id = s.id
+        select activity_spans.app, activity_spans.title from activity_spans where activity_spans.seat_id = s.id
         order by activity_spans.started_at desc limit 1
       ) sp on true
+      -- The seat's policy: its site's if the site has one, else its project's (as tenancy reads it).
+      left join lateral (
+        select policies.settings->>'showWindowTitles' as show_titles from policies
+        where policies.project_id = s.project_id and (policies.site_id is null or policies.site_id = s.site_id)
+        order by policies.site_id nulls last limit 1
+      ) pol on true
       left join lateral (
         select screenshots.id, screenshots.time from screenshots
         where screenshots.seat_id = s.id and screenshots.thumb_sha256 is not null
@@ -139,6 +147,8 @@ export async function boardSeats(
           : (row.disconnected_at ?? row.last_seen_at)
         )?.getTime() ?? null,
       app: connected ? row.app : null,
+      // Shown unless the policy says no; an absent flag takes its default (on).
+      title: connected && row.show_titles !== 'false' ? row.title : null,
       lastSeenAt: row.last_seen_at?.getTime() ?? null,
       openAlerts: row.open_alerts,
       alertSeverity: rank > 0 ? RANKED[rank - 1]! : null,
@@ -211,11 +221,18 @@ export async function seatPlace(ex: Executor, seatId: string): Promise<SeatPlace
 export async function screenshotPlace(ex: Executor, screenshotId: number): Promise<ScreenshotPlace | null> {
   const [row] = await rowsOf(
     ex,
-    sql`select sh.project_id, s.team_id, sh.thumb_sha256 from screenshots sh
+    sql`select sh.project_id, sh.seat_id, s.team_id, sh.thumb_sha256 from screenshots sh
         join seats s on s.id = sh.seat_id where sh.id = ${screenshotId}`,
-    { project_id: screenshots.projectId, team_id: seats.teamId, thumb_sha256: screenshots.thumbSha256 },
+    {
+      project_id: screenshots.projectId,
+      seat_id: screenshots.seatId,
+      team_id: seats.teamId,
+      thumb_sha256: screenshots.thumbSha256,
+    },
   );
-  return row ? { projectId: row.project_id, teamId: row.team_id, thumbSha256: row.thumb_sha256 } : null;
+  return row
+    ? { projectId: row.project_id, seatId: row.seat_id, teamId: row.team_id, thumbSha256: row.thumb_sha256 }
+    : null;
 }
 
 const DETAIL_ROWS = 2000;

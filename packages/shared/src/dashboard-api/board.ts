@@ -44,6 +44,12 @@ export const BoardSeat = Type.Object(
     state: SeatActivityState,
     stateSince: Nullable(Millis),
     app: Nullable(Type.String({ description: 'foreground application, from the seat' })),
+    title: Nullable(
+      Type.String({
+        description:
+          "foreground window title, from the seat; null when the seat's policy (showWindowTitles) keeps it off the board",
+      }),
+    ),
     lastSeenAt: Nullable(Millis),
     openAlerts: Type.Integer({ minimum: 0 }),
     alertSeverity: Nullable(Severity),

@@ -21,6 +21,13 @@ export const Policy = Type.Object(
     deviceScanMs: Type.Integer({ minimum: 500, maximum: 60_000, default: 2000 }),
     outboxMaxBytes: Type.Integer({ minimum: 1024 * 1024, default: 256 * 1024 * 1024 }),
     retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 60 }),
+    showWindowTitles: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "Whether the dashboard's board shows each seat's window title (as the seat sent it); the agent does not use it",
+      }),
+    ),
   },
   // Open to new fields so a newer server does not break an older agent.
   { additionalProperties: true },
@@ -50,4 +57,5 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   deviceScanMs: 2000,
   outboxMaxBytes: 256 * 1024 * 1024,
   retentionDays: 60,
+  showWindowTitles: true,
 });

@@ -51,6 +51,14 @@ function PolicyForm({ projectId, stored }: { projectId: string; stored: ProjectP
           />
           {t('policy.screenshotsEnabled')}
         </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={policy.showWindowTitles ?? true}
+            onChange={(event) => setPolicy({ ...policy, showWindowTitles: event.target.checked })}
+          />
+          {t('policy.showWindowTitles')}
+        </label>
       </div>
       <div className="row">
         <label>

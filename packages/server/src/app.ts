@@ -25,6 +25,7 @@ import { registerAuditTrail } from './audit/audit-trail.plugin.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
 import { caseRoutes } from './cases/cases.routes.js';
+import { createHeldSeatsCache } from './cases/held-seats.js';
 import { type CommandService, createCommandService } from './commands/command.service.js';
 import type { ServerConfig } from './config.js';
 import { webAppRoutes } from './dashboard/web-app.routes.js';
@@ -150,6 +151,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const commands = createCommandService({ db: database.db, notifications: deps.notifications, now });
   const upgrades = createUpgradeRouter(app.server);
+  // Seats under legal hold: their frames are kept verbatim from the moment a hold is placed (issue #11).
+  const heldSeats = await createHeldSeatsCache({
+    db: database.db,
+    notifications: deps.notifications,
+    logger: log.child({ component: 'legal-hold' }),
+  });
   const gateway = createAgentGateway({
     db: database.db,
     anomalies: anomalyCore.recorder,
@@ -161,6 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     blobs: deps.blobs,
     thumbnails: deps.thumbnails ?? createSharpThumbnailMaker(),
     notifications: deps.notifications,
+    heldSeats,
     metrics,
     logger: log.child({ component: 'agent-gateway' }),
     now,
@@ -267,6 +275,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       minimumRetentionDays: config.retention.minimumDays,
       now,
     }),
+    legalHoldChanged: () => heldSeats.changed(),
     seatPlacement: createSeatPlacementService({
       db: database.db,
       now,
@@ -297,7 +306,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now,
     publicUrl: config.publicUrl,
   });
-  await app.register(caseRoutes, { db: database.db, blobs: deps.blobs, signer: deps.serverSigner, now });
+  await app.register(caseRoutes, {
+    db: database.db,
+    blobs: deps.blobs,
+    signer: deps.serverSigner,
+    now,
+    legalHoldChanged: () => heldSeats.changed(),
+  });
   await app.register(auditRoutes, { db: database.db });
   await app.register(reportsRoutes, { reports: createReportsService({ db: database.db, now }) });
 
@@ -309,6 +324,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await gateway.drain();
   });
   app.addHook('onClose', async () => {
+    heldSeats.close();
     await retention?.stop();
   });
   return app;

@@ -13,6 +13,8 @@ export interface AdminRouteDeps {
   authorize: AdminAuthorizer;
   /** Project and site policies, with the installation's minimum retention. */
   policies: PolicyService;
+  /** A seat's legal hold changed: the gateway keeps its frames verbatim from now on (cases/held-seats.ts). */
+  legalHoldChanged: () => Promise<void>;
   /** Renaming seats and moving them between sites and teams. */
   seatPlacement: SeatPlacementService;
   now: () => number;

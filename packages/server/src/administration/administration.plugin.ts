@@ -22,6 +22,7 @@ export async function administrationRoutes(app: FastifyInstance, options: AdminR
     commands: options.commands,
     authorize: options.authorize,
     policies: options.policies,
+    legalHoldChanged: options.legalHoldChanged,
     seatPlacement: options.seatPlacement,
     now: options.now,
   };

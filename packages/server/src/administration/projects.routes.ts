@@ -161,6 +161,7 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
         request.body.hold,
       );
       if (!seat) throw new SeatwatchError('not_found', 'no such seat in this project');
+      await deps.legalHoldChanged();
       return seat;
     },
   );

@@ -37,6 +37,7 @@ import { type FrameRows, mapBatch, mapBlob, sanitizeField } from '../domain/inge
 import { decideFrame, isGapAnnounced } from '../domain/sequencing.js';
 import type { GatewayAnomalies } from '../ingest/anomaly-port.js';
 import { FrameNotStoredError, type FrameStream, type GroupCommitter } from '../ingest/group-committer.js';
+import type { HeldSeats } from '../ingest/held-seats.js';
 import type { AgentSession, IngestHub } from '../ingest/ingest-hub.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
 import {
@@ -60,6 +61,8 @@ export interface ConnectionDeps extends HelloDeps {
   blobs: BlobStore;
   thumbnails: ThumbnailMaker;
   notifications: NotificationPort;
+  /** Seats under legal hold: their frames are kept verbatim. */
+  heldSeats: HeldSeats;
   logger: FastifyBaseLogger;
   randomBytes: (size: number) => Uint8Array;
   handshakeTimeoutMs: number;
@@ -325,6 +328,7 @@ export class AgentConnection {
       receivedAt,
       (ctx) => mapBatch(ctx, payload.seq, payload.events, receivedAt, this.#osUser),
       'batch',
+      bytes,
     );
   }
 
@@ -345,7 +349,13 @@ export class AgentConnection {
       thumbSha256 = sha256Hex(thumbnail.bytes);
       await this.deps.blobs.put(thumbSha256, thumbnail.bytes);
     }
-    this.#accept(payload, receivedAt, (ctx) => mapBlob(ctx, payload, receivedAt, thumbSha256, this.#osUser), 'blob');
+    this.#accept(
+      payload,
+      receivedAt,
+      (ctx) => mapBlob(ctx, payload, receivedAt, thumbSha256, this.#osUser),
+      'blob',
+      bytes.subarray(4, bytes.length - blob.length),
+    );
   }
 
   #checkSession(session: string): void {
@@ -363,6 +373,7 @@ export class AgentConnection {
     receivedAt: number,
     map: (ctx: AgentSession) => FrameRows,
     kind: 'batch' | 'blob',
+    envelopeBytes: Uint8Array,
   ): void {
     const decision = decideFrame(payload.seq, this.#highest);
     if (decision.kind === 'resend') {
@@ -378,8 +389,12 @@ export class AgentConnection {
     this.#unacked.push({ seq: payload.seq, receivedAt });
     this.#applyBackpressure();
     const stream = this.#stream!;
+    // A held seat's frames are kept as they arrived (issue #11); the envelope is UTF-8 already checked.
+    const envelope = this.deps.heldSeats.has(stream.agent.seatId)
+      ? Buffer.from(envelopeBytes).toString('utf8')
+      : null;
     this.deps.committer
-      .submit({ stream, kind, seq: payload.seq, receivedAt, rows, gap })
+      .submit({ stream, kind, seq: payload.seq, receivedAt, rows, gap, envelope })
       .then((committed) => {
     this.#osUser = rows.osUserAfter;
         this.#committed = Math.max(this.#committed, committed.seq);

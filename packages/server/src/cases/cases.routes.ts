@@ -75,6 +75,8 @@ export interface CaseRouteDeps {
   /** The server key: signs evidence bundles. */
   signer: Ed25519Signer;
   now: () => number;
+  /** A hold was placed, released or changed what it covers: the held seats are read again (cases/held-seats.ts). */
+  legalHoldChanged: () => Promise<void>;
 }
 
 export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Promise<void> {
@@ -227,6 +229,7 @@ export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Pr
         });
         return caseDetail(tx, row);
       });
+      if (detail.case.legalHold) await deps.legalHoldChanged();
       return reply.status(201).send(detail);
     },
   );
@@ -242,8 +245,8 @@ export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Pr
         response: { 200: CaseDetail, ...errors },
       },
     },
-    async (request) =>
-      db.transaction(async (tx) => {
+    async (request) => {
+      const detail = await db.transaction(async (tx) => {
         const row = await loadCase(request, request.params.caseId, tx);
         const reason = request.query.reason ?? null;
         // Taking an item out of a held case can free its rows for retention: not without a stated reason.
@@ -261,7 +264,10 @@ export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Pr
           details: { itemId: item.id, kind: item.kind, refId: item.refId, heldCase: row.legalHold },
         });
         return caseDetail(tx, row);
-      }),
+      });
+      if (detail.case.legalHold) await deps.legalHoldChanged();
+      return detail;
+    },
   );
 
   app.post(
@@ -278,8 +284,8 @@ export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Pr
         response: { 200: CaseDetail, 202: CaseDetail, ...errors },
       },
     },
-    async (request, reply) =>
-      db.transaction(async (tx) => {
+    async (request, reply) => {
+      const detail = await db.transaction(async (tx) => {
         const current = await loadCase(request, request.params.caseId, tx);
         const who = requestActor(request);
         const now = deps.now();
@@ -318,7 +324,11 @@ export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Pr
           reason: request.body.reason,
         });
         return caseDetail(tx, row);
-      }),
+      });
+      // Committed: from now on the gateway keeps (or stops keeping) the seats' frames verbatim.
+      await deps.legalHoldChanged();
+      return detail;
+    },
   );
 
   app.post(

@@ -95,3 +95,20 @@ export async function projectHoldCounts(
   );
   return row!;
 }
+
+/**
+ * Seats under legal hold: held themselves, or named by an item of a held
+ * case (a time range of the seat, or one of its rows). Their frames are
+ * kept verbatim from the moment the hold is placed.
+ */
+export async function heldSeatIds(ex: Executor): Promise<string[]> {
+  const rows = await rowsOf(
+    ex,
+    sql`select id as seat_id from seats where legal_hold
+        union
+        select ci.seat_id from case_items ci join cases c on c.id = ci.case_id
+        where c.legal_hold and ci.seat_id is not null`,
+    { seat_id: String },
+  );
+  return rows.map((row) => row.seat_id);
+}

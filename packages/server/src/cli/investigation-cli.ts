@@ -94,7 +94,12 @@ function bundleVerdict(
     return 1;
   }
   const m = result.manifest!;
-  const summary = `${m.kind} bundle, ${result.files} files, exported ${m.exportedAt} by ${m.exportedBy}`;
+  const frames = result.signedFrames;
+  const summary =
+    `${m.kind} bundle, ${result.files} files, exported ${m.exportedAt} by ${m.exportedBy}` +
+    (frames
+      ? `\nthe seats' own signatures: ${frames.frames} signed frames verify with their agents' enrolled keys and back ${frames.events} events and ${frames.screenshots} screenshots`
+      : '');
   if (pinned) {
     io.out(`bundle OK: ${summary}\nsigned by the expected server key: ${fingerprint}`);
     return 0;

@@ -9,6 +9,9 @@
  *    the server's published one says whose it is).
  * 2. Every file the manifest lists is there with its SHA-256 and size; no
  *    file is there that the manifest does not list; no name twice.
+ * 3. The seats' own signatures (frame-verify.ts): each signed frame
+ *    verifies with its agent's enrolled key in the bundle, and the events
+ *    and screenshots the frames carried are what the bundle holds.
  *
  * The container itself is not evidence (issue #11): a bundle unpacked and
  * zipped again by a court's IT, deflated, reordered or with folder entries,
@@ -27,6 +30,7 @@ import {
   publicKeyFromPem,
   SIGNATURE_FILE,
 } from './bundle-format.js';
+import { checkSignedFrames, type FrameCheck } from './frame-verify.js';
 
 export interface BundleVerification {
   ok: boolean;
@@ -36,9 +40,12 @@ export interface BundleVerification {
   keySource: 'pinned' | 'bundle' | null;
   fingerprint: string | null;
   files: number;
+  /** What the agents' own signatures back (null: the bundle holds no signed frames). */
+  signedFrames: Omit<FrameCheck, 'problems'> | null;
 }
 
 const MAX_SMALL_FILE = 64 * 1024 * 1024;
+const FRAMES_FILE = 'data/signed_frames.json';
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
@@ -97,6 +104,7 @@ export async function verifyBundle(
     keySource: null,
     fingerprint: null,
     files: 0,
+    signedFrames: null,
   };
   const problem = (text: string) => result.problems.push(text);
   let zip: yauzl.ZipFile;
@@ -174,6 +182,25 @@ export async function verifyBundle(
       if (name !== MANIFEST_FILE && name !== SIGNATURE_FILE && !listed.has(name)) {
         problem(`${name} is in the archive but not in the manifest`);
       }
+    }
+    const frames = byName.get(FRAMES_FILE);
+    if (frames && listed.has(FRAMES_FILE)) {
+      const rows = async (path: string) => {
+        const entry = byName.get(path);
+        return entry && listed.has(path)
+          ? (JSON.parse((await readEntry(zip, entry)).toString('utf8')) as [])
+          : [];
+      };
+      const { problems, ...backed } = checkSignedFrames({
+        frames: await rows(FRAMES_FILE),
+        agents: await rows('data/agents.json'),
+        events: await rows('data/events.json'),
+        screenshots: await rows('data/screenshots.json'),
+        files: manifest.files,
+        verifier: createNodeCryptoVerifier(),
+      });
+      result.problems.push(...problems);
+      result.signedFrames = backed;
     }
     result.ok = result.problems.length === 0;
     return result;

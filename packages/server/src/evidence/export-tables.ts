@@ -30,6 +30,8 @@ const EXPORT_TABLES: readonly ExportTable[] = [
   'screenshots',
   'logins',
   'anomalies',
+  'agents',
+  'signed_frames',
 ];
 
 export function csvCell(value: unknown): string {

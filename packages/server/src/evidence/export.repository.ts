@@ -7,7 +7,16 @@
 import { type Column, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { type RowOf, rowsOf } from '../db/raw-rows.js';
-import { activitySpans, anomalies, deviceEvents, events, logins, screenshots } from '../db/schema/index.js';
+import {
+  activitySpans,
+  agents,
+  anomalies,
+  deviceEvents,
+  events,
+  logins,
+  screenshots,
+  signedFrames,
+} from '../db/schema/index.js';
 import { bigintList, valueList } from '../db/sql-lists.js';
 
 export type ExportTable =
@@ -16,7 +25,9 @@ export type ExportTable =
   | 'device_events'
   | 'screenshots'
   | 'logins'
-  | 'anomalies';
+  | 'anomalies'
+  | 'agents'
+  | 'signed_frames';
 
 const TABLE_COLUMNS: Readonly<Record<ExportTable, readonly Column[]>> = {
   events: [
@@ -116,6 +127,31 @@ const TABLE_COLUMNS: Readonly<Record<ExportTable, readonly Column[]>> = {
     anomalies.comment,
     anomalies.createdAt,
   ],
+  // The enrolled public keys: what an examiner checks the seats' own signatures with.
+  agents: [
+    agents.id,
+    agents.projectId,
+    agents.seatId,
+    agents.publicKey,
+    agents.status,
+    agents.hostname,
+    agents.os,
+    agents.osUser,
+    agents.agentVersion,
+    agents.enrolledAt,
+    agents.enrolledIp,
+    agents.revokedAt,
+  ],
+  signed_frames: [
+    signedFrames.id,
+    signedFrames.projectId,
+    signedFrames.agentId,
+    signedFrames.seatId,
+    signedFrames.seq,
+    signedFrames.kind,
+    signedFrames.receivedAt,
+    signedFrames.envelope,
+  ],
 };
 
 /** Column names of a table in CSV order (the keys of its JSON rows). */
@@ -152,8 +188,12 @@ function caseSelection(projectId: string, scope: CaseScope): Selection {
     sql`(t.seat_id = ${range.seatId} and t.${sql.raw(column)} >= ${range.from.toISOString()}::timestamptz
          and t.${sql.raw(column)} <= ${range.to.toISOString()}::timestamptz)`;
   const mine = (condition: SQL) => sql`t.project_id = ${projectId} and ${condition}`;
+  const eventRows = mine(anyOf([...refs('events'), ...ranges(at('time'))]));
+  const screenshotRows = mine(anyOf([...refs('screenshots'), ...ranges(at('time'))]));
+  // The frames that carried the bundle's events (a blob frame's capture event is one of them).
+  const carried = sql`(select t.agent_id, t.seq from events t where ${eventRows})`;
   return {
-    events: mine(anyOf([...refs('events'), ...ranges(at('time'))])),
+    events: eventRows,
     activity_spans: mine(
       anyOf([
         ...refs('activity_spans'),
@@ -166,7 +206,7 @@ function caseSelection(projectId: string, scope: CaseScope): Selection {
       ]),
     ),
     device_events: mine(anyOf([...refs('device_events'), ...ranges(at('time'))])),
-    screenshots: mine(anyOf([...refs('screenshots'), ...ranges(at('time'))])),
+    screenshots: screenshotRows,
     logins: mine(
       anyOf([
         ...refs('logins'),
@@ -188,6 +228,11 @@ function caseSelection(projectId: string, scope: CaseScope): Selection {
         ),
       ]),
     ),
+    signed_frames: mine(sql`(t.agent_id, t.seq) in ${carried}`),
+    agents: mine(
+      sql`(t.id in (select t.agent_id from events t where ${eventRows})
+           or t.id in (select t.agent_id from screenshots t where ${screenshotRows}))`,
+    ),
   };
 }
 
@@ -201,6 +246,8 @@ function projectSelection(projectId: string): Selection {
     screenshots: mine,
     logins: mine,
     anomalies: mine,
+    agents: mine,
+    signed_frames: mine,
   };
 }
 

@@ -43,6 +43,8 @@ export interface PendingFrame {
   receivedAt: number;
   rows: FrameRows;
   gap: (SequenceGap & { announced: boolean }) | null;
+  /** The envelope text exactly as received, when the seat is under legal hold (else null: not kept). */
+  envelope: string | null;
 }
 
 /** A frame that was not stored (its stream failed earlier, or its own commit failed). */
@@ -244,6 +246,21 @@ async function writeFrames(
     screenshots: frames.flatMap((f) => (f.rows.screenshot ? [f.rows.screenshot] : [])),
     commandResults: frames.flatMap((f) => f.rows.commandResults),
     progress: [...progress.values()],
+    signedFrames: frames.flatMap((f) =>
+      f.envelope === null
+        ? []
+        : [
+            {
+              projectId: f.stream.agent.projectId,
+              agentId: f.stream.agent.agentId,
+              seatId: f.stream.agent.seatId,
+              seq: f.seq,
+              kind: f.kind,
+              envelope: f.envelope,
+              receivedAt: f.receivedAt,
+            },
+          ],
+    ),
   });
   const eventIds = stored.events;
   const screenshotIds = stored.screenshots;

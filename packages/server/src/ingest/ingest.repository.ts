@@ -214,6 +214,36 @@ function applyCommandResults(rows: readonly CommandResultRow[]): SQL {
     where c.id = x.command_id and c.agent_id = x.agent_id`;
 }
 
+/** A frame of a seat under legal hold, kept as it arrived (signed_frames). */
+export interface SignedFrameRow {
+  projectId: string;
+  agentId: string;
+  seatId: string;
+  seq: number;
+  kind: 'batch' | 'blob';
+  envelope: string;
+  receivedAt: number;
+}
+
+function insertSignedFrames(rows: readonly SignedFrameRow[]): SQL {
+  return sql`
+    insert into signed_frames (project_id, agent_id, seat_id, seq, kind, envelope, received_at)
+    select project_id, agent_id, seat_id, seq, kind, envelope, ${ts('received_at')}
+    from jsonb_to_recordset(${json(
+      rows.map((r) => ({
+        project_id: r.projectId,
+        agent_id: r.agentId,
+        seat_id: r.seatId,
+        seq: r.seq,
+        kind: r.kind,
+        envelope: r.envelope,
+        received_at: r.receivedAt,
+      })),
+    )}) as x(project_id text, agent_id text, seat_id text, seq bigint, kind text, envelope text,
+             received_at bigint)
+    on conflict (agent_id, seq) do nothing`;
+}
+
 /** What one ingest write stores: rows of every frame of the group (spans already merged). */
 export interface IngestRows {
   events: readonly EventRow[];
@@ -222,6 +252,8 @@ export interface IngestRows {
   screenshots: readonly ScreenshotRow[];
   commandResults: readonly CommandResultRow[];
   progress: readonly AgentProgress[];
+  /** Frames of held seats, verbatim; in the same statement, so a frame is kept exactly when its rows are. */
+  signedFrames: readonly SignedFrameRow[];
 }
 
 export interface StoredIds {
@@ -247,6 +279,7 @@ export async function storeIngestRows(ex: Executor, rows: IngestRows): Promise<S
   if (rows.devices.length > 0) cte('stored_devices', insertDeviceEvents(rows.devices));
   if (rows.commandResults.length > 0) cte('command_results', applyCommandResults(rows.commandResults));
   if (rows.progress.length > 0) cte('advanced_agents', advanceAgents(rows.progress));
+  if (rows.signedFrames.length > 0) cte('kept_frames', insertSignedFrames(rows.signedFrames));
   const ids: StoredIds = { events: new Map(), screenshots: new Map() };
   if (parts.length === 0) return ids;
 

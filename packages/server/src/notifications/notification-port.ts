@@ -35,7 +35,9 @@ export type Notification =
   /** The agent completed a hello on some process: any other connection of it is closed with 4409. */
   | { topic: 'agent.connected'; agentId: string; session: string }
   /** The agent was revoked: its connection, wherever it is, gets its pending commands and 4410. */
-  | { topic: 'agent.revoked'; agentId: string };
+  | { topic: 'agent.revoked'; agentId: string }
+  /** A legal hold was placed, changed or released: read the held seats again (cases/held-seats.ts). */
+  | { topic: 'legal_hold.changed' };
 
 export type NotificationTopic = Notification['topic'];
 export type NotificationHandler = (notification: Notification) => void;

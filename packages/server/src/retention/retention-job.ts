@@ -1,6 +1,6 @@
 /**
  * The retention job: for each project, deletes events, activity spans,
- * device events and screenshots (rows, then bytes no row refers to) older
+ * device events, signed frames and screenshots (rows, then bytes no row refers to) older
  * than the project's retention, in batches so that no transaction holds
  * many locks, skipping anything under legal hold. On PostgreSQL an advisory
  * lock lets one process run it at a time. Every run is in the audit log
@@ -52,7 +52,7 @@ export interface RetentionReport {
   projects: ProjectDeletions[];
 }
 
-const TABLES: RetainedTable[] = ['events', 'activity_spans', 'device_events'];
+const TABLES: RetainedTable[] = ['events', 'activity_spans', 'device_events', 'signed_frames'];
 
 /**
  * Of these blob hashes (screenshots and thumbnails whose rows were just
@@ -71,7 +71,13 @@ export async function deleteUnreferencedBlobs(
   return deleted;
 }
 
-const noRows = (): RowCounts => ({ events: 0, activity_spans: 0, device_events: 0, screenshots: 0 });
+const noRows = (): RowCounts => ({
+  events: 0,
+  activity_spans: 0,
+  device_events: 0,
+  signed_frames: 0,
+  screenshots: 0,
+});
 const deletedAny = (p: ProjectDeletions) => p.blobs > 0 || Object.values(p.rows).some((n) => n > 0);
 
 export async function runRetention(deps: RetentionDeps): Promise<RetentionReport> {

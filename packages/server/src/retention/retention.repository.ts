@@ -3,6 +3,12 @@
  * one-at-a-time lock, and batched deletes. Each delete removes at most
  * `limit` rows of one project older than `before`, skipping rows under
  * legal hold and rows of seats under legal hold.
+ *
+ * A held case's time ranges are checked here too, not only through the
+ * rows' legal_hold flags: a row that arrives in a held range after the
+ * job refreshed the flags (an outbox delivering late) must not be deleted
+ * in that gap either. Signed frames (kept only for held seats) go once no
+ * hold names their seat and they are older than the retention.
  */
 import { DEFAULT_POLICY } from '@seatwatch/shared';
 import { isNull, sql } from 'drizzle-orm';
@@ -50,21 +56,37 @@ export async function projectRetentions(ex: Executor): Promise<ProjectRetention[
   }));
 }
 
-export type RetainedTable = 'events' | 'activity_spans' | 'device_events';
+export type RetainedTable = 'events' | 'activity_spans' | 'device_events' | 'signed_frames';
 
-const TIME_COLUMN: Record<RetainedTable, string> = {
+type ExpiringTable = RetainedTable | 'screenshots';
+
+const TIME_COLUMN: Record<ExpiringTable, string> = {
   events: 'time',
   activity_spans: 'ended_at',
   device_events: 'time',
+  screenshots: 'time',
+  signed_frames: 'received_at',
 };
 
-function expired(table: string, timeColumn: string, projectId: string, before: Date, limit: number) {
+/** Held by a held case (a condition on row t and case item ci of a held case on t's seat). */
+const HELD_BY_CASE: Record<ExpiringTable, string> = {
+  events: "ci.kind = 'time_range' and t.time between ci.range_from and ci.range_to",
+  screenshots: "ci.kind = 'time_range' and t.time between ci.range_from and ci.range_to",
+  device_events: "ci.kind = 'time_range' and t.time between ci.range_from and ci.range_to",
+  activity_spans: "ci.kind = 'time_range' and t.started_at <= ci.range_to and t.ended_at >= ci.range_from",
+  // A held seat's frames are all kept: they are what its held rows are checked against.
+  signed_frames: 'true',
+};
+
+function expired(table: ExpiringTable, projectId: string, before: Date, limit: number) {
   return sql`
     select t.id from ${sql.raw(table)} t
     where t.project_id = ${projectId}
-      and t.${sql.raw(timeColumn)} < ${before.toISOString()}::timestamptz
-      and not t.legal_hold
+      and t.${sql.raw(TIME_COLUMN[table])} < ${before.toISOString()}::timestamptz
+      ${table === 'signed_frames' ? sql`` : sql`and not t.legal_hold`}
       and not exists (select 1 from seats s where s.id = t.seat_id and s.legal_hold)
+      and not exists (select 1 from case_items ci join cases c on c.id = ci.case_id
+                      where c.legal_hold and ci.seat_id = t.seat_id and ${sql.raw(HELD_BY_CASE[table])})
     order by t.id
     limit ${limit}`;
 }
@@ -78,7 +100,7 @@ export async function deleteExpiredRows(
 ): Promise<number> {
   const rows = await rowsOf(
     ex,
-    sql`delete from ${sql.raw(table)} where id in (${expired(table, TIME_COLUMN[table], projectId, before, limit)})
+    sql`delete from ${sql.raw(table)} where id in (${expired(table, projectId, before, limit)})
         returning id`,
     { id: Number },
   );
@@ -94,7 +116,7 @@ export async function deleteExpiredScreenshots(
 ): Promise<{ deleted: number; hashes: string[] }> {
   const rows = await rowsOf(
     ex,
-    sql`delete from screenshots where id in (${expired('screenshots', 'time', projectId, before, limit)})
+    sql`delete from screenshots where id in (${expired('screenshots', projectId, before, limit)})
         returning sha256, thumb_sha256`,
     { sha256: screenshots.sha256, thumb_sha256: screenshots.thumbSha256 },
   );

@@ -4,8 +4,10 @@
  * (blob-sealing.ts): the bucket, its operators and its backups only ever
  * see ciphertext.
  *
- * Key: <prefix>/<first two hex digits>/<sha256>, the filesystem's layout
- * under <dataDir>/blobs, so a filesystem blob copied to its key reads back.
+ * Key: <prefix>/<first two hex digits>/<name>, the filesystem's layout
+ * under <dataDir>/blobs with the same keyed names (blob-store.ts), so a
+ * filesystem blob copied to its key reads back. A blob stored before names
+ * were keyed is read, and deleted, under <prefix>/<2 hex>/<sha256>.
  * An object appears whole or not at all (S3 PutObject), so a crash never
  * leaves half a blob under a real key.
  */
@@ -19,7 +21,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { assertBlobKey, openBlob, sealBlob } from './blob-sealing.js';
-import { type BlobStore, blobPath } from './blob-store.js';
+import { type BlobStore, blobNames } from './blob-store.js';
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -62,15 +64,33 @@ export function createS3BlobStore(settings: S3BlobSettings, key: Uint8Array): S3
     requestHandler: { connectionTimeout: 5_000, requestTimeout: settings.requestTimeoutMs ?? 30_000 },
   });
   const base = settings.prefix.replace(/^\/+|\/+$/g, '');
-  const keyOf = (sha256: string) => [...(base ? [base] : []), ...blobPath(sha256)].join('/');
+  const names = blobNames(key);
+  const keyOf = (sha256: string) => [...(base ? [base] : []), ...names.keyed(sha256)].join('/');
+  const legacyKeyOf = (sha256: string) => [...(base ? [base] : []), ...names.legacy(sha256)].join('/');
   const Bucket = settings.bucket;
 
-  async function has(sha256: string): Promise<boolean> {
+  async function exists(Key: string): Promise<boolean> {
     try {
-      await client.send(new HeadObjectCommand({ Bucket, Key: keyOf(sha256) }));
+      await client.send(new HeadObjectCommand({ Bucket, Key }));
       return true;
     } catch (error) {
       if (status(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  async function has(sha256: string): Promise<boolean> {
+    return (await exists(keyOf(sha256))) || (await exists(legacyKeyOf(sha256)));
+  }
+
+  async function read(Key: string): Promise<Uint8Array | null> {
+    try {
+      const answer = await client.send(new GetObjectCommand({ Bucket, Key }));
+      if (!answer.Body) throw new Error(`S3 answered no body for ${Key}`);
+      return await answer.Body.transformToByteArray();
+    } catch (error) {
+      // Only a missing key is "no blob"; a missing bucket or a refusal is an error, not retention.
+      if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return null;
       throw error;
     }
   }
@@ -92,21 +112,13 @@ export function createS3BlobStore(settings: S3BlobSettings, key: Uint8Array): S3
     },
 
     async get(sha256) {
-      let sealed: Uint8Array;
-      try {
-        const answer = await client.send(new GetObjectCommand({ Bucket, Key: keyOf(sha256) }));
-        if (!answer.Body) throw new Error(`S3 answered no body for ${keyOf(sha256)}`);
-        sealed = await answer.Body.transformToByteArray();
-      } catch (error) {
-        // Only a missing key is "no blob"; a missing bucket or a refusal is an error, not retention.
-        if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return null;
-        throw error;
-      }
-      return openBlob(key, sha256, sealed);
+      const sealed = (await read(keyOf(sha256))) ?? (await read(legacyKeyOf(sha256)));
+      return sealed === null ? null : openBlob(key, sha256, sealed);
     },
 
     async delete(sha256) {
       await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(sha256) }));
+      await client.send(new DeleteObjectCommand({ Bucket, Key: legacyKeyOf(sha256) }));
     },
 
     close: () => client.destroy(),

@@ -2,8 +2,10 @@
  * Where screenshot bytes live, addressed by the SHA-256 of their content.
  * Two implementations: files in the data folder (the default,
  * blob-store.filesystem.ts) and an S3-compatible bucket (blob-store.s3.ts),
- * both sealed at rest the same way (blob-sealing.ts).
+ * both sealed at rest the same way (blob-sealing.ts) and named alike (blobNames).
  */
+import { createHmac, hkdfSync } from 'node:crypto';
+
 export interface BlobStore {
   /** Stores the bytes under their hash; durable when it resolves. Storing the same hash again is a no-op. */
   put(sha256: string, bytes: Uint8Array): Promise<void>;
@@ -17,11 +19,30 @@ export interface BlobStore {
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
- * The one layout both stores use: [<first two hex digits>, <sha256>], a
- * folder and a file name, or the last two parts of an object key. Refuses
- * anything that is not a SHA-256 in lowercase hex (no path or key tricks).
+ * Where a blob lives: [<first two hex digits>, <name>], a folder and a file
+ * name, or the last two parts of an object key, in both stores. The name is
+ * HMAC-SHA256 of the content hash under a key derived from the blob key
+ * (issue #11): whoever lists the folder or the bucket learns nothing about
+ * the images (a known screenshot's SHA-256 cannot be looked for), yet the
+ * server finds a blob from its hash alone. Blobs stored before names were
+ * keyed are named by the hash itself (`legacy`): the stores look there too.
  */
-export function blobPath(sha256: string): [string, string] {
+export interface BlobNames {
+  keyed(sha256: string): [string, string];
+  legacy(sha256: string): [string, string];
+}
+
+export function blobNames(blobKey: Uint8Array): BlobNames {
+  const nameKey = Buffer.from(hkdfSync('sha256', blobKey, Buffer.alloc(0), 'seatwatch/blob-names/1', 32));
+  const split = (name: string): [string, string] => [name.slice(0, 2), name];
+  return {
+    keyed: (sha256) => split(createHmac('sha256', nameKey).update(checked(sha256)).digest('hex')),
+    legacy: (sha256) => split(checked(sha256)),
+  };
+}
+
+/** Refuses anything that is not a SHA-256 in lowercase hex (no path or key tricks). */
+function checked(sha256: string): string {
   if (!SHA256_HEX.test(sha256)) throw new RangeError(`not a sha256: ${sha256.slice(0, 80)}`);
-  return [sha256.slice(0, 2), sha256];
+  return sha256;
 }

@@ -5,7 +5,7 @@
  * (owner only). Secrets are never logged; only file paths are printed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Ed25519Signer, fromBase64, keyPairFromSeed, toBase64 } from '@seatwatch/shared';
 import { nodeCryptoSigner } from '@seatwatch/shared/node-crypto';
@@ -69,6 +69,9 @@ export function readOrCreateSecretFile(path: string, make: () => string): Secret
 
 export function loadSecrets(config: ServerConfig): ServerSecrets {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Owner only even when the folder was there before (made by hand, or by an older version with a
+  // looser umask): it holds the keys, the embedded database and the screenshots (issue #11).
+  chmodSync(config.dataDir, 0o700);
   const created: string[] = [];
   const warnings: string[] = [];
   const fromFile = (name: string, make: () => string): { value: string; path: string } => {

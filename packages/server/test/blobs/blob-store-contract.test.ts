@@ -3,8 +3,11 @@
  * S3-compatible bucket (s3rver on 127.0.0.1, port 0, started here). Each
  * store also says where its raw bytes are, so the tests can look at what is
  * at rest and alter it as someone with access to the disk or the bucket could.
+ * Names at rest are keyed (HMAC-SHA256, issue #11): no name gives away the
+ * SHA-256 of what it holds, and blobs stored under their hash before that
+ * are still read and deleted.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,19 +21,29 @@ import {
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
 import { S3_TEST_CREDENTIALS, startS3Server, type TestS3Server, testJpeg } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobIntegrityError } from '../../src/blobs/blob-sealing.js';
+import { BlobIntegrityError, sealBlob } from '../../src/blobs/blob-sealing.js';
 import { createFilesystemBlobStore } from '../../src/blobs/blob-store.filesystem.js';
 import type { BlobStore } from '../../src/blobs/blob-store.js';
 import { createS3BlobStore } from '../../src/blobs/blob-store.s3.js';
 
 const BUCKET = 'seatwatch-contract';
+/** The blob key of the contract's stores. */
+const KEY = randomBytes(32);
+
+/** The keyed name, derived here from its definition (docs/deployment.md), not from the store's code. */
+function keyedName(sha256: string, key: Uint8Array = KEY): string {
+  const nameKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'seatwatch/blob-names/1', 32));
+  const name = createHmac('sha256', nameKey).update(sha256).digest('hex');
+  return `${name.slice(0, 2)}/${name}`;
+}
+const legacyName = (sha256: string) => `${sha256.slice(0, 2)}/${sha256}`;
 
 interface StoreUnderTest {
   /** A store on the same place, with this key. */
   open(key: Uint8Array): BlobStore;
-  /** What is at rest for this hash, or null. */
-  readRaw(sha256: string): Promise<Buffer | null>;
-  writeRaw(sha256: string, bytes: Uint8Array): Promise<void>;
+  /** What is at rest under this name (default: the hash's keyed name under KEY), or null. */
+  readRaw(sha256: string, name?: string): Promise<Buffer | null>;
+  writeRaw(sha256: string, bytes: Uint8Array, name?: string): Promise<void>;
   /** Every raw name (file path under the root, or object key) there is. */
   listRaw(): Promise<string[]>;
   /** Where a hash lives, as the store lays it out. */
@@ -72,16 +85,15 @@ const stores: Array<[string, () => StoreUnderTest]> = [
     'filesystem',
     () => {
       const root = join(fsRoot, randomBytes(4).toString('hex'));
-      const pathOf = (sha256: string) => join(root, sha256.slice(0, 2), sha256);
       return {
         open: (key) => createFilesystemBlobStore(root, key),
-        nameOf: (sha256) => `${sha256.slice(0, 2)}/${sha256}`,
-        async readRaw(sha256) {
-          return readFile(pathOf(sha256)).catch(() => null);
+        nameOf: keyedName,
+        async readRaw(sha256, name = keyedName(sha256)) {
+          return readFile(join(root, name)).catch(() => null);
         },
-        async writeRaw(sha256, bytes) {
-          await mkdir(join(root, sha256.slice(0, 2)), { recursive: true });
-          await writeFile(pathOf(sha256), bytes);
+        async writeRaw(sha256, bytes, name = keyedName(sha256)) {
+          await mkdir(join(root, name.slice(0, 2)), { recursive: true });
+          await writeFile(join(root, name), bytes);
         },
         async listRaw() {
           const names = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -97,14 +109,15 @@ const stores: Array<[string, () => StoreUnderTest]> = [
     'S3 (s3rver)',
     () => {
       const prefix = `run-${randomBytes(4).toString('hex')}`;
-      const keyOf = (sha256: string) => `${prefix}/${sha256.slice(0, 2)}/${sha256}`;
       return {
         open: (key) =>
           createS3BlobStore({ ...s3.settings(BUCKET), prefix, credentials: S3_TEST_CREDENTIALS }, key),
-        nameOf: (sha256) => `${sha256.slice(0, 2)}/${sha256}`,
-        readRaw: (sha256) => bodyOf(keyOf(sha256)),
-        async writeRaw(sha256, bytes) {
-          await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keyOf(sha256), Body: bytes }));
+        nameOf: keyedName,
+        readRaw: (sha256, name = keyedName(sha256)) => bodyOf(`${prefix}/${name}`),
+        async writeRaw(sha256, bytes, name = keyedName(sha256)) {
+          await s3Client.send(
+            new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${name}`, Body: bytes }),
+          );
         },
         async listRaw() {
           return (await listKeys(`${prefix}/`)).map((key) => key.slice(prefix.length + 1));
@@ -115,7 +128,45 @@ const stores: Array<[string, () => StoreUnderTest]> = [
 ];
 
 describe.each(stores)('BlobStore contract: %s', (_name, make) => {
-  const key = randomBytes(32);
+  const key = KEY;
+
+  it('names what it keeps by an HMAC of the hash: no name gives the content’s SHA-256 away', async () => {
+    const place = make();
+    const store = place.open(key);
+    const hashes: string[] = [];
+    for (const width of [32, 48, 64]) {
+      const bytes = await testJpeg(width, 24);
+      hashes.push(sha256Hex(bytes));
+      await store.put(sha256Hex(bytes), bytes);
+    }
+    const names = await place.listRaw();
+    expect(names).toEqual(hashes.map((hash) => keyedName(hash)).sort());
+    for (const hash of hashes) {
+      expect(names.join('\n')).not.toContain(hash);
+      // Not even its first half: nothing of the hash can be matched against a known image.
+      expect(names.join('\n')).not.toContain(hash.slice(0, 32));
+    }
+    // Another installation's key names the same content differently.
+    const other = make();
+    await other.open(randomBytes(32)).put(hashes[0]!, (await store.get(hashes[0]!))!);
+    expect(await other.listRaw()).not.toEqual([keyedName(hashes[0]!)]);
+  });
+
+  it('reads, and deletes, a blob stored under its hash before names were keyed', async () => {
+    const place = make();
+    const store = place.open(key);
+    const bytes = await testJpeg(40, 40);
+    const hash = sha256Hex(bytes);
+    await place.writeRaw(hash, sealBlob(key, hash, bytes), legacyName(hash));
+    expect(await store.has(hash)).toBe(true);
+    expect(await store.get(hash)).toEqual(bytes);
+    // Already there (under the old name): not stored a second time.
+    await store.put(hash, bytes);
+    expect(await place.listRaw()).toEqual([legacyName(hash)]);
+    await store.delete(hash);
+    expect(await store.has(hash)).toBe(false);
+    expect(await place.listRaw()).toEqual([]);
+  });
 
   it('round-trips bytes under their hash; a second put is a no-op; delete is idempotent', async () => {
     const place = make();
@@ -180,9 +231,14 @@ describe.each(stores)('BlobStore contract: %s', (_name, make) => {
     await place.writeRaw(ha, new Uint8Array([1, 2, 3]));
     await expect(store.get(ha)).rejects.toBeInstanceOf(BlobIntegrityError);
 
+    // Another key does not even find the blob (its names differ); given the bytes under its name, it cannot open them.
     const c = new Uint8Array([7]);
-    await store.put(sha256Hex(c), c);
-    await expect(place.open(randomBytes(32)).get(sha256Hex(c))).rejects.toBeInstanceOf(BlobIntegrityError);
+    const hc = sha256Hex(c);
+    await store.put(hc, c);
+    const otherKey = randomBytes(32);
+    expect(await place.open(otherKey).get(hc)).toBeNull();
+    await place.writeRaw(hc, (await place.readRaw(hc))!, keyedName(hc, otherKey));
+    await expect(place.open(otherKey).get(hc)).rejects.toBeInstanceOf(BlobIntegrityError);
   });
 
   it('refuses names that are not SHA-256 hashes and keys that are not 32 bytes', async () => {
@@ -200,7 +256,7 @@ describe.each(stores)('BlobStore contract: %s', (_name, make) => {
 });
 
 describe('S3 blob store', () => {
-  const key = randomBytes(32);
+  const key = KEY;
   const open = (overrides: Partial<Parameters<typeof createS3BlobStore>[0]> = {}) =>
     createS3BlobStore(
       { ...s3.settings(BUCKET), prefix: 'blobs', credentials: S3_TEST_CREDENTIALS, ...overrides },
@@ -214,9 +270,9 @@ describe('S3 blob store', () => {
       const hash = sha256Hex(bytes);
       await createFilesystemBlobStore(root, key).put(hash, bytes);
       const prefix = `copied-${randomBytes(4).toString('hex')}`;
-      const body = await readFile(join(root, hash.slice(0, 2), hash));
+      const body = await readFile(join(root, keyedName(hash)));
       await s3Client.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${hash.slice(0, 2)}/${hash}`, Body: body }),
+        new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/${keyedName(hash)}`, Body: body }),
       );
       expect(await open({ prefix }).get(hash)).toEqual(bytes);
     } finally {
@@ -224,15 +280,13 @@ describe('S3 blob store', () => {
     }
   });
 
-  it('lays keys out as <prefix>/<2 hex digits>/<sha256>, slashes around the prefix ignored', async () => {
+  it('lays keys out as <prefix>/<2 hex digits>/<keyed name>, slashes around the prefix ignored', async () => {
     const hash = sha256Hex(new Uint8Array([9]));
-    expect(open({ prefix: '/tenant-a/blobs/' }).keyOf(hash)).toBe(
-      `tenant-a/blobs/${hash.slice(0, 2)}/${hash}`,
-    );
-    expect(open({ prefix: '' }).keyOf(hash)).toBe(`${hash.slice(0, 2)}/${hash}`);
+    expect(open({ prefix: '/tenant-a/blobs/' }).keyOf(hash)).toBe(`tenant-a/blobs/${keyedName(hash)}`);
+    expect(open({ prefix: '' }).keyOf(hash)).toBe(keyedName(hash));
     const store = open({ prefix: 'layout' });
     await store.put(hash, new Uint8Array([9]));
-    expect(await listKeys('layout/')).toEqual([`layout/${hash.slice(0, 2)}/${hash}`]);
+    expect(await listKeys('layout/')).toEqual([`layout/${keyedName(hash)}`]);
     await store.delete(hash);
   });
 

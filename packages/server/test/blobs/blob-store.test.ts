@@ -1,12 +1,13 @@
 /** The filesystem blob store: content-addressed, AES-256-GCM at rest, tamper-evident, key files owner-only. */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
 import { testJpeg } from '@seatwatch/testkit/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobIntegrityError, createFilesystemBlobStore } from '../../src/blobs/blob-store.filesystem.js';
+import { blobNames } from '../../src/blobs/blob-store.js';
 import { createSharpThumbnailMaker } from '../../src/blobs/thumbnails.sharp.js';
 import { configWith } from '../../src/config.js';
 import { loadSecrets } from '../../src/secrets/secret-files.js';
@@ -14,6 +15,8 @@ import { loadSecrets } from '../../src/secrets/secret-files.js';
 describe('filesystem blob store', () => {
   let root: string;
   const key = randomBytes(32);
+  const pathOf = (sha256: string, blobKey: Uint8Array = key) =>
+    join(root, ...blobNames(blobKey).keyed(sha256));
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'seatwatch-blobs-'));
   });
@@ -29,11 +32,14 @@ describe('filesystem blob store', () => {
     await store.put(hash, bytes);
     expect(await store.has(hash)).toBe(true);
     expect(await store.get(hash)).toEqual(bytes);
-    const file = await readFile(join(root, hash.slice(0, 2), hash));
+    const file = await readFile(pathOf(hash));
     expect(file.includes(Buffer.from('4111'))).toBe(false);
     expect(file.subarray(0, 4).toString()).toBe('SWB1');
-    expect((await stat(join(root, hash.slice(0, 2), hash))).mode & 0o777).toBe(0o600);
-    expect(await readdir(join(root, hash.slice(0, 2)))).toEqual([hash]);
+    expect((await stat(pathOf(hash))).mode & 0o777).toBe(0o600);
+    const [folder, name] = blobNames(key).keyed(hash);
+    expect(await readdir(root)).toEqual([folder]);
+    expect(await readdir(join(root, folder))).toEqual([name]);
+    expect(name).not.toBe(hash);
 
     await store.delete(hash);
     expect(await store.get(hash)).toBeNull();
@@ -48,8 +54,8 @@ describe('filesystem blob store', () => {
     await store.put(ha, a);
     await store.put(hb, b);
 
-    const pathA = join(root, ha.slice(0, 2), ha);
-    const pathB = join(root, hb.slice(0, 2), hb);
+    const pathA = pathOf(ha);
+    const pathB = pathOf(hb);
     await writeFile(pathB, await readFile(pathA));
     await expect(store.get(hb)).rejects.toBeInstanceOf(BlobIntegrityError);
 
@@ -60,7 +66,10 @@ describe('filesystem blob store', () => {
 
     const c = new Uint8Array([7]);
     await store.put(sha256Hex(c), c);
-    await expect(createFilesystemBlobStore(root, randomBytes(32)).get(sha256Hex(c))).rejects.toBeInstanceOf(
+    const otherKey = randomBytes(32);
+    await mkdir(dirname(pathOf(sha256Hex(c), otherKey)), { recursive: true });
+    await writeFile(pathOf(sha256Hex(c), otherKey), await readFile(pathOf(sha256Hex(c))));
+    await expect(createFilesystemBlobStore(root, otherKey).get(sha256Hex(c))).rejects.toBeInstanceOf(
       BlobIntegrityError,
     );
   });

@@ -226,8 +226,7 @@ export function createAgent(deps: AgentDeps): Agent {
 
   function startCollectors(): void {
     if (collectors.running || stopping || identity.current.revoked || deliverOnly) return;
-    if (noticeGated && !notice.isCurrent())
-      return;
+    if (noticeGated && !notice.isCurrent()) return;
     collectors.start();
     statusFile.schedule();
   }

@@ -43,6 +43,8 @@ export interface CliDeps {
   readonly hostname: string;
   readonly osUser: string;
   readonly osDescription: string;
+  /** The numeric id of the account this runs as (the session part's socket), null where there is none (Windows). */
+  readonly uid?: number | null;
   readonly stdout: Terminal;
   readonly stderr: Terminal;
   readonly now: () => number;
@@ -72,6 +74,17 @@ Commands:
   notice             Print the current monitoring notice.
   unenroll           Deliver what is queued (10 s at most), then remove this seat's agent state.
 
+A computer shared by every shift (one enrollment per machine, see docs/agent.md):
+  enroll --machine [--server URL] [--config FILE]
+                     Enroll the machine once (as root); the token from the configuration
+                     file or SEATWATCH_ENROLL_TOKEN, never the command line.
+  service [--config FILE] [--socket-dir DIR] [--log-level L]
+                     The machine service (root, one per machine): enrolls itself at first
+                     start from the configuration file, delivers for every session.
+  session [--socket PATH] [--page-port N] [--log-level L]
+                     The part in each desktop session (as the operator): shows the notice,
+                     collects this session, hands it to the machine service.
+
 Options for every command:
   --state-dir DIR    State folder (default: SEATWATCH_AGENT_HOME, else the OS default).
   --help             This text.
@@ -99,7 +112,7 @@ export function exitCodeForServiceManager(
   code: number,
 ): { code: number; because?: string } {
   const [command, ...rest] = argv;
-  if (command !== 'run' || (code !== 2 && code !== 3)) return { code };
+  if ((command !== 'run' && command !== 'service') || (code !== 2 && code !== 3)) return { code };
   const manager = parseArgs({
     args: [...rest],
     options: { 'service-manager': { type: 'string' } },
@@ -122,7 +135,17 @@ async function runCommandOf(deps: CliDeps): Promise<number> {
   try {
     switch (command) {
       case 'enroll':
+        if (rest.includes('--machine'))
+          return await (await import('./machine-service/service-command.js')).machineEnrollCommand(
+            deps,
+            rest,
+          );
         return await enrollCommand(deps, rest);
+      // Loaded when used, as the agent's modules are for run: status and notice start faster without them.
+      case 'service':
+        return await (await import('./machine-service/service-command.js')).serviceCommand(deps, rest);
+      case 'session':
+        return await (await import('./session-part/session-command.js')).sessionCommand(deps, rest);
       case 'run':
         return await runCommand(deps, rest);
       case 'status':

@@ -57,6 +57,7 @@ const deps: CliDeps = {
   home: os.homedir(),
   hostname: os.hostname(),
   osUser: os.userInfo().username,
+  uid: process.getuid?.() ?? null,
   osDescription: `${os.type()} ${os.release()} ${os.arch()}`,
   stdout: { write: (text) => process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) },
   stderr: { write: (text) => process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) },

@@ -1,0 +1,234 @@
+/**
+ * The machine service of a computer shared by every shift (issue #14): one
+ * enrollment, one identity key, one outbox and one connection for the whole
+ * machine, run by the system (root) from a state folder operators cannot
+ * read. It collects what belongs to the machine (devices, network) itself,
+ * and takes each desktop session's activity and screenshots from that
+ * session's part over the local channel (local-channel/), stamping them with
+ * the OS account of the socket they came through (account-stream.ts) and
+ * refusing a session's events until its operator confirmed the notice in
+ * force (session-intake.ts).
+ *
+ * It is createAgent (agent.ts) in machine mode plus the session sockets:
+ * everything the agent does for delivery, commands, revocation and status
+ * stays in one place.
+ */
+import type net from 'node:net';
+import type { Notice, Policy } from '@seatwatch/shared';
+import { type Agent, type AgentDeps, createAgent, type StopReason } from '../agent.js';
+import { errorMessage } from '../collectors/probe.js';
+import { createFrameReader, encodeFrame } from '../local-channel/channel-frames.js';
+import {
+  parseSessionMessage,
+  type ServiceMessage,
+  type SessionMessage,
+} from '../local-channel/channel-messages.js';
+import { listenUserSocket, type SocketUser, type UserSocket } from '../local-channel/user-socket.unix.js';
+import { type Clock, systemClock, type TimerHandle } from '../runtime/clock.js';
+import { type Logger, silentLogger } from '../runtime/logger.js';
+import { type AccountStream, createAccountStream } from './account-stream.js';
+import { mayTakeBlob, NOT_CONFIRMED, takeSessionEvents } from './session-intake.js';
+import { openSessionNotices } from './session-notices.js';
+import type { SessionUsersSource } from './session-users.js';
+
+export interface MachineServiceDeps
+  extends Pick<
+    AgentDeps,
+    | 'stateDir'
+    | 'identity'
+    | 'collectors'
+    | 'random'
+    | 'createSocket'
+    | 'backoff'
+    | 'flushDelayMs'
+    | 'stopAckTimeoutMs'
+  > {
+  /** The account the service runs as (root, SYSTEM): the account of the machine's own events. */
+  readonly machineAccount: string;
+  readonly hostname: string;
+  /** The folder holding one socket folder per account (`<socketRoot>/<uid>/agent.sock`). */
+  readonly socketRoot: string;
+  readonly sessionUsers: SessionUsersSource;
+  /** How often the accounts are asked for again. Default 5 s. */
+  readonly usersEveryMs?: number;
+  readonly listen?: typeof listenUserSocket;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+export interface MachineService {
+  readonly agent: Agent;
+  start(): Promise<void>;
+  stop(reason: StopReason, detail?: string): Promise<void>;
+  /** The session sockets open now, by account. */
+  sockets(): Record<string, string>;
+}
+
+export function createMachineService(deps: MachineServiceDeps): MachineService {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? silentLogger;
+  const listen = deps.listen ?? listenUserSocket;
+  const notices = openSessionNotices(deps.stateDir);
+  const sockets = new Map<number, { user: SocketUser; socket: UserSocket }>();
+  const links = new Set<{ socket: net.Socket; sendState(t: 'welcome' | 'policy'): void }>();
+  let current: { policy: Policy; notice: Notice } = {
+    policy: deps.identity.identity.policy,
+    notice: deps.identity.identity.notice,
+  };
+  let stream: AccountStream | null = null;
+  let usersTimer: TimerHandle | null = null;
+  let stopping = false;
+
+  const agent = createAgent({
+    stateDir: deps.stateDir,
+    identity: deps.identity,
+    collectors: deps.collectors,
+    osUser: deps.machineAccount,
+    clock,
+    log,
+    page: null,
+    terminal: null,
+    desktopNotifier: null,
+    ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.createSocket ? { createSocket: deps.createSocket } : {}),
+    ...(deps.backoff ? { backoff: deps.backoff } : {}),
+    ...(deps.flushDelayMs !== undefined ? { flushDelayMs: deps.flushDelayMs } : {}),
+    ...(deps.stopAckTimeoutMs !== undefined ? { stopAckTimeoutMs: deps.stopAckTimeoutMs } : {}),
+    machine: {
+      wrapBatcher: (batcher) => {
+        stream = createAccountStream({
+          batcher,
+          machineAccount: deps.machineAccount,
+          now: () => clock.now(),
+          fallbackNetwork: () => ({ hostname: deps.hostname, localIps: [], gateway: null }),
+        });
+        return stream.machine;
+      },
+    },
+  });
+
+  agent.events.on('policy', ({ policy, notice }) => {
+    current = { policy, notice };
+    for (const link of links) link.sendState('policy');
+  });
+
+  function attach(user: SocketUser, socket: net.Socket): void {
+    const account = user.name;
+    const reader = createFrameReader();
+    const send = (message: ServiceMessage) => {
+      if (!socket.destroyed) socket.write(encodeFrame({ ...message }));
+    };
+    const identity = deps.identity.identity;
+    const link = {
+      socket,
+      sendState: (t: 'welcome' | 'policy') =>
+        send({
+          t,
+          agentId: identity.agentId,
+          seat: identity.seat,
+          server: identity.serverUrl,
+          account,
+          policy: current.policy,
+          notice: current.notice,
+          acknowledged: notices.version(account) === current.notice.version,
+        }),
+    };
+    links.add(link);
+    log.log('info', 'session part connected', { account });
+    socket.on('close', () => {
+      links.delete(link);
+      log.log('info', 'session part disconnected', { account });
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const frame of reader.push(chunk)) take(parseSessionMessage(frame.header, frame.blob));
+      } catch (error) {
+        // A session part that breaks the channel's rules is cut off; its next connection starts clean.
+        log.log('warn', 'session part sent a malformed message; disconnected', {
+          account,
+          error: errorMessage(error),
+        });
+        socket.destroy();
+      }
+    });
+    link.sendState('welcome');
+
+    function take(message: SessionMessage): void {
+      if (!stream || stopping) return;
+      const noticeVersion = current.notice.version;
+      const before = notices.version(account);
+      if (message.t === 'blob') {
+        if (!mayTakeBlob(before, noticeVersion)) {
+          refuse(1, NOT_CONFIRMED);
+          return;
+        }
+        const { event, bytes, mime } = message;
+        stream.appendBlobAs(account, { bytes, mime, width: event.width, height: event.height }, event);
+        return;
+      }
+      const intake = takeSessionEvents(account, message.events, before, noticeVersion);
+      if (intake.ackedVersion !== before) {
+        notices.record(account, intake.ackedVersion, clock.now());
+        log.log('info', 'operator confirmed the monitoring notice', { account, noticeVersion });
+      }
+      for (const event of intake.accepted) stream.queueAs(account, event, event.type === 'notice_ack');
+      if (intake.refused) refuse(intake.refused.count, intake.refused.reason);
+    }
+
+    function refuse(count: number, reason: string): void {
+      log.log('warn', 'events from a session refused', { account, count, reason });
+      send({ t: 'refused', count, reason });
+    }
+  }
+
+  async function openSockets(): Promise<void> {
+    let users: SocketUser[];
+    try {
+      users = await deps.sessionUsers();
+    } catch (error) {
+      log.log('warn', 'could not list the accounts with a desktop session', { error: errorMessage(error) });
+      return;
+    }
+    for (const user of users) {
+      if (stopping || sockets.has(user.uid)) continue;
+      try {
+        const socket = await listen(deps.socketRoot, user, (connection) => attach(user, connection));
+        sockets.set(user.uid, { user, socket });
+        log.log('info', 'session socket ready', { account: user.name, path: socket.path });
+      } catch (error) {
+        log.log('error', 'could not open a session socket', {
+          account: user.name,
+          error: errorMessage(error),
+        });
+      }
+    }
+  }
+
+  function watchUsers(): void {
+    usersTimer = clock.setTimeout(() => {
+      openSockets().finally(() => {
+        if (!stopping) watchUsers();
+      });
+    }, deps.usersEveryMs ?? 5000);
+  }
+
+  return {
+    agent,
+    async start() {
+      await agent.start();
+      await openSockets();
+      if (!stopping) watchUsers();
+    },
+    async stop(reason, detail) {
+      stopping = true;
+      clock.clearTimeout(usersTimer);
+      for (const link of links) link.socket.destroy();
+      await Promise.all([...sockets.values()].map(({ socket }) => socket.close()));
+      sockets.clear();
+      await agent.stop(reason, detail);
+    },
+    sockets: () =>
+      Object.fromEntries([...sockets.values()].map(({ user, socket }) => [user.name, socket.path])),
+  };
+}

@@ -63,7 +63,9 @@ describe('investigation pages in Chromium', () => {
     const context = await contextFor(world.who.invA);
     const page = await context.newPage();
     await page.goto(`${server.url}/investigation/timeline`);
-    await page.locator('select[multiple]').selectOption(world.seats.a1.seatId);
+    const picker = page.getByTestId('seat-picker');
+    await picker.getByPlaceholder('Find a seat, site or team').fill('desk-a1');
+    await picker.getByLabel('desk-a1').check();
     await page.getByPlaceholder('Why you need to see this (recorded)').fill('Complaint 77 by a customer');
     await page.getByRole('button', { name: 'Show' }).click();
     await expect.poll(() => page.getByText('Ticket 4711 — Customer Müller').count()).toBe(1);

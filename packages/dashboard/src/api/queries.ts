@@ -6,12 +6,13 @@
  * project). `changed` says, for each kind of change, which queries to read
  * again; the pages' mutations call it, so no page keeps its own list.
  */
-import type { AnomalyStatus, AuditQuery, CaseStatus } from '@seatwatch/shared/dashboard-api';
+import type { AnomalyStatus, AuditQuery, CaseStatus, TeamReportQuery } from '@seatwatch/shared/dashboard-api';
 import { infiniteQueryOptions, type QueryClient, queryOptions } from '@tanstack/react-query';
 import { admin } from './admin.js';
 import { anomalies } from './anomalies.js';
 import { auth, board, dashboardAccess, seats, users } from './client.js';
 import { auditLog, cases, investigation, selfView } from './investigation.js';
+import { reports } from './reports.js';
 
 export const queryKeys = {
   session: ['session'] as const,
@@ -40,6 +41,10 @@ export const queryKeys = {
   assignees: (projectId: string) => ['investigation', 'assignees', projectId] as const,
   audit: (filter: AuditQuery) => ['audit', filter] as const,
   selfView: ['self-view'] as const,
+
+  reportTeams: ['reports', 'teams'] as const,
+  teamReport: (teamId: string, params: TeamReportQuery) =>
+    ['reports', 'team', teamId, params.period, params.date] as const,
 };
 
 type ProjectPart =
@@ -102,6 +107,15 @@ export const queries = {
 
   investigationSeats: () =>
     queryOptions({ queryKey: queryKeys.investigationSeats, queryFn: investigation.seats }),
+  reportTeams: () => queryOptions({ queryKey: queryKeys.reportTeams, queryFn: reports.teams }),
+  /** Each read of a report is audited: read when asked for, not again on focus or by itself. */
+  teamReport: (teamId: string, params: TeamReportQuery) =>
+    queryOptions({
+      queryKey: queryKeys.teamReport(teamId, params),
+      queryFn: () => reports.team(teamId, params),
+      staleTime: Number.POSITIVE_INFINITY,
+      refetchOnWindowFocus: false,
+    }),
   caseList: (status: CaseStatus | undefined) =>
     queryOptions({ queryKey: queryKeys.caseList(status), queryFn: () => cases.list(status) }),
   caseDetail: (caseId: string) =>

@@ -14,6 +14,7 @@ import { CasePage } from '../investigation/CasePage.js';
 import { CasesPage } from '../investigation/CasesPage.js';
 import { SelfViewPage } from '../investigation/SelfViewPage.js';
 import { TimelinePage } from '../investigation/TimelinePage.js';
+import { ReportsPage } from '../reports/ReportsPage.js';
 import { SeatPage } from '../seat/SeatPage.js';
 import { errorText } from './errors.js';
 import { Layout } from './Layout.js';
@@ -41,6 +42,7 @@ function SignedIn() {
         <Route path="/investigation/timeline" element={<TimelinePage />} />
         <Route path="/investigation/cases" element={<CasesPage />} />
         <Route path="/investigation/cases/:id" element={<CasePage />} />
+        <Route path="/reports" element={<ReportsPage />} />
         <Route path="/audit" element={<AuditPage />} />
         <Route path="/account" element={<AccountPage />} />
         <Route path="*" element={<Navigate to="/" replace />} />

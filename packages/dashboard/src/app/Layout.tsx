@@ -69,6 +69,7 @@ export function Layout({ children }: { children: ReactNode }) {
           {menus.alerts && <NavLink to="/alerts">{t('nav.alerts')}</NavLink>}
           {menus.investigation && <NavLink to="/investigation/timeline">{t('nav.timeline')}</NavLink>}
           {menus.investigation && <NavLink to="/investigation/cases">{t('nav.cases')}</NavLink>}
+          {menus.reports && <NavLink to="/reports">{t('nav.reports')}</NavLink>}
           {menus.audit && <NavLink to="/audit">{t('nav.audit')}</NavLink>}
           {menus.admin && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
           <NavLink to="/account">{t('nav.account')}</NavLink>

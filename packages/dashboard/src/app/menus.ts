@@ -11,6 +11,7 @@ export interface Menus {
   readonly admin: boolean;
   readonly investigation: boolean;
   readonly audit: boolean;
+  readonly reports: boolean;
 }
 
 export function menusFor(grants: readonly Grant[]): Menus {
@@ -20,6 +21,7 @@ export function menusFor(grants: readonly Grant[]): Menus {
     alerts: has('administrator', 'supervisor', 'investigator'),
     admin: grants.some((grant) => grant.role === 'administrator' && grant.teamId === null),
     investigation: has('investigator'),
+    reports: has('administrator', 'supervisor'),
     audit: grants.some(
       (grant) => (grant.role === 'auditor' || grant.role === 'administrator') && grant.teamId === null,
     ),

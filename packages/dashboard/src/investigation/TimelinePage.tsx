@@ -2,7 +2,8 @@
  * The investigation timeline: pick seats or operators, a range and a
  * purpose; read activity, application totals, the screenshot strip, device
  * events, sign-ins and IPs, state changes and anomalies, page by page.
- * Every string from a seat is rendered as text.
+ * Above the lists, the visual timeline draws the whole range at once
+ * (timeline/). Every string from a seat is rendered as text.
  */
 import {
   revealControls,
@@ -16,8 +17,11 @@ import { cases, investigation } from '../api/investigation.js';
 import { changed, queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useSession } from '../auth/use-session.js';
+import { SeatPicker } from '../components/SeatPicker.js';
 import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
+import { loadWholeTimeline } from '../timeline/load-all.js';
+import { VisualTimeline } from '../timeline/VisualTimeline.js';
 import { fromLocalInput, type PurposeInput, purposeOf, toLocalInput } from './purpose.js';
 
 const DAY = 86_400_000;
@@ -81,6 +85,8 @@ export function TimelinePage() {
   const [request, setRequest] = useState<TimelineRequest | null>(null);
   const [timeline, setTimeline] = useState<Timeline | null>(null);
   const [viewing, setViewing] = useState<string | null>(null);
+  /** Every page of the range, for the visual timeline; `complete` false while pages are still coming. */
+  const [visual, setVisual] = useState<{ timeline: Timeline; complete: boolean } | null>(null);
   // Reading the timeline is an act the server records with its purpose, so it is sent when asked
   // for, not cached or read again by itself; its errors are kept here with the other actions'.
   const [failure, setFailure] = useState<unknown>(null);
@@ -107,8 +113,14 @@ export function TimelinePage() {
       ...chosen,
     };
     try {
+      setVisual(null);
       setTimeline(await investigation.timeline(body));
       setRequest(body);
+      setVisual(
+        await loadWholeTimeline(body, investigation.timeline, (partial) =>
+          setVisual({ timeline: partial, complete: false }),
+        ),
+      );
     } catch (caught) {
       setFailure(caught);
     }
@@ -170,21 +182,7 @@ export function TimelinePage() {
     <section className="investigation">
       <h1>{t('investigation.timelineTitle')}</h1>
       <form className="toolbar wrap" onSubmit={(event) => void submit(event)}>
-        <label>
-          {t('investigation.seats')}
-          <select
-            multiple
-            value={seatIds}
-            onChange={(event) => setSeatIds([...event.target.selectedOptions].map((option) => option.value))}
-          >
-            {seatOptions.map((seat) => (
-              <option key={seat.id} value={seat.id}>
-                {/* An option holds text only: the name with its hidden characters shown. */}
-                {revealControls(seat.name)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SeatPicker seats={seatOptions} value={seatIds} onChange={setSeatIds} />
         <label>
           {t('investigation.operators')}
           <input
@@ -244,11 +242,22 @@ export function TimelinePage() {
       {viewing && <ScreenshotViewer id={viewing} purpose={purpose} onClose={() => setViewing(null)} />}
       {timeline && (
         <>
-          <p>
-            {t('investigation.seatsShown', {
-              seats: timeline.seats.map((seat) => seat.name).join(', ') || t('common.none'),
+          <p data-testid="timeline-range">
+            {t('timeline.rangeOf', {
+              seats: timeline.seats.map((seat) => revealControls(seat.name)).join(', ') || t('common.none'),
+              from: dateTime(timeline.from),
+              to: dateTime(timeline.to),
+              zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
             })}
           </p>
+          {visual ? (
+            <>
+              {visual.complete ? null : <p className="muted small">{t('timeline.loadingPages')}</p>}
+              <VisualTimeline timeline={visual.timeline} seats={seatOptions} onViewScreenshot={setViewing} />
+            </>
+          ) : (
+            <p className="muted small">{t('timeline.loadingPages')}</p>
+          )}
           {timeline.totals && (
             <>
               <h2>{t('investigation.appTotals')}</h2>

@@ -23,6 +23,8 @@ const CLIENT_ROUTES = [
   '/investigation/*',
   '/audit',
   '/self-view',
+  // Team reports (issue #13).
+  '/reports',
 ];
 
 export async function webAppRoutes(app: FastifyInstance, options: { dir?: string } = {}): Promise<void> {

@@ -17,7 +17,7 @@ import type {
 } from '@seatwatch/shared/dashboard-api';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
-import { rowsOf } from '../db/raw-rows.js';
+import { nullable, rowsOf } from '../db/raw-rows.js';
 import { DEVICE_EVENT_COLUMNS, LOGIN_COLUMNS } from '../db/row-columns.js';
 import {
   activitySpans,
@@ -29,6 +29,8 @@ import {
   logins,
   screenshots,
   seats,
+  sites,
+  teams,
 } from '../db/schema/index.js';
 import { scopeCondition } from '../db/scope-condition.js';
 import { valueList } from '../db/sql-lists.js';
@@ -89,13 +91,25 @@ export async function seatsById(ex: Executor, seatIds: readonly string[]): Promi
   return seatRows(ex, sql`select ${SEAT_COLUMNS} from seats s where s.id in ${ids(seatIds)} order by s.name`);
 }
 
-/** Every seat the viewer may investigate (for the seat picker). */
-export function seatsInScope(ex: Executor, scope: Scope): Promise<TimelineSeat[]> {
-  return seatRows(
+/** Every seat the viewer may investigate, with its site's and team's names (for the seat picker). */
+export async function seatsInScope(ex: Executor, scope: Scope): Promise<TimelineSeat[]> {
+  const rows = await rowsOf(
     ex,
-    sql`select ${SEAT_COLUMNS} from seats s where ${seatScopeCondition(scope)}
+    sql`select ${SEAT_COLUMNS}, st.name as site_name, tm.name as team_name
+        from seats s left join sites st on st.id = s.site_id left join teams tm on tm.id = s.team_id
+        where ${seatScopeCondition(scope)}
         order by s.name limit 5000`,
+    { ...SEAT, site_name: nullable(sites.name), team_name: nullable(teams.name) },
   );
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    projectId: row.project_id,
+    siteId: row.site_id,
+    teamId: row.team_id,
+    siteName: row.site_name,
+    teamName: row.team_name,
+  }));
 }
 
 /**

@@ -83,6 +83,9 @@ export const TimelineSeat = Type.Object(
     projectId: Type.String(),
     siteId: Nullable(Type.String()),
     teamId: Nullable(Type.String()),
+    /** The seat picker's groups (GET /investigation/seats only). */
+    siteName: Type.Optional(Nullable(Type.String())),
+    teamName: Type.Optional(Nullable(Type.String())),
   },
   closed,
 );

@@ -1,0 +1,356 @@
+/**
+ * The visual timeline's model, pure (no DOM): the visible window and how
+ * zoom and pan move it, the lanes of each seat, what is drawn at a zoom
+ * (spans merged per pixel bucket when they are too small to see), and what
+ * a click at a point hits. The canvas component only draws what this says.
+ */
+import type {
+  Timeline,
+  TimelineAnomaly,
+  TimelineDevice,
+  TimelineLogin,
+  TimelineScreenshot,
+  TimelineSpan,
+  TimelineState,
+} from '@seatwatch/shared/dashboard-api';
+
+export interface View {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The shortest window one may zoom into: a minute. */
+export const MIN_VIEW_MS = 60_000;
+
+/** Zooms by `factor` (< 1 in, > 1 out) keeping `anchor` (a time) where it is; stays inside `bounds`. */
+export function zoom(view: View, factor: number, anchor: number, bounds: View): View {
+  const width = Math.min(bounds.to - bounds.from, Math.max(MIN_VIEW_MS, (view.to - view.from) * factor));
+  const ratio = view.to > view.from ? (anchor - view.from) / (view.to - view.from) : 0.5;
+  return clamp({ from: anchor - ratio * width, to: anchor - ratio * width + width }, bounds);
+}
+
+/** Moves the window by `deltaMs`, stopping at the bounds. */
+export function pan(view: View, deltaMs: number, bounds: View): View {
+  return clamp({ from: view.from + deltaMs, to: view.to + deltaMs }, bounds);
+}
+
+function clamp(view: View, bounds: View): View {
+  const width = Math.min(view.to - view.from, bounds.to - bounds.from);
+  let from = Math.max(bounds.from, view.from);
+  if (from + width > bounds.to) from = bounds.to - width;
+  return { from, to: from + width };
+}
+
+export type LaneKind = 'activity' | 'presence' | 'markers';
+
+export interface Lane {
+  readonly seatId: string;
+  readonly kind: LaneKind;
+  readonly top: number;
+  readonly height: number;
+}
+
+export const LANE_HEIGHTS: Readonly<Record<LaneKind, number>> = { activity: 22, presence: 10, markers: 16 };
+const SEAT_GAP = 14;
+export const AXIS_HEIGHT = 22;
+
+/** Per seat: activity spans, presence band, markers (sign-ins, devices, anomalies, screenshots). */
+export function layoutLanes(seatIds: readonly string[]): { lanes: Lane[]; height: number } {
+  const lanes: Lane[] = [];
+  let top = AXIS_HEIGHT;
+  for (const seatId of seatIds) {
+    top += SEAT_GAP;
+    for (const kind of ['activity', 'presence', 'markers'] as const) {
+      lanes.push({ seatId, kind, top, height: LANE_HEIGHTS[kind] });
+      top += LANE_HEIGHTS[kind] + 2;
+    }
+  }
+  return { lanes, height: top + 4 };
+}
+
+export type Detail =
+  | { readonly kind: 'span'; readonly span: TimelineSpan }
+  | {
+      readonly kind: 'spans';
+      readonly seatId: string;
+      readonly from: number;
+      readonly to: number;
+      readonly count: number;
+      readonly app: string;
+    }
+  | { readonly kind: 'screenshot'; readonly shot: TimelineScreenshot }
+  | { readonly kind: 'anomaly'; readonly anomaly: TimelineAnomaly }
+  | { readonly kind: 'login'; readonly login: TimelineLogin }
+  | { readonly kind: 'device'; readonly device: TimelineDevice }
+  | { readonly kind: 'presence'; readonly band: PresenceBand };
+
+export type PresenceName = TimelineState['state'] | 'offline';
+
+export interface PresenceBand {
+  readonly seatId: string;
+  readonly state: PresenceName;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A rectangle to draw in a lane, with what clicking it opens. */
+export interface Block {
+  readonly x0: number;
+  readonly x1: number;
+  /** The colour key: an application, or a presence state. */
+  readonly key: string;
+  readonly detail: Detail;
+}
+
+export interface Marker {
+  readonly x: number;
+  readonly type: 'login' | 'device' | 'anomaly' | 'screenshot';
+  readonly detail: Detail;
+}
+
+/** Everything of one seat, sorted by time, ready to be cut to a view. */
+export interface SeatTrack {
+  readonly seatId: string;
+  readonly spans: readonly TimelineSpan[];
+  readonly presence: readonly PresenceBand[];
+  readonly markers: readonly { time: number; type: Marker['type']; detail: Detail }[];
+}
+
+/**
+ * Presence from status changes: each state lasts until the next one of its
+ * seat; before the first one the state is unknown (drawn as offline), and
+ * the last one is cut at `end` (the range's end, or now).
+ */
+export function presenceBands(
+  seatId: string,
+  states: readonly TimelineState[],
+  from: number,
+  end: number,
+): PresenceBand[] {
+  const own = states.filter((s) => s.seatId === seatId).sort((a, b) => a.time - b.time);
+  const bands: PresenceBand[] = [];
+  const first = own[0];
+  if (!first || first.time > from)
+    bands.push({ seatId, state: 'offline', start: from, end: first ? first.time : end });
+  own.forEach((state, index) => {
+    const until = Math.min(own[index + 1]?.time ?? end, end);
+    if (until > state.time) bands.push({ seatId, state: state.state, start: state.time, end: until });
+  });
+  return bands;
+}
+
+export function seatTracks(timeline: Timeline, now: number): SeatTrack[] {
+  const end = Math.min(timeline.to, now);
+  return timeline.seats.map((seat) => {
+    const mine = <T extends { seatId: string | null }>(items: readonly T[] | undefined) =>
+      (items ?? []).filter((item) => item.seatId === seat.id);
+    const markers: SeatTrack['markers'][number][] = [
+      ...mine(timeline.logins?.items).map((login) => ({
+        time: login.time,
+        type: 'login' as const,
+        detail: { kind: 'login' as const, login },
+      })),
+      ...mine(timeline.devices?.items).map((device) => ({
+        time: device.time,
+        type: 'device' as const,
+        detail: { kind: 'device' as const, device },
+      })),
+      ...mine(timeline.anomalies?.items).map((anomaly) => ({
+        time: anomaly.firstAt,
+        type: 'anomaly' as const,
+        detail: { kind: 'anomaly' as const, anomaly },
+      })),
+      ...mine(timeline.screenshots?.items).map((shot) => ({
+        time: shot.time,
+        type: 'screenshot' as const,
+        detail: { kind: 'screenshot' as const, shot },
+      })),
+    ].sort((a, b) => a.time - b.time);
+    return {
+      seatId: seat.id,
+      spans: mine(timeline.spans?.items).sort((a, b) => a.start - b.start),
+      presence: presenceBands(seat.id, timeline.states?.items ?? [], timeline.from, end),
+      markers,
+    };
+  });
+}
+
+/** First index whose `end` (or time) is past `t`, by binary search over items sorted by start. */
+function firstVisible<T>(
+  items: readonly T[],
+  startOf: (item: T) => number,
+  t: number,
+  longest: number,
+): number {
+  let lo = 0;
+  let hi = items.length;
+  const bound = t - longest;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (startOf(items[mid]!) < bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Pixel buckets narrower than this merge their spans into one block (the app with most time in it). */
+export const BUCKET_PX = 2;
+
+/**
+ * The activity blocks of a seat in a view `width` pixels wide. A span wide
+ * enough is its own block; smaller ones are summed per bucket of BUCKET_PX
+ * pixels, and the bucket shows its busiest application. Work is linear in
+ * the spans inside the view, so 60 days of spans draw in milliseconds.
+ */
+export function activityBlocks(track: SeatTrack, view: View, width: number): Block[] {
+  const msPerPx = (view.to - view.from) / width;
+  const x = (t: number) => (t - view.from) / msPerPx;
+  const spans = track.spans;
+  const longest = spans.reduce((max, s) => Math.max(max, s.end - s.start), 0);
+  const blocks: Block[] = [];
+  let bucket: { index: number; byApp: Map<string, number>; count: number; from: number; to: number } | null =
+    null;
+  const flush = () => {
+    if (!bucket) return;
+    let app = '';
+    let best = -1;
+    for (const [name, ms] of bucket.byApp) {
+      if (ms > best) {
+        best = ms;
+        app = name;
+      }
+    }
+    const x0 = bucket.index * BUCKET_PX;
+    blocks.push({
+      x0,
+      x1: x0 + BUCKET_PX,
+      key: app,
+      detail: {
+        kind: 'spans',
+        seatId: track.seatId,
+        from: bucket.from,
+        to: bucket.to,
+        count: bucket.count,
+        app,
+      },
+    });
+    bucket = null;
+  };
+  for (let i = firstVisible(spans, (s) => s.start, view.from, longest); i < spans.length; i++) {
+    const span = spans[i]!;
+    if (span.start >= view.to) break;
+    if (span.end <= view.from) continue;
+    const x0 = Math.max(0, x(span.start));
+    const x1 = Math.min(width, x(span.end));
+    if (x1 - x0 >= BUCKET_PX) {
+      flush();
+      blocks.push({ x0, x1, key: span.app, detail: { kind: 'span', span } });
+      continue;
+    }
+    const index = Math.floor(x0 / BUCKET_PX);
+    if (bucket && bucket.index !== index) flush();
+    if (!bucket) bucket = { index, byApp: new Map(), count: 0, from: span.start, to: span.end };
+    bucket.byApp.set(span.app, (bucket.byApp.get(span.app) ?? 0) + (span.end - span.start));
+    bucket.count += 1;
+    bucket.to = Math.max(bucket.to, span.end);
+  }
+  flush();
+  return blocks;
+}
+
+export function presenceBlocks(track: SeatTrack, view: View, width: number): Block[] {
+  const msPerPx = (view.to - view.from) / width;
+  const blocks: Block[] = [];
+  for (const band of track.presence) {
+    if (band.end <= view.from || band.start >= view.to) continue;
+    const x0 = Math.max(0, (band.start - view.from) / msPerPx);
+    const x1 = Math.min(width, (band.end - view.from) / msPerPx);
+    blocks.push({ x0, x1: Math.max(x1, x0 + 1), key: band.state, detail: { kind: 'presence', band } });
+  }
+  return blocks;
+}
+
+/** Markers in view; at most one per type and pixel (the first), so a dense day stays drawable. */
+export function visibleMarkers(track: SeatTrack, view: View, width: number): Marker[] {
+  const msPerPx = (view.to - view.from) / width;
+  const seen = new Set<string>();
+  const out: Marker[] = [];
+  for (const marker of track.markers) {
+    if (marker.time < view.from || marker.time >= view.to) continue;
+    const x = (marker.time - view.from) / msPerPx;
+    const key = `${marker.type}:${Math.round(x)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ x, type: marker.type, detail: marker.detail });
+  }
+  return out;
+}
+
+/** Marker rows inside the markers lane, top to bottom. */
+export const MARKER_ROWS: readonly Marker['type'][] = ['screenshot', 'anomaly', 'device', 'login'];
+
+/** What a click at (x, y) in CSS pixels opens, or null. Markers take a few pixels of slack. */
+export function hitTest(
+  lanes: readonly Lane[],
+  tracks: readonly SeatTrack[],
+  view: View,
+  width: number,
+  x: number,
+  y: number,
+): Detail | null {
+  const lane = lanes.find((l) => y >= l.top && y < l.top + l.height);
+  const track = lane && tracks.find((t) => t.seatId === lane.seatId);
+  if (!lane || !track) return null;
+  if (lane.kind === 'markers') {
+    let best: Marker | null = null;
+    for (const marker of visibleMarkers(track, view, width)) {
+      const distance = Math.abs(marker.x - x);
+      if (distance <= 5 && (!best || distance < Math.abs(best.x - x))) best = marker;
+    }
+    return best?.detail ?? null;
+  }
+  const blocks =
+    lane.kind === 'activity' ? activityBlocks(track, view, width) : presenceBlocks(track, view, width);
+  return blocks.find((block) => x >= block.x0 && x < Math.max(block.x1, block.x0 + 1))?.detail ?? null;
+}
+
+/** A stable colour per application (hue from a string hash), so an app looks the same everywhere. */
+export function appColour(app: string): string {
+  let hash = 2166136261;
+  for (let i = 0; i < app.length; i++) hash = Math.imul(hash ^ app.charCodeAt(i), 16777619);
+  return `hsl(${(hash >>> 0) % 360} 62% 52%)`;
+}
+
+export const PRESENCE_COLOURS: Readonly<Record<PresenceName, string>> = {
+  active: '#2e9d5b',
+  idle: '#e0a526',
+  locked: '#7a6fd1',
+  offline: '#c9ced6',
+};
+
+/** Axis ticks: a "nice" step for about one label per 110 pixels. */
+export function ticks(view: View, width: number): number[] {
+  const steps = [
+    60_000,
+    300_000,
+    900_000,
+    1_800_000,
+    3_600_000,
+    3 * 3_600_000,
+    6 * 3_600_000,
+    12 * 3_600_000,
+    86_400_000,
+    2 * 86_400_000,
+    7 * 86_400_000,
+    14 * 86_400_000,
+    30 * 86_400_000,
+  ];
+  const wanted = ((view.to - view.from) / width) * 110;
+  const step = steps.find((s) => s >= wanted) ?? steps[steps.length - 1]!;
+  // Aligned to the viewer's local midnight for day steps, to the epoch otherwise (whole hours in most zones).
+  const offset = step >= 86_400_000 ? new Date(view.from).getTimezoneOffset() * 60_000 : 0;
+  const first = Math.ceil((view.from - offset) / step) * step + offset;
+  const out: number[] = [];
+  for (let t = first; t < view.to; t += step) out.push(t);
+  return out;
+}

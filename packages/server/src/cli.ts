@@ -13,7 +13,8 @@ import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 const USAGE = `Usage: seatwatch-server [command] [options]
 
   serve                                   start the collector (the default)
-  migrate                                 apply database migrations and exit
+  migrate                                 apply database migrations, put back dropped audit triggers,
+                                          grant SEATWATCH_DATABASE_APP_ROLE (if set), and exit
 
   projects list
   projects create <name> [--retention-days N]
@@ -291,7 +292,10 @@ async function run(argv: string[]): Promise<void> {
     // Loaded only here: the admin commands need none of the database code.
     const { withDatabase } = await import('./startup/startup.js');
     await withDatabase(config, async () => {});
-    process.stdout.write(`Migrations applied (${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}).\n`);
+    process.stdout.write(
+      `Migrations applied, audit triggers checked (${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'})` +
+        `${config.databaseAppRole ? `; ${config.databaseAppRole} granted what the server needs` : ''}.\n`,
+    );
     return;
   }
   const client = createAdminClient(serverUrl(config, values.url, process.env), adminToken(config));

@@ -128,9 +128,11 @@ export function findChainBreak(entries: Iterable<AuditEntry>, previous: ChainLin
       return {
         seq: entry.seq,
         problem:
-          entry.seq > expectedSeq
-            ? `entries ${expectedSeq}–${entry.seq - 1} are missing`
-            : `seq ${entry.seq} is out of order (expected ${expectedSeq})`,
+          entry.seq === expectedSeq + 1
+            ? `entry ${expectedSeq} is missing`
+            : entry.seq > expectedSeq
+              ? `entries ${expectedSeq}–${entry.seq - 1} are missing`
+              : `seq ${entry.seq} is out of order (expected ${expectedSeq})`,
       };
     }
     if (entry.prevHash !== prevHash) {

@@ -153,6 +153,13 @@ export async function latestCaseEntry(
   return row ? toAuditEntry(row) : null;
 }
 
+/** The chain's head as appends left it (seq 0 and 64 zeros before the first entry). */
+export async function chainHead(ex: Executor): Promise<ChainLink> {
+  const [head] = await ex.select({ seq: auditChainHead.seq, hash: auditChainHead.hash }).from(auditChainHead);
+  if (!head) throw new Error('audit_chain_head has no row: the database was not migrated (0008)');
+  return { seq: Number(head.seq), hash: head.hash };
+}
+
 /** Whether the database has the audit log at all (a database never migrated has not). */
 export async function auditLogExists(ex: Executor): Promise<boolean> {
   const [row] = await rowsOf(ex, sql`select to_regclass('audit_log') is not null as present`, {

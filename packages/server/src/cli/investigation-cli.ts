@@ -1,11 +1,15 @@
 /**
- * The CLI commands of issue #7, for `seatwatch-server`:
+ * The CLI commands of issues #7 and #11, for `seatwatch-server`:
  *
- *   verify-audit                         check the audit log's hash chain; names the first broken entry
+ *   verify-audit [--checkpoints FILE]... [--head SEQ:HASH]... [--public-key K]
+ *                                        check the audit log's hash chain, and against signed checkpoints
+ *                                        or noted heads; names the first broken entry
+ *   db-roles --owner NAME --app NAME --database NAME
+ *                                        print the SQL that makes the two database roles
  *   verify-bundle FILE [--public-key K | --unpinned]
  *                                        check an evidence bundle offline (K: base64 key or a PEM file);
  *                                        with no key pinned it fails unless --unpinned accepts that
- *   offboard --project ID --out FILE --confirm NAME [--reason TEXT]
+ *   offboard --project ID --out FILE --confirm NAME --by PERSON [--reason TEXT]
  *                                        export a project's data to a signed bundle, then purge it
  *
  * verify-audit and offboard open the database themselves (on the embedded
@@ -13,13 +17,16 @@
  * verify-audit opens it read-only and never migrates it.
  * Exit codes: 0 fine, 1 verification failed or refused, 2 usage.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromBase64, keyPairFromSeed, SeatwatchError } from '@seatwatch/shared';
+import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
+import { type ChainAnchor, parseCheckpoints, parseHead } from '../audit/audit-checkpoint.js';
 import { describeVerification, NoAuditLogError, verifyAuditLog } from '../audit/verify-audit.js';
-import type { ServerConfig } from '../config.js';
+import { ROLE_NAME_PATTERN, type ServerConfig } from '../config.js';
+import { databaseRolesScript } from '../db/audit-protection.js';
 import { publicKeyFromPem } from '../evidence/bundle-format.js';
 import { type BundleVerification, verifyBundle } from '../evidence/bundle-verify.js';
 import { findProject, offboardProject } from '../offboarding/offboard-project.js';
@@ -49,6 +56,20 @@ function cliActor(io: CliIo): string {
 }
 
 class UsageError extends Error {}
+
+/**
+ * The person a destructive command is run for (--by), required: an OS
+ * account is often shared (root, a deploy user), and the audit log and the
+ * bundle must name who decided (issue #11).
+ */
+function personNamed(by: string | undefined): string {
+  const name = by?.trim() ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (name.length < 2 || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new UsageError('offboard needs --by NAME: the person who runs it (2 to 200 characters)');
+  }
+  return name;
+}
 
 /** A key to check bundles with, and where it came from (printed, so a key picked up by accident shows). */
 interface PinnedKey {
@@ -119,6 +140,59 @@ function bundleVerdict(
   return 1;
 }
 
+interface AnchorOptions {
+  checkpoints?: string[] | undefined;
+  head?: string[] | undefined;
+  'public-key'?: string | undefined;
+}
+
+/**
+ * The heads verify-audit checks the log against: --head given by hand,
+ * --checkpoints files, or else the server's own checkpoint file when it is
+ * there. Checkpoint signatures are checked with the pinned key (--public-key,
+ * else this server's own key); with none, with the key each line names.
+ */
+function readAnchors(
+  values: AnchorOptions,
+  config: ServerConfig,
+  io: CliIo,
+): { anchors: ChainAnchor[]; problems: string[]; notes: string[] } {
+  const anchors: ChainAnchor[] = [];
+  const problems: string[] = [];
+  const notes: string[] = [];
+  for (const text of values.head ?? []) {
+    const head = parseHead(text);
+    if (!head) throw new UsageError(`--head must be SEQ:HASH (64 lowercase hex digits), got "${text}"`);
+    anchors.push(head);
+  }
+  let files = (values.checkpoints ?? []).map((file) => resolve(io.cwd, file));
+  if (files.length === 0 && anchors.length === 0 && existsSync(config.auditCheckpoints.file)) {
+    files = [config.auditCheckpoints.file];
+  }
+  if (files.length === 0) return { anchors, problems, notes };
+  const pinned = pinnedKey(values['public-key'], io);
+  const verifier = createNodeCryptoVerifier();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(`cannot read ${file}: ${(error as Error).message}`);
+      continue;
+    }
+    const parsed = parseCheckpoints(text, file, verifier, pinned?.key ?? null);
+    anchors.push(...parsed.anchors);
+    problems.push(...parsed.problems);
+    notes.push(
+      `checking against ${parsed.anchors.length} checkpoints from ${file}, ` +
+        (pinned
+          ? `signed by ${pinned.source}`
+          : 'each signed by the key it names (NOT PINNED: pass --public-key)'),
+    );
+  }
+  return { anchors, problems, notes };
+}
+
 export async function runInvestigationCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -129,6 +203,12 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
       out: { type: 'string' },
       confirm: { type: 'string' },
       reason: { type: 'string' },
+      by: { type: 'string' },
+      checkpoints: { type: 'string', multiple: true },
+      head: { type: 'string', multiple: true },
+      owner: { type: 'string' },
+      app: { type: 'string' },
+      database: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -146,15 +226,50 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
         return bundleVerdict(result, pinned, values.unpinned === true, io);
       }
       case 'verify-audit': {
+        const config = io.readConfig();
+        const { anchors, problems, notes } = readAnchors(values, config, io);
+        for (const note of notes) io.out(note);
+        if (problems.length > 0) {
+          io.err(`audit checkpoints FAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+          return 1;
+        }
         // Never migrates: a check must not change what it examines, and an auditor's role can only read.
-        const result = await withReadOnlyDatabase(io.readConfig(), (database) => verifyAuditLog(database.db));
+        const result = await withReadOnlyDatabase(config, (database) =>
+          verifyAuditLog(database.db, { anchors }),
+        );
         (result.ok ? io.out : io.err)(describeVerification(result));
         return result.ok ? 0 : 1;
+      }
+      case 'db-roles': {
+        const { owner, app, database } = values;
+        if (!owner || !app || !database || rest.length > 0) {
+          throw new UsageError('db-roles needs --owner NAME --app NAME --database NAME');
+        }
+        const pattern = new RegExp(ROLE_NAME_PATTERN);
+        for (const [flag, name] of [
+          ['owner', owner],
+          ['app', app],
+          ['database', database],
+        ] as const) {
+          if (!pattern.test(name)) throw new UsageError(`--${flag} must be a plain lower-case SQL name`);
+        }
+        if (owner === app) throw new UsageError('--owner and --app must be two different roles');
+        io.out(
+          [
+            `-- As a PostgreSQL superuser, connected to the database ${database} (psql -d ${database}):`,
+            ...databaseRolesScript({ owner, app, database }).map((statement) => `${statement};`),
+            `-- Then set their passwords (\\password ${owner}, \\password ${app}) and run, as the owner:`,
+            `--   DATABASE_URL=postgres://${owner}:…@host/${database} SEATWATCH_DATABASE_APP_ROLE=${app} seatwatch-server migrate`,
+            `-- and the server as the application role: DATABASE_URL=postgres://${app}:…@host/${database}`,
+          ].join('\n'),
+        );
+        return 0;
       }
       case 'offboard': {
         const projectId = values.project;
         const out = values.out;
         if (!projectId || !out) throw new UsageError('offboard needs --project ID and --out FILE');
+        const actor = `${cliActor(io)} (by ${personNamed(values.by)})`;
         const config = io.readConfig();
         const secrets = loadSecrets(config);
         const report = await withDatabase(config, async (database) => {
@@ -170,7 +285,7 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
               signer: secrets.serverSigner,
               now: Date.now,
             },
-            { projectId, outFile: resolve(io.cwd, out), actor: cliActor(io), reason: values.reason ?? null },
+            { projectId, outFile: resolve(io.cwd, out), actor, reason: values.reason ?? null },
           );
         });
         io.out(JSON.stringify(report, null, 2));

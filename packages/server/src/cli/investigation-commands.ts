@@ -3,12 +3,21 @@
  * so that seatwatch-server loads the database and zip code only when one of
  * them runs (see investigation-cli.ts).
  */
-export const INVESTIGATION_COMMANDS = new Set(['verify-audit', 'verify-bundle', 'offboard']);
+export const INVESTIGATION_COMMANDS = new Set(['verify-audit', 'verify-bundle', 'offboard', 'db-roles']);
 
-export const INVESTIGATION_USAGE = `  verify-audit                            check the audit log's hash chain (names the first broken entry)
+export const INVESTIGATION_USAGE = `  verify-audit [--checkpoints FILE]... [--head SEQ:HASH]... [--public-key K]
+                                          check the audit log's hash chain (names the first broken entry);
+                                          against signed checkpoints (default: the server's checkpoint file,
+                                          when there is one) or heads noted by hand it also finds entries cut
+                                          off the end and a rewritten chain (K pins the checkpoints' key;
+                                          default: this server's key)
+  db-roles --owner NAME --app NAME --database NAME
+                                          print the SQL a PostgreSQL superuser runs once to make the owner
+                                          role (runs migrate) and the application role (runs the server)
   verify-bundle <file> [--public-key K | --unpinned]
                                           verify an evidence bundle offline (K: base64 key or PEM file;
                                           default: this server's key; with none, it fails unless
                                           --unpinned accepts the bundle's own key: compare its fingerprint)
-  offboard --project ID --out FILE --confirm NAME [--reason TEXT]
-                                          export a project to a signed bundle, then purge its data`;
+  offboard --project ID --out FILE --confirm NAME --by PERSON [--reason TEXT]
+                                          export a project to a signed bundle, then purge its data
+                                          (PERSON: who runs it, named with the OS account in the audit log)`;

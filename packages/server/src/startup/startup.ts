@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { clearAgentSessions } from '../agents/agents.repository.js';
 import { buildApp } from '../app.js';
+import type { AuditCheckpointer } from '../audit/audit-checkpointer.js';
 import { createFilesystemBlobStore } from '../blobs/blob-store.filesystem.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { createS3BlobStore, readS3CredentialsFile } from '../blobs/blob-store.s3.js';
@@ -23,6 +24,7 @@ import type { NotificationPort } from '../notifications/notification-port.js';
 import { createPostgresNotificationPort } from '../notifications/notification-port.postgres.js';
 import { loadSecrets, type ServerSecrets } from '../secrets/secret-files.js';
 import { createPolicyService } from '../tenancy/policy.service.js';
+import { configuredCheckpointer } from './audit-checkpoints.js';
 import { checkAuditLogRole } from './audit-log-role.js';
 
 export interface RunningServer {
@@ -33,6 +35,8 @@ export interface RunningServer {
   secrets: ServerSecrets;
   /** Set when the database role could change the audit log (it is logged too; main.ts also prints it). */
   auditLogWarning: string | null;
+  /** Signs and sends a checkpoint of the audit chain now (they also go out on a timer and at close). */
+  auditCheckpoint: AuditCheckpointer['checkpoint'];
   close(): Promise<void>;
 }
 
@@ -144,6 +148,17 @@ export async function startServer(
       app?.log.warn({ err: error }, 'notification channel problem'),
     );
     closers.push(() => notifications.close());
+    // After the app has closed (nothing appends any more) and before the database does: the last checkpoint.
+    const checkpoints = configuredCheckpointer(config, {
+      db: database.db,
+      signer: secrets.serverSigner,
+      logger: {
+        info: (details, message) => app?.log.info(details, message),
+        warn: (details, message) => app?.log.warn(details, message),
+        error: (details, message) => app?.log.error(details, message),
+      },
+    });
+    closers.push(() => checkpoints.close());
     app = await buildApp({
       config,
       database,
@@ -172,7 +187,16 @@ export async function startServer(
       );
     }
     const address = await app.listen({ host: config.host, port: config.port });
-    return { app, url: address, database, secrets, auditLogWarning, close: closeAll };
+    checkpoints.checkpointer.start();
+    return {
+      app,
+      url: address,
+      database,
+      secrets,
+      auditLogWarning,
+      auditCheckpoint: checkpoints.checkpointer.checkpoint,
+      close: closeAll,
+    };
   } catch (error) {
     await closeAll();
     throw error;

@@ -94,7 +94,7 @@ describe.each(DB_KINDS)('audit log on %s', (kind) => {
       "update audit_log set reason = 'nothing to see' where seq = 4",
       'alter table audit_log enable trigger audit_log_no_update_delete',
     ]);
-    const result = await verifyAuditLog(db.database.db, 3);
+    const result = await verifyAuditLog(db.database.db, { pageSize: 3 });
     expect(result.ok).toBe(false);
     expect(result.firstBreak).toEqual({
       seq: 4,
@@ -110,7 +110,7 @@ describe.each(DB_KINDS)('audit log on %s', (kind) => {
       'alter table audit_log enable trigger audit_log_no_update_delete',
     ]);
     const result = await verifyAuditLog(db.database.db);
-    expect(result.firstBreak).toEqual({ seq: 3, problem: 'entries 2–2 are missing' });
+    expect(result.firstBreak).toEqual({ seq: 3, problem: 'entry 2 is missing' });
   });
 
   it('pages the log newest first; an action filter takes the action and its dotted children', async () => {

@@ -5,7 +5,14 @@
  * screenshot bytes no other project shares, and report what went.
  * Refused while any legal hold stands (a held case, a held seat, a held
  * row). The audit log keeps its entries: they name the project by id only,
- * and this run adds its own two (export, purge).
+ * and this run adds its own two (export, purge), naming who ran it.
+ *
+ * Besides the data, the bundle keeps what the operators were told and
+ * agreed to (issue #11): policy-history.json, every version of the
+ * project's policies (capture settings, retention, notice text and
+ * version, from policy_history), and notice-history.json, the notice
+ * versions, each operator's acknowledgements (the agents' notice_ack
+ * events) and the version each agent last acknowledged.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -18,12 +25,16 @@ import { refuseWhileProjectHeld } from '../cases/legal-hold.js';
 import type { Db } from '../db/connect.js';
 import { auditEntries } from '../evidence/audit-entries.js';
 import { verifyBundle } from '../evidence/bundle-verify.js';
+import type { BundleEntry } from '../evidence/bundle-writer.js';
 import { writeBundle } from '../evidence/bundle-writer.js';
 import { dataEntries, type ExportScope, selectedScreenshots } from '../evidence/export-tables.js';
 import { deleteUnreferencedBlobs } from '../retention/retention-job.js';
 import {
+  agentNoticeVersions,
   deleteProject,
   findProject,
+  noticeAcknowledgements,
+  policyHistoryRows,
   projectRowCounts,
   projectScreenshotHashes,
   revokeProjectAgents,
@@ -49,6 +60,62 @@ export interface OffboardingReport {
   blobsDeleted: number;
 }
 
+/** policy-history.json and notice-history.json of a project, and how many rows each holds. */
+async function policyAndNoticeHistory(
+  db: Db,
+  projectId: string,
+): Promise<{ entries: BundleEntry[]; policyVersions: number; acknowledgements: number }> {
+  const policies = await policyHistoryRows(db, projectId);
+  const acknowledgements = await noticeAcknowledgements(db, projectId);
+  const agents = await agentNoticeVersions(db, projectId);
+  // A notice version is what one scope (the project, or a site) showed under that number.
+  const versions = new Map<
+    string,
+    { siteId: string | null; noticeVersion: number; noticeText: string; from: string }
+  >();
+  for (const row of policies) {
+    const key = `${row.siteId ?? ''}/${row.noticeVersion}/${row.noticeText}`;
+    if (!versions.has(key)) {
+      versions.set(key, {
+        siteId: row.siteId,
+        noticeVersion: row.noticeVersion,
+        noticeText: row.noticeText,
+        from: row.recordedAt.toISOString(),
+      });
+    }
+  }
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  return {
+    policyVersions: policies.length,
+    acknowledgements: acknowledgements.length,
+    entries: [
+      {
+        path: 'policy-history.json',
+        content: () => json(policies.map((row) => ({ ...row, recordedAt: row.recordedAt.toISOString() }))),
+      },
+      {
+        path: 'notice-history.json',
+        content: () =>
+          json({
+            versions: [...versions.values()],
+            acknowledgements: acknowledgements.map((row) => ({
+              eventId: row.id,
+              agentId: row.agent_id,
+              seatId: row.seat_id,
+              seatName: row.seat_name,
+              osUser: row.os_user,
+              noticeVersion: row.notice_version,
+              shownVia: row.shown_via,
+              at: row.time.toISOString(),
+              receivedAt: row.received_at.toISOString(),
+            })),
+            agents,
+          }),
+      },
+    ],
+  };
+}
+
 export async function offboardProject(
   deps: OffboardingDeps,
   input: { projectId: string; outFile: string; actor: string; reason: string | null },
@@ -70,7 +137,12 @@ export async function offboardProject(
   const scope: ExportScope = { projectId: project.id };
   const screenshots = await selectedScreenshots(db, scope);
   const audit = await projectAuditEntries(db, project.id);
-  const counts: Record<string, number> = { auditEntries: audit.length };
+  const history = await policyAndNoticeHistory(db, project.id);
+  const counts: Record<string, number> = {
+    auditEntries: audit.length,
+    policyVersions: history.policyVersions,
+    noticeAcknowledgements: history.acknowledgements,
+  };
   const temporary = join(dirname(input.outFile), `.${randomBytes(6).toString('hex')}.offboarding.tmp`);
   let written: Awaited<ReturnType<typeof writeBundle>>;
   try {
@@ -86,7 +158,11 @@ export async function offboardProject(
         },
         counts,
       },
-      entries: [...dataEntries(db, deps.blobs, scope, screenshots, counts), ...auditEntries(audit)],
+      entries: [
+        ...dataEntries(db, deps.blobs, scope, screenshots, counts),
+        ...history.entries,
+        ...auditEntries(audit),
+      ],
     });
     // Nothing is deleted unless the bundle on disk verifies with this server's key.
     const check = await verifyBundle(temporary, deps.signer.publicKey);

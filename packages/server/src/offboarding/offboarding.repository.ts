@@ -3,10 +3,10 @@
  * counts and deletes. The project row's cascade removes whatever the
  * batches leave.
  */
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
-import { rowsOf } from '../db/raw-rows.js';
-import { projects, screenshots } from '../db/schema/index.js';
+import { nullable, rowsOf } from '../db/raw-rows.js';
+import { agents, events, policyHistory, projects, screenshots, seats } from '../db/schema/index.js';
 
 export type ProjectRow = typeof projects.$inferSelect;
 
@@ -27,9 +27,19 @@ const COUNTED = [
   'cases',
   'case_items',
   'user_grants',
+  'signed_frames',
+  'policy_history',
 ] as const;
 /** The big tables go first in batches, so no single statement holds millions of row locks. */
-const BATCHED = ['events', 'activity_spans', 'device_events', 'screenshots', 'logins', 'anomalies'] as const;
+const BATCHED = [
+  'events',
+  'activity_spans',
+  'device_events',
+  'screenshots',
+  'logins',
+  'anomalies',
+  'signed_frames',
+] as const;
 const BATCH = 5000;
 
 export async function findProject(ex: Executor, projectId: string): Promise<ProjectRow | null> {
@@ -85,4 +95,60 @@ export async function deleteProject(ex: Executor, projectId: string): Promise<vo
     }
   }
   await ex.delete(projects).where(eq(projects.id, projectId));
+}
+
+/** Every version of the project's policies (project-wide and per site), oldest first (policy_history). */
+export async function policyHistoryRows(ex: Executor, projectId: string) {
+  return ex
+    .select({
+      id: policyHistory.id,
+      policyId: policyHistory.policyId,
+      siteId: policyHistory.siteId,
+      settings: policyHistory.settings,
+      noticeText: policyHistory.noticeText,
+      noticeVersion: policyHistory.noticeVersion,
+      recordedAt: policyHistory.recordedAt,
+    })
+    .from(policyHistory)
+    .where(eq(policyHistory.projectId, projectId))
+    .orderBy(asc(policyHistory.recordedAt), asc(policyHistory.id));
+}
+
+/** Each time an operator was shown a notice version: the agents' notice_ack events, oldest first. */
+export async function noticeAcknowledgements(ex: Executor, projectId: string) {
+  return rowsOf(
+    ex,
+    sql`select e.id, e.agent_id, e.seat_id, s.name as seat_name, e.time, e.received_at,
+               (e.body->>'noticeVersion')::int as notice_version, e.body->>'osUser' as os_user,
+               e.body->'shownVia' as shown_via
+        from events e left join seats s on s.id = e.seat_id
+        where e.project_id = ${projectId} and e.type = 'notice_ack'
+        order by e.time, e.id`,
+    {
+      id: events.id,
+      agent_id: events.agentId,
+      seat_id: events.seatId,
+      seat_name: nullable(seats.name),
+      time: events.time,
+      received_at: events.receivedAt,
+      notice_version: Number,
+      os_user: (value: unknown) => String(value),
+      shown_via: (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as string[],
+    },
+  );
+}
+
+/** The notice version each agent of the project last acknowledged, as the agent row keeps it. */
+export async function agentNoticeVersions(ex: Executor, projectId: string) {
+  return ex
+    .select({
+      agentId: agents.id,
+      seatId: agents.seatId,
+      hostname: agents.hostname,
+      status: agents.status,
+      noticeVersion: agents.noticeVersion,
+    })
+    .from(agents)
+    .where(eq(agents.projectId, projectId))
+    .orderBy(asc(agents.enrolledAt), asc(agents.id));
 }

@@ -2,7 +2,9 @@
  * Project offboarding through the CLI command on PGlite and PostgreSQL:
  * refused while a legal hold stands; then a signed bundle of everything, the project's
  * rows and blob files gone, the other project untouched, the audit trail
- * kept and extended.
+ * kept and extended. The run names the person who ran it (--by, with the
+ * OS account), and the bundle keeps the policy history and the notice
+ * history: every notice version and each operator's acknowledgement.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import type { CaseDetail } from '@seatwatch/shared/dashboard-api';
 import { asUser, createSignedInUser } from '@seatwatch/testkit/dashboard-session';
 import { buildWorld, HOUR, type World } from '@seatwatch/testkit/investigation-world';
 import {
+  connectAgent,
   createTestDatabase,
   DB_KINDS,
   startTestServer,
@@ -19,6 +22,7 @@ import {
 } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
 import { auditPage } from '../../src/audit/audit-log.js';
 import { verifyAuditLog } from '../../src/audit/verify-audit.js';
 import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
@@ -63,6 +67,29 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
         sql`select count(*)::int as n from ${sql.raw(table)} where project_id = ${projectId}`,
       )
     )[0]!.n;
+
+  /** The bundle's text files by name. */
+  async function bundleFiles(path: string): Promise<Map<string, string>> {
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+      yauzl.open(path, { lazyEntries: true }, (error, file) => (error ? reject(error) : resolve(file))),
+    );
+    const out = new Map<string, string>();
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, async (error, stream) => {
+          if (error) return reject(error);
+          const chunks: Buffer[] = [];
+          for await (const chunk of stream) chunks.push(chunk as Buffer);
+          out.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
+          zip.readEntry();
+        });
+      });
+      zip.on('end', () => resolve());
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+    return out;
+  }
 
   async function shaOfProject(projectId: string): Promise<string[]> {
     const rows = await queryRows<{ sha256: string; thumb_sha256: string }>(
@@ -124,7 +151,17 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
         hold: true,
         reason: 'litigation pending',
       });
-      const args = ['offboard', '--project', world.projects.A, '--out', 'a.zip', '--confirm', 'Project A'];
+      const args = [
+        'offboard',
+        '--project',
+        world.projects.A,
+        '--out',
+        'a.zip',
+        '--confirm',
+        'Project A',
+        '--by',
+        'Alice Martin',
+      ];
       expect(await offboard(args)).toBe(1);
       expect(lines.join('\n')).toContain('legal hold stands (1 held case(s)');
       expect(await count('screenshots', world.projects.A)).toBe(2);
@@ -132,8 +169,16 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
 
     it('needs the project’s name repeated', async () => {
       const args = ['offboard', '--project', world.projects.A, '--out', 'a.zip', '--confirm', 'Project B'];
-      expect(await offboard(args)).toBe(2);
+      expect(await offboard([...args, '--by', 'Alice Martin'])).toBe(2);
       expect(lines.join('\n')).toContain('repeat its name');
+    });
+
+    it('needs the name of the person who runs it', async () => {
+      const args = ['offboard', '--project', world.projects.A, '--out', 'a.zip', '--confirm', 'Project A'];
+      expect(await offboard(args)).toBe(2);
+      expect(lines.join('\n')).toContain('--by NAME');
+      expect(await offboard([...args, '--by', ' '])).toBe(2);
+      expect(await count('screenshots', world.projects.A)).toBe(2);
     });
 
     it('exports, then purges rows and blob files, and reports', async () => {
@@ -145,6 +190,27 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
         { role: 'investigator', projectId: world.projects.A, teamId: null },
       ]);
       expect((await asUser(server, second, 'POST', release, body)).status).toBe(200);
+      // What the operators were told: a second notice version, and an operator's acknowledgement of it.
+      const current = await server.adminOk<{ policy: Record<string, unknown> }>(
+        'GET',
+        `/projects/${world.projects.A}/policy`,
+      );
+      await server.adminOk('PUT', `/projects/${world.projects.A}/policy`, {
+        policy: current.policy,
+        noticeText: 'Screens are recorded during working hours (revised).',
+      });
+      const revised = await server.adminOk<{ notice: { version: number } }>(
+        'GET',
+        `/projects/${world.projects.A}/policy`,
+      );
+      expect(revised.notice.version).toBe(2);
+      // A connection of its own: on PGlite the server was restarted by the refused runs above.
+      const seat = await connectAgent(server, world.seats.a1.agent);
+      seat.sendBatch(3, [
+        { type: 'notice_ack', time: Date.now(), noticeVersion: 2, osUser: 'op-desk-a1', shownVia: ['page'] },
+      ]);
+      await seat.ack(3);
+      await seat.close();
       for (const client of [world.seats.a1.client, world.seats.a2.client]) await client.close();
       const shasA = await shaOfProject(world.projects.A);
       const shasB = await shaOfProject(world.projects.B);
@@ -159,6 +225,8 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
         'Project A',
         '--reason',
         'contract end',
+        '--by',
+        'Alice Martin',
       ];
       expect(await offboard(args)).toBe(0);
       const report = JSON.parse(lines.join('\n')) as OffboardingReport;
@@ -170,7 +238,7 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
           activity_spans: 6,
           device_events: 2,
           screenshots: 2,
-          events: 12,
+          events: 13,
           seats: 2,
           agents: 2,
           cases: 1,
@@ -201,20 +269,50 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
 
       const bundle = await verifyBundle(join(dir, 'a.zip'), server.serverKeys.publicKey);
       expect(bundle.problems).toEqual([]);
-      expect(bundle.manifest).toMatchObject({
-        kind: 'project',
-        exportedBy: 'cli:ops-alice',
-        reason: 'contract end',
-      });
+      const actor = 'cli:ops-alice (by Alice Martin)';
+      expect(bundle.manifest).toMatchObject({ kind: 'project', exportedBy: actor, reason: 'contract end' });
       const entries = await auditPage(db.database.db, {
         projectIds: [world.projects.A],
         action: 'project',
         limit: 10,
       });
       expect(entries.entries.map((e) => [e.action, e.actor])).toEqual([
-        ['project.offboard_purge', 'cli:ops-alice'],
-        ['project.offboard_export', 'cli:ops-alice'],
+        ['project.offboard_purge', actor],
+        ['project.offboard_export', actor],
       ]);
+
+      // The policy and notice history travel in the bundle.
+      const files = await bundleFiles(join(dir, 'a.zip'));
+      const policies = JSON.parse(files.get('policy-history.json')!) as Array<{
+        siteId: string | null;
+        noticeVersion: number;
+        noticeText: string;
+        settings: { retentionDays: number };
+      }>;
+      expect(policies.map((p) => [p.siteId, p.noticeVersion, p.noticeText])).toEqual([
+        [null, 1, expect.any(String)],
+        [null, 2, 'Screens are recorded during working hours (revised).'],
+      ]);
+      expect(policies[1]!.settings.retentionDays).toBe(current.policy.retentionDays);
+      const notices = JSON.parse(files.get('notice-history.json')!) as {
+        versions: Array<{ noticeVersion: number; noticeText: string }>;
+        acknowledgements: Array<Record<string, unknown>>;
+        agents: Array<{ agentId: string; noticeVersion: number }>;
+      };
+      expect(notices.versions.map((v) => v.noticeVersion)).toEqual([1, 2]);
+      expect(notices.acknowledgements).toEqual([
+        expect.objectContaining({
+          agentId: world.seats.a1.agent.agentId,
+          seatName: 'desk-a1',
+          osUser: 'op-desk-a1',
+          noticeVersion: 2,
+          shownVia: ['page'],
+        }),
+      ]);
+      expect(notices.agents).toContainEqual(
+        expect.objectContaining({ agentId: world.seats.a1.agent.agentId, noticeVersion: 2 }),
+      );
+      expect(bundle.manifest?.counts).toMatchObject({ policyVersions: 2, noticeAcknowledgements: 1 });
       expect(bundle.manifest?.counts).toMatchObject({
         screenshots: 2,
         activity_spans: 6,

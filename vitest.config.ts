@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
  *   db       PGlite and PostgreSQL on 127.0.0.1:5432
  *   desktop  Xvfb, openbox, xterm, xdotool (and PostgreSQL for the e2e tests)
  *   browser  Chromium (and PostgreSQL, and Xvfb for the dashboard e2e test)
+ *   packaging  root, dpkg-deb, debootstrap (a Debian mirror the first time) and PostgreSQL
  *
  * A plain *.test.ts takes the tier of its folder as listed below; a file
  * named *.db.test.ts, *.desktop.test.ts or *.browser.test.ts takes that tier
@@ -66,6 +67,11 @@ const browser = {
   include: [...E2E_BROWSER, SUFFIX.browser],
   exclude: allSuffixesBut('browser'),
 };
+/** The agent's installable packages built and installed into a clean Debian root: root, debootstrap, minutes. */
+const packaging = {
+  include: ['test/packaging/**/*.test.ts'],
+  exclude: allSuffixesBut(),
+};
 
 // Vitest's own default excludes still apply inside each project.
 const NEVER = ['**/node_modules/**', '**/dist/**'];
@@ -83,7 +89,7 @@ export default defineConfig({
     // One report for every project that ran: .ci/run reads its totals.
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-results.json' }]],
     // `extends: true`: each project keeps the settings above (pool, timeouts, resolve conditions).
-    projects: Object.entries({ unit, db, desktop, browser }).map(([name, tier]) => ({
+    projects: Object.entries({ unit, db, desktop, browser, packaging }).map(([name, tier]) => ({
       extends: true as const,
       test: {
         name,

@@ -84,7 +84,88 @@ function stageApp(dir: string, version: string, target: { os: string; cpu: strin
   ])
     fs.rmSync(path.join(app, extra), { recursive: true, force: true });
   removeBinLinks(path.join(app, 'node_modules'));
+  // pnpm's own bookkeeping (lock copy, state files): nothing Node reads.
+  for (const entry of fs.readdirSync(path.join(app, 'node_modules'))) {
+    if (entry.startsWith('.'))
+      fs.rmSync(path.join(app, 'node_modules', entry), { recursive: true, force: true });
+  }
+  prune(app, target.os === 'linux' ? LINUX_UNUSED : []);
   stampVersion(app, version);
+}
+
+/**
+ * get-windows serves Windows and macOS only (Linux reads X11 itself:
+ * collectors/select-adapters.ts); on Linux it would bring its macOS binaries
+ * and its build tools (node-gyp, node-pre-gyp).
+ */
+const LINUX_UNUSED = ['get-windows'];
+
+interface Manifest {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+const readManifest = (folder: string) =>
+  JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) as Manifest;
+
+/** Every package folder under node_modules, nested ones included (name or @scope/name). */
+function packageFolders(nodeModules: string): string[] {
+  if (!fs.existsSync(nodeModules)) return [];
+  return fs
+    .readdirSync(nodeModules)
+    .flatMap((name) => {
+      const full = path.join(nodeModules, name);
+      if (name.startsWith('@')) return fs.readdirSync(full).map((inner) => path.join(full, inner));
+      return fs.existsSync(path.join(full, 'package.json')) ? [full] : [];
+    })
+    .flatMap((folder) => [folder, ...packageFolders(path.join(folder, 'node_modules'))]);
+}
+
+/**
+ * Removes the packages in `drop`, then every package the agent can no longer
+ * reach through dependencies, optional dependencies and required peers (an
+ * optional peer, such as sharp's @types/node, is not something it loads).
+ * Node's resolution: the requiring package's own node_modules, then each
+ * folder above it up to the app.
+ */
+function prune(app: string, drop: readonly string[]): void {
+  const nodeModules = path.join(app, 'node_modules');
+  for (const name of drop) fs.rmSync(path.join(nodeModules, name), { recursive: true, force: true });
+  const reached = new Set<string>();
+  const resolve = (from: string, name: string): string | null => {
+    for (let dir = from; dir.startsWith(app); dir = path.dirname(dir)) {
+      const candidate = path.join(dir, 'node_modules', name);
+      if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;
+    }
+    return null;
+  };
+  const visit = (folder: string) => {
+    const manifest = readManifest(folder);
+    const peers = Object.keys(manifest.peerDependencies ?? {}).filter(
+      (name) => manifest.peerDependenciesMeta?.[name]?.optional !== true,
+    );
+    const needs = [
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.optionalDependencies ?? {}),
+      ...peers,
+    ];
+    for (const name of needs) {
+      const found = resolve(folder, name);
+      if (found === null || reached.has(found)) continue;
+      reached.add(found);
+      visit(found);
+    }
+  };
+  visit(app);
+  for (const folder of packageFolders(nodeModules)) {
+    if (!reached.has(folder)) fs.rmSync(folder, { recursive: true, force: true });
+  }
+  for (const scope of fs.readdirSync(nodeModules).filter((name) => name.startsWith('@'))) {
+    const folder = path.join(nodeModules, scope);
+    if (fs.readdirSync(folder).length === 0) fs.rmdirSync(folder);
+  }
 }
 
 /** node_modules/.bin holds symlinks to CLIs the agent never runs. */

@@ -41,8 +41,14 @@ afterAll(async () => {
 });
 
 describe('test tiers', () => {
-  it('has the four projects', () => {
-    expect(projects.map((project) => project.name).sort()).toEqual(['browser', 'db', 'desktop', 'unit']);
+  it('has the five projects', () => {
+    expect(projects.map((project) => project.name).sort()).toEqual([
+      'browser',
+      'db',
+      'desktop',
+      'packaging',
+      'unit',
+    ]);
   });
 
   it('runs every test file in exactly one project', () => {
@@ -64,6 +70,7 @@ describe('test tiers', () => {
     ['packages/server/test/gateway/new.test.ts', 'db'],
     ['test/agent-server/new.e2e.test.ts', 'desktop'],
     ['test/new-area/new.db.test.ts', 'db'],
+    ['test/packaging/new.e2e.test.ts', 'packaging'],
     ['bench/test/new.browser.test.ts', 'browser'],
   ])('puts a new %s in %s', (file, tier) => {
     expect(projectsOf(file)).toEqual([tier]);

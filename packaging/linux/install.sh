@@ -35,16 +35,15 @@ install -d -m 0755 /etc/seatwatch
 if [ ! -e /etc/seatwatch/agent.conf ]; then
   install -m 0600 "$here/etc/seatwatch/agent.conf" /etc/seatwatch/agent.conf
 fi
-set_conf() { # key value: uncomment or append, the value as given
-  if grep -q "^#\?$1=" /etc/seatwatch/agent.conf; then
-    sed -i "s|^#\?$1=.*|$1=$2|" /etc/seatwatch/agent.conf
-  else
-    echo "$1=$2" >>/etc/seatwatch/agent.conf
-  fi
+set_conf() { # key value: replaces the key's line (set or commented out), keeps the file's mode
+  grep -v -E "^#?[[:space:]]*$1[[:space:]]*=" /etc/seatwatch/agent.conf >/etc/seatwatch/agent.conf.new || true
+  echo "$1 = $2" >>/etc/seatwatch/agent.conf.new
+  cat /etc/seatwatch/agent.conf.new >/etc/seatwatch/agent.conf
+  rm -f /etc/seatwatch/agent.conf.new
 }
-[ -n "$server" ] && set_conf SEATWATCH_SERVER "$server"
-[ -n "$token" ] && set_conf SEATWATCH_ENROLL_TOKEN "$token"
-[ -n "$seat" ] && set_conf SEATWATCH_SEAT "$seat"
+[ -n "$server" ] && set_conf server "$server"
+[ -n "$token" ] && set_conf token "$token"
+[ -n "$seat" ] && set_conf seat "$seat"
 
 install -D -m 0644 "$here/lib/systemd/system/seatwatch-agent.service" /etc/systemd/system/seatwatch-agent.service
 install -D -m 0644 "$here/lib/systemd/user/seatwatch-agent-session.service" \

@@ -33,16 +33,15 @@ ln -sf /opt/seatwatch-agent/bin/seatwatch-agent /usr/local/bin/seatwatch-agent
 
 mkdir -p /etc/seatwatch
 [ -e /etc/seatwatch/agent.conf ] || install -m 0600 "$here/agent.conf" /etc/seatwatch/agent.conf
-set_conf() {
-  if grep -q "^#\{0,1\}$1=" /etc/seatwatch/agent.conf; then
-    sed -i '' "s|^#\{0,1\}$1=.*|$1=$2|" /etc/seatwatch/agent.conf
-  else
-    echo "$1=$2" >>/etc/seatwatch/agent.conf
-  fi
+set_conf() { # key value: replaces the key's line (set or commented out), keeps the file's mode
+  grep -v -E "^#?[[:space:]]*$1[[:space:]]*=" /etc/seatwatch/agent.conf >/etc/seatwatch/agent.conf.new || true
+  echo "$1 = $2" >>/etc/seatwatch/agent.conf.new
+  cat /etc/seatwatch/agent.conf.new >/etc/seatwatch/agent.conf
+  rm -f /etc/seatwatch/agent.conf.new
 }
-[ -n "$server" ] && set_conf SEATWATCH_SERVER "$server"
-[ -n "$token" ] && set_conf SEATWATCH_ENROLL_TOKEN "$token"
-[ -n "$seat" ] && set_conf SEATWATCH_SEAT "$seat"
+[ -n "$server" ] && set_conf server "$server"
+[ -n "$token" ] && set_conf token "$token"
+[ -n "$seat" ] && set_conf seat "$seat"
 
 install -m 0644 "$here/service/com.seatwatch.agent.service.plist" "$daemon"
 install -m 0644 "$here/service/com.seatwatch.agent.session.plist" "$agent"

@@ -12,7 +12,7 @@ launchctl bootout system "$daemon" 2>/dev/null || true
 rm -f "$daemon" "$agent" /usr/local/bin/seatwatch-agent
 rm -rf /opt/seatwatch-agent
 if [ "${1:-}" = --purge ]; then
-  rm -rf "/Library/Application Support/Seatwatch Agent"
+  rm -rf /var/lib/seatwatch-agent
   rm -f /etc/seatwatch/agent.conf
   rmdir /etc/seatwatch 2>/dev/null || true
 fi

@@ -38,12 +38,12 @@ if (-not (Test-Path $conf)) {
 }
 function Set-Conf([string]$Key, [string]$Value) {
   if ($Value -eq '') { return }
-  $lines = @(Get-Content $conf | Where-Object { $_ -notmatch "^#?$Key=" })
-  Set-Content -Path $conf -Value ($lines + "$Key=$Value")
+  $lines = @(Get-Content $conf | Where-Object { $_ -notmatch "^#?\s*$Key\s*=" })
+  Set-Content -Path $conf -Value ($lines + "$Key = $Value")
 }
-Set-Conf 'SEATWATCH_SERVER' $Server
-Set-Conf 'SEATWATCH_ENROLL_TOKEN' $Token
-Set-Conf 'SEATWATCH_SEAT' $Seat
+Set-Conf 'server' $Server
+Set-Conf 'token' $Token
+Set-Conf 'seat' $Seat
 
 schtasks.exe /Create /F /XML (Join-Path $here 'service\seatwatch-agent-service.task.xml') /TN '\Seatwatch\Agent service' | Out-Null
 schtasks.exe /Create /F /XML (Join-Path $here 'service\seatwatch-agent-session.task.xml') /TN '\Seatwatch\Agent session' | Out-Null

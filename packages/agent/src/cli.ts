@@ -112,7 +112,8 @@ export function exitCodeForServiceManager(
   code: number,
 ): { code: number; because?: string } {
   const [command, ...rest] = argv;
-  if ((command !== 'run' && command !== 'service') || (code !== 2 && code !== 3)) return { code };
+  // The packaged definitions (service/) run all three under launchd and Task Scheduler.
+  if (!['run', 'service', 'session'].includes(command ?? '') || (code !== 2 && code !== 3)) return { code };
   const manager = parseArgs({
     args: [...rest],
     options: { 'service-manager': { type: 'string' } },

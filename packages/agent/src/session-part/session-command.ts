@@ -26,6 +26,8 @@ export async function sessionCommand(deps: CliDeps, args: readonly string[]): Pr
         socket: { type: 'string' },
         'page-port': { type: 'string' },
         'log-level': { type: 'string' },
+        // Read by the CLI's exit-code mapping (cli.ts): launchd and Task Scheduler see 0 for 2 and 3.
+        'service-manager': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,

@@ -169,8 +169,12 @@ export function taskSchedulerRestarts(task: TaskDefinition, outcome: Outcome): b
   return exitCodeForServiceManager(args, outcome.exit).code !== 0;
 }
 
-function agentArgs(words: readonly string[]): string[] {
-  const main = words.findIndex((word) => /[\\/]main\.js$/.test(word));
-  if (main < 0) throw new Error(`no main.js among ${JSON.stringify(words)}`);
+/**
+ * The agent's own arguments in a command line: after main.js, or after the
+ * packaged wrapper (bin/seatwatch-agent), which passes its arguments on.
+ */
+export function agentArgs(words: readonly string[]): string[] {
+  const main = words.findIndex((word) => /[\\/]main\.js$|[\\/]bin[\\/]seatwatch-agent$/.test(word));
+  if (main < 0) throw new Error(`no main.js or seatwatch-agent among ${JSON.stringify(words)}`);
   return words.slice(main + 1);
 }

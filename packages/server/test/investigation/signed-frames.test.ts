@@ -8,6 +8,12 @@
  * the frame, even when the manifest is signed again with the server key;
  * so does an event changed to differ from its frame. The same files
  * zipped again (deflated, in another order) still verify.
+ *
+ * Retention, with a clock past every retention: the held range's rows and
+ * the held seat's frames survive (even rows whose legal_hold flag is not
+ * set yet, as for a delivery that lands between the job's flag refresh and
+ * its deletes), everything else goes; once a second investigator approves
+ * the release, they go at the next run.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,8 +22,8 @@ import { Readable } from 'node:stream';
 import { type Event, encodeTextFrame, toBase64, tweetnaclSigner } from '@seatwatch/shared';
 import type { CaseDetail } from '@seatwatch/shared/dashboard-api';
 import { sha256Hex } from '@seatwatch/shared/node-crypto';
-import { asUser } from '@seatwatch/testkit/dashboard-session';
-import { buildWorld, HOUR, type World } from '@seatwatch/testkit/investigation-world';
+import { asUser, createSignedInUser } from '@seatwatch/testkit/dashboard-session';
+import { buildWorld, DAY, HOUR, type World } from '@seatwatch/testkit/investigation-world';
 import {
   captureEvent,
   createTestDatabase,
@@ -40,6 +46,8 @@ import {
   sha256sums,
 } from '../../src/evidence/bundle-format.js';
 import { verifyBundle } from '../../src/evidence/bundle-verify.js';
+import { deleteExpiredRows, deleteExpiredScreenshots } from '../../src/retention/retention.repository.js';
+import { runRetention } from '../../src/retention/retention-job.js';
 
 describe.each(DB_KINDS)('signed frames under legal hold on %s', (kind) => {
   let db: TestDatabase;
@@ -276,5 +284,69 @@ describe.each(DB_KINDS)('signed frames under legal hold on %s', (kind) => {
     expect(result.problems).toEqual([
       `event id ${event.id} does not match what signed frame ${world.seats.a1.agent.agentId}/4 carried`,
     ]);
+  });
+  describe('and retention, with a clock past every retention', () => {
+    const future = () => Date.now() + 400 * DAY;
+    const rowsOf = async (table: string, agentId: string) =>
+      (
+        await queryRows<{ n: number }>(
+          db.database.db,
+          sql`select count(*)::int as n from ${sql.raw(table)} where agent_id = ${agentId}`,
+        )
+      )[0]!.n;
+    const retention = () =>
+      runRetention({
+        database: db.database,
+        blobs: server.blobs,
+        now: future,
+        batchSize: 1000,
+        logger: server.app.log,
+      });
+
+    it('keeps a held range even where its rows are not flagged yet, and the held seat’s frames', async () => {
+      const a1 = world.seats.a1.agent.agentId;
+      // A delivery that lands after the job refreshed the flags: its rows are not flagged.
+      for (const table of ['events', 'activity_spans', 'device_events', 'screenshots']) {
+        await db.database.db.execute(
+          sql`update ${sql.raw(table)} set legal_hold = false where agent_id = ${a1}`,
+        );
+      }
+      const before = { events: await rowsOf('events', a1), spans: await rowsOf('activity_spans', a1) };
+      const cutoff = new Date(future());
+      for (const table of ['events', 'activity_spans', 'device_events', 'signed_frames'] as const) {
+        await deleteExpiredRows(db.database.db, table, world.projects.A, cutoff, 1000);
+      }
+      await deleteExpiredScreenshots(db.database.db, world.projects.A, cutoff, 1000);
+      expect(await rowsOf('events', a1)).toBe(before.events);
+      expect(await rowsOf('activity_spans', a1)).toBe(before.spans);
+      expect(await rowsOf('screenshots', a1)).toBe(2);
+      expect(await rowsOf('signed_frames', a1)).toBe(2);
+      // The seat outside the hold lost everything.
+      expect(await rowsOf('events', world.seats.a2.agent.agentId)).toBe(0);
+      expect(await rowsOf('screenshots', world.seats.a2.agent.agentId)).toBe(0);
+
+      const report = await retention();
+      expect(report.ran).toBe(true);
+      expect(await rowsOf('events', a1)).toBe(before.events);
+      expect(await rowsOf('signed_frames', a1)).toBe(2);
+    });
+
+    it('lets them go at the next run once a second investigator approved the release', async () => {
+      const a1 = world.seats.a1.agent.agentId;
+      const path = `/api/v1/investigation/cases/${caseId}/legal-hold`;
+      const body = { hold: false, reason: 'matter settled' };
+      expect((await asUser(server, world.who.invA, 'POST', path, body)).status).toBe(202);
+      await retention();
+      expect(await rowsOf('signed_frames', a1)).toBe(2);
+      const second = await createSignedInUser(server, `inv-a2-${kind}`, [
+        { role: 'investigator', projectId: world.projects.A, teamId: null },
+      ]);
+      expect((await asUser(server, second, 'POST', path, body)).status).toBe(200);
+      const report = await retention();
+      expect(report.rows.signed_frames).toBe(2);
+      for (const table of ['events', 'activity_spans', 'device_events', 'screenshots', 'signed_frames']) {
+        expect({ table, n: await rowsOf(table, a1) }).toEqual({ table, n: 0 });
+      }
+    });
   });
 });

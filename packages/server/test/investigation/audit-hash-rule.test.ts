@@ -4,13 +4,21 @@
  * with its own code written from that text alone (node:crypto, a
  * hand-written canonical JSON), on PGlite and PostgreSQL. It imports
  * nothing of the server's chain code, so a field, a key order or an escape
- * the docs leave out makes it fail.
+ * the docs leave out makes it fail. Likewise it checks the signature of a
+ * checkpoint the server wrote ("Checkpoints") by the documented bytes alone.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keyPairFromSeed, toBase64 } from '@seatwatch/shared';
+import { nodeCryptoSigner } from '@seatwatch/shared/node-crypto';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditCheckpointer } from '../../src/audit/audit-checkpointer.js';
 import { recordAudit } from '../../src/audit/audit-log.js';
+import { fileCheckpointSink } from '../../src/audit/checkpoint-sinks.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -163,5 +171,45 @@ describe.each(DB_KINDS)('the documented audit hash rule on %s', (kind) => {
     expect(documentedHash({ ...row!, actor: 'user:someone-else' })).not.toBe(row!.hash);
     expect(documentedHash({ ...row!, at_ms: Number(row!.at_ms) + 1 })).not.toBe(row!.hash);
     expect(documentedHash(row!, { withoutV: true })).not.toBe(row!.hash);
+  });
+
+  it("verifies a checkpoint the server signed, from the docs' checkpoint rule alone", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'seatwatch-hash-rule-'));
+    try {
+      const seed = randomBytes(32);
+      const file = join(dir, 'checkpoints.jsonl');
+      await createAuditCheckpointer({
+        db: db.database.db,
+        signer: nodeCryptoSigner(keyPairFromSeed(seed).secretKey),
+        now: () => 1_700_000_001_000,
+        intervalMs: 0,
+        sinks: [fileCheckpointSink(file)],
+        logger: { info() {}, warn() {}, error() {} },
+      }).checkpoint();
+      const line = JSON.parse((await readFile(file, 'utf8')).trim()) as { [key: string]: Json };
+      const rows = await rawRows();
+      expect(line).toMatchObject({ v: 1, seq: rows.length, hash: rows.at(-1)!.hash, at: 1_700_000_001_000 });
+      // The docs: "seatwatch/1 audit checkpoint", a line feed, canonical JSON of {at, hash, seq, v}.
+      const signed = (checkpoint: { [key: string]: Json }) =>
+        Buffer.from(
+          `seatwatch/1 audit checkpoint\n${canonical({ at: checkpoint.at!, hash: checkpoint.hash!, seq: checkpoint.seq!, v: checkpoint.v! })}`,
+          'utf8',
+        );
+      // An Ed25519 public key as SPKI: the fixed RFC 8410 prefix, then the 32 key bytes.
+      const key = createPublicKey({
+        key: Buffer.concat([
+          Buffer.from('302a300506032b6570032100', 'hex'),
+          Buffer.from(String(line.key), 'base64'),
+        ]),
+        format: 'der',
+        type: 'spki',
+      });
+      const signature = Buffer.from(String(line.sig), 'base64');
+      expect(verify(null, signed(line), key, signature)).toBe(true);
+      expect(verify(null, signed({ ...line, seq: Number(line.seq) + 1 }), key, signature)).toBe(false);
+      expect(line.key).toBe(toBase64(keyPairFromSeed(seed).publicKey));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -35,13 +35,18 @@ export function startAgentProcess(
   children: Children,
   args: readonly string[],
   env: Record<string, string>,
-  options: { confirmNotice?: boolean } = {},
+  options: {
+    confirmNotice?: boolean;
+    /** Run as this OS account (the test runs as root): a session part on a shared computer (issue #14). */
+    as?: { readonly uid: number; readonly gid: number };
+  } = {},
 ): AgentProcess {
   const confirm = options.confirmNotice === false ? null : confirmNoticesFromStdout();
   const child = children.add(
     spawn(process.execPath, ['--conditions=seatwatch-source', '--import', TSX, MAIN, ...args], {
       env: { HOME: process.env.HOME ?? '/root', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.as ? { uid: options.as.uid, gid: options.as.gid } : {}),
     }),
   );
   let out = '';

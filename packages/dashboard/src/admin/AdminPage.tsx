@@ -9,7 +9,7 @@ export function AdminPage() {
   return (
     <section className="admin">
       <h1>{t('admin.title')}</h1>
-      <nav className="tabs">
+      <nav className="tabs" aria-label={t('admin.title')}>
         <NavLink className="tab" to="/admin/projects">
           {t('admin.projects')}
         </NavLink>

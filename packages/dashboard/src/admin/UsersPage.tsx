@@ -113,7 +113,9 @@ export function UsersPage() {
               <th>{t('users.twoFactor')}</th>
               <th>{t('users.status')}</th>
               <th>{t('users.lastLogin')}</th>
-              <th />
+              <th>
+                <span className="sr-only">{t('common.actions')}</span>
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -110,7 +110,9 @@ export function AccountPage() {
             <th>{t('account.lastSeen')}</th>
             <th>{t('account.ip')}</th>
             <th>{t('account.browser')}</th>
-            <th />
+            <th>
+              <span className="sr-only">{t('common.actions')}</span>
+            </th>
           </tr>
         </thead>
         <tbody>

@@ -41,7 +41,7 @@ export function LoginPage() {
   };
 
   return (
-    <div className="centered">
+    <main className="centered">
       <form className="card auth" onSubmit={submit}>
         <div className="auth-head">
           <h1>{t('app.name')}</h1>
@@ -90,6 +90,6 @@ export function LoginPage() {
           {stage === 'password' ? t('login.submit') : t('totp.submit')}
         </button>
       </form>
-    </div>
+    </main>
   );
 }

@@ -45,7 +45,7 @@ export function SetupPage() {
   };
 
   return (
-    <div className="centered">
+    <main className="centered">
       <form className="card auth wide" onSubmit={submit}>
         <div className="auth-head">
           <h1>{t('app.name')}</h1>
@@ -82,6 +82,6 @@ export function SetupPage() {
           </>
         )}
       </form>
-    </div>
+    </main>
   );
 }

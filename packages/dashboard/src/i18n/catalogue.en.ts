@@ -25,6 +25,7 @@ export const en = {
   'common.yes': 'Yes',
   'common.no': 'No',
   'common.none': '—',
+  'common.actions': 'Actions',
 
   'error.generic': 'Something went wrong: {detail}',
   'error.unauthorized': 'Your session has ended. Sign in again.',
@@ -89,11 +90,9 @@ export const en = {
   'board.title': 'Seat board',
   'board.filter.site': 'Site',
   'board.filter.team': 'Team',
-  'board.filter.state': 'State',
   'board.filter.search': 'Search seat, operator, application',
   'board.filter.allSites': 'All sites',
   'board.filter.allTeams': 'All teams',
-  'board.filter.allStates': 'All states',
   'board.count': '{shown} of {total} seats',
   'board.seatCount': '{count} seats',
   'board.empty': 'No seat matches these filters.',
@@ -479,6 +478,7 @@ export const en = {
   'audit.title': 'Audit log',
   'audit.help':
     'Append-only and hash-chained: every read of timelines, screenshots and exports, every administrative change, every sign-in.',
+  'cases.newNote': 'New note',
   'audit.filter.actor': 'Who',
   'audit.filter.action': 'Action',
   'audit.filter.seatId': 'Seat',

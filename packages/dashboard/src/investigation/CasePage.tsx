@@ -202,6 +202,7 @@ export function CasePage() {
       </ul>
       <form className="toolbar" onSubmit={addNote}>
         <textarea
+          aria-label={t('cases.newNote')}
           value={note}
           onChange={(event) => setNote(event.target.value)}
           required

@@ -78,7 +78,7 @@ export function ProjectAdminPage() {
       {projects?.length === 0 && <p className="muted">{t('projects.none')}</p>}
       {projectId && (
         <>
-          <nav className="tabs">
+          <nav className="tabs" aria-label={t('admin.projects')}>
             {SECTIONS.map((each) => (
               <button
                 key={each}

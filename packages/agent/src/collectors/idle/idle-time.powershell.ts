@@ -1,8 +1,9 @@
 /**
  * Windows input-idle time from GetLastInputInfo (user32), in one long-lived
  * PowerShell loop; the screen counts as locked while LogonUI.exe runs in the
- * session (the lock screen). NOT TESTED on Windows in this repository's CI
- * (Linux only); the line format is tested through idle-loop.ts.
+ * session (the lock screen). NOT RUN on Windows in this repository's CI
+ * (Linux only): test/collectors/os-adapters-recorded.test.ts feeds the
+ * adapter a transcript of this loop's output recorded on Windows (CRLF).
  */
 import { startIdleLoop } from './idle-loop.js';
 

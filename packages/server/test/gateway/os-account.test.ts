@@ -1,0 +1,123 @@
+/**
+ * The OS account of stored rows (issue #14), on each database: a `network`
+ * event names the account of every event after it in the agent's sequence,
+ * across batches and blobs; before any, the hello's; and a new connection
+ * goes on with the account of the agent's latest stored event.
+ */
+import type { Event } from '@seatwatch/shared';
+import {
+  connectAgent,
+  createTestDatabase,
+  DB_KINDS,
+  enrollTestAgent,
+  startTestServer,
+  type TestDatabase,
+  type TestServer,
+  testJpeg,
+} from '@seatwatch/testkit/server';
+import { asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activitySpans, deviceEvents, events, screenshots } from '../../src/db/schema/index.js';
+
+const network = (time: number, osUser: string): Event => ({
+  type: 'network',
+  time,
+  hostname: 'shared-seat',
+  osUser,
+  localIps: ['10.0.0.7'],
+  gateway: null,
+});
+const activity = (time: number, title: string): Event => ({
+  type: 'activity',
+  time,
+  end: time + 500,
+  app: 'crm',
+  title,
+});
+
+describe.each(DB_KINDS)('the OS account of stored rows on %s', (kind) => {
+  let db: TestDatabase;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    server = await startTestServer({ database: db });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+  });
+
+  it('follows the network events of the sequence, across frames, blobs and connections', async () => {
+    const agent = await enrollTestAgent(server);
+    const t = Date.now();
+    const first = await connectAgent(server, agent);
+    first.sendBatch(1, [
+      { type: 'lifecycle', time: t, phase: 'starting', reason: 'start', detail: '', agentVersion: '1' },
+      network(t + 1, 'ada'),
+      activity(t + 2, 'A'),
+      {
+        type: 'device_attached',
+        time: t + 3,
+        device: {
+          id: 'usb:1-1',
+          vendorId: null,
+          productId: null,
+          name: 'stick',
+          manufacturer: null,
+          serial: null,
+          deviceClass: null,
+          massStorage: true,
+        },
+      },
+    ]);
+    first.sendBatch(2, [network(t + 10, 'bob'), activity(t + 11, 'B')]);
+    first.sendBlob(3, await testJpeg());
+    await first.ack(3);
+    await first.close();
+
+    const second = await connectAgent(server, agent);
+    second.sendBatch(4, [activity(t + 20, 'C')]);
+    await second.ack(4);
+    await second.close();
+
+    const q = db.database.db;
+    const stored = await q
+      .select({ seq: events.seq, type: events.type, osUser: events.osUser })
+      .from(events)
+      .where(eq(events.agentId, agent.agentId))
+      .orderBy(asc(events.seq), asc(events.idx));
+    expect(stored.map((r) => [r.seq, r.type, r.osUser])).toEqual([
+      // The hello's account (the scripted agent says operator1) until the first network event.
+      [1, 'lifecycle', 'operator1'],
+      [1, 'network', 'ada'],
+      [1, 'activity', 'ada'],
+      [1, 'device_attached', 'ada'],
+      [2, 'network', 'bob'],
+      [2, 'activity', 'bob'],
+      [3, 'capture', 'bob'],
+      // A new connection goes on with the latest stored account, not the hello's.
+      [4, 'activity', 'bob'],
+    ]);
+    const spans = await q
+      .select({ title: activitySpans.title, osUser: activitySpans.osUser })
+      .from(activitySpans)
+      .where(eq(activitySpans.agentId, agent.agentId))
+      .orderBy(asc(activitySpans.startedAt));
+    expect(spans).toEqual([
+      { title: 'A', osUser: 'ada' },
+      { title: 'B', osUser: 'bob' },
+      { title: 'C', osUser: 'bob' },
+    ]);
+    const devices = await q
+      .select({ osUser: deviceEvents.osUser })
+      .from(deviceEvents)
+      .where(eq(deviceEvents.agentId, agent.agentId));
+    expect(devices).toEqual([{ osUser: 'ada' }]);
+    const shots = await q
+      .select({ osUser: screenshots.osUser })
+      .from(screenshots)
+      .where(eq(screenshots.agentId, agent.agentId));
+    expect(shots).toEqual([{ osUser: 'bob' }]);
+  });
+});

@@ -152,6 +152,33 @@ describe.each(DB_KINDS)('audit checkpoints on %s', (kind) => {
     expect(await verifyAuditLog(ex, { anchors })).toMatchObject({ ok: true, entries: 3 });
   });
 
+  it('on its timer it keeps signing checkpoints until stopped, then adds the last one', async () => {
+    const ex = db.database.db;
+    await replaceLog(ex, chainOf(2));
+    const file = join(dir, 'timer-checkpoints.jsonl');
+    const checkpointer = createAuditCheckpointer({
+      db: ex,
+      signer,
+      now: Date.now,
+      intervalMs: 20,
+      sinks: [fileCheckpointSink(file)],
+      logger: silent,
+    });
+    checkpointer.start();
+    const lines = async () =>
+      (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
+    try {
+      await until('two checkpoints on the timer', async () => (await lines()).length >= 2, 20_000);
+    } finally {
+      await checkpointer.stop();
+    }
+    const stopped = (await lines()).length;
+    expect(anchorsOf((await lines()).join('\n')).every((a) => a.seq === 2)).toBe(true);
+    // No more after stop().
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await lines()).length).toBe(stopped);
+  });
+
   it('tail truncation: the log ends before a head a checkpoint saw', async () => {
     const ex = db.database.db;
     const entries = chainOf(8);

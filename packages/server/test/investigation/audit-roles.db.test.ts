@@ -25,6 +25,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit } from '../../src/audit/audit-log.js';
 import { verifyAuditLog } from '../../src/audit/verify-audit.js';
+import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
 import { configWith } from '../../src/config.js';
 import { databaseRolesScript } from '../../src/db/audit-protection.js';
 import type { Executor } from '../../src/db/connect.js';
@@ -117,6 +118,35 @@ describe('two database roles on PostgreSQL', () => {
       auditCheckpoints: { intervalMs: 0 },
       ...values,
     });
+
+  it('db-roles prints those statements for the superuser, and takes plain role names only', async () => {
+    const run = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runInvestigationCommand(args, {
+        out: (text) => out.push(text),
+        err: (text) => err.push(text),
+        readConfig: () => configWith({}),
+        cwd: process.cwd(),
+      });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    const printed = await run(['db-roles', '--owner', owner, '--app', app, '--database', 'seatwatch']);
+    expect(printed.code).toBe(0);
+    for (const statement of databaseRolesScript({ owner, app, database: 'seatwatch' })) {
+      expect(printed.out).toContain(`${statement};`);
+    }
+    expect(printed.out).toContain(`SEATWATCH_DATABASE_APP_ROLE=${app} seatwatch-server migrate`);
+    expect(
+      await run(['db-roles', '--owner', 'x; drop', '--app', app, '--database', 'seatwatch']),
+    ).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--owner must be a plain lower-case SQL name'),
+    });
+    expect(await run(['db-roles', '--owner', app, '--app', app, '--database', 'seatwatch'])).toMatchObject({
+      code: 2,
+    });
+  });
 
   it('migrate ran as the owner: the owner owns every table, the application role none', async () => {
     const owners = await asRole(database.url, (client) =>

@@ -121,9 +121,12 @@ describe('the notice as a dialog the operator confirms (CLI, Xvfb, PostgreSQL)',
     }
     expect(probes.screen.ok).toBe(true);
     if (!probes.screen.ok) return;
-    const frames = probes.screen.port.captureEach();
-    const { value: frame } = await frames.next();
-    await frames.return(undefined);
+    let frame: { width: number; channels: number; pixels: Uint8Array } | null = null;
+    for await (const each of probes.screen.port.captureEach()) {
+      frame = each;
+      break;
+    }
+    expect(frame).not.toBeNull();
     const colours = new Map<number, number>();
     for (let y = geometry.y; y < geometry.y + geometry.height; y += 2) {
       for (let x = geometry.x; x < geometry.x + geometry.width; x += 2) {

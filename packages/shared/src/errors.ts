@@ -54,6 +54,11 @@ export const ERROR_CATALOG = {
     status: 422,
     message: 'Retention is shorter than this installation’s minimum',
   },
+  mask_pattern_invalid: {
+    close: 4400,
+    status: 422,
+    message: 'A mask pattern of the policy is not an RE2 regular expression the agents can use',
+  },
   seat_team_elsewhere: {
     close: 4400,
     status: 422,

@@ -21,6 +21,12 @@ export interface CollectionTerms {
   } | null;
   readonly deviceScanMs: number;
   readonly retentionDays: number;
+  /**
+   * What titles and app names are masked with, as one comparable string (a
+   * project that stops masking sends more than the operator was told).
+   * Absent in terms kept before masking existed: those count as changed.
+   */
+  readonly masks?: string;
 }
 
 export function collectionTerms(policy: Readonly<Policy>): CollectionTerms {
@@ -39,6 +45,10 @@ export function collectionTerms(policy: Readonly<Policy>): CollectionTerms {
       : null,
     deviceScanMs: policy.deviceScanMs,
     retentionDays: policy.retentionDays,
+    masks: JSON.stringify({
+      cardNumbers: policy.masks?.cardNumbers ?? true,
+      patterns: policy.masks?.patterns ?? [],
+    }),
   };
 }
 

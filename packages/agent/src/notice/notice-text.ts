@@ -4,12 +4,13 @@
  * this agent actually collects under the current policy, and where to look.
  */
 import type { Notice, Policy } from '@seatwatch/shared';
+import { createMasker } from '../core/masking.js';
 
 export function describeCollection(policy: Policy): string[] {
   const minutes = (ms: number) =>
     ms >= 60_000 ? `${Math.round(ms / 6000) / 10} min` : `${Math.round(ms / 1000)} s`;
   const lines = [
-    `The foreground application and window title, sampled every ${minutes(policy.activitySampleMs)} (no keystrokes, no typed text).`,
+    `The foreground application and window title, sampled every ${minutes(policy.activitySampleMs)} (no keystrokes, no typed text). ${createMasker(policy.masks).description}`,
     `Whether the seat is active, idle (no input for ${minutes(policy.idleThresholdMs)}) or locked.`,
   ];
   if (policy.screenshotsEnabled) {

@@ -19,12 +19,14 @@ const KNOWN: Readonly<Record<string, MessageKey>> = {
   retention_below_minimum: 'error.retentionBelowMinimum',
   seat_team_elsewhere: 'error.seatTeamElsewhere',
   seat_move_invalid: 'error.seatMoveInvalid',
+  mask_pattern_invalid: 'error.maskPatternInvalid',
 };
 /** Answers whose server message says what was wrong (which rows, how many days): shown after the sentence. */
 const DETAILED: ReadonlySet<MessageKey> = new Set([
   'error.badRequest',
   'error.retentionBelowMinimum',
   'error.seatMoveInvalid',
+  'error.maskPatternInvalid',
 ]);
 
 /** A sentence for the viewer; the server's own message (English) is added where it says what was wrong. */

@@ -40,6 +40,7 @@ export const en = {
   'error.retentionBelowMinimum': 'Data must be kept longer than that: {detail}',
   'error.seatTeamElsewhere': 'That team belongs to another site than the seat.',
   'error.seatMoveInvalid': 'Nothing was moved: {detail}',
+  'error.maskPatternInvalid': 'A mask pattern cannot be used, nothing was saved: {detail}',
 
   'login.title': 'Sign in',
   'login.username': 'User name',
@@ -263,6 +264,10 @@ export const en = {
   'policy.heartbeatS': 'Heartbeat (seconds)',
   'policy.retentionDays': 'Keep data (days)',
   'policy.privacyList': 'Pause screenshots while the application or window title contains (one per line)',
+  'policy.maskCardNumbers':
+    'Mask card numbers in window titles on the seat (13–19 digits passing the Luhn check)',
+  'policy.maskPatterns':
+    'Also mask, on the seat, what matches these patterns (RE2 regular expressions, one per line, at most 20; e.g. phone or ID numbers)',
   'policy.notice': 'Monitoring notice shown to operators (now version {version})',
   'policy.noticeHelp':
     'Changing the text makes a new version: every agent shows it to its operator again before it captures anything.',

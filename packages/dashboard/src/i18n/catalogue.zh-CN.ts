@@ -42,6 +42,7 @@ export const zhCN: Catalogue = {
   'error.retentionBelowMinimum': '数据保留期不能这么短：{detail}',
   'error.seatTeamElsewhere': '该团队属于座席所在站点以外的站点。',
   'error.seatMoveInvalid': '未移动任何座席：{detail}',
+  'error.maskPatternInvalid': '有屏蔽规则无法使用，未保存：{detail}',
 
   'login.title': '登录',
   'login.username': '用户名',
@@ -260,6 +261,9 @@ export const zhCN: Catalogue = {
   'policy.heartbeatS': '心跳（秒）',
   'policy.retentionDays': '数据保留（天）',
   'policy.privacyList': '应用或窗口标题包含以下内容时暂停截图（每行一项）',
+  'policy.maskCardNumbers': '在座席端屏蔽窗口标题中的银行卡号（13–19 位且通过 Luhn 校验）',
+  'policy.maskPatterns':
+    '在座席端另外屏蔽匹配以下规则的内容（RE2 正则表达式，每行一条，最多 20 条；例如电话号码、身份证号）',
   'policy.notice': '向操作员展示的监控告知（当前版本 {version}）',
   'policy.noticeHelp': '修改文字会产生新版本：每个代理在截取任何内容前都会再次向操作员展示。',
   'policy.save': '保存并发送给代理',

@@ -7,6 +7,7 @@
  * operator's decision, taken outside the API.
  */
 import { DEFAULT_POLICY, type Policy, SeatwatchError } from '@seatwatch/shared';
+import { compileMaskPattern } from '@seatwatch/shared/mask-patterns';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Db, Executor } from '../db/connect.js';
 import {
@@ -114,6 +115,12 @@ export function createPolicyService(deps: PolicyServiceDeps): PolicyService {
     },
 
     async putPolicy(input, who) {
+      // Every seat of the project compiles these; refuse what none of them could use (the schema bounds their size).
+      const unusable = (input.policy.masks?.patterns ?? []).flatMap((pattern, index) => {
+        const compiled = compileMaskPattern(pattern);
+        return compiled.ok ? [] : [`pattern ${index + 1}: ${compiled.reason}`];
+      });
+      if (unusable.length > 0) throw new SeatwatchError('mask_pattern_invalid', unusable.join('; '));
       const scope = { projectId: input.projectId, siteId: input.siteId };
       const to = input.policy.retentionDays;
       const before = await effectivePolicy(deps.db, input.projectId, input.siteId);

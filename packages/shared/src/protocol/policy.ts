@@ -1,6 +1,10 @@
 /** The project's policy and monitoring notice, sent in `welcome`, in `policy` commands and at enrollment. */
 import Type, { type Static } from 'typebox';
 
+/** Limits of the policy's mask patterns (see text/mask-patterns.ts, which compiles them). */
+export const MASK_PATTERN_MAX_LENGTH = 200;
+export const MASK_PATTERNS_MAX = 20;
+
 export const Policy = Type.Object(
   {
     activitySampleMs: Type.Integer({ minimum: 200, maximum: 60_000, default: 1000 }),
@@ -21,6 +25,28 @@ export const Policy = Type.Object(
     deviceScanMs: Type.Integer({ minimum: 500, maximum: 60_000, default: 2000 }),
     outboxMaxBytes: Type.Integer({ minimum: 1024 * 1024, default: 256 * 1024 * 1024 }),
     retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 60 }),
+    masks: Type.Optional(
+      Type.Object(
+        {
+          cardNumbers: Type.Boolean({
+            default: true,
+            description:
+              'Mask numbers of 13 to 19 digits (spaces or dashes between) that pass the Luhn check',
+          }),
+          patterns: Type.Array(Type.String({ minLength: 1, maxLength: MASK_PATTERN_MAX_LENGTH }), {
+            maxItems: MASK_PATTERNS_MAX,
+            default: [],
+            description:
+              'RE2 regular expressions (no backreferences or lookarounds); each match is replaced by "[masked]"',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'What the agent masks in window titles and app names before they leave the seat; absent: card numbers only',
+        },
+      ),
+    ),
     showWindowTitles: Type.Optional(
       Type.Boolean({
         default: true,

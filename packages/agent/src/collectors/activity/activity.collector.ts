@@ -5,8 +5,14 @@
  * stretch in one window is neither lost in a crash nor held back for hours:
  * events with the same start time, app and title describe one span, and the
  * latest end wins.
+ *
+ * Titles and app names are masked (core/masking.ts: card numbers, the
+ * project's patterns) before they become events; `readNow`, which the
+ * screenshot collector matches against the privacy list, gives them
+ * unmasked, since that decision stays on the seat.
  */
 import { MAX_STRING_LENGTHS, sanitizeText } from '@seatwatch/shared';
+import { createMasker, type Masker } from '../../core/masking.js';
 import type { ForegroundReading } from '../../core/privacy.js';
 import { mergeSample, type Span } from '../../core/spans.js';
 import type { Collector, CollectorContext } from '../collector.js';
@@ -51,12 +57,32 @@ export function createActivityCollector(
         }
       : null;
 
+  let masker: { key: string; masker: Masker } | null = null;
+  /** The policy's masker, compiled again only when its masks change. */
+  const currentMasker = (): Masker => {
+    const masks = ctx.policy().masks;
+    const key = JSON.stringify(masks ?? null);
+    if (masker?.key !== key) masker = { key, masker: createMasker(masks) };
+    return masker.masker;
+  };
+  // Masked before truncation, so a card number cut at the limit is not left half readable.
+  const masked = (sample: ActiveWindow | null): ActiveWindow | null => {
+    if (!sample) return null;
+    const mask = currentMasker();
+    // Far beyond what is sent, cut first: the masks' work stays bounded whatever a window calls itself.
+    const bounded = (text: string, max: number) => mask.mask(text.slice(0, max * 4));
+    return clean({
+      app: bounded(sample.app, MAX_STRING_LENGTHS.app),
+      title: bounded(sample.title, MAX_STRING_LENGTHS.title),
+    });
+  };
+
   const tick = async () => {
     const now = ctx.clock.now();
     const policy = ctx.policy();
     const sample = await poller.read((port) => port.current(), 5000, 'active window');
     if (sample === READ_FAILED) return;
-    current = clean(sample);
+    current = masked(sample);
     // Two missed samples end a span: the seat was suspended or the agent starved.
     const pulseMs = policy.activitySampleMs * 2 + 1000;
     const result = mergeSample(open, current ? { time: now, ...current } : null, now, pulseMs);

@@ -23,6 +23,8 @@ function PolicyForm({ projectId, stored }: { projectId: string; stored: ProjectP
   const client = useQueryClient();
   const [policy, setPolicy] = useState<Policy>(stored.policy);
   const [noticeText, setNoticeText] = useState(stored.notice.text);
+  // The patterns as typed (a line being written may be empty for now); the policy gets the non-empty lines.
+  const [maskText, setMaskText] = useState((stored.policy.masks?.patterns ?? []).join('\n'));
   const save = useMutation({
     mutationFn: () => admin.savePolicy(projectId, policy, noticeText),
     onSuccess: (saved) => {
@@ -100,6 +102,38 @@ function PolicyForm({ projectId, stored }: { projectId: string; stored: ProjectP
                 .filter(Boolean),
             })
           }
+        />
+      </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={policy.masks?.cardNumbers ?? true}
+          onChange={(event) =>
+            setPolicy({
+              ...policy,
+              masks: { cardNumbers: event.target.checked, patterns: policy.masks?.patterns ?? [] },
+            })
+          }
+        />
+        {t('policy.maskCardNumbers')}
+      </label>
+      <label>
+        {t('policy.maskPatterns')}
+        <textarea
+          rows={3}
+          spellCheck={false}
+          value={maskText}
+          onChange={(event) => {
+            setMaskText(event.target.value);
+            setPolicy({
+              ...policy,
+              masks: {
+                cardNumbers: policy.masks?.cardNumbers ?? true,
+                // Spaces can be part of a pattern: only empty lines go.
+                patterns: event.target.value.split('\n').filter((line) => line.length > 0),
+              },
+            });
+          }}
         />
       </label>
       <label>

@@ -41,6 +41,8 @@ export const STATE_FILES = {
   outbox: 'outbox',
   lastScreenshot: 'last-screenshot',
   pageToken: 'page-token',
+  /** The machine service's record of which notice version each OS account confirmed (issue #14). */
+  sessionNotices: 'session-notices.json',
   /** The notice text a dialog program reads (`notice-dialog.txt`). */
   noticeDialog: 'notice-dialog',
 } as const;

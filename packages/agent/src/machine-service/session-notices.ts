@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { STATE_FILES } from '../identity/state-dir.js';
 import { writeFileAtomic } from '../runtime/atomic-file.js';
 
-export const SESSION_NOTICES_FILE = 'session-notices.json';
 
 export interface SessionNotices {
   /** The version this account confirmed last, 0 for none. */
@@ -20,7 +20,7 @@ export interface SessionNotices {
 type Stored = Record<string, { version: number; at: number }>;
 
 export function openSessionNotices(stateDir: string): SessionNotices {
-  const file = path.join(stateDir, SESSION_NOTICES_FILE);
+  const file = path.join(stateDir, STATE_FILES.sessionNotices);
   let stored: Stored = {};
   try {
     const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;

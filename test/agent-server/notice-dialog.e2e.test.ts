@@ -180,7 +180,7 @@ describe('the notice as a dialog the operator confirms (CLI, Xvfb, PostgreSQL)',
     expect((await agent.exited).code).toBe(0);
   }, 240_000);
 
-  it('with no channel (no display, no dialog program, no terminal): collects nothing and says why everywhere', async () => {
+  it('with no channel (no display, no dialog program, no terminal): nothing collected, why said everywhere; confirmed on the page, what needs a display is reported unavailable', async () => {
     const { stateDir, agentId } = await enrolledSeat('desk-e2e-nochannel');
     const emptyPath = fs.mkdtempSync(path.join(os.tmpdir(), 'seatwatch-e2e-empty-path-'));
     stateDirs.push(emptyPath);
@@ -211,12 +211,28 @@ describe('the notice as a dialog the operator confirms (CLI, Xvfb, PostgreSQL)',
       'lifecycle',
       'agent_error',
     ]);
+    // The operator opens the page and confirms there. Collection starts, and what cannot work without a
+    // display (the foreground window, idle time, screenshots) is unavailable: in status and to the server.
+    const confirmed = await fetch(`${pageUrl}confirm-notice`, { method: 'POST', redirect: 'manual' });
+    expect(confirmed.status).toBe(303);
+    const unavailable = await until('agent_error for each collector that needs a display', async () => {
+      const errors = (await storedEvents(collector!, agentId)).filter(
+        (e) =>
+          e.type === 'agent_error' && ['activity', 'idle', 'screenshot'].includes(String(e.body.collector)),
+      );
+      const names = new Set(errors.map((e) => e.body.collector));
+      return ['activity', 'idle', 'screenshot'].every((n) => names.has(n)) && errors;
+    });
+    for (const error of unavailable) expect(error.body.message).toMatch(/^unavailable: .*DISPLAY/);
+    const after = JSON.parse(
+      (await runAgentCommand(children, ['status', '--state-dir', stateDir, '--json'], env)).stdout,
+    );
+    expect(after.status.collectors.activity.state).toBe('unavailable');
+    expect(after.status.collectors.screenshot.state).toBe('unavailable');
+    expect(after.status.notice).toMatchObject({ confirmedVia: 'page', shownVia: ['page'] });
+    const page = await (await fetch(pageUrl)).text();
+    expect(page).toMatch(/<th>activity<\/th><td>unavailable<\/td><td>[^<]*DISPLAY/);
     agent.child.kill('SIGTERM');
     expect((await agent.exited).code).toBe(0);
-    expect(
-      (await storedEvents(collector!, agentId)).some((e) =>
-        ['activity', 'notice_ack', 'network', 'status'].includes(e.type),
-      ),
-    ).toBe(false);
   }, 240_000);
 });

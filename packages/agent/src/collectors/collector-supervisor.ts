@@ -3,6 +3,12 @@
  * ports, started and stopped together, each one's status reported, and
  * every collector failure turned into a rate-limited agent_error event
  * (collectors fail alone; the server learns of it as data).
+ *
+ * A collector that cannot work at all here (no display, a Wayland session,
+ * no encoder, no network interfaces) is "unavailable" with its reason in
+ * `status` and on the local page, and the server gets one agent_error saying
+ * so each time collection starts (issue #12: honest collectors, not only
+ * devices, which reports its own gaps).
  */
 import { type Event, MAX_STRING_LENGTHS, type Policy, sanitizeText } from '@seatwatch/shared';
 import type { Clock } from '../runtime/clock.js';
@@ -112,6 +118,11 @@ export function superviseCollectors(options: CollectorSupervisorOptions): Collec
       if (running) return;
       running = true;
       for (const c of all) c.start();
+      for (const c of all) {
+        if (c === devices) continue;
+        const status = c.status();
+        if (status.state === 'unavailable') reportError(c.name, new Error(`unavailable: ${status.detail}`));
+      }
     },
     stop() {
       if (!running) return;

@@ -62,6 +62,8 @@ export function checkpointLine(checkpoint: SignedCheckpoint): string {
 /** A head to check the log against: from a checkpoint (its source says which line) or typed by hand. */
 export interface ChainAnchor extends ChainLink {
   source: string;
+  /** The signed checkpoint it came from (none for a head typed by hand). */
+  checkpoint?: SignedCheckpoint;
 }
 
 export interface ParsedCheckpoints {
@@ -133,6 +135,7 @@ export function parseCheckpoints(
       seq: checkpoint.seq,
       hash: checkpoint.hash,
       source: `the checkpoint of ${new Date(checkpoint.at).toISOString()} (${where})`,
+      checkpoint,
     });
   });
   return { anchors, problems };

@@ -1,7 +1,7 @@
 /**
  * The CLI commands of issues #7 and #11, for `seatwatch-server`:
  *
- *   verify-audit [--checkpoints FILE]... [--head SEQ:HASH]... [--public-key K]
+ *   verify-audit [--checkpoints FILE]... [--head SEQ:HASH]... [--public-key K] [--tsa-ca PEM]
  *                                        check the audit log's hash chain, and against signed checkpoints
  *                                        or noted heads; names the first broken entry
  *   db-roles --owner NAME --app NAME --database NAME
@@ -23,7 +23,13 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromBase64, keyPairFromSeed, SeatwatchError } from '@seatwatch/shared';
 import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
-import { type ChainAnchor, parseCheckpoints, parseHead } from '../audit/audit-checkpoint.js';
+import {
+  type ChainAnchor,
+  checkpointMessage,
+  parseCheckpoints,
+  parseHead,
+} from '../audit/audit-checkpoint.js';
+import { verifyTimestamp } from '../audit/timestamp-authority.js';
 import { describeVerification, NoAuditLogError, verifyAuditLog } from '../audit/verify-audit.js';
 import { ROLE_NAME_PATTERN, type ServerConfig } from '../config.js';
 import { databaseRolesScript } from '../db/audit-protection.js';
@@ -193,6 +199,31 @@ function readAnchors(
   return { anchors, problems, notes };
 }
 
+/** --tsa-ca: every checkpoint's RFC 3161 token must verify, chained to that CA, over its checkpoint's bytes. */
+async function checkTimestamps(
+  anchors: readonly ChainAnchor[],
+  caFile: string,
+): Promise<{ problems: string[]; notes: string[] }> {
+  const pem = readFileSync(caFile, 'utf8');
+  const problems: string[] = [];
+  const stamped = anchors.filter((anchor) => anchor.checkpoint?.tst !== undefined);
+  for (const anchor of stamped) {
+    const checkpoint = anchor.checkpoint!;
+    try {
+      await verifyTimestamp(Buffer.from(checkpoint.tst!, 'base64'), checkpointMessage(checkpoint), pem);
+    } catch (error) {
+      problems.push(`${anchor.source}: its time stamp: ${(error as Error).message}`);
+    }
+  }
+  const checkpoints = anchors.filter((anchor) => anchor.checkpoint).length;
+  return {
+    problems,
+    notes: [
+      `${stamped.length} of ${checkpoints} checkpoints carry an RFC 3161 time stamp, checked against ${caFile}`,
+    ],
+  };
+}
+
 export async function runInvestigationCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -205,6 +236,7 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
       reason: { type: 'string' },
       by: { type: 'string' },
       checkpoints: { type: 'string', multiple: true },
+      'tsa-ca': { type: 'string' },
       head: { type: 'string', multiple: true },
       owner: { type: 'string' },
       app: { type: 'string' },
@@ -228,6 +260,11 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
       case 'verify-audit': {
         const config = io.readConfig();
         const { anchors, problems, notes } = readAnchors(values, config, io);
+        if (values['tsa-ca']) {
+          const checked = await checkTimestamps(anchors, resolve(io.cwd, values['tsa-ca']));
+          problems.push(...checked.problems);
+          notes.push(...checked.notes);
+        }
         for (const note of notes) io.out(note);
         if (problems.length > 0) {
           io.err(`audit checkpoints FAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

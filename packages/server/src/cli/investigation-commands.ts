@@ -5,12 +5,13 @@
  */
 export const INVESTIGATION_COMMANDS = new Set(['verify-audit', 'verify-bundle', 'offboard', 'db-roles']);
 
-export const INVESTIGATION_USAGE = `  verify-audit [--checkpoints FILE]... [--head SEQ:HASH]... [--public-key K]
+export const INVESTIGATION_USAGE = `  verify-audit [--checkpoints FILE]... [--head SEQ:HASH]... [--public-key K] [--tsa-ca PEM]
                                           check the audit log's hash chain (names the first broken entry);
                                           against signed checkpoints (default: the server's checkpoint file,
                                           when there is one) or heads noted by hand it also finds entries cut
                                           off the end and a rewritten chain (K pins the checkpoints' key;
-                                          default: this server's key)
+                                          default: this server's key; PEM: the time-stamp authority's CA,
+                                          to check the checkpoints' RFC 3161 time stamps too)
   db-roles --owner NAME --app NAME --database NAME
                                           print the SQL a PostgreSQL superuser runs once to make the owner
                                           role (runs migrate) and the application role (runs the server)

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointMessage, type SignedCheckpoint } from '../../src/audit/audit-checkpoint.js';
 import { recordAudit } from '../../src/audit/audit-log.js';
 import { readTimestamp, timestampAuthority, verifyTimestamp } from '../../src/audit/timestamp-authority.js';
+import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
 import { configWith } from '../../src/config.js';
 import { startServer } from '../../src/startup/startup.js';
 
@@ -236,6 +237,26 @@ describe('audit checkpoints countersigned by an RFC 3161 time-stamp authority', 
     );
     const stranger = await readFile(join(dir, 'stranger.pem'), 'utf8');
     await expect(verifyTimestamp(token, message, stranger)).rejects.toThrow(/does not verify/);
+
+    // verify-audit checks the tokens of the server's checkpoint file with the authority's CA.
+    const verifyAudit = async (caFile: string) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runInvestigationCommand(['verify-audit', '--tsa-ca', caFile], {
+        out: (text) => out.push(text),
+        err: (text) => err.push(text),
+        readConfig: () => config,
+        cwd: dir,
+      });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    const ok = await verifyAudit('ca.pem');
+    expect(ok).toMatchObject({ code: 0, err: '' });
+    expect(ok.out).toContain('2 of 2 checkpoints carry an RFC 3161 time stamp');
+    expect(await verifyAudit('stranger.pem')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining("its time stamp: the time stamp's signature does not verify"),
+    });
   }, 90_000);
 
   it('asks with its own nonce and checks the answer; an authority that fails fails the countersignature', async () => {

@@ -71,6 +71,25 @@ export async function restoreAuditGuards(ex: Executor): Promise<void> {
   for (const statement of RESTORE_AUDIT_GUARDS) await ex.execute(statement);
 }
 
+const GUARD_TRIGGERS = [
+  'audit_chain_head_forward_only',
+  'audit_chain_head_no_truncate',
+  'audit_log_no_truncate',
+  'audit_log_no_update_delete',
+];
+
+/** The guard triggers that are dropped or disabled (the application role cannot put them back; migrate can). */
+export async function missingAuditGuards(ex: Executor): Promise<string[]> {
+  const rows = await rowsOf(
+    ex,
+    sql`select tgname::text as name from pg_trigger
+        where tgrelid in ('audit_log'::regclass, 'audit_chain_head'::regclass) and tgenabled = 'O'`,
+    { name: String },
+  );
+  const present = new Set(rows.map((row) => row.name));
+  return GUARD_TRIGGERS.filter((name) => !present.has(name));
+}
+
 /** Whether the current role owns the audit tables (or is a member of their owner, or superuser). */
 export async function ownsAuditLog(ex: Executor): Promise<boolean> {
   const [row] = await rowsOf(

@@ -28,9 +28,9 @@ import { verifyAuditLog } from '../../src/audit/verify-audit.js';
 import { runInvestigationCommand } from '../../src/cli/investigation-cli.js';
 import { configWith } from '../../src/config.js';
 import { databaseRolesScript } from '../../src/db/audit-protection.js';
-import type { Executor } from '../../src/db/connect.js';
+import { type Executor, openDatabase } from '../../src/db/connect.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { AlterableAuditLogError } from '../../src/startup/audit-log-role.js';
+import { AlterableAuditLogError, checkAuditLogRole } from '../../src/startup/audit-log-role.js';
 import { startServer, withDatabase } from '../../src/startup/startup.js';
 
 async function asRole<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -218,6 +218,22 @@ describe('two database roles on PostgreSQL', () => {
       await accepted.close();
     }
   }, 90_000);
+
+  it('the application role reports triggers the owner dropped, until migrate puts them back', async () => {
+    await asRole(ownerUrl, (client) =>
+      client.query('alter table audit_log disable trigger audit_log_no_truncate'),
+    );
+    const asApp = await openDatabase({ databaseUrl: appUrl, poolSize: 1 });
+    try {
+      await expect(checkAuditLogRole(asApp, serverConfig(appUrl, { production: true }))).resolves.toMatch(
+        /^AUDIT LOG TRIGGERS MISSING: audit_log_no_truncate dropped or disabled; run `seatwatch-server migrate`/,
+      );
+      await withDatabase(configWith({ databaseUrl: ownerUrl, databaseAppRole: app }), async () => {});
+      await expect(checkAuditLogRole(asApp, serverConfig(appUrl, { production: true }))).resolves.toBeNull();
+    } finally {
+      await asApp.close();
+    }
+  });
 
   it('a role that merely holds UPDATE or DELETE on the log is named so; a superuser as one', async () => {
     await asRole(ownerUrl, (client) => client.query(`grant update, delete on audit_log to ${app}`));

@@ -1,7 +1,7 @@
 /** The visual timeline's model, the whole-range loader and the seat picker's grouping (pure, no DOM). */
 import type { Timeline, TimelineRequest, TimelineSeat, TimelineSpan } from '@seatwatch/shared/dashboard-api';
 import { describe, expect, it } from 'vitest';
-import { groupSeats } from '../src/components/SeatPicker.js';
+import { groupSeats } from '../src/components/seat-groups.js';
 import { loadWholeTimeline, PAGE_LIMIT } from '../src/timeline/load-all.js';
 import {
   activityBlocks,

@@ -17,6 +17,7 @@ import type {
   MoveSeats,
   MoveSeatsCsv,
   Project,
+  ProjectAgent,
   ProjectPolicy,
   PutPolicy,
   RuleSettingsList,
@@ -65,6 +66,8 @@ export const admin = {
   /** Moves seats as a CSV file says (header seat,site,team); all or nothing. */
   moveSeatsCsv: (projectId: string, csv: string) =>
     request<SeatMoveResult>('POST', `${base(projectId)}/seats/move-csv`, { csv } satisfies MoveSeatsCsv),
+  /** The project's agents with the version each reported in its last hello. */
+  agents: (projectId: string) => request<ProjectAgent[]>('GET', `${base(projectId)}/agents`),
   tokens: (projectId: string) => request<EnrollmentToken[]>('GET', `${base(projectId)}/tokens`),
   issueToken: (projectId: string, body: IssueToken) =>
     request<IssuedToken>('POST', `${base(projectId)}/tokens`, body),

@@ -51,6 +51,7 @@ type ProjectPart =
   | 'sites'
   | 'teams'
   | 'seats'
+  | 'agents'
   | 'tokens'
   | 'allowlist'
   | 'policy'
@@ -98,6 +99,7 @@ export const queries = {
   sites: (projectId: string) => part(projectId, 'sites', admin.sites),
   teams: (projectId: string) => part(projectId, 'teams', admin.teams),
   seats: (projectId: string) => part(projectId, 'seats', admin.seats),
+  agents: (projectId: string) => part(projectId, 'agents', admin.agents),
   tokens: (projectId: string) => part(projectId, 'tokens', admin.tokens),
   allowlist: (projectId: string) => part(projectId, 'allowlist', admin.allowlist),
   policy: (projectId: string) => part(projectId, 'policy', admin.policy),

@@ -6,14 +6,15 @@ import { admin } from '../../api/admin.js';
 import { changed, queries } from '../../api/queries.js';
 import { Outcome } from '../../app/Outcome.js';
 import { useI18n } from '../../i18n/i18n-context.js';
+import { AgentsSection } from './AgentsSection.js';
 import { AllowlistSection } from './AllowlistSection.js';
 import { PolicySection } from './PolicySection.js';
 import { RulesSection } from './RulesSection.js';
 import { StructureSection } from './StructureSection.js';
 import { TokensSection } from './TokensSection.js';
 
-type Section = 'structure' | 'tokens' | 'allowlist' | 'policy' | 'rules';
-const SECTIONS: readonly Section[] = ['structure', 'tokens', 'allowlist', 'policy', 'rules'];
+type Section = 'structure' | 'agents' | 'tokens' | 'allowlist' | 'policy' | 'rules';
+const SECTIONS: readonly Section[] = ['structure', 'agents', 'tokens', 'allowlist', 'policy', 'rules'];
 
 export function ProjectAdminPage() {
   const { t } = useI18n();
@@ -39,6 +40,7 @@ export function ProjectAdminPage() {
   };
   const sectionLabel: Record<Section, string> = {
     structure: t('projects.structure'),
+    agents: t('projects.agents'),
     tokens: t('projects.tokens'),
     allowlist: t('projects.allowlist'),
     policy: t('projects.policy'),
@@ -91,6 +93,7 @@ export function ProjectAdminPage() {
             ))}
           </nav>
           {section === 'structure' && <StructureSection key={projectId} projectId={projectId} />}
+          {section === 'agents' && <AgentsSection key={projectId} projectId={projectId} />}
           {section === 'tokens' && <TokensSection key={projectId} projectId={projectId} />}
           {section === 'allowlist' && <AllowlistSection key={projectId} projectId={projectId} />}
           {section === 'policy' && <PolicySection key={projectId} projectId={projectId} />}

@@ -112,4 +112,64 @@ describe('helper processes (CLI, Xvfb)', () => {
       50,
     );
   }, 120_000);
+
+  it('a run ends the helpers a killed one left behind when their wrappers were killed too', async () => {
+    const record = path.join(stateDir, 'helpers.json');
+    const first = startAgentProcess(
+      children,
+      ['run', '--state-dir', stateDir, '--page-port', '0'],
+      desktop.env,
+    );
+    await first.waitForStdout(/Seatwatch agent \S+ running\./);
+    const pid = first.child.pid!;
+    const running = await until('the xprop helpers and their wrappers, recorded in helpers.json', () => {
+      const found = descendants(pid);
+      const xprops = found.filter((p) => p.comm === 'xprop');
+      if (xprops.length < 2 || !fs.existsSync(record)) return null;
+      const recorded = (JSON.parse(fs.readFileSync(record, 'utf8')) as { helpers: { pid: number }[] })
+        .helpers;
+      const pids = new Set(recorded.map((h) => h.pid));
+      return (
+        xprops.every((p) => pids.has(p.pid)) && { xprops, wrappers: found.filter((p) => p.comm === 'sh') }
+      );
+    });
+    expect(running.wrappers.length).toBeGreaterThan(0);
+
+    // Everything of the agent killed at once, wrappers included (stopped first, so none can end its helper).
+    for (const wrapper of running.wrappers) process.kill(wrapper.pid, 'SIGSTOP');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    for (const wrapper of running.wrappers) process.kill(wrapper.pid, 'SIGKILL');
+    await until('the wrappers gone', () => running.wrappers.every((w) => !alive(w.pid)), 5000, 50);
+    // The leftover: xprop helpers run on without anyone to end them (one may have been replaced
+    // before the kill, when the focused window's spy followed a focus change).
+    const leftover = running.xprops.filter((p) => alive(p.pid));
+    expect(leftover.length).toBeGreaterThan(0);
+
+    const second = startAgentProcess(
+      children,
+      ['run', '--state-dir', stateDir, '--page-port', '0'],
+      desktop.env,
+    );
+    await second.waitForStdout(/Seatwatch agent \S+ running\./);
+    await until(
+      'the leftover helpers ended by the new run',
+      () => leftover.every((p) => !alive(p.pid)),
+      10_000,
+      50,
+    );
+    const ended = second
+      .logs()
+      .filter((l) => l.message === 'ended a helper process left by a previous run')
+      .map((l) => l.pid);
+    expect(ended).toEqual(expect.arrayContaining(leftover.map((p) => p.pid)));
+    // Its own helpers run; a clean stop leaves no record behind.
+    await until(
+      "the new run's own xprop helpers",
+      () => descendants(second.child.pid!).filter((p) => p.comm === 'xprop').length >= 2,
+    );
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+    expect(fs.existsSync(record)).toBe(false);
+  }, 180_000);
 });

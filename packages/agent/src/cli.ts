@@ -260,6 +260,8 @@ async function runCommand(deps: CliDeps, args: readonly string[]): Promise<numbe
   const log = jsonLineLogger((line) => deps.stderr.write(line), level as LogLevel, deps.now);
   // Loaded here, not at the top: status and notice start faster without the agent's modules.
   const { createAgent } = await import('./agent.js');
+  // Before the probes start helpers: end any a killed run left behind, then record this run's.
+  const stopHelperRecord = (await import('./collectors/helper-record.js')).keepHelperRecord(stateDir, log);
   const collectors = await deps.probeCollectors();
   for (const [name, probe] of Object.entries(collectors)) {
     if (!probe.ok) log.log('warn', 'collector unavailable', { collector: name, reason: probe.reason });
@@ -292,7 +294,7 @@ async function runCommand(deps: CliDeps, args: readonly string[]): Promise<numbe
   deps.stdout.write(
     `Seatwatch agent ${AGENT_VERSION} running. Local page: ${agent.pageUrl ?? '(not available)'}\n`,
   );
-  return finished;
+  return finished.finally(stopHelperRecord);
 }
 
 function noticeChannelDeps(selected: SelectedNoticeChannels) {

@@ -45,4 +45,6 @@ export const STATE_FILES = {
   sessionNotices: 'session-notices.json',
   /** The notice text a dialog program reads (`notice-dialog.txt`). */
   noticeDialog: 'notice-dialog',
+  /** The helper processes of the running agent, for the next run to end any a kill left behind. */
+  helpers: 'helpers.json',
 } as const;

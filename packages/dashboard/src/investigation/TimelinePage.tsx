@@ -291,7 +291,9 @@ export function TimelinePage() {
                   <img src={investigation.thumbnailUrl(shot.id)} alt={dateTime(shot.time)} loading="lazy" />
                 ) : null}
                 <figcaption>
-                  {dateTime(shot.time)} · <UntrustedText value={seatName(shot.seatId)} />{' '}
+                  {dateTime(shot.time)} · <UntrustedText value={seatName(shot.seatId)} />
+                  {shot.osUser ? ' · ' : ''}
+                  <UntrustedText value={shot.osUser ?? null} />{' '}
                   <button type="button" className="link" onClick={() => setViewing(shot.id)}>
                     {t('investigation.viewFull')}
                   </button>{' '}
@@ -307,6 +309,7 @@ export function TimelinePage() {
               <tr>
                 <th>{t('investigation.when')}</th>
                 <th>{t('investigation.seat')}</th>
+                <th>{t('seat.operator')}</th>
                 <th>{t('seat.app')}</th>
                 <th>{t('seat.windowTitle')}</th>
                 <th />
@@ -320,6 +323,9 @@ export function TimelinePage() {
                   </td>
                   <td className="text-cell">
                     <UntrustedText value={seatName(span.seatId)} />
+                  </td>
+                  <td className="text-cell">
+                    <UntrustedText value={span.osUser ?? null} />
                   </td>
                   <td className="text-cell">
                     <UntrustedText value={span.app} fit="clamp" />
@@ -339,8 +345,9 @@ export function TimelinePage() {
               <li key={device.id}>
                 {dateTime(device.time)} · <UntrustedText value={seatName(device.seatId)} /> · {device.action}{' '}
                 · <UntrustedText value={device.name} />
-                {device.massStorage ? ` (${t('investigation.massStorage')})` : ''}{' '}
-                {addButton('device_event', device.id)}
+                {device.massStorage ? ` (${t('investigation.massStorage')})` : ''}
+                {device.osUser ? ' · ' : ''}
+                <UntrustedText value={device.osUser ?? null} /> {addButton('device_event', device.id)}
               </li>
             ))}
           </ul>

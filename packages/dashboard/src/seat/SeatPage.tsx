@@ -191,6 +191,8 @@ export function SeatPage() {
               <figcaption>
                 {time(shot.time)}
                 {shot.trigger === 'command' ? ` · ${t('seat.onRequest')}` : ''}
+                {shot.osUser ? ' · ' : ''}
+                <UntrustedText value={shot.osUser ?? null} testId="screenshot-os-user" />
               </figcaption>
             </figure>
           ))}
@@ -208,6 +210,7 @@ export function SeatPage() {
                 <tr>
                   <th>{t('seat.from')}</th>
                   <th>{t('seat.duration')}</th>
+                  <th>{t('seat.operator')}</th>
                   <th>{t('seat.app')}</th>
                   <th>{t('seat.windowTitle')}</th>
                 </tr>
@@ -220,6 +223,9 @@ export function SeatPage() {
                     <tr key={span.start}>
                       <td>{time(span.start)}</td>
                       <td>{duration(span.end - span.start)}</td>
+                      <td className="text-cell">
+                        <UntrustedText value={span.osUser ?? null} testId="span-os-user" />
+                      </td>
                       <td className="text-cell">
                         <UntrustedText value={span.app} fit="clamp" testId="span-app" />
                       </td>
@@ -248,6 +254,9 @@ export function SeatPage() {
                     <td className="text-cell">
                       <UntrustedText value={device.name} testId="device-name" />
                       {device.massStorage && <span className="badge sev-high">{t('seat.massStorage')}</span>}
+                    </td>
+                    <td className="text-cell">
+                      <UntrustedText value={device.osUser ?? null} />
                     </td>
                   </tr>
                 ))}

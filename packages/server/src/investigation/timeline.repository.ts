@@ -148,6 +148,7 @@ const SPAN = {
   ended_at: activitySpans.endedAt,
   app: activitySpans.app,
   title: activitySpans.title,
+  os_user: activitySpans.osUser,
 };
 
 function spanFilterSql(filter: SpanFilter, alias = 't'): SQL {
@@ -181,17 +182,17 @@ function overlappingSpans(window: TimelineWindow, page?: PageInParts): SQL {
           limit ${page.limit}`
     : sql``;
   return sql`(
-    (select x.id, x.seat_id, x.started_at, x.ended_at, x.app, x.title from activity_spans x
+    (select x.id, x.seat_id, x.started_at, x.ended_at, x.app, x.title, x.os_user from activity_spans x
      where x.seat_id in ${ids(window.seatIds)}
        and x.started_at >= ${from}::timestamptz and x.started_at < ${to}::timestamptz ${inside})
     union all
-    select b.id, b.seat_id, b.started_at, b.ended_at, b.app, b.title
+    select b.id, b.seat_id, b.started_at, b.ended_at, b.app, b.title, b.os_user
     from (values ${sql.join(
       window.seatIds.map((id) => sql`(${id}::text)`),
       sql`, `,
     )}) as seat(id)
     cross join lateral (
-      select y.id, y.seat_id, y.started_at, y.ended_at, y.app, y.title from activity_spans y
+      select y.id, y.seat_id, y.started_at, y.ended_at, y.app, y.title, y.os_user from activity_spans y
       where y.seat_id = seat.id and y.started_at < ${from}::timestamptz
       order by y.started_at desc limit 4
     ) b
@@ -215,7 +216,7 @@ export async function spanPage(
   const rows = await rowsOf(
     ex,
     sql`
-      select t.id, t.seat_id, t.started_at, t.ended_at, t.app, t.title
+      select t.id, t.seat_id, t.started_at, t.ended_at, t.app, t.title, t.os_user
       from ${overlappingSpans(window, { where, order, limit: limit + 1 })} t
       where ${where('t')}
       order by ${orderBy(order, 't.started_at')}
@@ -229,6 +230,7 @@ export async function spanPage(
     end: row.ended_at.getTime(),
     app: row.app,
     title: row.title,
+    osUser: row.os_user,
   }));
 }
 
@@ -274,7 +276,8 @@ export async function screenshotPage(
   const rows = await rowsOf(
     ex,
     sql`
-      select t.id, t.seat_id, t.time, t.width, t.height, t.monitor, t.trigger, (t.thumb_sha256 is not null) as has_thumb
+      select t.id, t.seat_id, t.time, t.width, t.height, t.monitor, t.trigger, (t.thumb_sha256 is not null) as has_thumb,
+             t.os_user
       from screenshots t where ${timeBounded('time', window, after)}
       order by ${orderBy(order, 't.time')} limit ${limit + 1}`,
     {
@@ -286,6 +289,7 @@ export async function screenshotPage(
       monitor: screenshots.monitor,
       trigger: screenshots.trigger,
       has_thumb: Boolean,
+      os_user: screenshots.osUser,
     },
   );
   return rows.map((row) => ({
@@ -297,6 +301,7 @@ export async function screenshotPage(
     monitor: row.monitor,
     trigger: row.trigger,
     hasThumbnail: row.has_thumb,
+    osUser: row.os_user,
   }));
 }
 
@@ -319,13 +324,15 @@ export async function devicePage(
   const rows = await rowsOf(
     ex,
     sql`
-      select t.id, t.seat_id, t.time, t.action, t.name, t.manufacturer, t.vendor_id, t.product_id, t.serial, t.mass_storage
+      select t.id, t.seat_id, t.time, t.action, t.name, t.manufacturer, t.vendor_id, t.product_id, t.serial, t.mass_storage,
+             t.os_user
       from device_events t where ${timeBounded('time', window, after)}
       order by ${orderBy(order, 't.time')} limit ${limit + 1}`,
     {
       id: deviceEvents.id,
       seat_id: deviceEvents.seatId,
       ...DEVICE_EVENT_COLUMNS,
+      os_user: deviceEvents.osUser,
     },
   );
   return rows.map((row) => ({
@@ -339,6 +346,7 @@ export async function devicePage(
     productId: row.product_id,
     serial: row.serial,
     massStorage: row.mass_storage,
+    osUser: row.os_user,
   }));
 }
 

@@ -14,6 +14,7 @@ import {
   activitySpans,
   agents,
   anomalies,
+  deviceEvents,
   events,
   projectDashboardSettings,
   projects,
@@ -275,7 +276,7 @@ export async function seatDetail(
     : [];
   const spans = await rowsOf(
     ex,
-    sql`select started_at, ended_at, app, title from activity_spans
+    sql`select started_at, ended_at, app, title, os_user from activity_spans
         where seat_id = ${seat.id} and ended_at >= ${from} and started_at < ${to}
         order by started_at limit ${DETAIL_ROWS}`,
     {
@@ -283,6 +284,7 @@ export async function seatDetail(
       ended_at: activitySpans.endedAt,
       app: activitySpans.app,
       title: activitySpans.title,
+      os_user: activitySpans.osUser,
     },
   );
   const states = await rowsOf(
@@ -295,7 +297,7 @@ export async function seatDetail(
   );
   const shots = await rowsOf(
     ex,
-    sql`select id, time, width, height, trigger, command_id from screenshots
+    sql`select id, time, width, height, trigger, command_id, os_user from screenshots
         where seat_id = ${seat.id} and thumb_sha256 is not null and time >= ${from} and time < ${to}
         order by time desc limit 12`,
     {
@@ -305,15 +307,17 @@ export async function seatDetail(
       height: screenshots.height,
       trigger: screenshots.trigger,
       command_id: screenshots.commandId,
+      os_user: screenshots.osUser,
     },
   );
   const devices = await rowsOf(
     ex,
-    sql`select time, action, name, manufacturer, vendor_id, product_id, serial, mass_storage from device_events
+    sql`select time, action, name, manufacturer, vendor_id, product_id, serial, mass_storage, os_user from device_events
         where seat_id = ${seat.id} and time >= ${from} and time < ${to}
         order by time desc limit 200`,
     {
       ...DEVICE_EVENT_COLUMNS,
+      os_user: deviceEvents.osUser,
     },
   );
   const seatLogins = await rowsOf(
@@ -348,6 +352,7 @@ export async function seatDetail(
       end: row.ended_at.getTime(),
       app: row.app,
       title: row.title,
+      osUser: row.os_user,
     })),
     states: states.map((row) => ({ time: row.time.getTime(), state: row.state! })),
     screenshots: shots.map((row) => ({
@@ -357,6 +362,7 @@ export async function seatDetail(
       height: row.height,
       trigger: row.trigger,
       commandId: row.command_id,
+      osUser: row.os_user,
     })),
     devices: devices.map((row) => ({
       time: row.time.getTime(),
@@ -367,6 +373,7 @@ export async function seatDetail(
       productId: row.product_id,
       serial: row.serial,
       massStorage: row.mass_storage,
+      osUser: row.os_user,
     })),
     logins: seatLogins.map((row) => ({
       time: row.at.getTime(),

@@ -2,9 +2,12 @@
  * The OS account of stored rows (issue #14), on each database: a `network`
  * event names the account of every event after it in the agent's sequence,
  * across batches and blobs; before any, the hello's; and a new connection
- * goes on with the account of the agent's latest stored event.
+ * goes on with the account of the agent's latest stored event. The seat
+ * page and the investigation timeline show it.
  */
 import type { Event } from '@seatwatch/shared';
+import type { SeatDetail, Timeline } from '@seatwatch/shared/dashboard-api';
+import { asUser, createSignedInUser } from '@seatwatch/testkit/dashboard-session';
 import {
   connectAgent,
   createTestDatabase,
@@ -17,7 +20,7 @@ import {
 } from '@seatwatch/testkit/server';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activitySpans, deviceEvents, events, screenshots } from '../../src/db/schema/index.js';
+import { activitySpans, agents, deviceEvents, events, screenshots } from '../../src/db/schema/index.js';
 
 const network = (time: number, osUser: string): Event => ({
   type: 'network',
@@ -119,5 +122,56 @@ describe.each(DB_KINDS)('the OS account of stored rows on %s', (kind) => {
       .from(screenshots)
       .where(eq(screenshots.agentId, agent.agentId));
     expect(shots).toEqual([{ osUser: 'bob' }]);
+  });
+
+  it('shows the account on the seat page and in the timeline', async () => {
+    const agent = await enrollTestAgent(server);
+    const t = Date.now();
+    const client = await connectAgent(server, agent);
+    client.sendBatch(1, [
+      network(t, 'ada'),
+      activity(t + 1, 'A'),
+      network(t + 5, 'bob'),
+      activity(t + 6, 'B'),
+    ]);
+    client.sendBlob(2, await testJpeg());
+    await client.ack(2);
+    await client.close();
+    const [row] = await db.database.db
+      .select({ seatId: agents.seatId })
+      .from(agents)
+      .where(eq(agents.id, agent.agentId));
+    const seatId = row!.seatId;
+    const investigator = await createSignedInUser(server, `inv-${agent.agentId.slice(-6)}`, [
+      { role: 'investigator', projectId: agent.projectId, teamId: null },
+    ]);
+    const from = t - 60_000;
+    const to = t + 600_000;
+
+    const seat = await asUser<SeatDetail>(
+      server,
+      investigator,
+      'GET',
+      `/api/v1/seats/${seatId}?from=${from}&to=${to}`,
+    );
+    expect(seat.status).toBe(200);
+    expect(seat.body.spans.map((span) => [span.title, span.osUser])).toEqual([
+      ['A', 'ada'],
+      ['B', 'bob'],
+    ]);
+    expect(seat.body.screenshots.map((shot) => shot.osUser)).toEqual(['bob']);
+
+    const timeline = await asUser<Timeline>(server, investigator, 'POST', '/api/v1/investigation/timeline', {
+      seatIds: [seatId],
+      from,
+      to,
+      reason: 'shift handover check',
+    });
+    expect(timeline.status).toBe(200);
+    expect(timeline.body.spans?.items.map((span) => [span.title, span.osUser])).toEqual([
+      ['A', 'ada'],
+      ['B', 'bob'],
+    ]);
+    expect(timeline.body.screenshots?.items.map((shot) => shot.osUser)).toEqual(['bob']);
   });
 });

@@ -102,6 +102,8 @@ export const TimelineSpan = Type.Object(
     app: Type.String({ description: 'from the seat' }),
     title: Type.String({ description: 'from the seat' }),
   },
+    /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
+    osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
   closed,
 );
 export const TimelineScreenshot = Type.Object(
@@ -115,6 +117,8 @@ export const TimelineScreenshot = Type.Object(
     trigger: Type.String(),
     hasThumbnail: Type.Boolean(),
   },
+    /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
+    osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
   closed,
 );
 export const TimelineDevice = Type.Object(
@@ -130,6 +134,8 @@ export const TimelineDevice = Type.Object(
     serial: Nullable(Type.String()),
     massStorage: Type.Boolean(),
   },
+    /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
+    osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
   closed,
 );
 export const TimelineLogin = Type.Object(

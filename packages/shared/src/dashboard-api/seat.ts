@@ -31,8 +31,15 @@ export const SeatAgent = Type.Object(
 );
 
 export const ActivitySpanRow = Type.Object(
-  { start: Millis, end: Millis, app: Type.String(), title: Type.String() },
-  { ...closed, description: 'app and title are from the seat' },
+  {
+    start: Millis,
+    end: Millis,
+    app: Type.String(),
+    title: Type.String(),
+    /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
+    osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
+  },
+  { ...closed, description: 'app, title and osUser are from the seat' },
 );
 export const StateChangeRow = Type.Object(
   { time: Millis, state: Type.Union([Type.Literal('active'), Type.Literal('idle'), Type.Literal('locked')]) },
@@ -46,6 +53,8 @@ export const ScreenshotRow = Type.Object(
     height: Type.Integer(),
     trigger: Type.String(),
     commandId: Nullable(Type.String()),
+    /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
+    osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
   },
   closed,
 );
@@ -59,6 +68,8 @@ export const DeviceEventRow = Type.Object(
     productId: Nullable(Type.String()),
     serial: Nullable(Type.String()),
     massStorage: Type.Boolean(),
+    /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
+    osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
   },
   closed,
 );

@@ -17,6 +17,7 @@ import {
   createTestDatabase,
   DB_KINDS,
   POSTGRES_ADMIN_URL,
+  spawnServer,
   type TestDatabase,
 } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
@@ -234,6 +235,20 @@ describe('two database roles on PostgreSQL', () => {
       await asApp.close();
     }
   });
+
+  it('the real process: NODE_ENV=production as the owner exits 1 saying why; otherwise it frames the warning', async () => {
+    const env = { SEATWATCH_DATA_DIR: dataDir, DATABASE_URL: ownerUrl, SEATWATCH_RETENTION_INTERVAL_MS: '0' };
+    await expect(spawnServer({ ...env, NODE_ENV: 'production' })).rejects.toThrow(
+      /server exited \(1\) before listening[\s\S]*refused to start: AUDIT LOG NOT PROTECTED: the database role "seatwatch_owner_/,
+    );
+    const server = await spawnServer({ ...env, NODE_ENV: 'development' });
+    try {
+      expect(server.output().stderr).toMatch(/!{100}\nAUDIT LOG NOT PROTECTED: [^\n]+\n!{100}/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }, 120_000);
 
   it('a role that merely holds UPDATE or DELETE on the log is named so; a superuser as one', async () => {
     await asRole(ownerUrl, (client) => client.query(`grant update, delete on audit_log to ${app}`));

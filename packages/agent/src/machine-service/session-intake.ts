@@ -10,7 +10,10 @@
  *   follows in the sequence, so it is refused;
  * - a `notice_ack` is restamped with the account and recorded for it;
  * - nothing else is taken from an account before the service holds its
- *   confirmation of the notice version in force.
+ *   confirmation of the notice version in force, except the gate's own
+ *   report that the notice cannot be shown to the operator (collector
+ *   "notice"): it carries nothing collected, and the administrator must learn
+ *   that this operator's session collects nothing.
  */
 import { type Event, MAX_STRING_LENGTHS, sanitizeText } from '@seatwatch/shared';
 
@@ -56,7 +59,8 @@ export function takeSessionEvents(
       accepted.push({ ...event, osUser: sanitizeText(account, MAX_STRING_LENGTHS.osUser) });
       continue;
     }
-    if (acked !== noticeVersion) {
+    const noticeProblem = event.type === 'agent_error' && event.collector === 'notice';
+    if (acked !== noticeVersion && !noticeProblem) {
       refused += 1;
       continue;
     }

@@ -59,6 +59,19 @@ describe('takeSessionEvents', () => {
     expect(intake.refused).toEqual({ count: 2, reason: MACHINE_LEVEL });
   });
 
+  it("takes the gate's report that the notice cannot be shown before any confirmation, and no other error", () => {
+    const problem: Event = {
+      type: 'agent_error',
+      time: 1,
+      collector: 'notice',
+      message: 'no dialog program',
+    };
+    const other: Event = { type: 'agent_error', time: 1, collector: 'screenshot', message: 'failed' };
+    const intake = takeSessionEvents('ada', [problem, other], 0, 2);
+    expect(intake.accepted).toEqual([problem]);
+    expect(intake.refused).toEqual({ count: 1, reason: NOT_CONFIRMED });
+  });
+
   it('takes a screenshot only on the same terms', () => {
     expect(mayTakeBlob(1, 2)).toBe(false);
     expect(mayTakeBlob(2, 2)).toBe(true);

@@ -189,6 +189,7 @@ export function VisualTimeline({
   useEffect(() => setView(bounds), [bounds]);
 
   const tracks = useMemo(() => seatTracks(timeline, Date.now()), [timeline]);
+  const trackOf = useMemo(() => new Map(tracks.map((track) => [track.seatId, track])), [tracks]);
   const { lanes, height } = useMemo(() => layoutLanes(tracks.map((track) => track.seatId)), [tracks]);
   const seatName = useCallback(
     (id: string | null) => revealControls(seats.find((seat) => seat.id === id)?.name ?? id ?? ''),
@@ -234,7 +235,7 @@ export function VisualTimeline({
         context.fillText(format.format(tick), x + 3, AXIS_HEIGHT / 2);
       }
       for (const lane of lanes) {
-        const track = tracks.find((tr) => tr.seatId === lane.seatId)!;
+        const track = trackOf.get(lane.seatId)!;
         if (lane.kind === 'activity') {
           context.fillStyle = '#24292f';
           context.fillText(seatName(lane.seatId), 2, lane.top - 7);
@@ -268,7 +269,7 @@ export function VisualTimeline({
       }
     });
     return () => cancelAnimationFrame(frame);
-  }, [view, width, height, lanes, tracks, locale, seatName]);
+  }, [view, width, height, lanes, trackOf, locale, seatName]);
 
   // A wheel zooms the timeline, not the page: the listener must not be passive to prevent scrolling.
   useEffect(() => {

@@ -112,6 +112,8 @@ export interface Marker {
 export interface SeatTrack {
   readonly seatId: string;
   readonly spans: readonly TimelineSpan[];
+  /** The longest span's duration: how far before a view a span may start and still reach into it. */
+  readonly longest: number;
   readonly presence: readonly PresenceBand[];
   readonly markers: readonly { time: number; type: Marker['type']; detail: Detail }[];
 }
@@ -166,9 +168,11 @@ export function seatTracks(timeline: Timeline, now: number): SeatTrack[] {
         detail: { kind: 'screenshot' as const, shot },
       })),
     ].sort((a, b) => a.time - b.time);
+    const spans = mine(timeline.spans?.items).sort((a, b) => a.start - b.start);
     return {
       seatId: seat.id,
-      spans: mine(timeline.spans?.items).sort((a, b) => a.start - b.start),
+      spans,
+      longest: spans.reduce((max, s) => Math.max(max, s.end - s.start), 0),
       presence: presenceBands(seat.id, timeline.states?.items ?? [], timeline.from, end),
       markers,
     };
@@ -206,7 +210,6 @@ export function activityBlocks(track: SeatTrack, view: View, width: number): Blo
   const msPerPx = (view.to - view.from) / width;
   const x = (t: number) => (t - view.from) / msPerPx;
   const spans = track.spans;
-  const longest = spans.reduce((max, s) => Math.max(max, s.end - s.start), 0);
   const blocks: Block[] = [];
   let bucket: { index: number; byApp: Map<string, number>; count: number; from: number; to: number } | null =
     null;
@@ -236,7 +239,7 @@ export function activityBlocks(track: SeatTrack, view: View, width: number): Blo
     });
     bucket = null;
   };
-  for (let i = firstVisible(spans, (s) => s.start, view.from, longest); i < spans.length; i++) {
+  for (let i = firstVisible(spans, (s) => s.start, view.from, track.longest); i < spans.length; i++) {
     const span = spans[i]!;
     if (span.start >= view.to) break;
     if (span.end <= view.from) continue;
@@ -314,11 +317,20 @@ export function hitTest(
   return blocks.find((block) => x >= block.x0 && x < Math.max(block.x1, block.x0 + 1))?.detail ?? null;
 }
 
+const colours = new Map<string, string>();
+
 /** A stable colour per application (hue from a string hash), so an app looks the same everywhere. */
 export function appColour(app: string): string {
-  let hash = 2166136261;
-  for (let i = 0; i < app.length; i++) hash = Math.imul(hash ^ app.charCodeAt(i), 16777619);
-  return `hsl(${(hash >>> 0) % 360} 62% 52%)`;
+  let colour = colours.get(app);
+  if (colour === undefined) {
+    let hash = 2166136261;
+    for (let i = 0; i < app.length; i++) hash = Math.imul(hash ^ app.charCodeAt(i), 16777619);
+    colour = `hsl(${(hash >>> 0) % 360} 62% 52%)`;
+    // Applications are few; the bound only keeps a hostile seat's endless names from growing it.
+    if (colours.size > 5000) colours.clear();
+    colours.set(app, colour);
+  }
+  return colour;
 }
 
 export const PRESENCE_COLOURS: Readonly<Record<PresenceName, string>> = {

@@ -56,7 +56,8 @@ export const TimelineRequest = Type.Object(
     ),
     apps: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 50 })),
     sections: Type.Optional(Type.Array(TimelineSection, { maxItems: TIMELINE_SECTIONS.length })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+    /** Up to 10,000: the visual timeline reads whole ranges in few requests (docs/benchmarks.md). */
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 200 })),
     /** `next` of a section's previous page; a request with cursors answers no totals. */
     cursors: Type.Optional(
       Type.Object(

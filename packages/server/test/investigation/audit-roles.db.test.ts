@@ -159,11 +159,27 @@ describe('two database roles on PostgreSQL', () => {
   });
 
   it('the server starts as the application role in production mode, silent about the audit log, and appends to it', async () => {
-    const server = await startServer(serverConfig(appUrl, { production: true }));
+    const adminToken = randomBytes(24).toString('hex');
+    const server = await startServer(serverConfig(appUrl, { production: true, adminToken }));
     try {
       expect(server.auditLogWarning).toBeNull();
       const entry = await recordAudit(server.database.db, { actor: 'system', action: 'test.append' });
       expect(entry.seq).toBeGreaterThan(0);
+      // Real work through the API as that role: a project, a token, each change audited.
+      const admin = (method: 'GET' | 'POST', url: string, payload?: object) =>
+        server.app.inject({
+          method,
+          url: `/api/v1/admin${url}`,
+          headers: { authorization: `Bearer ${adminToken}` },
+          ...(payload ? { payload } : {}),
+        });
+      const project = await admin('POST', '/projects', { name: 'Floor 1' });
+      expect(project.statusCode).toBe(201);
+      const token = await admin('POST', `/projects/${project.json().id}/tokens`, {});
+      expect(token.statusCode).toBe(201);
+      const audited = await verifyAuditLog(server.database.db);
+      expect(audited).toMatchObject({ ok: true });
+      expect(audited.head!.seq).toBeGreaterThan(entry.seq);
     } finally {
       await server.close();
     }

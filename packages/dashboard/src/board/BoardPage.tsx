@@ -55,12 +55,14 @@ export function BoardPage() {
   const state = params.get('state');
   const sortParam = params.get('sort');
   const sort = isBoardSort(sortParam) ? sortParam : DEFAULT_SORT;
-  const filter: BoardFilter = {
-    siteId: params.get('site') ?? '',
-    teamId: params.get('team') ?? '',
-    state: isCountKey(state) ? state : '',
-    search,
-  };
+  const siteParam = params.get('site') ?? '';
+  const teamParam = params.get('team') ?? '';
+  const stateParam = isCountKey(state) ? state : '';
+  // One object per change, not per render: useDeferredValue would re-render forever on a new one each time.
+  const filter = useMemo<BoardFilter>(
+    () => ({ siteId: siteParam, teamId: teamParam, state: stateParam, search }),
+    [siteParam, teamParam, stateParam, search],
+  );
   const deferredFilter = useDeferredValue(filter);
   const deferredSort = useDeferredValue(sort);
   const setParam = (changes: Record<string, string>) => {

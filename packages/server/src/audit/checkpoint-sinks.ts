@@ -17,8 +17,7 @@ import {
   TIMESTAMP_HEADER,
 } from '../anomalies/webhook/webhook-signature.js';
 import type { WebhookTransport } from '../anomalies/webhook/webhook-transport.js';
-import type { SignedCheckpoint } from './audit-checkpoint.js';
-import { checkpointLine } from './audit-checkpoint.js';
+import { checkpointLine, type SignedCheckpoint } from './audit-checkpoint.js';
 import type { CheckpointSink } from './audit-checkpointer.js';
 
 export const CHECKPOINT_EVENT = 'audit.checkpoint';

@@ -87,9 +87,12 @@ export async function migrateDatabase(database: Database, options: MigrateOption
           );
         }
       }
-      // Only the owner can put triggers back; the application role starting finds them as migrate left them.
-      if (await ownsAuditLog(ex)) await restoreAuditGuards(ex);
-      if (options.appRole) await grantApplicationRole(ex, options.appRole);
+      // Only the owner can put triggers back and grant; the application role itself (starting, or running
+      // a command with the same configuration) finds both as the owner's migrate left them.
+      if (await ownsAuditLog(ex)) {
+        await restoreAuditGuards(ex);
+        if (options.appRole) await grantApplicationRole(ex, options.appRole);
+      }
     } finally {
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }

@@ -156,6 +156,11 @@ describe('two database roles on PostgreSQL', () => {
       ),
     );
     expect(owners.rows).toEqual([{ owner, n: expect.any(Number) }]);
+    // A command run as the application role with the same configuration (offboard, say) opens the
+    // database as migrate left it: nothing pending, nothing it could grant, so nothing fails.
+    await expect(
+      withDatabase(configWith({ databaseUrl: appUrl, databaseAppRole: app }), async () => 'opened'),
+    ).resolves.toBe('opened');
   });
 
   it('the server starts as the application role in production mode, silent about the audit log, and appends to it', async () => {

@@ -14,6 +14,8 @@ import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createLoginRecorder } from './access/login-recorder.js';
 import { requestClientIp } from './access/request-client-ip.js';
+import { createAccessRecorder, scheduleAccessFlush } from './access-records/access-recorder.js';
+import { registerAccessTrail } from './access-records/access-records.plugin.js';
 import { type AccountService, createAccountService } from './accounts/account.service.js';
 import { registerAccounts } from './accounts/accounts.plugin.js';
 import { createSecretBox } from './accounts/secret-box.js';
@@ -97,6 +99,8 @@ export interface SeatwatchRuntime {
   readonly now: () => number;
   /** One retention pass now (the schedule runs it every config.retention.intervalMs). */
   runRetention(): Promise<RetentionReport>;
+  /** Reports the folded access records whose minute is over (a schedule does it every ACCESS_FLUSH_MS); how many. */
+  flushAccessRecords(): Promise<number>;
 }
 
 declare module 'fastify' {
@@ -106,6 +110,8 @@ declare module 'fastify' {
 }
 
 export const SERVER_VERSION = '0.1.0';
+/** How often folded looks and refusals whose minute is over are reported to the audit log. */
+const ACCESS_FLUSH_MS = 20_000;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database } = deps;
@@ -196,6 +202,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secrets: createSecretBox(deps.accountsKey, 'account secrets'),
   });
 
+  // Looks at seat data and refused requests, folded so that nobody can flood the audit log (issue #11).
+  const accessRecorder = createAccessRecorder({ db: database.db, now });
+
   let accepting = true;
   app.decorate('seatwatch', {
     config,
@@ -211,6 +220,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accounts,
     now,
     runRetention: () => runRetention(retentionDeps),
+    flushAccessRecords: () => accessRecorder.flush(),
   } satisfies SeatwatchRuntime);
 
   registerErrorHandler(app);
@@ -234,6 +244,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Sign-ins and administrative changes of every route go to the audit log (issue #7).
   registerAuditTrail(app, { db: database.db, now });
+  // Refusals of every route, and reads of the audit log itself, go to the access records (issue #11).
+  registerAccessTrail(app, { recorder: accessRecorder });
   // Before any other route: the route guard must see every route that follows.
   const clientIp = (request: FastifyRequest) => requestClientIp(request, isTrustedProxy);
   const guard = await registerAccounts(app, {
@@ -251,6 +263,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ingest: hub,
     blobs: deps.blobs,
     commands,
+    access: accessRecorder,
     now,
     clientIp,
   });
@@ -303,6 +316,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(investigationRoutes, {
     db: database.db,
     blobs: deps.blobs,
+    access: accessRecorder,
     now,
     publicUrl: config.publicUrl,
   });
@@ -318,6 +332,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const retention =
     config.retention.intervalMs > 0 ? scheduleRetention(retentionDeps, config.retention.intervalMs) : null;
+  const accessFlush = scheduleAccessFlush(accessRecorder, ACCESS_FLUSH_MS, (error) =>
+    log.error({ err: error }, 'could not report folded access records'),
+  );
 
   app.addHook('preClose', async () => {
     accepting = false;
@@ -326,6 +343,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     heldSeats.close();
     await retention?.stop();
+    await accessFlush.stop();
   });
   return app;
 }

@@ -533,5 +533,8 @@ export const en = {
   'selfView.logins': 'Agent sign-ins',
   'audit.seq': 'No.',
   'investigation.operatorsPlaceholder': 'e.g. jdoe, msmith',
+  'selfView.operator':
+    'This view shows the data of the OS account {account} at this seat, and every look at it; not the data of other people who use the seat.',
+  'selfView.times': '{count} times within that minute',
   'alerts.openCase': 'Open a case',
 } as const;

@@ -519,6 +519,9 @@ export const zhCN: Catalogue = {
   'selfView.devices': '设备事件',
   'selfView.logins': '代理登录',
   'audit.seq': '序号',
+  'selfView.operator':
+    '此视图显示操作系统账户 {account} 在此座席上的数据，以及每一次对这些数据的查看；不包含使用此座席的其他人的数据。',
+  'selfView.times': '在那一分钟内共 {count} 次',
   'investigation.operatorsPlaceholder': '例如 jdoe, msmith',
   'alerts.openCase': '立案调查',
 };

@@ -1,7 +1,9 @@
 /**
  * The operator self-view (no dashboard account): opened from the agent's
  * transparency page with a one-time token in the URL fragment. Shows what
- * the server holds about this seat and who looked at it, when and why.
+ * the server holds about this operator (OS account) at this seat and who
+ * looked at it, when and why; supervisors' board, seat-page and thumbnail
+ * looks included, folded per minute with how many times.
  */
 import { useQuery } from '@tanstack/react-query';
 import { selfView } from '../api/investigation.js';
@@ -45,6 +47,11 @@ export function SelfViewPage() {
         <LanguagePicker />
       </header>
       <p>{t('selfView.intro', { project: view.seat.projectName, days: view.retentionDays })}</p>
+      {view.operator ? (
+        <p data-testid="self-view-operator">
+          <UntrustedInMessage message={t('selfView.operator', { account: SLOT })} value={view.operator} />
+        </p>
+      ) : null}
       <p className="muted small">{t('selfView.expires', { when: dateTime(view.expiresAt) })}</p>
       <h2>{t('selfView.access')}</h2>
       {view.access.length === 0 ? (
@@ -64,7 +71,10 @@ export function SelfViewPage() {
               <tr key={`${entry.at}-${entry.action}-${entry.who}`}>
                 <td>{dateTime(entry.at)}</td>
                 <td>{entry.who}</td>
-                <td>{entry.action}</td>
+                <td>
+                  {entry.action}
+                  {entry.count && entry.count > 1 ? ` (${t('selfView.times', { count: entry.count })})` : ''}
+                </td>
                 <td>{entry.reason ?? (entry.caseId ? `${t('audit.case')} ${entry.caseId}` : '')}</td>
               </tr>
             ))}

@@ -1,14 +1,47 @@
-/** Every query of the operator self-view: its links and sessions, and what it tells the operator of their seat. */
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+/**
+ * Every query of the operator self-view: its links and sessions, and what
+ * it tells the operator of their seat. A session bound to an OS account
+ * sees only that account's rows (db/row-operator.ts says whose a row is),
+ * not other shifts' at the same seat.
+ */
+import type {
+  TimelineDevice,
+  TimelineLogin,
+  TimelineScreenshot,
+  TimelineSpan,
+} from '@seatwatch/shared/dashboard-api';
+import { and, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { nullable, rowsOf } from '../db/raw-rows.js';
-import { activitySpans, agents, projects, screenshots, seats, selfViewLinks } from '../db/schema/index.js';
+import { DEVICE_EVENT_COLUMNS, LOGIN_COLUMNS } from '../db/row-columns.js';
+import { rowOperator } from '../db/row-operator.js';
+import {
+  activitySpans,
+  agents,
+  deviceEvents,
+  logins,
+  projects,
+  screenshots,
+  seats,
+  selfViewLinks,
+} from '../db/schema/index.js';
 
 type LinkRow = typeof selfViewLinks.$inferSelect;
 export type NewLink = Pick<
   LinkRow,
-  'projectId' | 'seatId' | 'agentId' | 'requestNonce' | 'tokenHash' | 'expiresAt' | 'createdAt'
+  'projectId' | 'seatId' | 'agentId' | 'requestNonce' | 'tokenHash' | 'expiresAt' | 'createdAt' | 'osUser'
 >;
+
+/** Whose rows a self-view reads: one seat, and one OS account (lower case) or, for old links, all. */
+export interface OperatorRows {
+  seatId: string;
+  operator: string | null;
+}
+
+/** The row (alias t) is the operator's. */
+function ofOperator(rows: OperatorRows, timeColumn: string): SQL {
+  return rows.operator === null ? sql`true` : sql`${rowOperator('t', timeColumn)} = ${rows.operator}`;
+}
 
 /** The agent that signs a link request, with its seat's name. */
 export async function linkAgent(ex: Executor, agentId: string) {
@@ -19,6 +52,7 @@ export async function linkAgent(ex: Executor, agentId: string) {
       status: agents.status,
       seatId: agents.seatId,
       projectId: agents.projectId,
+      osUser: agents.osUser,
       seatName: seats.name,
     })
     .from(agents)
@@ -53,8 +87,29 @@ export async function useLink(
         gt(selfViewLinks.expiresAt, now),
       ),
     )
-    .returning({ seatId: selfViewLinks.seatId, projectId: selfViewLinks.projectId });
+    .returning({
+      seatId: selfViewLinks.seatId,
+      projectId: selfViewLinks.projectId,
+      osUser: selfViewLinks.osUser,
+    });
   return row ?? null;
+}
+
+/**
+ * Whether the agent itself reported this OS account: in a hello, or on rows
+ * it stamped (the machine service serves every session of a PC). An agent
+ * may ask for a link to the view of such an account only.
+ */
+export async function agentReportedAccount(ex: Executor, agentId: string, osUser: string): Promise<boolean> {
+  const [row] = await rowsOf(
+    ex,
+    sql`select (
+        exists (select 1 from logins l where l.agent_id = ${agentId} and l.allowed and l.os_user = ${osUser})
+        or exists (select 1 from events e where e.agent_id = ${agentId} and e.os_user = ${osUser})
+      ) as reported`,
+    { reported: Boolean },
+  );
+  return row?.reported === true;
 }
 
 /** The seat of an unexpired session, or null. */
@@ -64,32 +119,36 @@ export async function sessionLink(ex: Executor, sessionHash: string, now: Date) 
       seatId: selfViewLinks.seatId,
       projectId: selfViewLinks.projectId,
       expiresAt: selfViewLinks.sessionExpiresAt,
+      osUser: selfViewLinks.osUser,
     })
     .from(selfViewLinks)
     .where(and(eq(selfViewLinks.sessionHash, sessionHash), gt(selfViewLinks.sessionExpiresAt, now)));
   return row ?? null;
 }
 
-/** The seat's name, site (for its policy) and project name, or null. */
+/** The seat's name, site (for its policy), team and project name, or null. */
 export async function seatInfo(ex: Executor, seatId: string) {
   const [row] = await ex
-    .select({ name: seats.name, siteId: seats.siteId, projectName: projects.name })
+    .select({ name: seats.name, siteId: seats.siteId, teamId: seats.teamId, projectName: projects.name })
     .from(seats)
     .innerJoin(projects, eq(projects.id, seats.projectId))
     .where(eq(seats.id, seatId));
   return row ?? null;
 }
 
-/** How much was collected about the seat, and since when. */
-export async function collectedCounts(ex: Executor, seatId: string) {
+/** How much was collected about the operator at the seat, and since when. */
+export async function collectedCounts(ex: Executor, rows: OperatorRows) {
+  const { seatId } = rows;
   const [row] = await rowsOf(
     ex,
     sql`select
-      (select count(*) from activity_spans where seat_id = ${seatId}) as spans,
-      (select count(*) from screenshots where seat_id = ${seatId}) as screenshots,
-      (select count(*) from device_events where seat_id = ${seatId}) as devices,
-      (select count(*) from logins l join agents a on a.id = l.agent_id where a.seat_id = ${seatId}) as logins,
-      (select min(started_at) from activity_spans where seat_id = ${seatId}) as oldest`,
+      (select count(*) from activity_spans t where t.seat_id = ${seatId} and ${ofOperator(rows, 'started_at')}) as spans,
+      (select count(*) from screenshots t where t.seat_id = ${seatId} and ${ofOperator(rows, 'time')}) as screenshots,
+      (select count(*) from device_events t where t.seat_id = ${seatId} and ${ofOperator(rows, 'time')}) as devices,
+      (select count(*) from logins t join agents a on a.id = t.agent_id
+        where a.seat_id = ${seatId} and ${loginOfOperator(rows)}) as logins,
+      (select min(t.started_at) from activity_spans t
+        where t.seat_id = ${seatId} and ${ofOperator(rows, 'started_at')}) as oldest`,
     {
       spans: Number,
       screenshots: Number,
@@ -101,11 +160,135 @@ export async function collectedCounts(ex: Executor, seatId: string) {
   return row ?? null;
 }
 
-/** The thumbnail hash of one of the seat's screenshots, or null. */
-export async function seatThumbnail(ex: Executor, seatId: string, screenshotId: number) {
-  const [row] = await ex
-    .select({ thumb: screenshots.thumbSha256 })
-    .from(screenshots)
-    .where(and(eq(screenshots.id, screenshotId), eq(screenshots.seatId, seatId)));
-  return row?.thumb ?? null;
+/** The thumbnail hash of one of the operator's screenshots at the seat, or null. */
+export async function seatThumbnail(ex: Executor, rows: OperatorRows, screenshotId: number) {
+  const [row] = await rowsOf(
+    ex,
+    sql`select t.thumb_sha256 from screenshots t
+        where t.id = ${screenshotId} and t.seat_id = ${rows.seatId} and ${ofOperator(rows, 'time')}`,
+    { thumb_sha256: screenshots.thumbSha256 },
+  );
+  return row?.thumb_sha256 ?? null;
+}
+
+/** A login record is the operator's when it names their account. */
+function loginOfOperator(rows: OperatorRows): SQL {
+  return rows.operator === null ? sql`true` : sql`lower(t.os_user) = ${rows.operator}`;
+}
+
+/** The operator's latest activity spans at the seat, newest first. */
+export async function latestSpans(ex: Executor, rows: OperatorRows, limit: number): Promise<TimelineSpan[]> {
+  const found = await rowsOf(
+    ex,
+    sql`select t.id, t.seat_id, t.started_at, t.ended_at, t.app, t.title from activity_spans t
+        where t.seat_id = ${rows.seatId} and ${ofOperator(rows, 'started_at')}
+        order by t.started_at desc, t.id desc limit ${limit}`,
+    {
+      id: activitySpans.id,
+      seat_id: activitySpans.seatId,
+      started_at: activitySpans.startedAt,
+      ended_at: activitySpans.endedAt,
+      app: activitySpans.app,
+      title: activitySpans.title,
+    },
+  );
+  return found.map((row) => ({
+    id: String(row.id),
+    seatId: row.seat_id,
+    start: row.started_at.getTime(),
+    end: row.ended_at.getTime(),
+    app: row.app,
+    title: row.title,
+  }));
+}
+
+/** The operator's latest screenshots at the seat, newest first. */
+export async function latestScreenshots(
+  ex: Executor,
+  rows: OperatorRows,
+  limit: number,
+): Promise<TimelineScreenshot[]> {
+  const found = await rowsOf(
+    ex,
+    sql`select t.id, t.seat_id, t.time, t.width, t.height, t.monitor, t.trigger,
+               (t.thumb_sha256 is not null) as has_thumb
+        from screenshots t where t.seat_id = ${rows.seatId} and ${ofOperator(rows, 'time')}
+        order by t.time desc, t.id desc limit ${limit}`,
+    {
+      id: screenshots.id,
+      seat_id: screenshots.seatId,
+      time: screenshots.time,
+      width: screenshots.width,
+      height: screenshots.height,
+      monitor: screenshots.monitor,
+      trigger: screenshots.trigger,
+      has_thumb: Boolean,
+    },
+  );
+  return found.map((row) => ({
+    id: String(row.id),
+    seatId: row.seat_id,
+    time: row.time.getTime(),
+    width: row.width,
+    height: row.height,
+    monitor: row.monitor,
+    trigger: row.trigger,
+    hasThumbnail: row.has_thumb,
+  }));
+}
+
+/** Devices attached and removed while the operator was at the seat, newest first. */
+export async function latestDevices(
+  ex: Executor,
+  rows: OperatorRows,
+  limit: number,
+): Promise<TimelineDevice[]> {
+  const found = await rowsOf(
+    ex,
+    sql`select t.id, t.seat_id, t.time, t.action, t.name, t.manufacturer, t.vendor_id, t.product_id, t.serial,
+               t.mass_storage
+        from device_events t where t.seat_id = ${rows.seatId} and ${ofOperator(rows, 'time')}
+        order by t.time desc, t.id desc limit ${limit}`,
+    { id: deviceEvents.id, seat_id: deviceEvents.seatId, ...DEVICE_EVENT_COLUMNS },
+  );
+  return found.map((row) => ({
+    id: String(row.id),
+    seatId: row.seat_id,
+    time: row.time.getTime(),
+    action: row.action,
+    name: row.name,
+    manufacturer: row.manufacturer,
+    vendorId: row.vendor_id,
+    productId: row.product_id,
+    serial: row.serial,
+    massStorage: row.mass_storage,
+  }));
+}
+
+/** The operator's sign-ins (hellos and enrollments under their account) at the seat, newest first. */
+export async function latestLogins(
+  ex: Executor,
+  rows: OperatorRows,
+  limit: number,
+): Promise<TimelineLogin[]> {
+  const found = await rowsOf(
+    ex,
+    sql`select t.id, coalesce(t.seat_id, a.seat_id) as seat_id, t.at, t.kind, t.ip, t.allowed, t.reason,
+               t.hostname, t.os_user
+        from logins t join agents a on a.id = t.agent_id
+        where a.seat_id = ${rows.seatId} and ${loginOfOperator(rows)}
+        order by t.at desc, t.id desc limit ${limit}`,
+    { id: logins.id, seat_id: logins.seatId, ...LOGIN_COLUMNS },
+  );
+  return found.map((row) => ({
+    id: String(row.id),
+    seatId: row.seat_id,
+    time: row.at.getTime(),
+    kind: row.kind,
+    ip: row.ip,
+    allowed: row.allowed,
+    reason: row.reason,
+    hostname: row.hostname,
+    osUser: row.os_user,
+  }));
 }

@@ -1,48 +1,61 @@
 /**
- * The operator self-view: what was collected about one seat, and who read
- * or exported it, when and why. Reached from the agent's transparency page:
- * the agent asks for a one-time link with a request signed by its key
- * (domain "seatwatch/1 self-view", so it can never pass for a protocol
- * frame); the link's token works once and opens a short session bound to
- * that seat. Tokens are stored as SHA-256 only.
+ * The operator self-view: what was collected about one operator at one
+ * seat, and who looked at it (read or exported it), when and why.
+ * Reached from the agent's transparency page: the agent asks for a
+ * one-time link with a request signed by its key (domain "seatwatch/1
+ * self-view", so it can never pass for a protocol frame); the link's token
+ * works once and opens a short session bound to that seat and to the OS
+ * account the agent runs for, so an operator never sees another shift's
+ * data at the same seat. Tokens are stored as SHA-256 only.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { fromBase64, SeatwatchError } from '@seatwatch/shared';
 import { type SelfView, SelfViewLinkPayload, selfViewSigningInput } from '@seatwatch/shared/dashboard-api';
 import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
 import { Ajv } from 'ajv';
-import { recordAudit, seatAccessEntries } from '../audit/audit-log.js';
+import { recordAudit } from '../audit/audit-log.js';
 import { effectivePolicy } from '../tenancy/tenancy.repository.js';
 import type { InvestigationServiceDeps } from './investigation-deps.js';
 import {
+  agentReportedAccount,
   collectedCounts,
   insertLink,
+  latestDevices,
+  latestLogins,
+  latestScreenshots,
+  latestSpans,
   linkAgent,
+  type OperatorRows,
   seatInfo,
   seatThumbnail,
   sessionLink,
   useLink,
 } from './self-view.repository.js';
-import { devicePage, loginPage, screenshotPage, spanPage } from './timeline.repository.js';
 
 const SELF_VIEW_LINK_MS = 10 * 60_000;
 const SELF_VIEW_SESSION_MS = 30 * 60_000;
 /** A link request must be this fresh (agent clock vs server clock). */
 const SELF_VIEW_MAX_SKEW_MS = 5 * 60_000;
-/** Actions that are about people other than the operator looking at the seat's data. */
-const SELF_VIEW_ACTIONS = /^self_view\./;
 const RECENT = 50;
+const LOOKS = 200;
 
 const validatePayload = new Ajv({ strict: false }).compile(SelfViewLinkPayload);
 const verifier = createNodeCryptoVerifier();
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-/** The seat a self-view session is bound to. */
+/** The seat, and the OS account there, a self-view session is bound to. */
 export interface SelfViewSession {
   seatId: string;
   projectId: string;
+  /** As the agent reported it; null for a link made before accounts were kept (the whole seat). */
+  osUser: string | null;
   expiresAt: number;
 }
+
+const operatorRows = (seat: SelfViewSession): OperatorRows => ({
+  seatId: seat.seatId,
+  operator: seat.osUser === null ? null : seat.osUser.toLowerCase(),
+});
 
 export type SelfViewService = ReturnType<typeof createSelfViewService>;
 
@@ -74,7 +87,21 @@ export function createSelfViewService(deps: InvestigationServiceDeps) {
     if (Math.abs(payload.time - now) > SELF_VIEW_MAX_SKEW_MS) {
       throw new SeatwatchError('bad_request', 'the request is too old (or the seat clock is off)');
     }
-    return { seatId: agent.seatId, projectId: agent.projectId, agentId: agent.id, nonce: payload.nonce };
+    // The operator the agent runs for: named in the request by a machine service that serves several
+    // sessions, else the OS user of the agent's latest hello. A named account must be one this agent
+    // reported itself, so that one operator's agent cannot open another operator's view.
+    const named = (payload as SelfViewLinkPayload).osUser;
+    const osUser = named ?? agent.osUser;
+    if (named !== undefined && !(await agentReportedAccount(db, agent.id, named))) {
+      throw new SeatwatchError('forbidden', 'this agent never reported that OS account');
+    }
+    return {
+      seatId: agent.seatId,
+      projectId: agent.projectId,
+      agentId: agent.id,
+      nonce: payload.nonce,
+      osUser,
+    };
   };
 
   return {
@@ -96,6 +123,7 @@ export function createSelfViewService(deps: InvestigationServiceDeps) {
           tokenHash: hashToken(token),
           expiresAt: new Date(expiresAt),
           createdAt: new Date(now),
+          osUser: seat.osUser,
         });
         if (!inserted) throw new SeatwatchError('conflict', 'this link request was used already');
         await recordAudit(
@@ -106,6 +134,7 @@ export function createSelfViewService(deps: InvestigationServiceDeps) {
             projectId: seat.projectId,
             seatId: seat.seatId,
             ip,
+            details: { osUser: seat.osUser },
           },
           now,
         );
@@ -148,28 +177,38 @@ export function createSelfViewService(deps: InvestigationServiceDeps) {
     async sessionSeat(session: string): Promise<SelfViewSession | null> {
       const row = await sessionLink(db, hashToken(session), new Date(deps.now()));
       return row
-        ? { seatId: row.seatId, projectId: row.projectId, expiresAt: row.expiresAt!.getTime() }
+        ? {
+            seatId: row.seatId,
+            projectId: row.projectId,
+            osUser: row.osUser,
+            expiresAt: row.expiresAt!.getTime(),
+          }
         : null;
     },
 
     async selfView(seat: SelfViewSession): Promise<SelfView> {
-      const now = deps.now();
       const info = await seatInfo(db, seat.seatId);
       if (!info) throw new SeatwatchError('not_found', 'the seat is gone');
       const { policy } = await effectivePolicy(db, seat.projectId, info.siteId);
-      const counts = await collectedCounts(db, seat.seatId);
-      const latest = { seatIds: [seat.seatId], from: 0, to: now + 60_000 };
-      const [spans, shots, devices, logins] = await Promise.all([
-        spanPage(db, latest, {}, null, RECENT, 'desc'),
-        screenshotPage(db, latest, null, 24, 'desc'),
-        devicePage(db, latest, null, RECENT, 'desc'),
-        loginPage(db, latest, null, 20, 'desc'),
+      const rows = operatorRows(seat);
+      const [counts, spans, shots, devices, logins, looks] = await Promise.all([
+        collectedCounts(db, rows),
+        latestSpans(db, rows, RECENT),
+        latestScreenshots(db, rows, 24),
+        latestDevices(db, rows, RECENT),
+        latestLogins(db, rows, 20),
+        // Every look at this operator's data, by anyone (supervisors' board and seat pages included).
+        deps.access.operatorLooks(db, {
+          seatId: seat.seatId,
+          projectId: seat.projectId,
+          teamId: info.teamId,
+          operator: rows.operator,
+          limit: LOOKS,
+        }),
       ]);
-      const access = (await seatAccessEntries(db, seat.seatId, 200)).filter(
-        (entry) => !SELF_VIEW_ACTIONS.test(entry.action),
-      );
       return {
         seat: { id: seat.seatId, name: info.name, projectName: info.projectName },
+        operator: seat.osUser,
         expiresAt: seat.expiresAt,
         retentionDays: policy.retentionDays,
         screenshotsEnabled: policy.screenshotsEnabled,
@@ -181,24 +220,25 @@ export function createSelfViewService(deps: InvestigationServiceDeps) {
           logins: counts?.logins ?? 0,
           oldest: counts?.oldest?.getTime() ?? null,
         },
-        recentSpans: spans.slice(0, RECENT),
-        screenshots: shots.slice(0, 24),
-        devices: devices.slice(0, RECENT),
-        logins: logins.slice(0, 20),
-        access: access.map((entry) => ({
-          at: entry.at,
-          who: entry.actor,
-          action: entry.action,
-          reason: entry.reason,
-          caseId: entry.caseId,
+        recentSpans: spans,
+        screenshots: shots,
+        devices,
+        logins,
+        access: looks.map((look) => ({
+          at: look.at.getTime(),
+          who: look.actor,
+          action: look.action,
+          reason: look.reason,
+          caseId: look.case_id,
+          count: Number.isSafeInteger(look.count) && look.count > 0 ? look.count : 1,
         })),
       };
     },
 
-    /** A thumbnail of one of the session seat's screenshots. */
+    /** A thumbnail of one of the session operator's screenshots at the seat. */
     async thumbnail(seat: SelfViewSession, screenshotId: string): Promise<Uint8Array> {
-      const thumb = await seatThumbnail(db, seat.seatId, Number(screenshotId));
-      if (!thumb) throw new SeatwatchError('not_found', 'no such screenshot of this seat');
+      const thumb = await seatThumbnail(db, operatorRows(seat), Number(screenshotId));
+      if (!thumb) throw new SeatwatchError('not_found', 'no such screenshot of yours at this seat');
       const bytes = await deps.blobs.get(thumb);
       if (!bytes) throw new SeatwatchError('not_found', 'the screenshot is gone (retention)');
       return bytes;

@@ -178,6 +178,8 @@ export function createTimelineService(deps: InvestigationServiceDeps) {
               reason: purpose.reason,
               target: { kind: 'seat', id: seat.id },
               details: {
+                // Whose data the read may show: only their self-views list it.
+                accounts: await deps.access.seatAccounts(tx, seat.id, request.from, request.to),
                 from: request.from,
                 to: request.to,
                 q: request.q ?? null,
@@ -206,6 +208,7 @@ export function createTimelineService(deps: InvestigationServiceDeps) {
       const checked = await checkPurpose(db, principal, purpose, [shot.project_id]);
       const bytes = await deps.blobs.get(shot.sha256);
       if (!bytes) throw new SeatwatchError('not_found', 'the screenshot is gone (retention)');
+      const accounts = await deps.access.screenshotAccounts(db, shot.id);
       await recordAudit(
         db,
         {
@@ -216,7 +219,7 @@ export function createTimelineService(deps: InvestigationServiceDeps) {
           caseId: checked.caseId,
           reason: checked.reason,
           target: { kind: 'screenshot', id: String(shot.id) },
-          details: { time: shot.time.getTime(), sha256: shot.sha256 },
+          details: { time: shot.time.getTime(), sha256: shot.sha256, accounts },
         },
         deps.now(),
       );

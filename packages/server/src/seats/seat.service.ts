@@ -2,10 +2,15 @@
  * What the board and the seat page do: the board snapshot of a viewer's
  * scope, one seat's page, capture-now, and thumbnails (blurred for those who
  * may not see them clear). The routes have checked the action; the service
- * answers within the scope it is given.
+ * answers within the scope it is given. Every look is recorded before the
+ * data leaves (access-records/: the board once per dashboard session, seat
+ * pages and thumbnails folded per viewer, seat and minute), with whose data
+ * it showed, so each operator's self-view lists it.
  */
 import { SeatwatchError } from '@seatwatch/shared';
 import type { Board, SeatDetail } from '@seatwatch/shared/dashboard-api';
+import type { AccessRecorder } from '../access-records/access-recorder.js';
+import type { RequestActor } from '../audit/request-actor.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { CommandService } from '../commands/command.service.js';
 import type { Db } from '../db/connect.js';
@@ -32,8 +37,19 @@ export interface SeatServiceDeps {
   /** Whether a project shows its thumbnails clear to supervisors (a dashboard setting of accounts/). */
   projectSettings: (projectId: string) => Promise<{ clearThumbnails: boolean }>;
   blur: ThumbnailBlur;
+  access: AccessRecorder;
   now: () => number;
 }
+
+/** Who looks: as the audit log names them, and the dashboard session a board view folds into. */
+export interface Viewer {
+  who: RequestActor;
+  /** The dashboard session's id (null for the admin token: its board views fold per minute). */
+  session: string | null;
+}
+
+/** Board, seat pages and thumbnails are read for live supervision; no reason is asked for them. */
+const SUPERVISION = 'live supervision';
 
 export type SeatService = ReturnType<typeof createSeatService>;
 
@@ -64,7 +80,7 @@ export function createSeatService(deps: SeatServiceDeps) {
       return teamResource(await screenshot(screenshotId));
     },
 
-    async board(scope: Scope): Promise<Board> {
+    async board(scope: Scope, viewer: Viewer): Promise<Board> {
       const [projects, seats] = await Promise.all([boardProjects(db, scope), boardSeats(db, scope)]);
       const projectIds = projects.map((project) => project.id);
       const [teams, sites] = await Promise.all([
@@ -74,6 +90,23 @@ export function createSeatService(deps: SeatServiceDeps) {
       // A supervisor of some teams sees only the sites those teams (or their seats) are on.
       const siteVisible = (projectId: string, siteId: string) =>
         scope.all || scope.projects.get(projectId)?.allTeams || teams.some((team) => team.siteId === siteId);
+      // One entry per dashboard session and project: which teams' seats the board showed (null: all).
+      for (const project of projects) {
+        const entry = scope.all ? undefined : scope.projects.get(project.id);
+        await deps.access.read({
+          who: viewer.who,
+          action: 'board.view',
+          route: 'GET /api/v1/board',
+          projectId: project.id,
+          seatId: null,
+          accounts: null,
+          session: viewer.session ? `${viewer.session}:${project.id}` : null,
+          details: {
+            purpose: SUPERVISION,
+            teamIds: !entry || entry.allTeams ? null : [...entry.teamIds].sort(),
+          },
+        });
+      }
       return {
         now: deps.now(),
         projects: projects.map((row) => ({
@@ -90,6 +123,7 @@ export function createSeatService(deps: SeatServiceDeps) {
     /** One seat's page over [from, to); `scope` is the viewer's seat.read scope. */
     async seatPage(
       principal: Principal | null,
+      viewer: Viewer,
       scope: Scope,
       seatId: string,
       window: { from: number; to: number },
@@ -99,11 +133,18 @@ export function createSeatService(deps: SeatServiceDeps) {
       }
       const [seat] = await boardSeats(db, scope, [seatId]);
       if (!seat) throw new SeatwatchError('not_found', 'no such seat');
-      return {
-        seat,
-        ...(await seatDetail(db, seat, window)),
-        canCapture: can(principal, 'seat.capture', teamResource(seat)),
-      };
+      const detail = await seatDetail(db, seat, window);
+      await deps.access.read({
+        who: viewer.who,
+        action: 'seat.read',
+        route: 'GET /api/v1/seats/:seatId',
+        projectId: seat.projectId,
+        seatId: seat.id,
+        accounts: await deps.access.seatAccounts(db, seat.id, window.from, window.to),
+        target: { kind: 'seat', id: seat.id },
+        details: { purpose: SUPERVISION, from: window.from, to: window.to },
+      });
+      return { seat, ...detail, canCapture: can(principal, 'seat.capture', teamResource(seat)) };
     },
 
     /** Asks the seat's agent for a screenshot now; `scope` is the viewer's seat.capture scope. */
@@ -120,13 +161,24 @@ export function createSeatService(deps: SeatServiceDeps) {
     },
 
     /** A screenshot's thumbnail, blurred unless the viewer may see it clear. */
-    async thumbnail(principal: Principal, screenshotId: string) {
+    async thumbnail(principal: Principal, viewer: Viewer, screenshotId: string) {
       const shot = await screenshot(screenshotId);
       if (!shot.thumbSha256) throw new SeatwatchError('not_found', 'this screenshot has no thumbnail');
       const bytes = await deps.blobs.get(shot.thumbSha256);
       if (!bytes) throw new SeatwatchError('not_found', 'the thumbnail is gone (retention)');
       const { clearThumbnails } = await deps.projectSettings(shot.projectId);
       const blurred = thumbnailBlurred(principal, teamResource(shot), clearThumbnails);
+      // A board refreshes thumbnails every few seconds: folded per viewer, seat, operator and minute.
+      await deps.access.read({
+        who: viewer.who,
+        action: 'screenshot.thumbnail',
+        route: 'GET /api/v1/screenshots/:screenshotId/thumbnail',
+        projectId: shot.projectId,
+        seatId: shot.seatId,
+        accounts: await deps.access.screenshotAccounts(db, Number(screenshotId)),
+        target: { kind: 'screenshot', id: screenshotId },
+        details: { purpose: SUPERVISION, blurred },
+      });
       return { blurred, bytes: blurred ? await deps.blur(shot.thumbSha256, bytes) : bytes };
     },
   };

@@ -3,6 +3,7 @@
  * and the live stream that pushes board changes to every dashboard.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccessRecorder } from '../access-records/access-recorder.js';
 import type { AccountService } from '../accounts/account.service.js';
 import type { RouteGuard } from '../accounts/route-guard.js';
 import type { BlobStore } from '../blobs/blob-store.js';
@@ -24,6 +25,8 @@ export interface SeatsDeps {
   ingest: IngestHub;
   blobs: BlobStore;
   commands: CommandService;
+  /** Every look at a seat's data is recorded (issue #11). */
+  access: AccessRecorder;
   now: () => number;
   clientIp: (request: FastifyRequest) => string;
 }
@@ -42,6 +45,7 @@ export async function registerSeats(app: FastifyInstance, deps: SeatsDeps): Prom
     commands: deps.commands,
     projectSettings: (projectId) => deps.accounts.projectSettings(projectId),
     blur: createSharpThumbnailBlur(),
+    access: deps.access,
     now: deps.now,
   });
   await app.register(seatRoutes, { seats });

@@ -4,8 +4,9 @@ import { ErrorBody } from '@seatwatch/shared';
 import { Board, CaptureResponse, SeatDetail, SeatDetailQuery } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { requestActor } from '../audit/request-actor.js';
 import { scopeOf } from '../domain/authz-policy.js';
-import type { SeatService } from './seat.service.js';
+import type { SeatService, Viewer } from './seat.service.js';
 
 const tags = ['dashboard board'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -19,11 +20,15 @@ export async function seatRoutes(base: FastifyInstance, deps: { seats: SeatServi
     seats.seatResource((request.params as { seatId: string }).seatId);
   const screenshotResource = (request: FastifyRequest) =>
     seats.screenshotResource((request.params as { screenshotId: string }).screenshotId);
+  const viewer = (request: FastifyRequest): Viewer => ({
+    who: requestActor(request),
+    session: request.account?.session.id ?? null,
+  });
 
   app.get(
     '/api/v1/board',
     { config: { authz: { action: 'board.read' } }, schema: { tags, response: { 200: Board, ...errors } } },
-    (request) => seats.board(scopeOf(request.principal, 'board.read')),
+    (request) => seats.board(scopeOf(request.principal, 'board.read'), viewer(request)),
   );
 
   app.get(
@@ -40,6 +45,7 @@ export async function seatRoutes(base: FastifyInstance, deps: { seats: SeatServi
     (request) =>
       seats.seatPage(
         request.principal,
+        viewer(request),
         scopeOf(request.principal, 'seat.read'),
         request.params.seatId,
         request.query,
@@ -74,7 +80,11 @@ export async function seatRoutes(base: FastifyInstance, deps: { seats: SeatServi
       },
     },
     async (request, reply) => {
-      const { blurred, bytes } = await seats.thumbnail(request.principal!, request.params.screenshotId);
+      const { blurred, bytes } = await seats.thumbnail(
+        request.principal!,
+        viewer(request),
+        request.params.screenshotId,
+      );
       return reply
         .header('content-type', 'image/webp')
         .header('cache-control', 'private, max-age=300')

@@ -397,6 +397,12 @@ export const SelfViewLinkPayload = Type.Object(
     agent: Id,
     time: Millis,
     nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{16,128}$' }),
+    /**
+     * The OS account whose view to open, from a machine service that serves
+     * several desktop sessions; the server accepts only an account this agent
+     * reported itself. Absent: the OS user of the agent's latest hello.
+     */
+    osUser: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   },
   closed,
 );
@@ -424,6 +430,8 @@ export const SelfViewAccess = Type.Object(
     action: Type.String(),
     reason: Nullable(Type.String()),
     caseId: Nullable(Type.String()),
+    /** Looks folded into one entry (the same viewer, seat and minute): how many. */
+    count: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   closed,
 );
@@ -431,6 +439,8 @@ export const SelfViewAccess = Type.Object(
 export const SelfView = Type.Object(
   {
     seat: Type.Object({ id: Type.String(), name: Type.String(), projectName: Type.String() }, closed),
+    /** The OS account whose data this view shows (null: a link made before accounts were kept, the whole seat). */
+    operator: Type.Optional(Nullable(Type.String())),
     /** The session ends then (the link worked once). */
     expiresAt: Millis,
     retentionDays: Type.Integer(),

@@ -1,4 +1,5 @@
 /** The whole schema. Add a file per area and export it here; then run drizzle-kit generate. */
+export * from './access-records.js';
 export * from './accounts.js';
 export * from './agents.js';
 export * from './anomalies.js';

@@ -27,6 +27,8 @@ export const selfViewLinks = pgTable(
     usedAt: timestampColumn('used_at'),
     sessionHash: text('session_hash').unique(),
     sessionExpiresAt: timestampColumn('session_expires_at'),
+    /** The OS account whose data the session shows (the operator who asked); null: the whole seat. */
+    osUser: text('os_user'),
     createdAt: createdAtColumn(),
   },
   (t) => [index('self_view_links_seat_idx').on(t.seatId)],

@@ -59,7 +59,9 @@ export function createReportsService(deps: ReportsServiceDeps) {
       const found = await team(teamId);
       const schedule = await findSchedule(db, teamId);
       const timeZone = schedule && isValidTimeZone(schedule.timeZone) ? schedule.timeZone : 'UTC';
-      if (Number.isNaN(Date.parse(`${query.date}T00:00:00Z`))) {
+      // The pattern admits 2026-02-30; a calendar date reads back the same.
+      const parsed = new Date(`${query.date}T00:00:00Z`);
+      if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== query.date) {
         throw new SeatwatchError('bad_request', 'date must be a calendar date (YYYY-MM-DD)');
       }
       const { from, to } = reportRange(timeZone, query.date, query.period);

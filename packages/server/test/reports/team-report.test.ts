@@ -271,6 +271,7 @@ describe.each(DB_KINDS)('team reports on %s', (kind) => {
     ]);
     expect((await report(supervisorT1, teams.T1, 'period=month&date=2026-11-03')).status).toBe(400);
     expect((await report(supervisorT1, teams.T1, 'period=day&date=2026-13-45')).status).toBe(400);
+    expect((await report(supervisorT1, teams.T1, 'period=day&date=2026-02-30')).status).toBe(400);
   });
 
   it('exports CSV with formula-looking cells defused and a safe file name', async () => {

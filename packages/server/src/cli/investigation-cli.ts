@@ -275,6 +275,12 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
           verifyAuditLog(database.db, { anchors }),
         );
         (result.ok ? io.out : io.err)(describeVerification(result));
+        if (anchors.length === 0) {
+          io.out(
+            `no checkpoints (none given, none at ${config.auditCheckpoints.file}): entries cut off the end, ` +
+              'or a log rewritten with every later hash recomputed, cannot be seen (--checkpoints FILE or --head SEQ:HASH)',
+          );
+        }
         return result.ok ? 0 : 1;
       }
       case 'db-roles': {

@@ -91,6 +91,10 @@ describe('verify-audit on PostgreSQL as a read-only auditor role', () => {
       code: 0,
       out: expect.stringMatching(/^audit log OK: 5 entries, head seq 5 /),
     });
+    // Without checkpoints it says what it cannot see.
+    expect(result.out).toContain(
+      'no checkpoints (none given, none at /nonexistent-seatwatch/audit-checkpoints.jsonl)',
+    );
     const direct = await withReadOnlyDatabase(configWith({ databaseUrl: auditorUrl }), (database) =>
       verifyAuditLog(database.db),
     );

@@ -18,6 +18,7 @@
  * holds the same files and verifies; a changed file does not.
  */
 import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createNodeCryptoVerifier } from '@seatwatch/shared/node-crypto';
 import yauzl from 'yauzl';
@@ -81,6 +82,33 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer
   const chunks: Buffer[] = [];
   for await (const chunk of await openEntry(zip, entry)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * The rows of a data/*.json file, one at a time: a project's events need
+ * not fit in memory. The writer puts one row on each line after a "[" line
+ * (export-tables.ts); a file laid out otherwise (changed and signed again,
+ * say) is read whole, within the small-file limit, and checked all the same.
+ */
+async function* jsonRows(zip: yauzl.ZipFile, entry: yauzl.Entry): AsyncIterable<Record<string, unknown>> {
+  const lines = createInterface({ input: await openEntry(zip, entry), crlfDelay: Number.POSITIVE_INFINITY });
+  let first = true;
+  let whole: string[] | null = null;
+  for await (const line of lines) {
+    if (first && line !== '[') {
+      if (entry.uncompressedSize > MAX_SMALL_FILE) throw new Error(`${entry.fileName} is too large`);
+      whole = [];
+    }
+    first = false;
+    if (whole) {
+      whole.push(line);
+      continue;
+    }
+    const row = line.endsWith(',') ? line.slice(0, -1) : line;
+    if (row === '[' || row === ']' || row === '') continue;
+    yield JSON.parse(row) as Record<string, unknown>;
+  }
+  if (whole) yield* JSON.parse(whole.join('\n')) as Array<Record<string, unknown>>;
 }
 
 async function hashEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha256: string; size: number }> {
@@ -185,17 +213,15 @@ export async function verifyBundle(
     }
     const frames = byName.get(FRAMES_FILE);
     if (frames && listed.has(FRAMES_FILE)) {
-      const rows = async (path: string) => {
+      const rows = (path: string) => {
         const entry = byName.get(path);
-        return entry && listed.has(path)
-          ? (JSON.parse((await readEntry(zip, entry)).toString('utf8')) as [])
-          : [];
+        return entry && listed.has(path) ? jsonRows(zip, entry) : [];
       };
-      const { problems, ...backed } = checkSignedFrames({
-        frames: await rows(FRAMES_FILE),
-        agents: await rows('data/agents.json'),
-        events: await rows('data/events.json'),
-        screenshots: await rows('data/screenshots.json'),
+      const { problems, ...backed } = await checkSignedFrames({
+        frames: rows(FRAMES_FILE),
+        agents: rows('data/agents.json'),
+        events: rows('data/events.json'),
+        screenshots: rows('data/screenshots.json'),
         files: manifest.files,
         verifier: createNodeCryptoVerifier(),
       });

@@ -22,12 +22,14 @@ import {
 import { sanitizeEvent } from '../domain/ingest-mapping.js';
 
 type Row = Record<string, unknown>;
+/** Rows one at a time: a project's files can be far larger than memory should hold at once. */
+type Rows = AsyncIterable<Row> | Iterable<Row>;
 
 export interface FrameCheckInput {
-  frames: readonly Row[];
-  agents: readonly Row[];
-  events: readonly Row[];
-  screenshots: readonly Row[];
+  frames: Rows;
+  agents: Rows;
+  events: Rows;
+  screenshots: Rows;
   /** The manifest's files: a screenshot file's SHA-256 must be the one its signed frame names. */
   files: ReadonlyArray<{ path: string; sha256: string }>;
   verifier: Ed25519Verifier;
@@ -43,7 +45,8 @@ export interface FrameCheck {
 }
 
 interface Carried {
-  events: readonly Event[];
+  /** The frame's events as the database keeps them (sanitised, as JSON). */
+  events: readonly unknown[];
   sha256: string | null;
 }
 
@@ -51,11 +54,11 @@ const key = (agentId: unknown, seq: unknown) => `${String(agentId)}/${String(seq
 /** As the database keeps an event: JSON (undefined fields gone). */
 const asStored = (event: Event): unknown => JSON.parse(JSON.stringify(sanitizeEvent(event)));
 
-export function checkSignedFrames(input: FrameCheckInput): FrameCheck {
+export async function checkSignedFrames(input: FrameCheckInput): Promise<FrameCheck> {
   const result: FrameCheck = { problems: [], frames: 0, events: 0, screenshots: 0 };
   const problem = (text: string) => result.problems.push(text);
   const keys = new Map<string, Uint8Array>();
-  for (const agent of input.agents) {
+  for await (const agent of input.agents) {
     try {
       keys.set(String(agent.id), fromBase64(String(agent.public_key), 32));
     } catch {
@@ -64,7 +67,7 @@ export function checkSignedFrames(input: FrameCheckInput): FrameCheck {
   }
 
   const carried = new Map<string, Carried>();
-  for (const frame of input.frames) {
+  for await (const frame of input.frames) {
     const name = `signed frame ${key(frame.agent_id, frame.seq)} (id ${String(frame.id)})`;
     const publicKey = keys.get(String(frame.agent_id));
     if (!publicKey) {
@@ -96,16 +99,16 @@ export function checkSignedFrames(input: FrameCheckInput): FrameCheck {
     carried.set(
       key(frame.agent_id, frame.seq),
       payload.t === 'batch'
-        ? { events: payload.events, sha256: null }
-        : { events: [payload.event], sha256: payload.sha256 },
+        ? { events: payload.events.map(asStored), sha256: null }
+        : { events: [asStored(payload.event)], sha256: payload.sha256 },
     );
   }
 
-  for (const event of input.events) {
+  for await (const event of input.events) {
     const frame = carried.get(key(event.agent_id, event.seq));
     if (!frame) continue;
     const signed = frame.events[Number(event.idx)];
-    if (!signed || !isDeepStrictEqual(asStored(signed), event.body)) {
+    if (signed === undefined || !isDeepStrictEqual(signed, event.body)) {
       problem(
         `event id ${String(event.id)} does not match what signed frame ${key(event.agent_id, event.seq)} carried`,
       );
@@ -114,7 +117,7 @@ export function checkSignedFrames(input: FrameCheckInput): FrameCheck {
     result.events++;
   }
 
-  for (const shot of input.screenshots) {
+  for await (const shot of input.screenshots) {
     const frame = carried.get(key(shot.agent_id, shot.seq));
     if (!frame) continue;
     const file = input.files.find((f) =>

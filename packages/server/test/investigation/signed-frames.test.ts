@@ -211,6 +211,20 @@ describe.each(DB_KINDS)('signed frames under legal hold on %s', (kind) => {
     expect(await framesOf(world.seats.a2.agent.agentId)).toEqual([]);
   });
 
+  it('keeps the frames of a seat held as a whole through the admin API, from that moment on', async () => {
+    const { client, agent, seatId } = world.seats.b1;
+    client.sendBatch(3, late(start + 2_000_000));
+    await client.ack(3);
+    const path = `/projects/${world.projects.B}/seats/${seatId}/legal-hold`;
+    await server.adminOk('PUT', path, { hold: true });
+    client.sendBatch(4, late(start + 2_200_000));
+    await client.ack(4);
+    await server.adminOk('PUT', path, { hold: false });
+    client.sendBatch(5, late(start + 2_300_000));
+    await client.ack(5);
+    expect((await framesOf(agent.agentId)).map((f) => Number(f.seq))).toEqual([4]);
+  });
+
   it('puts the frames and the enrolled keys in the case bundle, and verify-bundle checks them', async () => {
     const frames = JSON.parse(entries.get('data/signed_frames.json')!.toString('utf8')) as Array<{
       seq: number;

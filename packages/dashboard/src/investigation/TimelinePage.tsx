@@ -112,15 +112,17 @@ export function TimelinePage() {
       ...(q.trim() ? { q: q.trim() } : {}),
       ...chosen,
     };
+    setVisual(null);
+    // The lists' first page and the visual timeline's pages are asked for at once.
+    const whole = loadWholeTimeline(body, investigation.timeline, (partial) =>
+      setVisual({ timeline: partial, complete: false }),
+    );
+    // When the lists' request fails first, that is the error shown; this one must not go unhandled.
+    whole.catch(() => undefined);
     try {
-      setVisual(null);
       setTimeline(await investigation.timeline(body));
       setRequest(body);
-      setVisual(
-        await loadWholeTimeline(body, investigation.timeline, (partial) =>
-          setVisual({ timeline: partial, complete: false }),
-        ),
-      );
+      setVisual(await whole);
     } catch (caught) {
       setFailure(caught);
     }

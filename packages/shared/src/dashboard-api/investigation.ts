@@ -102,9 +102,9 @@ export const TimelineSpan = Type.Object(
     end: Millis,
     app: Type.String({ description: 'from the seat' }),
     title: Type.String({ description: 'from the seat' }),
-  },
     /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
     osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
+  },
   closed,
 );
 export const TimelineScreenshot = Type.Object(
@@ -117,9 +117,9 @@ export const TimelineScreenshot = Type.Object(
     monitor: Type.Integer(),
     trigger: Type.String(),
     hasThumbnail: Type.Boolean(),
-  },
     /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
     osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
+  },
   closed,
 );
 export const TimelineDevice = Type.Object(
@@ -134,9 +134,9 @@ export const TimelineDevice = Type.Object(
     productId: Nullable(Type.String()),
     serial: Nullable(Type.String()),
     massStorage: Type.Boolean(),
-  },
     /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
     osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
+  },
   closed,
 );
 export const TimelineLogin = Type.Object(

@@ -85,11 +85,11 @@ export class AgentConnection {
   #stream: FrameStream | null = null;
   /** Highest seq accepted (stored, or queued to be). */
   #highest = 0;
+  /** The OS account of the next accepted frame's first events (frames are mapped in seq order). */
+  #osUser: string | null = null;
   /** Highest seq known committed. */
   #committed = 0;
   #lastAckSent = 0;
-  /** The OS account of the next accepted frame's first events (frames are mapped in seq order). */
-  #osUser: string | null = null;
   #ackScheduled = false;
   /** Frames waiting for their commit: seq and arrival time, in seq order. */
   #unacked: Array<{ seq: number; receivedAt: number }> = [];
@@ -288,10 +288,10 @@ export class AgentConnection {
     this.#publicKey = opened.publicKey;
     this.#stream = { agent: opened.agent, failed: false };
     this.#highest = this.#committed = this.#lastAckSent = opened.ackedSeq;
+    this.#osUser = opened.osUser;
     this.#state = 'open';
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.deps.register(this)?.replaced();
-    this.#osUser = opened.osUser;
     this.deps.metrics.connectedAgents.inc();
     this.deps.metrics.logins.inc({ outcome: 'allowed' });
   }
@@ -381,6 +381,7 @@ export class AgentConnection {
       return;
     }
     const rows = map(this.#agent!);
+    this.#osUser = rows.osUserAfter;
     const gap = decision.gap
       ? { ...decision.gap, announced: isGapAnnounced(decision.gap, [...this.#drops, ...rows.drops]) }
       : null;
@@ -396,7 +397,6 @@ export class AgentConnection {
     this.deps.committer
       .submit({ stream, kind, seq: payload.seq, receivedAt, rows, gap, envelope })
       .then((committed) => {
-    this.#osUser = rows.osUserAfter;
         this.#committed = Math.max(this.#committed, committed.seq);
         this.deps.metrics.frames.inc({ kind });
         this.deps.metrics.events.inc(rows.events.length);

@@ -12,6 +12,7 @@ import type { StopReason } from './agent.js';
 import { type CliDeps, runCli } from './cli.js';
 import { desktopNotifierFor } from './notice/desktop-notification.commands.js';
 import { selectNoticeChannels } from './notice/select-notice-channels.js';
+import { relaunch, relaunchEnv, watchLauncher } from './runtime/malloc-relaunch.js';
 
 /** systemd stops user services with SIGTERM both on `systemctl stop` and at shutdown; ask which. */
 function systemdStopReason(): Promise<StopReason> {
@@ -33,6 +34,8 @@ function onStop(handler: (reason: StopReason, detail: string) => void): void {
   process.on('SIGINT', () => once('signal', 'SIGINT'));
   // A terminal hang-up or the end of the login session.
   process.on('SIGHUP', () => once('logoff', 'SIGHUP'));
+  // Relaunched with the malloc settings under a launcher that was then killed outright.
+  watchLauncher(process.env, () => once('signal', 'the launching process ended'));
   process.on('SIGTERM', () => {
     if (!underServiceManager) {
       once('signal', 'SIGTERM');
@@ -49,6 +52,10 @@ function fullGc(): () => void {
   v8.setFlagsFromString('--expose-gc');
   return vm.runInNewContext('gc') as () => void;
 }
+
+// `run` without the systemd unit's malloc settings starts again with them (runtime/malloc-relaunch.ts).
+const relaunchWith = relaunchEnv(process.platform, process.argv.slice(2), process.env);
+if (relaunchWith) process.exit(await relaunch(relaunchWith));
 
 const deps: CliDeps = {
   argv: process.argv.slice(2),

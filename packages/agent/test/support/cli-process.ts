@@ -20,10 +20,20 @@ export interface CliChild {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliChild {
+/**
+ * With the systemd unit's malloc settings unless `unitMalloc: false`: without
+ * them `run` relaunches itself with them, and the child would be a launcher.
+ */
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { unitMalloc?: boolean } = {},
+): CliChild {
+  const malloc =
+    options.unitMalloc === false ? {} : { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
   const child = spawn(process.execPath, [...tsNodeArgs(), MAIN, ...args], {
     // No display: the real probes report "unavailable", as on a headless seat.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...malloc, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

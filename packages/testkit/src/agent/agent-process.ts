@@ -13,6 +13,9 @@ import { confirmNoticesFromStdout } from './notice-confirmation.js';
 const MAIN = fileURLToPath(import.meta.resolve('@seatwatch/agent/main'));
 const TSX = createRequire(import.meta.url).resolve('tsx');
 
+/** What packages/agent/service/seatwatch-agent.service sets. */
+const UNIT_MALLOC = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
+
 export type LogLine = { time: string; level: string; message: string } & Record<string, unknown>;
 
 export interface AgentProcess {
@@ -30,6 +33,11 @@ export interface AgentProcess {
  * `confirmNotice` (default true): the operator presses the local page's
  * button for every notice the agent prints, so collection starts; false
  * leaves the notice waiting (the test confirms it itself, e.g. in a dialog).
+ *
+ * The environment has the systemd unit's malloc settings unless
+ * `unitMalloc: false`: without them `run` starts itself again with them
+ * (issue #12), and the child here would be a launcher, not the agent, which
+ * tests that kill "the agent" must not get.
  */
 export function startAgentProcess(
   children: Children,
@@ -37,14 +45,16 @@ export function startAgentProcess(
   env: Record<string, string>,
   options: {
     confirmNotice?: boolean;
+    unitMalloc?: boolean;
     /** Run as this OS account (the test runs as root): a session part on a shared computer (issue #14). */
     as?: { readonly uid: number; readonly gid: number };
   } = {},
 ): AgentProcess {
   const confirm = options.confirmNotice === false ? null : confirmNoticesFromStdout();
+  const malloc = options.unitMalloc === false ? {} : UNIT_MALLOC;
   const child = children.add(
     spawn(process.execPath, ['--conditions=seatwatch-source', '--import', TSX, MAIN, ...args], {
-      env: { HOME: process.env.HOME ?? '/root', ...env },
+      env: { HOME: process.env.HOME ?? '/root', ...malloc, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.as ? { uid: options.as.uid, gid: options.as.gid } : {}),
     }),

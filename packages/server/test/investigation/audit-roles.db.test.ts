@@ -271,6 +271,29 @@ describe('two database roles on PostgreSQL', () => {
     }
   }, 120_000);
 
+  it('the owner cuts the newest entries; the application role appends the next under a fresh number', async () => {
+    const asApp = await openDatabase({ databaseUrl: appUrl, poolSize: 1 });
+    try {
+      for (let i = 0; i < 3; i++)
+        await recordAudit(asApp.db, { actor: 'user:alice', action: 'timeline.read' });
+      const { head } = await verifyAuditLog(asApp.db);
+      await asRole(ownerUrl, async (client) => {
+        await client.query('alter table audit_log disable trigger audit_log_no_update_delete');
+        await client.query('delete from audit_log where seq > $1', [head!.seq - 2]);
+        await client.query('alter table audit_log enable trigger audit_log_no_update_delete');
+      });
+      const next = await recordAudit(asApp.db, { actor: 'user:alice', action: 'timeline.read' });
+      expect(next.seq).toBe(head!.seq + 1);
+      expect(next.prevHash).toBe(head!.hash);
+      expect((await verifyAuditLog(asApp.db)).firstBreak).toEqual({
+        seq: head!.seq + 1,
+        problem: `entries ${head!.seq - 1}–${head!.seq} are missing`,
+      });
+    } finally {
+      await asApp.close();
+    }
+  });
+
   it('a role that merely holds UPDATE or DELETE on the log is named so; a superuser as one', async () => {
     await asRole(ownerUrl, (client) => client.query(`grant update, delete on audit_log to ${app}`));
     try {

@@ -61,7 +61,16 @@ const PROBES = `(() => {
     const check = () => {
       const loading = [...document.querySelectorAll('p')].some((p) => p.textContent.startsWith('Loading the whole range'));
       if (!loading && document.querySelector('[data-testid="timeline-canvas"]')) {
-        twoFrames().then(() => resolve(performance.now() - started));
+        twoFrames().then(() => {
+          const calls = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/investigation/timeline'));
+          resolve({
+            tti: performance.now() - started,
+            // Waiting for the server (request sent to first byte) and reading the answers, over every call.
+            serverMs: calls.reduce((sum, e) => sum + (e.responseStart - e.requestStart), 0),
+            downloadMs: calls.reduce((sum, e) => sum + (e.responseEnd - e.responseStart), 0),
+            bytes: calls.reduce((sum, e) => sum + e.encodedBodySize, 0),
+          });
+        });
       } else setTimeout(check, 5);
     };
     check();
@@ -73,7 +82,13 @@ const PROBES = `(() => {
     return performance.now() - started;
   };
 })()`;
-type Probes = { benchShow(): Promise<number>; benchStep(label: string): Promise<number> };
+interface Loaded {
+  tti: number;
+  serverMs: number;
+  downloadMs: number;
+  bytes: number;
+}
+type Probes = { benchShow(): Promise<Loaded>; benchStep(label: string): Promise<number> };
 
 async function measure(
   browser: Browser,
@@ -85,6 +100,7 @@ async function measure(
   to: number,
 ) {
   const tti: number[] = [];
+  const loads: Loaded[] = [];
   const zooms: number[] = [];
   let requests = 0;
   for (let run = 0; run < RUNS; run++) {
@@ -108,7 +124,9 @@ async function measure(
     await page
       .getByPlaceholder('Why you need to see this (recorded)')
       .fill('Benchmark of the visual timeline');
-    tti.push(await page.evaluate(() => (globalThis as unknown as Probes).benchShow()));
+    const loaded = await page.evaluate(() => (globalThis as unknown as Probes).benchShow());
+    loads.push(loaded);
+    tti.push(loaded.tti);
     requests = timelineCalls;
     for (let i = 0; i < ZOOMS; i++) {
       zooms.push(
@@ -122,6 +140,20 @@ async function measure(
   }
   return {
     ttiMs: { p50: round(percentile(tti, 50)), max: round(Math.max(...tti)), all: tti.map(round) },
+    // Summed over a load's timeline calls (they overlap: two run at once), p50 over the runs.
+    serverWaitMs: round(
+      percentile(
+        loads.map((l) => l.serverMs),
+        50,
+      ),
+    ),
+    downloadMs: round(
+      percentile(
+        loads.map((l) => l.downloadMs),
+        50,
+      ),
+    ),
+    answerBytes: loads[0]?.bytes ?? 0,
     zoomRedrawMs: { p50: round(percentile(zooms, 50)), p95: round(percentile(zooms, 95)) },
     timelineRequestsPerLoad: requests,
   };

@@ -49,6 +49,7 @@ interface Row {
 }
 
 const children = new Children();
+const pages = new Map<string, string>();
 let collector: Collector | null = null;
 let project: SeatProject;
 let base = '';
@@ -176,18 +177,20 @@ describe('a shared computer: one machine service, a session part per operator (X
         { confirmNotice: false, as: { uid: op.uid, gid: op.gid } },
       );
     }
-    const pages: string[] = [];
     for (const op of operators) {
       const [, url] = await op.part!.waitForStdout(/Local page: (http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/)/);
-      pages.push(url!);
+      pages.set(op.name, url!);
       // The notice is on the operator's terminal output (and a dialog on their desktop), with its page.
       await op.part!.waitForStdout(/privacy@example\.com/);
     }
     // Both sessions wait for their operators: nothing of theirs is stored.
     expect((await rows()).filter((r) => operators.some((op) => r.osUser === op.name))).toEqual([]);
 
-    for (const [i, op] of operators.entries()) {
-      const confirmed = await fetch(`${pages[i]}confirm-notice`, { method: 'POST', redirect: 'manual' });
+    for (const op of operators) {
+      const confirmed = await fetch(`${pages.get(op.name)}confirm-notice`, {
+        method: 'POST',
+        redirect: 'manual',
+      });
       expect(confirmed.status).toBe(303);
       await until(`the activity of ${op.name} stored`, async () =>
         (await rows()).find((r) => r.type === 'activity' && r.body.title === op.title),
@@ -236,6 +239,21 @@ describe('a shared computer: one machine service, a session part per operator (X
         120_000,
         250,
       );
+    }
+  }, 180_000);
+
+  it("opens each operator's own self-view from their session's local page, through the machine service", async () => {
+    for (const op of operators) {
+      const answer = await fetch(`${pages.get(op.name)}self-view`, { redirect: 'manual' });
+      expect(answer.status).toBe(303);
+      const token = new URL(answer.headers.get('location')!).hash.replace(/^#token=/, '');
+      const opened = await fetch(`${collector!.url}/api/v1/self-view/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+      expect(opened.status).toBe(200);
+      expect(((await opened.json()) as { operator: string | null }).operator).toBe(op.name);
     }
   }, 180_000);
 

@@ -4,7 +4,10 @@
  * and notice gate queued) and `blob` (a screenshot with its capture event).
  * Machine service -> session part: `welcome` and `policy` (the policy and
  * notice in force, and whether this account's confirmation of the notice is
- * on record) and `refused` (events it did not take, and why).
+ * on record) and `refused` (events it did not take, and why). And the local
+ * page's self-view link: the session part asks (`self_view_link` with an id),
+ * the service, which holds the key, asks the server for this account's view
+ * and answers with the link or why not.
  *
  * Events are checked against protocol v1's schemas here, so a session part
  * can never put into the service's outbox what the collector would refuse.
@@ -23,6 +26,7 @@ import {
 
 export type SessionMessage =
   | { readonly t: 'events'; readonly events: readonly Event[] }
+  | { readonly t: 'self_view_link'; readonly id: number }
   | {
       readonly t: 'blob';
       readonly mime: 'image/jpeg' | 'image/webp';
@@ -45,7 +49,13 @@ export interface ServiceState {
 export type ServiceMessage =
   | ({ readonly t: 'welcome' } & ServiceState)
   | ({ readonly t: 'policy' } & ServiceState)
-  | { readonly t: 'refused'; readonly count: number; readonly reason: string };
+  | { readonly t: 'refused'; readonly count: number; readonly reason: string }
+  | {
+      readonly t: 'self_view_link';
+      readonly id: number;
+      readonly url: string | null;
+      readonly error: string | null;
+    };
 
 export class ChannelMessageError extends Error {}
 
@@ -73,6 +83,10 @@ export function parseSessionMessage(header: unknown, blob: Uint8Array | null): S
       throw new ChannelMessageError(`events must be 1 to ${MAX_EVENTS_PER_BATCH} events`);
     return { t: 'events', events: header.events.map(parseEvent) };
   }
+  if (header.t === 'self_view_link') {
+    if (!Number.isSafeInteger(header.id)) throw new ChannelMessageError('self_view_link needs an integer id');
+    return { t: 'self_view_link', id: header.id as number };
+  }
   if (header.t === 'blob') {
     if (!blob || blob.length === 0) throw new ChannelMessageError('a blob message without bytes');
     if (header.mime !== 'image/jpeg' && header.mime !== 'image/webp')
@@ -92,6 +106,11 @@ export function parseServiceMessage(header: unknown): ServiceMessage {
     if (typeof header.count !== 'number' || typeof header.reason !== 'string')
       throw new ChannelMessageError('refused needs count and reason');
     return { t: 'refused', count: header.count, reason: header.reason };
+  }
+  if (header.t === 'self_view_link') {
+    const text = (value: unknown) => (typeof value === 'string' ? value : null);
+    if (!Number.isSafeInteger(header.id)) throw new ChannelMessageError('self_view_link needs an integer id');
+    return { t: 'self_view_link', id: header.id as number, url: text(header.url), error: text(header.error) };
   }
   if (header.t !== 'welcome' && header.t !== 'policy') throw new ChannelMessageError('unknown message type');
   if (!validatePolicy(header.policy))

@@ -15,6 +15,7 @@
  */
 import type net from 'node:net';
 import type { Notice, Policy } from '@seatwatch/shared';
+import { nodeCryptoSigner } from '@seatwatch/shared/node-crypto';
 import { type Agent, type AgentDeps, createAgent, type StopReason } from '../agent.js';
 import { errorMessage } from '../collectors/probe.js';
 import { createFrameReader, encodeFrame } from '../local-channel/channel-frames.js';
@@ -24,6 +25,7 @@ import {
   type SessionMessage,
 } from '../local-channel/channel-messages.js';
 import { listenUserSocket, type SocketUser, type UserSocket } from '../local-channel/user-socket.unix.js';
+import { requestSelfViewLink } from '../notice/self-view-link.js';
 import { type Clock, systemClock, type TimerHandle } from '../runtime/clock.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
 import { type AccountStream, createAccountStream } from './account-stream.js';
@@ -78,6 +80,7 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
   let stream: AccountStream | null = null;
   let usersTimer: TimerHandle | null = null;
   let stopping = false;
+  const signer = nodeCryptoSigner(deps.identity.secretKey);
 
   const agent = createAgent({
     stateDir: deps.stateDir,
@@ -156,6 +159,14 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
 
     function take(message: SessionMessage): void {
       if (!stream || stopping) return;
+      if (message.t === 'self_view_link') {
+        // The operator's own view: theirs whether or not they confirmed the notice yet.
+        requestSelfViewLink(identity.serverUrl, identity.agentId, signer, () => clock.now(), account).then(
+          (url) => send({ t: 'self_view_link', id: message.id, url, error: null }),
+          (error) => send({ t: 'self_view_link', id: message.id, url: null, error: errorMessage(error) }),
+        );
+        return;
+      }
       const noticeVersion = current.notice.version;
       const before = notices.version(account);
       if (message.t === 'blob') {

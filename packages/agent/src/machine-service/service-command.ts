@@ -165,9 +165,18 @@ export async function serviceCommand(deps: CliDeps, args: readonly string[]): Pr
       service.stop('revoked', 'revoked by the server').then(() => resolve(3));
     });
   });
-  await service.start();
+  // The service runs until stopped. While the collector is unreachable and no session socket is open,
+  // nothing else holds the event loop (the reconnect timer does not), and Node would end the process
+  // with 13 (unsettled top-level await): under systemd, a restart every 10 s until the unit gives up.
+  const alive = setInterval(() => {}, 2 ** 31 - 1);
+  try {
+    await service.start();
+  } catch (error) {
+    clearInterval(alive);
+    throw error;
+  }
   deps.stdout.write(
     `Seatwatch machine service ${AGENT_VERSION} running. State: ${stateDir}. Session sockets under ${socketRoot}.\n`,
   );
-  return finished;
+  return finished.finally(() => clearInterval(alive));
 }

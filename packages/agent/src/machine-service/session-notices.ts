@@ -10,7 +10,6 @@ import path from 'node:path';
 import { STATE_FILES } from '../identity/state-dir.js';
 import { writeFileAtomic } from '../runtime/atomic-file.js';
 
-
 export interface SessionNotices {
   /** The version this account confirmed last, 0 for none. */
   version(account: string): number;

@@ -13,6 +13,8 @@ export async function requestSelfViewLink(
   agentId: string,
   signer: Ed25519Signer,
   now: () => number = Date.now,
+  /** The machine service asks for one session's operator: the account of the socket that asked (issue #14). */
+  osUser?: string,
 ): Promise<string> {
   const p = JSON.stringify({
     t: 'self_view_link',
@@ -20,6 +22,7 @@ export async function requestSelfViewLink(
     agent: agentId,
     time: now(),
     nonce: randomBytes(18).toString('base64url'),
+    ...(osUser !== undefined ? { osUser } : {}),
   });
   const answer = await fetch(`${serverUrl.replace(/\/+$/, '')}/api/v1/self-view/links`, {
     method: 'POST',

@@ -90,6 +90,9 @@ export function createSessionPart(deps: SessionPartDeps): SessionPart {
   let reconnectTimer: TimerHandle | null = null;
   let flushTimer: TimerHandle | null = null;
   const pending: Event[] = [];
+  /** Self-view link requests waiting for the service's answer, by id. */
+  const linkRequests = new Map<number, { resolve(url: string): void; reject(error: Error): void }>();
+  let nextLinkId = 1;
 
   const lastScreenshot = keepLastScreenshot(deps.stateDir, log);
   const collectors = superviseCollectors({
@@ -187,6 +190,7 @@ export function createSessionPart(deps: SessionPartDeps): SessionPart {
           notice,
           lastScreenshot: lastScreenshot.image,
           confirmNotice: () => gate?.confirmFromPage() ?? false,
+          selfViewLink,
         });
         deps.terminal?.write(`Local page: ${page.url}\n`);
       } catch (error) {
@@ -217,7 +221,12 @@ export function createSessionPart(deps: SessionPartDeps): SessionPart {
       try {
         for (const frame of reader.push(chunk)) {
           const message = parseServiceMessage(frame.header);
-          if (message.t === 'refused') {
+          if (message.t === 'self_view_link') {
+            const request = linkRequests.get(message.id);
+            linkRequests.delete(message.id);
+            if (message.url !== null) request?.resolve(message.url);
+            else request?.reject(new Error(message.error ?? 'the machine service gave no link'));
+          } else if (message.t === 'refused') {
             log.log('warn', 'the machine service refused events', {
               count: message.count,
               reason: message.reason,
@@ -249,6 +258,30 @@ export function createSessionPart(deps: SessionPartDeps): SessionPart {
       pending.length = 0;
       if (was) emit('disconnected', { reason: 'the machine service closed the channel' });
       if (!stopping) reconnectTimer = clock.setTimeout(connect, deps.reconnectMs ?? 2000);
+    });
+  }
+
+  /** The local page's link to the server's self-view: only the service holds the key to ask for one. */
+  function selfViewLink(): Promise<string> {
+    if (!connected || !socket) return Promise.reject(new Error('the machine service is not reachable'));
+    const id = nextLinkId++;
+    const channel = socket;
+    return new Promise<string>((resolve, reject) => {
+      const timer = clock.setTimeout(() => {
+        linkRequests.delete(id);
+        reject(new Error('the machine service did not answer'));
+      }, 15_000);
+      linkRequests.set(id, {
+        resolve: (url) => {
+          clock.clearTimeout(timer);
+          resolve(url);
+        },
+        reject: (error) => {
+          clock.clearTimeout(timer);
+          reject(error);
+        },
+      });
+      channel.write(encodeFrame({ t: 'self_view_link', id }));
     });
   }
 

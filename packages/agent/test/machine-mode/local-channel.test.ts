@@ -84,6 +84,11 @@ describe('channel messages', () => {
     expect(bad({ t: 'blob', mime: 'text/html', event: capture }, new Uint8Array([1]))).toThrow(/mime/);
     expect(bad({ t: 'blob', mime: 'image/jpeg', event: activity }, new Uint8Array([1]))).toThrow(/captured/);
     expect(bad({ t: 'hello' })).toThrow(/unknown message/);
+    expect(bad({ t: 'self_view_link', id: 'x' })).toThrow(/integer id/);
+    expect(parseSessionMessage({ t: 'self_view_link', id: 3, osUser: 'ignored' }, null)).toEqual({
+      t: 'self_view_link',
+      id: 3,
+    });
   });
 
   it('parses the service state and refuses one without its fields', () => {

@@ -27,12 +27,20 @@ import {
   foldRequest,
   markReported,
   operatorLooks,
+  pruneBuckets,
   screenshotOperator,
   seatOperators,
 } from './access-records.repository.js';
 
 const MINUTE_MS = 60_000;
 const FLUSH_BATCH = 200;
+/**
+ * A reported bucket stays this long after its minute (a request that
+ * arrives late still counts into it), a board session's as long as a
+ * dashboard session can live; then only the audit log holds them.
+ */
+const KEEP_REPORTED_MS = 10 * MINUTE_MS;
+const KEEP_SESSION_MS = 24 * 60 * MINUTE_MS;
 
 export interface AccessRecorderDeps {
   db: Db;
@@ -168,10 +176,13 @@ export function createAccessRecorder(deps: AccessRecorderDeps) {
     /**
      * Reports the counts of every bucket whose minute is over: one audit
      * entry each, in the transaction that marks them reported (several
-     * processes never report one twice). Returns how many it reported.
+     * processes never report one twice); then forgets the buckets the audit
+     * log holds in full. Returns how many it reported.
      */
     async flush(): Promise<number> {
       let reported = 0;
+      const at = deps.now();
+      await pruneBuckets(db, new Date(at - KEEP_REPORTED_MS), new Date(at - KEEP_SESSION_MS));
       for (;;) {
         const batch = await db.transaction(async (tx) => {
           const rows = await closedBuckets(tx, new Date(deps.now()), FLUSH_BATCH);

@@ -3,7 +3,7 @@
  * the buckets whose minute is over with counts not yet reported, whose data
  * a look touched, and the looks at one operator's data for the self-view.
  */
-import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { rowsOf } from '../db/raw-rows.js';
 import { rowOperator, seatOperatorsSql } from '../db/row-operator.js';
@@ -56,6 +56,28 @@ export function closedBuckets(ex: Executor, now: Date, limit: number): Promise<A
 
 export async function markReported(ex: Executor, id: number, reported: number): Promise<void> {
   await ex.update(accessRecords).set({ reported }).where(eq(accessRecords.id, id));
+}
+
+/**
+ * Deletes buckets the audit log holds in full: minute buckets reported and
+ * closed before `minutesBefore`, session buckets untouched since
+ * `sessionsBefore`. Returns how many.
+ */
+export async function pruneBuckets(ex: Executor, minutesBefore: Date, sessionsBefore: Date): Promise<number> {
+  const deleted = await ex
+    .delete(accessRecords)
+    .where(
+      or(
+        and(
+          isNotNull(accessRecords.bucketEnd),
+          lt(accessRecords.bucketEnd, minutesBefore),
+          eq(accessRecords.count, accessRecords.reported),
+        ),
+        and(isNull(accessRecords.bucketEnd), lt(accessRecords.lastAt, sessionsBefore)),
+      ),
+    )
+    .returning({ id: accessRecords.id });
+  return deleted.length;
 }
 
 /** The OS account (lower case) a screenshot belongs to, or null. */

@@ -17,7 +17,14 @@
  *
  *   pnpm --filter @seatwatch/shared build && pnpm --filter @seatwatch/agent build
  *   pnpm --filter @seatwatch/agent exec node --conditions=seatwatch-source --import tsx \
- *     ../../bench/agent-footprint/run.ts [--minutes 10]
+ *     ../../bench/agent-footprint/run.ts [--minutes 10] [--start unit|plain|raw]
+ *
+ * --start: how the agent is started (issue #12). `unit` (default) with the
+ * systemd unit's malloc settings in the environment; `plain` without them,
+ * as from a terminal or an autostart entry (the agent then starts itself
+ * again with them); `raw` without them and without that relaunch, the
+ * ceiling the settings exist to avoid. RSS and the agent's own CPU are read
+ * from the agent process (its pid in status.json), the launcher's RSS apart.
  *
  * Prints one JSON object with the figures. Targets: CPU < 1 %, RSS < 120 MB,
  * capture median < 250 ms.
@@ -31,8 +38,12 @@ import { parseArgs } from 'node:util';
 import { confirmNoticesFromStdout, ProtocolPeer } from '@seatwatch/testkit/agent';
 import { startX11Session } from '@seatwatch/testkit/desktop';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '10' }, start: { type: 'string', default: 'unit' } },
+});
 const minutes = Number(values.minutes);
+const start = values.start as 'unit' | 'plain' | 'raw';
+if (!['unit', 'plain', 'raw'].includes(start)) throw new Error('--start must be unit, plain or raw');
 const WARMUP_MS = 20_000;
 const CAPTURES = 15;
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -81,13 +92,13 @@ function peakRssMb(pid: number): number {
 const x = await startX11Session(1920, 1080);
 const peer = await ProtocolPeer.start();
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-footprint-'));
-// The malloc settings of packages/agent/service/seatwatch-agent.service.
-const env = {
-  ...x.env,
-  SEATWATCH_AGENT_HOME: stateDir,
-  MALLOC_ARENA_MAX: '2',
-  MALLOC_MMAP_THRESHOLD_: '65536',
-};
+// The malloc settings of packages/agent/service/seatwatch-agent.service, or none (--start).
+const env: NodeJS.ProcessEnv = { ...x.env, SEATWATCH_AGENT_HOME: stateDir };
+delete env.MALLOC_ARENA_MAX;
+delete env.MALLOC_MMAP_THRESHOLD_;
+if (start === 'unit') Object.assign(env, { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' });
+// The agent's own marker of "already relaunched": set here, it keeps the environment as it is.
+if (start === 'raw') env.SEATWATCH_MALLOC_RELAUNCHED = '1';
 try {
   const first = await x.openWindow('Ticket 4711 - CRM');
   const second = await x.openWindow('Knowledge base - article 12');
@@ -121,11 +132,15 @@ try {
   });
   await peer.waitFor('hello', () => true, 60_000);
   await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
+  // The agent itself: the spawned process, or (--start plain on Node 20) the child of that launcher.
+  const agentPid = (
+    JSON.parse(fs.readFileSync(path.join(stateDir, 'status.json'), 'utf8')) as { pid: number }
+  ).pid;
 
   // The measured window: the default policy, an operator switching windows every 30 s.
   const windowMs = minutes * 60_000;
   const startTicks = treeTicks(agent.pid!);
-  const startAgentTicks = ticksOf(agent.pid!, false);
+  const startAgentTicks = ticksOf(agentPid, false);
   const startAt = performance.now();
   let turn = 0;
   const switcher = setInterval(() => {
@@ -135,9 +150,9 @@ try {
   await new Promise((resolve) => setTimeout(resolve, windowMs));
   clearInterval(switcher);
   const cpuSeconds = (treeTicks(agent.pid!) - startTicks) / CLK_TCK;
-  const agentOnlySeconds = (ticksOf(agent.pid!, false) - startAgentTicks) / CLK_TCK;
+  const agentOnlySeconds = (ticksOf(agentPid, false) - startAgentTicks) / CLK_TCK;
   const elapsed = (performance.now() - startAt) / 1000;
-  const rssInWindow = peakRssMb(agent.pid!);
+  const rssInWindow = peakRssMb(agentPid);
   const load = os.loadavg();
   const scheduledCaptures = captureTimes.length;
 
@@ -152,12 +167,17 @@ try {
       String(100 + 60 * i),
       String(80 + 40 * i),
     );
-    const before = ticksOf(agent.pid!, false);
+    const before = ticksOf(agentPid, false);
     const id = peer.sendCommand('capture_now');
     await peer.waitForEvent((e) => e.type === 'command_result' && e.commandId === id, 30_000);
-    cpuPerCapture.push(((ticksOf(agent.pid!, false) - before) * 1000) / CLK_TCK);
+    cpuPerCapture.push(((ticksOf(agentPid, false) - before) * 1000) / CLK_TCK);
   }
-  const rssAfterBurst = peakRssMb(agent.pid!);
+  const rssAfterBurst = peakRssMb(agentPid);
+  const launcherRss = agentPid === agent.pid ? null : peakRssMb(agent.pid!);
+  const agentMallocSettings = fs
+    .readFileSync(`/proc/${agentPid}/environ`, 'utf8')
+    .split('\0')
+    .filter((v) => v.startsWith('MALLOC_'));
   const exited = new Promise((resolve) => agent.on('exit', resolve));
   agent.kill('SIGTERM');
   await exited;
@@ -166,6 +186,11 @@ try {
   const median = sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : null;
   const result = {
     minutes,
+    start,
+    // What the agent process itself ran with (the point of --start plain: it set them on itself).
+    agentMallocSettings,
+    launcherPid: agentPid === agent.pid ? null : agent.pid,
+    launcherPeakRssMb: launcherRss === null ? null : Math.round(launcherRss * 10) / 10,
     display: '1920x1080x24 Xvfb + openbox',
     policy: 'default',
     cpuPercentOfOneCore: Math.round((cpuSeconds / elapsed) * 100 * 1000) / 1000,

@@ -9,9 +9,7 @@ import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { StopReason } from './agent.js';
-import { type CliDeps, runCli } from './cli.js';
-import { desktopNotifierFor } from './notice/desktop-notification.commands.js';
-import { selectNoticeChannels } from './notice/select-notice-channels.js';
+import type { CliDeps } from './cli.js';
 import { relaunch, relaunchEnv, watchLauncher } from './runtime/malloc-relaunch.js';
 
 /** systemd stops user services with SIGTERM both on `systemctl stop` and at shutdown; ask which. */
@@ -56,6 +54,10 @@ function fullGc(): () => void {
 // `run` without the systemd unit's malloc settings starts again with them (runtime/malloc-relaunch.ts).
 const relaunchWith = relaunchEnv(process.platform, process.argv.slice(2), process.env);
 if (relaunchWith) process.exit(await relaunch(relaunchWith));
+// Loaded only now: a launcher (Node 20) that just waits for the relaunched agent stays small.
+const { runCli } = await import('./cli.js');
+const { desktopNotifierFor } = await import('./notice/desktop-notification.commands.js');
+const { selectNoticeChannels } = await import('./notice/select-notice-channels.js');
 
 const deps: CliDeps = {
   argv: process.argv.slice(2),

@@ -34,10 +34,10 @@ const SERVICE = path.join(AGENT, 'service');
 const HERE = import.meta.dirname;
 const CACHE = path.join(os.homedir(), '.cache/seatwatch-packaging');
 
-export type Target = 'deb' | 'tar' | 'windows' | 'macos';
+type Target = 'deb' | 'tar' | 'windows' | 'macos';
 const TARGETS: readonly Target[] = ['deb', 'tar', 'windows', 'macos'];
 
-export interface PackageOptions {
+interface PackageOptions {
   readonly out: string;
   readonly version: string;
   readonly targets: readonly Target[];
@@ -47,7 +47,7 @@ export interface PackageOptions {
 /** Debian's version syntax, which is also safe in every file name we make. */
 const VERSION = /^[0-9][A-Za-z0-9.+~]*$/;
 
-export function agentVersion(): string {
+function agentVersion(): string {
   return (JSON.parse(fs.readFileSync(path.join(AGENT, 'package.json'), 'utf8')) as { version: string })
     .version;
 }
@@ -89,7 +89,7 @@ function stageApp(dir: string, version: string, target: { os: string; cpu: strin
     if (entry.startsWith('.'))
       fs.rmSync(path.join(app, 'node_modules', entry), { recursive: true, force: true });
   }
-  prune(app, target.os === 'linux' ? LINUX_UNUSED : []);
+  prune(app, target.os === 'linux' ? [...BUILD_ONLY, ...LINUX_UNUSED] : BUILD_ONLY);
   stampVersion(app, version);
 }
 
@@ -99,6 +99,8 @@ function stageApp(dir: string, version: string, target: { os: string; cpu: strin
  * and its build tools (node-gyp, node-pre-gyp).
  */
 const LINUX_UNUSED = ['get-windows'];
+/** Compilers of native addons, which get-windows lists for its install script; nothing loads them at run time. */
+const BUILD_ONLY = ['node-gyp'];
 
 interface Manifest {
   dependencies?: Record<string, string>;
@@ -376,7 +378,7 @@ function buildMacos(
 }
 
 /** Builds the packages asked for into `out`; returns their paths. */
-export function buildPackages(options: PackageOptions): string[] {
+function buildPackages(options: PackageOptions): string[] {
   const { out, version, targets } = options;
   const log = options.log ?? (() => {});
   if (!VERSION.test(version)) throw new Error(`version "${version}" is not a Debian version (digits first)`);
@@ -423,4 +425,4 @@ function main(): void {
   for (const file of built) process.stdout.write(`${path.relative(process.cwd(), file)}\n`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+main();

@@ -3,13 +3,15 @@
 #  - PostgreSQL on 127.0.0.1:5432 with trust auth for local test databases;
 #  - Xvfb, openbox, xterm, xdotool, x11-utils (real screenshots,
 #    real windows for the agent's collectors);
-#  - chromium (dashboard end-to-end tests through playwright-core).
+#  - chromium (dashboard end-to-end tests through playwright-core);
+#  - debootstrap and dpkg-deb (the agent's packages installed into a clean Debian).
 # Installs only what is missing (apt-get, as root or with sudo) and prints what it does.
 #
-# Usage: test-prerequisites.sh [all|db|desktop|browser]   (default: all)
+# Usage: test-prerequisites.sh [all|db|desktop|browser|packaging]   (default: all)
 # A test tier (see test/README.md) needs only its own part: db PostgreSQL;
 # desktop the X11 tools and PostgreSQL; browser chromium, the X11 tools and
-# PostgreSQL (the dashboard end-to-end test also drives a seat desktop).
+# PostgreSQL (the dashboard end-to-end test also drives a seat desktop); packaging
+# debootstrap and PostgreSQL (its test runs as root).
 set -euo pipefail
 
 log() { printf '[prerequisites] %s\n' "$*"; }
@@ -17,10 +19,12 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 tier=${1:-all}
 case "$tier" in
-  all | browser) x11=1 chromium=1 ;;
-  desktop) x11=1 chromium=0 ;;
-  db) x11=0 chromium=0 ;;
-  *) log "unknown tier '$tier' (all, db, desktop or browser)"; exit 2 ;;
+  all) x11=1 chromium=1 packaging=1 ;;
+  browser) x11=1 chromium=1 packaging=0 ;;
+  desktop) x11=1 chromium=0 packaging=0 ;;
+  db) x11=0 chromium=0 packaging=0 ;;
+  packaging) x11=0 chromium=0 packaging=1 ;;
+  *) log "unknown tier '$tier' (all, db, desktop, browser or packaging)"; exit 2 ;;
 esac
 
 need=()
@@ -34,6 +38,10 @@ fi
 # SEATWATCH_CHROMIUM points the tests at another Chromium (packages/testkit/src/browser/chromium.ts): then none is installed.
 if [ "$chromium" = 1 ] && [ -z "${SEATWATCH_CHROMIUM:-}" ]; then
   command -v chromium >/dev/null || need+=(chromium)
+fi
+if [ "$packaging" = 1 ]; then
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v dpkg-deb >/dev/null || need+=(dpkg)
 fi
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 
@@ -61,4 +69,5 @@ pg_ready || { log "PostgreSQL is not reachable on 127.0.0.1:5432"; exit 1; }
 ready="PostgreSQL is up"
 [ "$x11" = 1 ] && ready+=", X11 tools are present"
 [ "$chromium" = 1 ] && ready+=", chromium: ${SEATWATCH_CHROMIUM:-$(command -v chromium)}"
+[ "$packaging" = 1 ] && ready+=", debootstrap is present"
 log "$tier: $ready"

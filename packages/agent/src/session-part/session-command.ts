@@ -88,9 +88,12 @@ export async function sessionCommand(deps: CliDeps, args: readonly string[]): Pr
       );
     });
   });
+  // Runs until stopped. While the machine service is not there yet, only the (unreferenced) retry timer
+  // is pending, and Node would end the process with 13 (unsettled top-level await).
+  const alive = setInterval(() => {}, 2 ** 31 - 1);
   await part.start();
   deps.stdout.write(
     `Seatwatch session part running for ${deps.osUser}; machine service socket ${socketPath}.\n`,
   );
-  return finished;
+  return finished.finally(() => clearInterval(alive));
 }

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtWebApp, chromiumLaunchOptions } from '@seatwatch/testkit/browser';
-import { createSignedInUser, type SignedIn } from '@seatwatch/testkit/dashboard-session';
+import { asUser, createSignedInUser, type SignedIn } from '@seatwatch/testkit/dashboard-session';
 import {
   createTestDatabase,
   createTestProject,
@@ -41,6 +41,7 @@ let browser: Browser;
 let investigator: SignedIn;
 let supervisor: SignedIn;
 let teamId = '';
+let projectId = '';
 
 const localInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -67,7 +68,7 @@ beforeAll(async () => {
   server = await startTestServer({ database: db });
   const pool = db.database.pool!;
   const query = (text: string, params: unknown[]) => pool.query(text, params);
-  const { projectId } = await createTestProject(server, { name: 'Timeline floor' });
+  projectId = (await createTestProject(server, { name: 'Timeline floor' })).projectId;
   const site = async (name: string) =>
     (await server.adminOk<{ id: string }>('POST', `/projects/${projectId}/sites`, { name })).id;
   const team = async (name: string, siteId: string) =>
@@ -236,6 +237,40 @@ describe('visual timeline and reports in Chromium', () => {
     console.log(`visual timeline: 60 days of one seat loaded and drawn in ${loadedMs} ms`);
     await context.close();
   }, 120_000);
+
+  it('a case names the seat of a time range and shows the range in local time', async () => {
+    const created = await asUser<{ case: { id: string } }>(
+      server,
+      investigator,
+      'POST',
+      '/api/v1/investigation/cases',
+      {
+        projectId,
+        title: 'Evening calls',
+      },
+    );
+    expect(created.status).toBe(201);
+    const context = await contextFor(investigator);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/investigation/cases/${created.body.case.id}`);
+    const picker = page.getByTestId('seat-picker');
+    await picker.getByPlaceholder('Find a seat, site or team').fill('desk-visual');
+    await picker.getByLabel('desk-visual').check();
+    await page.getByLabel('From', { exact: true }).fill(localInput(LONG.start));
+    await page.getByLabel('To', { exact: true }).fill(localInput(LONG.end));
+    await page.getByRole('button', { name: 'Add time range' }).click();
+    const range = page.getByTestId('case-range');
+    await range.waitFor();
+    const local = new Intl.DateTimeFormat('en-US', {
+      dateStyle: 'medium',
+      timeStyle: 'medium',
+      timeZone: 'UTC',
+    });
+    expect(await range.textContent()).toBe(
+      `desk-visual · ${local.format(LONG.start)} – ${local.format(LONG.end)}`,
+    );
+    await context.close();
+  }, 60_000);
 
   it('a supervisor reads a team report with charts, downloads its CSV and prints it', async () => {
     const context = await contextFor(supervisor);

@@ -7,6 +7,7 @@ import { cases } from '../api/investigation.js';
 import { changed, queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
 import { useSession } from '../auth/use-session.js';
+import { SeatPicker } from '../components/SeatPicker.js';
 import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { fromLocalInput, toLocalInput } from './purpose.js';
@@ -22,6 +23,11 @@ export function CasePage() {
   const projectId = detail?.case.projectId ?? '';
   // Without the list of assignees the case still shows; the choice offers no one.
   const assignees = useQuery({ ...queries.assignees(projectId), enabled: projectId !== '' }).data ?? [];
+  // Seats to name in time ranges and to pick a range's seat from (the project's, as far as the viewer may see).
+  const seats = (useQuery(queries.investigationSeats()).data ?? []).filter(
+    (seat) => seat.projectId === projectId,
+  );
+  const seatName = (seatId: string | null) => seats.find((seat) => seat.id === seatId)?.name ?? seatId;
   const [note, setNote] = useState('');
   const [holdReason, setHoldReason] = useState('');
   const [exportReason, setExportReason] = useState('');
@@ -143,7 +149,15 @@ export function CasePage() {
             <tr key={item.id}>
               <td>{t(`cases.kind.${item.kind}`)}</td>
               <td className="title-cell">
-                <UntrustedText value={item.summary} fit="clamp" />
+                {item.kind === 'time_range' && item.from !== null && item.to !== null ? (
+                  // A range in the viewer's own time zone, with its seat named.
+                  <span data-testid="case-range">
+                    <UntrustedText value={seatName(item.seatId)} /> · {dateTime(item.from)} –{' '}
+                    {dateTime(item.to)}
+                  </span>
+                ) : (
+                  <UntrustedText value={item.summary} fit="clamp" />
+                )}
               </td>
               <td className="text-cell">
                 <UntrustedText value={item.note} fit="clamp" />
@@ -165,14 +179,12 @@ export function CasePage() {
         </tbody>
       </table>
       <form className="toolbar wrap" onSubmit={addRange}>
-        <label>
-          {t('investigation.seat')}
-          <input
-            value={range.seatId}
-            onChange={(event) => setRange({ ...range, seatId: event.target.value })}
-            required
-          />
-        </label>
+        <SeatPicker
+          seats={seats}
+          value={range.seatId ? [range.seatId] : []}
+          // One seat per range: the latest ticked replaces the one before.
+          onChange={(seatIds) => setRange({ ...range, seatId: seatIds[seatIds.length - 1] ?? '' })}
+        />
         <label>
           {t('investigation.from')}
           <input

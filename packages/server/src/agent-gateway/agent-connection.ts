@@ -9,6 +9,8 @@
  * by TCP instead of memory; so does a commit backlog across all agents
  * (GroupCommitter.room()).
  */
+
+import type { Duplex } from 'node:stream';
 import {
   type AgentTextPayload,
   type BatchPayload,
@@ -17,6 +19,7 @@ import {
   checkBlob,
   type Ed25519Signer,
   encodeTextFrame,
+  MAX_HELLO_FRAME_BYTES,
   openBinaryFrame,
   openTextFrame,
   parsePayloadJson,
@@ -73,6 +76,9 @@ export interface ConnectionDeps extends HelloDeps {
 }
 
 type State = 'challenged' | 'authenticating' | 'open' | 'closing';
+
+/** Room for a hello's WebSocket header (at most 14 bytes) and a few control frames (pongs) before it. */
+const BEFORE_HELLO_SLACK_BYTES = 1024;
 
 /** Remembered data_dropped announcements, to tell an announced gap from an unexplained one. */
 const MAX_REMEMBERED_DROPS = 64;
@@ -141,6 +147,29 @@ export class AgentConnection {
       }
     }, this.deps.handshakeTimeoutMs);
     this.#send({ t: 'challenge', v: 1, nonce: this.#nonce, time: this.deps.now() });
+  }
+
+  /**
+   * Before its hello is accepted a socket is nobody's: more bytes than a hello can take are refused
+   * (4400) as they arrive, not once ws has buffered the whole message (up to the 16 MiB of a blob).
+   * What follows the refusal is read and dropped, as ws itself does after a protocol error, so the
+   * socket closes without holding the rest of the frame in memory.
+   */
+  limitBeforeHello(socket: Duplex): void {
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      if (this.#state === 'open' || this.#state === 'closing') {
+        socket.off('data', onData);
+        return;
+      }
+      received += chunk.length;
+      if (received <= MAX_HELLO_FRAME_BYTES + BEFORE_HELLO_SLACK_BYTES) return;
+      this.#fail(new SeatwatchError('frame_too_large', `a hello is at most ${MAX_HELLO_FRAME_BYTES} bytes`));
+      socket.removeAllListeners('data');
+      socket.resume();
+      socket.end();
+    };
+    socket.on('data', onData);
   }
 
   /**

@@ -76,6 +76,7 @@ export function createAgentGateway(deps: GatewayDeps): AgentGateway {
       );
       all.add(connection);
       connection.closed.then(() => all.delete(connection));
+      connection.limitBeforeHello(socket);
       connection.start();
     });
   });

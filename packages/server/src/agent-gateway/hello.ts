@@ -10,6 +10,7 @@ import {
   type Ed25519Verifier,
   fromBase64,
   type HelloPayload,
+  MAX_HELLO_FRAME_BYTES,
   type OpenedEnvelope,
   openTextFrame,
   parsePayloadJson,
@@ -103,6 +104,9 @@ const AGENT_ID = /^[\x21-\x7e]+$/;
 /** Step 1: a text frame whose payload is a hello naming an agent. Nothing is stored for a frame that is not. */
 export function readHello(bytes: Uint8Array, isBinary: boolean): HelloClaim {
   if (isBinary) throw new SeatwatchError('unexpected_message', 'expected a hello in a text frame');
+  if (bytes.length > MAX_HELLO_FRAME_BYTES) {
+    throw new SeatwatchError('frame_too_large', `a hello is at most ${MAX_HELLO_FRAME_BYTES} bytes`);
+  }
   const envelope = openTextFrame(bytes);
   const value = parsePayloadJson(envelope);
   const claimed = unverifiedHelloAgent(value);

@@ -5,6 +5,13 @@ export const PROTOCOL_VERSION = 1 as const;
 export const MAX_TEXT_FRAME_BYTES = 1024 * 1024;
 /** A binary frame (header + envelope + blob) may be at most 16 MiB. */
 export const MAX_BINARY_FRAME_BYTES = 16 * 1024 * 1024;
+/**
+ * A hello frame may be at most 64 KiB. Before its hello is accepted a socket is nobody's, so
+ * nothing bigger than a hello is buffered for it: the largest hello an agent builds (every info
+ * string at its MAX_STRING_LENGTHS bound, 64 local IPs, in the characters that take the most
+ * bytes once escaped twice) is about a third of this (packages/server/test/agent-gateway/hello-size.test.ts).
+ */
+export const MAX_HELLO_FRAME_BYTES = 64 * 1024;
 /** Events in one batch. Keeps one batch well inside one transaction. */
 export const MAX_EVENTS_PER_BATCH = 1000;
 /** Challenge nonce: 32 random bytes. */

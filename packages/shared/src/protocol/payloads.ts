@@ -23,7 +23,13 @@ export const AgentInfo = Type.Object(
     osUser: Type.String(),
     localIps: Type.Array(Type.String(), { maxItems: 64 }),
     agentVersion: Type.String({ maxLength: 64 }),
-    noticeVersion: Type.Integer({ minimum: 0, description: '0 until a notice has been shown' }),
+    // Notice versions are the collector's own numbers (a PostgreSQL integer); a larger one cannot
+    // be true and would fail the login's write instead of the hello (found by fuzzing).
+    noticeVersion: Type.Integer({
+      minimum: 0,
+      maximum: 2_147_483_647,
+      description: '0 until a notice has been shown',
+    }),
   },
   // "at least" these fields: an agent may add more (os, gateway...).
   { additionalProperties: true },

@@ -101,7 +101,8 @@ const shownSeats = (page: Page) =>
     .evaluateAll((tiles) =>
       (tiles as unknown as PageElement[]).map((tile) => tile.getAttribute('data-seat-id')),
     );
-const nameOf = (id: string | null | undefined) => Object.entries(seatIds).find(([, each]) => each === id)?.[0];
+const nameOf = (id: string | null | undefined) =>
+  Object.entries(seatIds).find(([, each]) => each === id)?.[0];
 
 beforeAll(async () => {
   rmSync(ARTIFACTS, { recursive: true, force: true });

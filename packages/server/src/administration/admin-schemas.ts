@@ -20,7 +20,21 @@ export const Limit = Type.Object({
 export const { Project, Site, Team, Seat, SeatMoveResult, EnrollmentToken, IssuedToken, AllowlistEntry } =
   projectAdminSchemas<Date>();
 
-export const LegalHold = Type.Object({ hold: Type.Boolean() }, { additionalProperties: false });
+/** A seat's own legal hold: placing and releasing both need a reason; releasing needs two administrators. */
+export const LegalHold = Type.Object(
+  {
+    hold: Type.Boolean({
+      description:
+        'true places the hold; false asks for its release (the first administrator) or approves it (a second one)',
+    }),
+    reason: Type.String({
+      minLength: 5,
+      maxLength: 2000,
+      description: 'Why: recorded in the audit log with the placing, the request or the approval',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 export const Agent = Type.Object({
   id: Type.String(),

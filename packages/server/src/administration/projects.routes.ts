@@ -12,7 +12,15 @@ import {
 } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import { recordAudit } from '../audit/audit-log.js';
 import { requestActor } from '../audit/request-actor.js';
+import {
+  pendingSeatHoldRelease,
+  SEAT_HOLD_PLACE,
+  SEAT_HOLD_RELEASE,
+  SEAT_HOLD_RELEASE_REQUEST,
+  samePerson,
+} from '../cases/legal-hold.js';
 import {
   createSeat,
   createSite,
@@ -24,6 +32,7 @@ import {
   listSeats,
   listSites,
   listTeams,
+  lockSeat,
   setSeatLegalHold,
 } from '../tenancy/tenancy.repository.js';
 import { type AdminRouteDeps, actorOf, requireSite } from './admin-route-deps.js';
@@ -148,19 +157,59 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
     {
       schema: {
         tags,
+        description:
+          'Places a hold on the whole seat, or releases one with four eyes: the first release call asks ' +
+          '(202, the seat stays held; seat.hold_release_request in the audit log), a second administrator ' +
+          'of the project approves within a week (200; seat.hold_release names both). The one who asked ' +
+          'cannot approve (409 conflict). Releasing a seat that is not held changes nothing (200).',
         params: Type.Object({ ...ProjectParams.properties, seatId: Type.String() }),
         body: LegalHold,
-        response: { 200: Seat },
+        response: { 200: Seat, 202: Seat },
       },
     },
-    async (request) => {
-      const seat = await setSeatLegalHold(
-        db,
-        request.params.projectId,
-        request.params.seatId,
-        request.body.hold,
-      );
-      if (!seat) throw new SeatwatchError('not_found', 'no such seat in this project');
+    async (request, reply) => {
+      const { projectId, seatId } = request.params;
+      const { hold, reason } = request.body;
+      const seat = await db.transaction(async (tx) => {
+        const current = await lockSeat(tx, projectId, seatId);
+        if (!current) throw new SeatwatchError('not_found', 'no such seat in this project');
+        if (!hold && !current.legalHold) return current;
+        const who = requestActor(request);
+        const now = deps.now();
+        const audit = (action: string, details?: Record<string, unknown>) =>
+          recordAudit(
+            tx,
+            { ...who, action, projectId, seatId, target: { kind: 'seat', id: seatId }, reason, details },
+            now,
+          );
+        if (hold) {
+          await audit(SEAT_HOLD_PLACE);
+          return (await setSeatLegalHold(tx, projectId, seatId, true))!;
+        }
+        const pending = await pendingSeatHoldRelease(tx, seatId, now);
+        if (!pending) {
+          await audit(SEAT_HOLD_RELEASE_REQUEST);
+          reply.status(202);
+          return current;
+        }
+        if (samePerson(pending, who)) {
+          throw new SeatwatchError(
+            'conflict',
+            'you asked for this release: a second administrator of the project must approve it',
+          );
+        }
+        await audit(SEAT_HOLD_RELEASE, {
+          requestedBy: pending.actor,
+          requestedById: pending.actorId,
+          requestedAt: pending.at,
+          requestReason: pending.reason,
+          requestSeq: pending.seq,
+          approvedBy: who.actor,
+          approvedById: who.actorId,
+        });
+        return (await setSeatLegalHold(tx, projectId, seatId, false))!;
+      });
+      // Committed: from now on the gateway keeps (or stops keeping) the seat's frames verbatim.
       await deps.legalHoldChanged();
       return seat;
     },

@@ -153,6 +153,21 @@ export async function latestCaseEntry(
   return row ? toAuditEntry(row) : null;
 }
 
+/** The newest entry of a seat among these actions, or null (a seat's own legal hold: cases/legal-hold.ts). */
+export async function latestSeatEntry(
+  ex: Executor,
+  seatId: string,
+  actions: readonly string[],
+): Promise<AuditEntry | null> {
+  const [row] = await ex
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.seatId, seatId), inArray(auditLog.action, [...actions])))
+    .orderBy(desc(auditLog.seq))
+    .limit(1);
+  return row ? toAuditEntry(row) : null;
+}
+
 /** The chain's head as appends left it (seq 0 and 64 zeros before the first entry). */
 export async function chainHead(ex: Executor): Promise<ChainLink> {
   const [head] = await ex.select({ seq: auditChainHead.seq, hash: auditChainHead.hash }).from(auditChainHead);

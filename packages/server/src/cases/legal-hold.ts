@@ -10,11 +10,13 @@
  * (`case.hold_release_request` in the audit log, which is where the
  * request lives: append-only, so nobody can forge or erase it), and a
  * second investigator of the project approves within a week
- * (`case.hold_release`, naming both).
+ * (`case.hold_release`, naming both). A seat held as a whole through the
+ * admin API is released the same way by two administrators
+ * (`seat.hold_release_request`, then `seat.hold_release`).
  */
 import { SeatwatchError } from '@seatwatch/shared';
 import type { AuditEntry } from '../audit/audit-chain.js';
-import { latestCaseEntry } from '../audit/audit-log.js';
+import { latestCaseEntry, latestSeatEntry } from '../audit/audit-log.js';
 import type { Executor } from '../db/connect.js';
 import { flagCaseRows, heldCaseIds, projectHoldCounts } from './legal-hold.repository.js';
 
@@ -66,6 +68,21 @@ export const HOLD_PLACE = 'case.hold_place';
 /** How long a request to release a hold waits for its second person. */
 export const RELEASE_REQUEST_TTL_MS = 7 * 86_400_000;
 
+/** A whole seat's hold (the admin API's seat legal-hold route) follows the same rule, between administrators. */
+export const SEAT_HOLD_RELEASE_REQUEST = 'seat.hold_release_request';
+export const SEAT_HOLD_RELEASE = 'seat.hold_release';
+export const SEAT_HOLD_PLACE = 'seat.hold_place';
+
+/**
+ * The request among a hold's entries (newest first, one of place, request,
+ * release) that still waits: the newest, if it is a request younger than
+ * the TTL. A later placing or release ends it.
+ */
+function waitingRequest(latest: AuditEntry | null, requestAction: string, now: number): AuditEntry | null {
+  if (!latest || latest.action !== requestAction || latest.outcome !== 'success') return null;
+  return now - latest.at <= RELEASE_REQUEST_TTL_MS ? latest : null;
+}
+
 /** The request to release this case's hold that waits for a second person, or null. */
 export async function pendingHoldRelease(
   ex: Executor,
@@ -73,8 +90,21 @@ export async function pendingHoldRelease(
   now: number,
 ): Promise<AuditEntry | null> {
   const latest = await latestCaseEntry(ex, caseId, [HOLD_PLACE, HOLD_RELEASE_REQUEST, HOLD_RELEASE]);
-  if (!latest || latest.action !== HOLD_RELEASE_REQUEST || latest.outcome !== 'success') return null;
-  return now - latest.at <= RELEASE_REQUEST_TTL_MS ? latest : null;
+  return waitingRequest(latest, HOLD_RELEASE_REQUEST, now);
+}
+
+/** The request to release this seat's own hold that waits for a second administrator, or null. */
+export async function pendingSeatHoldRelease(
+  ex: Executor,
+  seatId: string,
+  now: number,
+): Promise<AuditEntry | null> {
+  const latest = await latestSeatEntry(ex, seatId, [
+    SEAT_HOLD_PLACE,
+    SEAT_HOLD_RELEASE_REQUEST,
+    SEAT_HOLD_RELEASE,
+  ]);
+  return waitingRequest(latest, SEAT_HOLD_RELEASE_REQUEST, now);
 }
 
 /** Whether the person approving is the one who asked (by user id when there is one). */

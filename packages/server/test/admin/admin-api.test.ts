@@ -63,6 +63,7 @@ describe.each(DB_KINDS)('admin API on %s', (kind) => {
     expect(seat).toMatchObject({ siteId: site.id, teamId: team.id, legalHold: false });
     const held = await server.adminOk('PUT', `/projects/${project.id}/seats/${seat.id}/legal-hold`, {
       hold: true,
+      reason: 'complaint 4411',
     });
     expect(held).toMatchObject({ legalHold: true });
     expect(await server.adminOk<Named[]>('GET', `/projects/${project.id}/seats`)).toHaveLength(1);

@@ -216,10 +216,18 @@ describe.each(DB_KINDS)('signed frames under legal hold on %s', (kind) => {
     client.sendBatch(3, late(start + 2_000_000));
     await client.ack(3);
     const path = `/projects/${world.projects.B}/seats/${seatId}/legal-hold`;
-    await server.adminOk('PUT', path, { hold: true });
+    await server.adminOk('PUT', path, { hold: true, reason: 'complaint 4411' });
     client.sendBatch(4, late(start + 2_200_000));
     await client.ack(4);
-    await server.adminOk('PUT', path, { hold: false });
+    // Released with four eyes: the admin token asks, a signed-in administrator approves.
+    expect((await server.admin('PUT', path, { hold: false, reason: 'complaint withdrawn' })).status).toBe(
+      202,
+    );
+    const approved = await asUser(server, world.who.root, 'PUT', `/api/v1/admin${path}`, {
+      hold: false,
+      reason: 'confirmed with legal',
+    });
+    expect(approved.status).toBe(200);
     client.sendBatch(5, late(start + 2_300_000));
     await client.ack(5);
     expect((await framesOf(agent.agentId)).map((f) => Number(f.seq))).toEqual([4]);

@@ -88,7 +88,10 @@ describe.each(DB_KINDS)('retention on %s', (kind) => {
     const [heldSeat] = await server
       .adminOk<Array<{ id: string; name: string }>>('GET', `/projects/${projectId}/seats`)
       .then((seats) => seats.filter((s) => s.name === 'held-seat'));
-    await server.adminOk('PUT', `/projects/${projectId}/seats/${heldSeat!.id}/legal-hold`, { hold: true });
+    await server.adminOk('PUT', `/projects/${projectId}/seats/${heldSeat!.id}/legal-hold`, {
+      hold: true,
+      reason: 'complaint 4411',
+    });
 
     const oldShot = await db.database.db
       .select()

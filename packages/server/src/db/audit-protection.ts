@@ -1,5 +1,6 @@
 /**
- * What keeps the audit log append-only at the database (issue #11): its
+ * What keeps the audit log append-only at the database (issue #11), and
+ * the history tables beside it (policy_history, signed_frames): their
  * triggers, put back by every migrate; the two roles (an owner that
  * migrates, an application role that owns nothing and may only INSERT and
  * SELECT on audit_log); and the check, at start, of whether the role the
@@ -69,6 +70,81 @@ $d$
 
 export async function restoreAuditGuards(ex: Executor): Promise<void> {
   for (const statement of RESTORE_AUDIT_GUARDS) await ex.execute(statement);
+}
+
+/**
+ * The same for the history tables of migration 0014: policy_history
+ * (append-only; a version goes only with its project's cascade) and
+ * signed_frames (never changed; never deleted while a hold covers its
+ * seat). The keep-held trigger reads the statement's deleted rows, so its
+ * definition carries a REFERENCING clause the audit guards do not need.
+ */
+const RESTORE_HISTORY_GUARDS = [
+  `
+CREATE OR REPLACE FUNCTION "policy_history_append_only"() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM "projects" WHERE "id" = OLD."project_id") THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'policy_history is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+END;
+$f$
+`,
+  `
+CREATE OR REPLACE FUNCTION "signed_frames_append_only"() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  RAISE EXCEPTION 'signed_frames is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
+END;
+$f$
+`,
+  `
+CREATE OR REPLACE FUNCTION "signed_frames_keep_held"() RETURNS trigger LANGUAGE plpgsql AS $f$
+DECLARE
+  held_seat text;
+BEGIN
+  SELECT g."seat_id" INTO held_seat FROM "gone_frames" g
+  WHERE EXISTS (SELECT 1 FROM "seats" s WHERE s."id" = g."seat_id" AND s."legal_hold")
+     OR EXISTS (SELECT 1 FROM "cases" c JOIN "case_items" ci ON ci."case_id" = c."id"
+                WHERE c."legal_hold" AND ci."seat_id" = g."seat_id")
+  LIMIT 1;
+  IF held_seat IS NOT NULL THEN
+    RAISE EXCEPTION 'signed_frames: frames of seat % are under legal hold and cannot be deleted', held_seat
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NULL;
+END;
+$f$
+`,
+  `
+DO $d$
+DECLARE
+  guard record;
+BEGIN
+  FOR guard IN SELECT * FROM (VALUES
+    ('policy_history', 'policy_history_no_update_delete', 'BEFORE UPDATE OR DELETE', '', 'ROW', 'policy_history_append_only'),
+    ('policy_history', 'policy_history_no_truncate', 'BEFORE TRUNCATE', '', 'STATEMENT', 'policy_history_append_only'),
+    ('signed_frames', 'signed_frames_no_update', 'BEFORE UPDATE', '', 'ROW', 'signed_frames_append_only'),
+    ('signed_frames', 'signed_frames_no_truncate', 'BEFORE TRUNCATE', '', 'STATEMENT', 'signed_frames_append_only'),
+    ('signed_frames', 'signed_frames_keep_held', 'AFTER DELETE', 'REFERENCING OLD TABLE AS gone_frames', 'STATEMENT', 'signed_frames_keep_held')
+  ) AS t(tbl, name, timing, refs, level, fn)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name) THEN
+      RAISE WARNING 'restoring the dropped trigger % on %', guard.name, guard.tbl;
+      EXECUTE format('CREATE TRIGGER %I %s ON %I %s FOR EACH %s EXECUTE FUNCTION %I()',
+        guard.name, guard.timing, guard.tbl, guard.refs, guard.level, guard.fn);
+    ELSIF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name
+                  AND tgenabled <> 'O') THEN
+      RAISE WARNING 're-enabling the disabled trigger % on %', guard.name, guard.tbl;
+      EXECUTE format('ALTER TABLE %I ENABLE TRIGGER %I', guard.tbl, guard.name);
+    END IF;
+  END LOOP;
+END;
+$d$
+`,
+].map((statement) => sql.raw(statement));
+
+export async function restoreHistoryGuards(ex: Executor): Promise<void> {
+  for (const statement of RESTORE_HISTORY_GUARDS) await ex.execute(statement);
 }
 
 const GUARD_TRIGGERS = [
@@ -177,6 +253,12 @@ export function applicationRoleGrants(appRole: string): string[] {
     `GRANT SELECT, INSERT ON audit_log TO ${app}`,
     // Appending moves the head forward; its trigger refuses every other change.
     `GRANT SELECT, UPDATE ON audit_chain_head TO ${app}`,
+    // The history tables (0014): policy versions are only ever added (by the trigger on policies, which
+    // runs as the role that changes a policy); kept frames are added, and deleted by retention and
+    // offboarding once no hold covers their seat, which their trigger checks. Neither is ever updated.
+    `REVOKE ALL ON policy_history, signed_frames FROM ${app}`,
+    `GRANT SELECT, INSERT ON policy_history TO ${app}`,
+    `GRANT SELECT, INSERT, DELETE ON signed_frames TO ${app}`,
   ];
 }
 

@@ -1,13 +1,19 @@
 /**
  * Brings the database up to date (both PGlite and PostgreSQL): applies the
- * drizzle-kit migrations that are pending, puts back the audit log's
- * triggers when they were dropped or disabled, and, when an application
+ * drizzle-kit migrations that are pending, puts back the triggers of the
+ * audit log and of the history tables (policy_history, signed_frames) when
+ * they were dropped or disabled, and, when an application
  * role is named, grants it what the server needs (docs/deployment.md).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { grantApplicationRole, ownsAuditLog, restoreAuditGuards } from './audit-protection.js';
+import {
+  grantApplicationRole,
+  ownsAuditLog,
+  restoreAuditGuards,
+  restoreHistoryGuards,
+} from './audit-protection.js';
 import type { Database, Executor } from './connect.js';
 
 /**
@@ -65,6 +71,7 @@ export async function migrateDatabase(database: Database, options: MigrateOption
     ).$client;
     if (await migrationPending((text) => client.query(text))) await migrate(database.db as never, config);
     await restoreAuditGuards(database.db);
+    await restoreHistoryGuards(database.db);
     return;
   }
   // Several processes may start at once on one PostgreSQL: one migrates, the others wait for it.
@@ -91,6 +98,7 @@ export async function migrateDatabase(database: Database, options: MigrateOption
       // a command with the same configuration) finds both as the owner's migrate left them.
       if (await ownsAuditLog(ex)) {
         await restoreAuditGuards(ex);
+        await restoreHistoryGuards(ex);
         if (options.appRole) await grantApplicationRole(ex, options.appRole);
       }
     } finally {

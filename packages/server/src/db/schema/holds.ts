@@ -2,6 +2,10 @@
  * What legal holds and offboarding keep beyond the telemetry rows (issue #11):
  * the signed frames of held seats, verbatim, and every version of every
  * policy (written by a trigger on `policies`, migration 0010).
+ *
+ * Both are append-only (migration 0014, triggers put back by migrate:
+ * db/audit-protection.ts): no row is ever updated; a policy version goes
+ * only with its project's cascade, a frame only once no hold covers its seat.
  */
 
 import type { Policy } from '@seatwatch/shared';

@@ -10,6 +10,8 @@
  *    the collector comes back and every frame arrives exactly once, the last
  *    ones from the new version;
  *  - removed (state and configuration stay) and purged (both go).
+ * The Linux tarball of the same build is installed by its install.sh into a
+ * second clean root, installed again, uninstalled and purged.
  * No systemd runs in the chroot: where the unit would stop and start the agent
  * (prerm, postinst), the test does it with the same command and environment
  * the unit gives (seatwatch-agent.service). The units are checked by parsing in
@@ -47,17 +49,21 @@ const UNIT_ENV = { SEATWATCH_SERVICE: '1', MALLOC_ARENA_MAX: '2', MALLOC_MMAP_TH
 const children = new Children();
 let out = '';
 let debs: { first: string; upgrade: string };
+let tarball = '';
 let root: DebianRoot | null = null;
 let collector: Collector | null = null;
 
-async function buildDeb(version: string): Promise<string> {
+/** `pnpm package` for these targets (its build step left out: the tests run on a built tree); the files made. */
+async function buildPackages(version: string, targets: string): Promise<string[]> {
   const { stdout } = await run(
     'node',
-    ['--import', 'tsx', 'packaging/package.ts', '--out', out, '--version', version, '--targets', 'deb'],
+    ['--import', 'tsx', 'packaging/package.ts', '--out', out, '--version', version, '--targets', targets],
     { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
   );
-  const file = stdout.trim().split('\n').at(-1)!;
-  return path.resolve(ROOT, file);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((file) => path.resolve(ROOT, file));
 }
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -95,16 +101,17 @@ async function stopAgent(running: ReturnType<typeof startAgent>): Promise<{ ende
 
 beforeAll(async () => {
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'seatwatch-deb-'));
-  const [first, upgrade, debian, started] = await Promise.all([
-    buildDeb(FIRST),
-    buildDeb(UPGRADE),
+  const [[first, tar], [upgrade], debian, started] = await Promise.all([
+    buildPackages(FIRST, 'deb,tar'),
+    buildPackages(UPGRADE, 'deb'),
     createDebianRoot(children, (line) => process.stderr.write(`${line}\n`)),
     startCollector(),
   ]);
-  debs = { first, upgrade };
+  debs = { first: first!, upgrade: upgrade! };
+  tarball = tar!;
   root = debian;
   collector = started;
-  for (const deb of [first, upgrade]) fs.copyFileSync(deb, root.path(`/tmp/${path.basename(deb)}`));
+  for (const deb of [debs.first, debs.upgrade]) fs.copyFileSync(deb, root.path(`/tmp/${path.basename(deb)}`));
 }, 900_000);
 
 afterAll(async () => {
@@ -303,4 +310,67 @@ describe('installed on a clean Debian: enroll, deliver, upgrade while the collec
     expect(fs.existsSync(debian.path('/opt/seatwatch-agent'))).toBe(false);
     await expect(debian.exec(['dpkg-query', '--status', 'seatwatch-agent'])).rejects.toThrow();
   }, 300_000);
+});
+
+describe('the tarball for other distributions, installed by its install.sh on a clean Debian', () => {
+  it('installs the same tree and settings, keeps them on uninstall, and purges', async () => {
+    expect(path.basename(tarball)).toBe(`seatwatch-agent-${FIRST}-linux-x64.tar.gz`);
+    const other = await createDebianRoot(children);
+    try {
+      fs.copyFileSync(tarball, other.path('/tmp/agent.tar.gz'));
+      await other.exec(['tar', '-xzf', '/tmp/agent.tar.gz', '-C', '/tmp']);
+      const folder = `/tmp/seatwatch-agent-${FIRST}-linux-x64`;
+      const token = 'swe_token_for_the_install_script';
+      const installed = await other.exec([
+        `${folder}/install.sh`,
+        '--server',
+        'https://collector.example.com',
+        '--token',
+        token,
+        '--seat',
+        'Floor 2 / 14',
+      ]);
+      expect(installed.stdout).toContain(`Seatwatch agent ${FIRST} installed.`);
+      expect((await other.exec(['seatwatch-agent', '--version'])).stdout.trim()).toBe(FIRST);
+      const conf = other.path('/etc/seatwatch/agent.conf');
+      expect(fs.statSync(conf).mode & 0o777).toBe(0o600);
+      const settings = fs
+        .readFileSync(conf, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'));
+      expect(settings).toEqual([
+        'server = https://collector.example.com',
+        `token = ${token}`,
+        'seat = Floor 2 / 14',
+      ]);
+      for (const file of [
+        '/etc/systemd/system/seatwatch-agent.service',
+        '/etc/systemd/user/seatwatch-agent-session.service',
+        '/etc/xdg/autostart/seatwatch-agent-session.desktop',
+        '/opt/seatwatch-agent/bin/seatwatch-agent-session-launch',
+      ])
+        expect(fs.existsSync(other.path(file)), file).toBe(true);
+      expect(fs.statSync(other.path('/var/lib/seatwatch-agent')).mode & 0o777).toBe(0o700);
+
+      // Installing again (an upgrade) keeps what is set and what the seat holds.
+      fs.writeFileSync(other.path('/var/lib/seatwatch-agent/agent.key'), 'kept\n', { mode: 0o600 });
+      await other.exec([`${folder}/install.sh`]);
+      expect(fs.readFileSync(conf, 'utf8').split('\n')).toContain(`token = ${token}`);
+      expect(fs.readFileSync(other.path('/var/lib/seatwatch-agent/agent.key'), 'utf8')).toBe('kept\n');
+
+      await other.exec(['/opt/seatwatch-agent/uninstall.sh']);
+      expect(fs.existsSync(other.path('/opt/seatwatch-agent'))).toBe(false);
+      expect(fs.existsSync(other.path('/usr/local/bin/seatwatch-agent'))).toBe(false);
+      expect(fs.existsSync(other.path('/etc/systemd/system/seatwatch-agent.service'))).toBe(false);
+      expect(fs.existsSync(conf)).toBe(true);
+      expect(fs.existsSync(other.path('/var/lib/seatwatch-agent/agent.key'))).toBe(true);
+
+      await other.exec([`${folder}/install.sh`]);
+      await other.exec(['/opt/seatwatch-agent/uninstall.sh', '--purge']);
+      expect(fs.existsSync(other.path('/var/lib/seatwatch-agent'))).toBe(false);
+      expect(fs.existsSync(other.path('/etc/seatwatch'))).toBe(false);
+    } finally {
+      await other.remove();
+    }
+  }, 180_000);
 });

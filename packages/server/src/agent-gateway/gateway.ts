@@ -39,6 +39,9 @@ export function createAgentGateway(deps: GatewayDeps): AgentGateway {
     maxPayload: MAX_BINARY_FRAME_BYTES,
     perMessageDeflate: false,
     clientTracking: false,
+    // openTextFrame decodes UTF-8 strictly and refuses with frame_malformed (4400, after the signed
+    // error), as the protocol says; ws's own check would close with 1007 and no reason.
+    skipUTF8Validation: true,
   });
   const all = new Set<AgentConnection>();
   const byAgent = new Map<string, AgentConnection>();

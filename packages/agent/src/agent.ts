@@ -102,7 +102,11 @@ export interface AgentDeps {
    * service takes nothing of a session before that), and every event goes
    * through `wrapBatcher`, which names the OS account of what follows.
    */
-  readonly machine?: { wrapBatcher(batcher: EventBatcher): EventBatcher } | null;
+  readonly machine?: {
+    wrapBatcher(batcher: EventBatcher): EventBatcher;
+    /** capture_now: the screens are the sessions', so the service has each session part capture its own. */
+    captureNow?(commandId: string): Promise<CaptureResult>;
+  } | null;
   /**
    * When the notice must be shown at start, how long to wait for the
    * server's welcome (its current policy) before showing it from the newest
@@ -262,7 +266,7 @@ export function createAgent(deps: AgentDeps): Agent {
     log,
     queue: (event, urgent) => batcher.queue(event, urgent),
     collecting: () => collectors.running,
-    captureNow: (commandId) => collectors.captureNow(commandId),
+    captureNow: (commandId) => deps.machine?.captureNow?.(commandId) ?? collectors.captureNow(commandId),
     applyPolicy,
     revoke: markRevoked,
   });

@@ -27,6 +27,8 @@ import {
 export type SessionMessage =
   | { readonly t: 'events'; readonly events: readonly Event[] }
   | { readonly t: 'self_view_link'; readonly id: number }
+  /** The outcomes of a capture_now the service asked for (the screenshots themselves travel as blobs). */
+  | { readonly t: 'capture_done'; readonly id: number; readonly events: readonly CaptureEvent[] }
   | {
       readonly t: 'blob';
       readonly mime: 'image/jpeg' | 'image/webp';
@@ -55,7 +57,9 @@ export type ServiceMessage =
       readonly id: number;
       readonly url: string | null;
       readonly error: string | null;
-    };
+    }
+  /** The server asked for a screenshot now: the session part takes one of its screens. */
+  | { readonly t: 'capture_now'; readonly id: number; readonly commandId: string };
 
 export class ChannelMessageError extends Error {}
 
@@ -87,6 +91,14 @@ export function parseSessionMessage(header: unknown, blob: Uint8Array | null): S
     if (!Number.isSafeInteger(header.id)) throw new ChannelMessageError('self_view_link needs an integer id');
     return { t: 'self_view_link', id: header.id as number };
   }
+  if (header.t === 'capture_done') {
+    if (!Number.isSafeInteger(header.id) || !Array.isArray(header.events) || header.events.length > 64)
+      throw new ChannelMessageError('capture_done needs an integer id and at most 64 events');
+    const events = header.events.map(parseEvent);
+    if (events.some((event) => event.type !== 'capture'))
+      throw new ChannelMessageError('capture_done carries capture events only');
+    return { t: 'capture_done', id: header.id as number, events: events as CaptureEvent[] };
+  }
   if (header.t === 'blob') {
     if (!blob || blob.length === 0) throw new ChannelMessageError('a blob message without bytes');
     if (header.mime !== 'image/jpeg' && header.mime !== 'image/webp')
@@ -106,6 +118,11 @@ export function parseServiceMessage(header: unknown): ServiceMessage {
     if (typeof header.count !== 'number' || typeof header.reason !== 'string')
       throw new ChannelMessageError('refused needs count and reason');
     return { t: 'refused', count: header.count, reason: header.reason };
+  }
+  if (header.t === 'capture_now') {
+    if (!Number.isSafeInteger(header.id) || typeof header.commandId !== 'string')
+      throw new ChannelMessageError('capture_now needs an integer id and a command id');
+    return { t: 'capture_now', id: header.id as number, commandId: header.commandId };
   }
   if (header.t === 'self_view_link') {
     const text = (value: unknown) => (typeof value === 'string' ? value : null);

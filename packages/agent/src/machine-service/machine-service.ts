@@ -14,10 +14,11 @@
  * stays in one place.
  */
 import type net from 'node:net';
-import type { Notice, Policy } from '@seatwatch/shared';
+import type { CaptureEvent, Notice, Policy } from '@seatwatch/shared';
 import { nodeCryptoSigner } from '@seatwatch/shared/node-crypto';
 import { type Agent, type AgentDeps, createAgent, type StopReason } from '../agent.js';
 import { errorMessage } from '../collectors/probe.js';
+import type { CaptureResult } from '../collectors/screenshot/screenshot.collector.js';
 import { createFrameReader, encodeFrame } from '../local-channel/channel-frames.js';
 import {
   parseSessionMessage,
@@ -32,6 +33,9 @@ import { type AccountStream, createAccountStream } from './account-stream.js';
 import { mayTakeBlob, NOT_CONFIRMED, takeSessionEvents } from './session-intake.js';
 import { openSessionNotices } from './session-notices.js';
 import type { SessionUsersSource } from './session-users.js';
+
+/** How long a session part may take to answer a capture_now (a capture of several monitors, encoded). */
+const CAPTURE_ANSWER_MS = 30_000;
 
 export interface MachineServiceDeps
   extends Pick<
@@ -72,7 +76,15 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
   const listen = deps.listen ?? listenUserSocket;
   const notices = openSessionNotices(deps.stateDir);
   const sockets = new Map<number, { user: SocketUser; socket: UserSocket }>();
-  const links = new Set<{ socket: net.Socket; sendState(t: 'welcome' | 'policy'): void }>();
+  interface Link {
+    readonly socket: net.Socket;
+    readonly account: string;
+    sendState(t: 'welcome' | 'policy'): void;
+    /** Has the session part take a screenshot now; its outcomes, or none when it does not answer in time. */
+    capture(commandId: string): Promise<readonly CaptureEvent[]>;
+  }
+  const links = new Set<Link>();
+  let nextCaptureId = 1;
   let current: { policy: Policy; notice: Notice } = {
     policy: deps.identity.identity.policy,
     notice: deps.identity.identity.notice,
@@ -107,6 +119,7 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
         });
         return stream.machine;
       },
+      captureNow,
     },
   });
 
@@ -122,8 +135,25 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
       if (!socket.destroyed) socket.write(encodeFrame({ ...message }));
     };
     const identity = deps.identity.identity;
-    const link = {
+    const captures = new Map<number, (events: readonly CaptureEvent[]) => void>();
+    const link: Link = {
       socket,
+      account,
+      capture(commandId) {
+        const id = nextCaptureId++;
+        return new Promise((resolve) => {
+          const timer = clock.setTimeout(() => {
+            captures.delete(id);
+            resolve([]);
+          }, CAPTURE_ANSWER_MS);
+          captures.set(id, (events) => {
+            clock.clearTimeout(timer);
+            captures.delete(id);
+            resolve(events);
+          });
+          send({ t: 'capture_now', id, commandId });
+        });
+      },
       sendState: (t: 'welcome' | 'policy') =>
         send({
           t,
@@ -140,6 +170,7 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
     log.log('info', 'session part connected', { account });
     socket.on('close', () => {
       links.delete(link);
+      for (const answer of captures.values()) answer([]);
       log.log('info', 'session part disconnected', { account });
     });
     socket.on('error', () => socket.destroy());
@@ -167,6 +198,10 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
         );
         return;
       }
+      if (message.t === 'capture_done') {
+        captures.get(message.id)?.(message.events);
+        return;
+      }
       const noticeVersion = current.notice.version;
       const before = notices.version(account);
       if (message.t === 'blob') {
@@ -191,6 +226,32 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
       log.log('warn', 'events from a session refused', { account, count, reason });
       send({ t: 'refused', count, reason });
     }
+  }
+
+  /**
+   * capture_now from the server: every session whose operator confirmed the notice in force takes
+   * its screens (their screenshots arrive as that account's blobs); the command's result sums up
+   * the outcomes.
+   */
+  async function captureNow(commandId: string): Promise<CaptureResult> {
+    const started = clock.now();
+    const confirmed = [...links].filter((link) => notices.version(link.account) === current.notice.version);
+    const events = (await Promise.all(confirmed.map((link) => link.capture(commandId)))).flat();
+    if (events.length === 0) {
+      const reason = 'no desktop session with a confirmed monitoring notice answered';
+      events.push({
+        type: 'capture',
+        time: clock.now(),
+        outcome: 'unavailable',
+        trigger: 'command',
+        monitor: 0,
+        width: 0,
+        height: 0,
+        reason,
+        commandId,
+      });
+    }
+    return { trigger: 'command', commandId, events, durationMs: clock.now() - started };
   }
 
   async function openSockets(): Promise<void> {

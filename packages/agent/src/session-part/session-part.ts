@@ -17,7 +17,13 @@
 import fs from 'node:fs';
 import type net from 'node:net';
 import path from 'node:path';
-import { type Event, MAX_EVENTS_PER_BATCH, type Notice, type Policy } from '@seatwatch/shared';
+import {
+  type CaptureEvent,
+  type Event,
+  MAX_EVENTS_PER_BATCH,
+  type Notice,
+  type Policy,
+} from '@seatwatch/shared';
 import { type CollectorProbes, superviseCollectors } from '../collectors/collector-supervisor.js';
 import type { DeviceMemory } from '../collectors/devices/devices.collector.js';
 import { errorMessage, unavailable } from '../collectors/probe.js';
@@ -226,6 +232,8 @@ export function createSessionPart(deps: SessionPartDeps): SessionPart {
             linkRequests.delete(message.id);
             if (message.url !== null) request?.resolve(message.url);
             else request?.reject(new Error(message.error ?? 'the machine service gave no link'));
+          } else if (message.t === 'capture_now') {
+            captureNow(current, message.id, message.commandId);
           } else if (message.t === 'refused') {
             log.log('warn', 'the machine service refused events', {
               count: message.count,
@@ -259,6 +267,24 @@ export function createSessionPart(deps: SessionPartDeps): SessionPart {
       if (was) emit('disconnected', { reason: 'the machine service closed the channel' });
       if (!stopping) reconnectTimer = clock.setTimeout(connect, deps.reconnectMs ?? 2000);
     });
+  }
+
+  /** A screenshot the server asked for: taken only while collecting (the operator confirmed the notice). */
+  function captureNow(channel: net.Socket, id: number, commandId: string): void {
+    const answer = (events: readonly CaptureEvent[]) => {
+      if (!channel.destroyed) channel.write(encodeFrame({ t: 'capture_done', id, events }));
+    };
+    if (!collectors.running) {
+      answer([]);
+      return;
+    }
+    collectors.captureNow(commandId).then(
+      (result) => answer(result.events),
+      (error) => {
+        log.log('warn', 'capture_now failed', { error: errorMessage(error) });
+        answer([]);
+      },
+    );
   }
 
   /** The local page's link to the server's self-view: only the service holds the key to ask for one. */

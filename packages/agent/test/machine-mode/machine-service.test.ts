@@ -169,6 +169,17 @@ describe('the machine service with two session parts', () => {
       return ['ada', 'bob'].every((account) => captures.some((c) => c.account === account));
     });
 
+    // capture_now from the server: each confirmed session takes its own screen, as its operator's.
+    const commandId = peer.sendCommand('capture_now');
+    const result = await until('the capture_now result', () =>
+      peer.events().find((e) => e.type === 'command_result' && e.commandId === commandId),
+    );
+    expect(result).toMatchObject({ ok: true });
+    const forCommand = attributed().filter(
+      ({ event }) => event.type === 'capture' && event.commandId === commandId,
+    );
+    expect(forCommand.map((c) => c.account).sort()).toEqual(['ada', 'bob']);
+
     const stored = attributed();
     for (const account of ['ada', 'bob']) {
       const acks = stored.filter(({ event }) => event.type === 'notice_ack' && event.osUser === account);

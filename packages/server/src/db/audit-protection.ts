@@ -152,14 +152,23 @@ const GUARD_TRIGGERS = [
   'audit_chain_head_no_truncate',
   'audit_log_no_truncate',
   'audit_log_no_update_delete',
+  'policy_history_no_truncate',
+  'policy_history_no_update_delete',
+  'signed_frames_keep_held',
+  'signed_frames_no_truncate',
+  'signed_frames_no_update',
 ];
 
-/** The guard triggers that are dropped or disabled (the application role cannot put them back; migrate can). */
+/**
+ * The guard triggers, of the audit log and of the history tables, that are
+ * dropped or disabled (the application role cannot put them back; migrate can).
+ */
 export async function missingAuditGuards(ex: Executor): Promise<string[]> {
   const rows = await rowsOf(
     ex,
     sql`select tgname::text as name from pg_trigger
-        where tgrelid in ('audit_log'::regclass, 'audit_chain_head'::regclass) and tgenabled = 'O'`,
+        where tgrelid in ('audit_log'::regclass, 'audit_chain_head'::regclass,
+                          'policy_history'::regclass, 'signed_frames'::regclass) and tgenabled = 'O'`,
     { name: String },
   );
   const present = new Set(rows.map((row) => row.name));

@@ -7,7 +7,8 @@
  * its whole project, and removing a frame while a hold covers its seat;
  * the application role is granted no UPDATE (nor DELETE on
  * policy_history) at all. Retention still removes the frames no hold
- * covers, and migrate puts back triggers someone dropped or disabled.
+ * covers, and migrate puts back triggers someone dropped or disabled; until
+ * then, the server started as the application role reports them.
  */
 import { randomBytes } from 'node:crypto';
 import { asUser, createSignedInUser } from '@seatwatch/testkit/dashboard-session';
@@ -33,6 +34,7 @@ import { type Executor, openDatabase, queryRows } from '../../src/db/connect.js'
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { deleteExpiredRows } from '../../src/retention/retention.repository.js';
 import { runRetention } from '../../src/retention/retention-job.js';
+import { checkAuditLogRole } from '../../src/startup/audit-log-role.js';
 import { withDatabase } from '../../src/startup/startup.js';
 
 const DAY = 86_400_000;
@@ -199,6 +201,7 @@ describe('the history tables as the application role on PostgreSQL', () => {
   let ownerClient: pg.Client;
   let appClient: pg.Client;
   let appUrl: string;
+  let ownerUrl: string;
 
   const urlAs = (url: string, role: string) => {
     const next = new URL(url);
@@ -221,7 +224,7 @@ describe('the history tables as the application role on PostgreSQL', () => {
     } finally {
       await superuser.end();
     }
-    const ownerUrl = urlAs(database.url, owner);
+    ownerUrl = urlAs(database.url, owner);
     appUrl = urlAs(database.url, app);
     await withDatabase(configWith({ databaseUrl: ownerUrl, databaseAppRole: app }), async () => {});
     ownerClient = await connect(ownerUrl);
@@ -320,6 +323,21 @@ describe('the history tables as the application role on PostgreSQL', () => {
       await appClient.query(`update seats set legal_hold = false where id = 's-held'`);
       expect(await deleteExpiredRows(asApp.db, 'signed_frames', 'p1', cutoff, 1000)).toBe(1);
       expect(await frameCount('s-held')).toBe(0);
+    } finally {
+      await asApp.close();
+    }
+  });
+
+  it('the application role reports history triggers the owner disabled, until migrate puts them back', async () => {
+    await ownerClient.query('alter table signed_frames disable trigger signed_frames_keep_held');
+    const asApp = await openDatabase({ databaseUrl: appUrl, poolSize: 1 });
+    const config = configWith({ databaseUrl: appUrl, production: true });
+    try {
+      await expect(checkAuditLogRole(asApp, config)).resolves.toMatch(
+        /TRIGGERS MISSING: signed_frames_keep_held dropped or disabled; run `seatwatch-server migrate`/,
+      );
+      await withDatabase(configWith({ databaseUrl: ownerUrl, databaseAppRole: app }), async () => {});
+      await expect(checkAuditLogRole(asApp, config)).resolves.toBeNull();
     } finally {
       await asApp.close();
     }

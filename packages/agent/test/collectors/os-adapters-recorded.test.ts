@@ -5,14 +5,19 @@
  * written as the commands print them, CRLF included). The macOS shell loop
  * runs for real under sh, with its awk and grep, on `ioreg`'s recorded
  * output; the Windows adapter reads a recorded transcript of its PowerShell
- * loop. What stays untested: that the commands print the same on every
- * macOS and Windows version (docs/agent.md, "Tested here, and not").
+ * loop. The USB records are what systeminformation's own parsers make of
+ * those systems' outputs (its usb.js: parseWindowsUsb, parseDarwinUsb), as
+ * the devices adapter receives them. What stays untested: that the commands
+ * print the same on every macOS and Windows version (docs/agent.md, "Tested
+ * here, and not").
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { until } from '@seatwatch/testkit';
+import type { Systeminformation } from 'systeminformation';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fromUsb } from '../../src/collectors/devices/devices.systeminformation.js';
 import { createIoregIdleTime } from '../../src/collectors/idle/idle-time.ioreg.js';
 import type { IdleTimePort } from '../../src/collectors/idle/idle-time.port.js';
 import { createPowershellIdleTime } from '../../src/collectors/idle/idle-time.powershell.js';
@@ -113,5 +118,90 @@ exec sleep 300
     const args = fs.readFileSync(argsFile, 'utf8').split('\n');
     expect(args.slice(0, 3)).toEqual(['-NoProfile', '-NonInteractive', '-Command']);
     expect(args.join('\n')).toContain('GetLastInputInfo');
+  });
+});
+
+describe('USB devices as systeminformation gives them on Windows and macOS', () => {
+  const record = (fields: Record<string, unknown>) => fields as unknown as Systeminformation.UsbData;
+  // Windows (Get-CimInstance CIM_LogicalDevice): id is the position in the list, the ids and serial are in
+  // the PnP device id.
+  const windowsStick = (position: number) =>
+    record({
+      bus: null,
+      deviceId: 'USB\\VID_0781&PID_5583\\4C530001230918110362',
+      id: position,
+      name: 'USB Mass Storage Device',
+      type: 'Storage',
+      removable: null,
+      vendor: null,
+      manufacturer: 'Compatible USB storage device',
+      maxPower: null,
+      serialNumber: null,
+    });
+
+  it('Windows: vendor, product and serial from the PnP id, the same device at any position', () => {
+    const stick = fromUsb(windowsStick(3));
+    expect(stick).toEqual({
+      id: 'usb:0781:5583:4C530001230918110362',
+      vendorId: '0781',
+      productId: '5583',
+      name: 'USB Mass Storage Device',
+      manufacturer: 'Compatible USB storage device',
+      serial: '4C530001230918110362',
+      deviceClass: 'Storage',
+      massStorage: true,
+    });
+    expect(fromUsb(windowsStick(0)).id).toBe(stick.id);
+  });
+
+  it('Windows: an instance id Windows made up is not a serial; the device is known by it', () => {
+    const hub = fromUsb(
+      record({
+        bus: null,
+        deviceId: 'USB\\VID_8087&PID_0029\\5&2A7B0C1E&0&14',
+        id: 1,
+        name: 'Intel(R) Wireless Bluetooth(R)',
+        type: 'Bluetooth',
+        removable: null,
+        vendor: null,
+        manufacturer: 'Intel Corporation',
+        maxPower: null,
+        serialNumber: null,
+      }),
+    );
+    expect(hub).toMatchObject({
+      id: 'usb:8087:0029:USB\\VID_8087&PID_0029\\5&2A7B0C1E&0&14',
+      vendorId: '8087',
+      productId: '0029',
+      serial: null,
+      massStorage: false,
+    });
+  });
+
+  it('macOS: no vendor or product ids (id is the USB address); the serial, else name and address', () => {
+    const mac = (serialNumber: string | null) =>
+      fromUsb(
+        record({
+          bus: null,
+          deviceId: null,
+          id: 3,
+          name: 'Ultra',
+          type: 'Storage',
+          removable: true,
+          vendor: 'SanDisk',
+          manufacturer: 'SanDisk',
+          maxPower: null,
+          serialNumber,
+        }),
+      );
+    expect(mac('4C530001230918110362')).toMatchObject({
+      id: 'usb:?:?:4C530001230918110362',
+      vendorId: null,
+      productId: null,
+      serial: '4C530001230918110362',
+      manufacturer: 'SanDisk',
+      massStorage: true,
+    });
+    expect(mac(null).id).toBe('usb:?:?:Ultra@3');
   });
 });

@@ -36,15 +36,39 @@ export async function createSysteminformationDevices(): Promise<Probe<DevicesPor
 const text = (value: unknown): string | null =>
   typeof value === 'string' && value.trim() ? value.trim() : null;
 
+/** Linux (lsusb): systeminformation's id is "vendor:product". */
+const LSUSB_IDS = /^([0-9a-f]{4}):([0-9a-f]{4})$/i;
+/** Windows: the PnP device id, USB\\VID_0781&PID_5583\\<serial or an instance id Windows made up>. */
+const PNP_USB_ID = /^USB\\VID_([0-9a-f]{4})&PID_([0-9a-f]{4})(?:&[^\\]*)?\\(.+)$/i;
+
+/**
+ * One USB device as systeminformation gives it, which differs per OS: on
+ * Linux `id` is "vendor:product"; on Windows `id` is the device's position in
+ * the list (it changes when another device comes or goes) and the ids and
+ * serial are inside the PnP `deviceId`; on macOS `id` is the USB address and
+ * there are no vendor or product ids at all. The device id must stay the
+ * same across scans, or one stick would be reported attached and detached.
+ */
 export function fromUsb(usb: import('systeminformation').Systeminformation.UsbData): DeviceInfo {
-  const [vendorId, productId] = (usb.id ?? '').toString().split(':');
-  const serial = text(usb.serialNumber);
+  const lsusb = LSUSB_IDS.exec(String(usb.id ?? ''));
+  // A string with backslashes only on Windows (a PnP id); a number or null elsewhere.
+  const rawDeviceId: unknown = usb.deviceId;
+  const pnpId = typeof rawDeviceId === 'string' && rawDeviceId.includes('\\') ? rawDeviceId.trim() : null;
+  const pnp = PNP_USB_ID.exec(pnpId ?? '');
+  const vendorId = lsusb?.[1] ?? pnp?.[1]?.toLowerCase() ?? null;
+  const productId = lsusb?.[2] ?? pnp?.[2]?.toLowerCase() ?? null;
+  // An instance id with "&" in it is Windows' own (the device has no serial), not a serial number.
+  const serial = text(usb.serialNumber) ?? (pnp && !pnp[3]!.includes('&') ? pnp[3]! : null);
+  // Without a serial, where the device is plugged: Linux bus and device number, Windows' PnP
+  // instance, macOS name and address. Re-plugged elsewhere, it is then another device.
+  const place =
+    pnpId ??
+    (usb.bus != null ? `${usb.bus}-${usb.deviceId ?? '?'}` : `${text(usb.name) ?? '?'}@${usb.id ?? '?'}`);
   const type = text(usb.type);
   return {
-    // Same device re-plugged into the same port keeps its id; the serial makes it stable across ports.
-    id: `usb:${text(vendorId) ?? '?'}:${text(productId) ?? '?'}:${serial ?? `${usb.bus ?? '?'}-${usb.deviceId ?? '?'}`}`,
-    vendorId: text(vendorId),
-    productId: text(productId),
+    id: `usb:${vendorId ?? '?'}:${productId ?? '?'}:${serial ?? place}`,
+    vendorId,
+    productId,
     name: text(usb.name) ?? 'USB device',
     manufacturer: text(usb.manufacturer) ?? text(usb.vendor),
     serial,

@@ -80,6 +80,13 @@ type State = 'challenged' | 'authenticating' | 'open' | 'closing';
 /** Room for a hello's WebSocket header (at most 14 bytes) and a few control frames (pongs) before it. */
 const BEFORE_HELLO_SLACK_BYTES = 1024;
 
+/**
+ * Server messages (acks, commands) an agent may leave unread before its connection is closed
+ * (`unavailable`, 1013): an agent that sends but never reads would otherwise make this process
+ * hold every ack for it. The kernel's socket buffers come on top (a few MiB on Linux).
+ */
+export const MAX_UNREAD_BYTES = 1024 * 1024;
+
 /** Remembered data_dropped announcements, to tell an announced gap from an unexplained one. */
 const MAX_REMEMBERED_DROPS = 64;
 
@@ -540,6 +547,15 @@ export class AgentConnection {
   #send(payload: ServerPayload): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(encodeTextFrame(payload, 'server', this.deps.signer));
+    if (this.ws.bufferedAmount > MAX_UNREAD_BYTES && this.#state !== 'closing') {
+      this.deps.logger.warn(
+        { agentId: this.agentId, ip: this.ip, unread: this.ws.bufferedAmount },
+        'agent does not read what the server sends; closing',
+      );
+      // Nothing more is queued once closing; commands not yet sent are released for the next connection,
+      // and ws destroys the socket if the agent never reads the close frame either.
+      this.#closeWith(new SeatwatchError('unavailable', 'the agent does not read; reconnect'));
+    }
   }
 
   #publish(notification: Parameters<NotificationPort['publish']>[0]): void {

@@ -171,6 +171,7 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
       const { projectId, seatId } = request.params;
       const { hold, reason } = request.body;
       const seat = await db.transaction(async (tx) => {
+        // Locked: two release calls at once are taken one after the other, so the second sees the first's request.
         const current = await lockSeat(tx, projectId, seatId);
         if (!current) throw new SeatwatchError('not_found', 'no such seat in this project');
         if (!hold && !current.legalHold) return current;

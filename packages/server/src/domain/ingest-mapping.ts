@@ -298,14 +298,15 @@ export function mapBlob(
 }
 
 /**
- * One row per (agent, start) for a single upsert statement: the same span
- * reported twice in one group keeps the furthest end and the text of the
- * latest report.
+ * One row per (agent, start, account) for a single upsert statement: the
+ * same span reported twice in one group keeps the furthest end and the text
+ * of the latest report. Two sessions of a shared computer may start a span
+ * in the same millisecond; those stay two spans (issue #14).
  */
 export function mergeSpans(rows: readonly SpanRow[]): SpanRow[] {
   const byKey = new Map<string, SpanRow>();
   for (const row of rows) {
-    const key = `${row.agentId}\u0000${row.startedAt}`;
+    const key = `${row.agentId}\u0000${row.startedAt}\u0000${JSON.stringify(row.osUser)}`;
     const seen = byKey.get(key);
     if (!seen) {
       byKey.set(key, { ...row });

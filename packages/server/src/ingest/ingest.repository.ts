@@ -73,7 +73,7 @@ function insertEvents(rows: readonly EventRow[]): SQL {
       returning id, agent_id, seq, idx`;
 }
 
-/** Spans must already be merged (one row per agent and start); the end only moves forward. */
+/** Spans must already be merged (one row per agent, start and account); the end only moves forward. */
 function upsertSpans(rows: readonly SpanRow[]): SQL {
   return sql`
     insert into activity_spans as s (project_id, agent_id, seat_id, started_at, ended_at, app, title, seq, os_user)
@@ -92,11 +92,10 @@ function upsertSpans(rows: readonly SpanRow[]): SQL {
       })),
     )}) as x(project_id text, agent_id text, seat_id text, started_at bigint, ended_at bigint,
              app text, title text, seq bigint, os_user text)
-    on conflict (agent_id, started_at) do update set
+    on conflict (agent_id, started_at, os_user) do update set
       ended_at = greatest(s.ended_at, excluded.ended_at),
       app = case when excluded.seq >= s.seq then excluded.app else s.app end,
       title = case when excluded.seq >= s.seq then excluded.title else s.title end,
-      os_user = case when excluded.seq >= s.seq then excluded.os_user else s.os_user end,
       seq = greatest(s.seq, excluded.seq)`;
 }
 

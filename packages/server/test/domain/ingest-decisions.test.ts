@@ -232,6 +232,12 @@ describe('mergeSpans', () => {
     ]);
     expect(merged).toEqual([span(1, 9, 3, 'newest'), span(10, 12, 3)]);
   });
+
+  it("keeps two accounts' spans starting in the same millisecond apart (a shared computer)", () => {
+    const ada = { ...span(1, 5, 1, 'Ada'), osUser: 'ada' };
+    const bob = { ...span(1, 7, 2, 'Bob'), osUser: 'bob' };
+    expect(mergeSpans([ada, bob])).toEqual([ada, bob]);
+  });
 });
 
 describe('retentionCutoffs', () => {

@@ -74,7 +74,12 @@ describe.each(DB_KINDS)('the OS account of stored rows on %s', (kind) => {
         },
       },
     ]);
-    first.sendBatch(2, [network(t + 10, 'bob'), activity(t + 11, 'B')]);
+    // Bob's session starts a span in the same millisecond as Ada's: two spans, one each.
+    first.sendBatch(2, [
+      network(t + 10, 'bob'),
+      activity(t + 11, 'B'),
+      activity(t + 2, 'B at the same time'),
+    ]);
     first.sendBlob(3, await testJpeg());
     await first.ack(3);
     await first.close();
@@ -98,6 +103,7 @@ describe.each(DB_KINDS)('the OS account of stored rows on %s', (kind) => {
       [1, 'device_attached', 'ada'],
       [2, 'network', 'bob'],
       [2, 'activity', 'bob'],
+      [2, 'activity', 'bob'],
       [3, 'capture', 'bob'],
       // A new connection goes on with the latest stored account, not the hello's.
       [4, 'activity', 'bob'],
@@ -106,9 +112,10 @@ describe.each(DB_KINDS)('the OS account of stored rows on %s', (kind) => {
       .select({ title: activitySpans.title, osUser: activitySpans.osUser })
       .from(activitySpans)
       .where(eq(activitySpans.agentId, agent.agentId))
-      .orderBy(asc(activitySpans.startedAt));
+      .orderBy(asc(activitySpans.startedAt), asc(activitySpans.id));
     expect(spans).toEqual([
       { title: 'A', osUser: 'ada' },
+      { title: 'B at the same time', osUser: 'bob' },
       { title: 'B', osUser: 'bob' },
       { title: 'C', osUser: 'bob' },
     ]);

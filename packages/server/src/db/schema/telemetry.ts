@@ -66,7 +66,8 @@ export const activitySpans = pgTable(
     legalHold: boolean('legal_hold').notNull().default(false),
   },
   (t) => [
-    unique('activity_spans_agent_start_uq').on(t.agentId, t.startedAt),
+    // One account's span (issue #14): two sessions of a shared computer may start one in the same ms.
+    unique('activity_spans_agent_start_uq').on(t.agentId, t.startedAt, t.osUser).nullsNotDistinct(),
     index('activity_spans_seat_start_idx').on(t.seatId, t.startedAt),
     index('activity_spans_project_start_idx').on(t.projectId, t.startedAt),
     index('activity_spans_seat_os_user_start_idx').on(t.seatId, t.osUser, t.startedAt),

@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import type { Policy } from '@seatwatch/shared';
 import { Children } from '@seatwatch/testkit';
 import { type AgentProcess, enrollWithLibrary, startAgentProcess } from '@seatwatch/testkit/agent';
 import { builtWebApp, chromiumLaunchOptions } from '@seatwatch/testkit/browser';
@@ -163,6 +164,23 @@ describe('dashboard in Chromium, with the real agent as the seat', () => {
     // A new text is a new notice version, which every agent must show again before it collects.
     await page.getByText('Monitoring notice shown to operators (now version 2)').waitFor();
     await shot('05-admin-notice');
+
+    // Masking on the seat (issue #12): a pattern RE2 cannot run is refused and nothing is saved;
+    // usable ones are stored with the policy.
+    const patterns = page.getByLabel(/Also mask, on the seat/);
+    await patterns.fill('(\\d)\\1');
+    await page.getByRole('button', { name: 'Save and send to agents' }).click();
+    await page.getByText(/A mask pattern cannot be used, nothing was saved: .*pattern 1/).waitFor();
+    await patterns.fill('\\b1[3-9]\\d{9}\\b\n\\b\\d{17}[\\dXx]\\b');
+    await page.getByRole('button', { name: 'Save and send to agents' }).click();
+    await page.getByText('Saved.').waitFor();
+    const projects = await server.adminOk<{ id: string; name: string }[]>('GET', '/projects');
+    const supportFloor = projects.find((p) => p.name === 'Support floor')!;
+    const saved = await server.adminOk<{ policy: Policy }>('GET', `/projects/${supportFloor.id}/policy`);
+    expect(saved.policy.masks).toEqual({
+      cardNumbers: true,
+      patterns: ['\\b1[3-9]\\d{9}\\b', '\\b\\d{17}[\\dXx]\\b'],
+    });
 
     await page.getByRole('button', { name: 'Anomaly rules' }).click();
     const rule = page.locator('[data-testid="rule-row"][data-rule="prohibited_app"]');

@@ -8,7 +8,7 @@ import type { Agent } from '../../src/agent.js';
 import type { DesktopNotifier } from '../../src/notice/desktop-notification.port.js';
 import type { NoticeChannel, ShowingOutcome } from '../../src/notice/notice-channel.port.js';
 import { escapeHtml } from '../../src/notice/transparency-page.js';
-import { buildAgent, enrolledStateDir } from '../support/agent-harness.js';
+import { buildAgent, enrolledStateDir, memoryLogger } from '../support/agent-harness.js';
 import { type Fakes, fakeCollectors } from '../support/fake-collectors.js';
 
 let peer: ProtocolPeer;
@@ -73,7 +73,17 @@ function manualDialog() {
       };
     },
   };
-  return { channel, shown, press: () => answer({ kind: 'confirmed' }), isOpen: () => open };
+  return {
+    channel,
+    shown,
+    press: () => answer({ kind: 'confirmed' }),
+    /** The operator closes it (or it fails) without the button. */
+    close: (outcome: ShowingOutcome) => {
+      open = false;
+      answer(outcome);
+    },
+    isOpen: () => open,
+  };
 }
 
 describe('monitoring notice', () => {
@@ -138,6 +148,43 @@ describe('monitoring notice', () => {
     expect(printed.join('')).not.toContain('MONITORING NOTICE');
     expect(again.shown).toHaveLength(0);
     expect(peer.events().filter((e) => e.type === 'notice_ack')).toHaveLength(1);
+  });
+
+  it('a dialog closed without its button confirms nothing; one that cannot be shown is reported', async () => {
+    const dialog = manualDialog();
+    const log = memoryLogger();
+    agent = buildAgent(stateDir, fakes, { noticeChannels: [dialog.channel], log });
+    const connected = agent.events.waitFor('connected');
+    await agent.start();
+    await connected;
+    await until('the dialog on screen', () => dialog.isOpen());
+    dialog.close({ kind: 'closed' });
+    await until('the agent to note the closed dialog', () =>
+      log.lines.some((l) =>
+        /closed without being confirmed; it is shown again in a minute/.test(String(l.message)),
+      ),
+    );
+    await agent.whenAcked(agent.outbox.lastSeq);
+    expect(agent.status().notice).toMatchObject({ shownAt: null });
+    expect(peer.events().some((e) => e.type === 'notice_ack')).toBe(false);
+    await agent.stop('signal');
+
+    const failing = manualDialog();
+    agent = buildAgent(stateDir, fakes, { noticeChannels: [failing.channel] });
+    const again = agent.events.waitFor('connected');
+    await agent.start();
+    await again;
+    await until('the dialog asked for', () => failing.isOpen());
+    failing.close({
+      kind: 'failed',
+      reason: "xmessage could not show it (exit 1: Error: Can't open display: :9)",
+    });
+    const reported = await peer.waitForEvent((e) => e.type === 'agent_error' && e.collector === 'notice');
+    expect(reported.type === 'agent_error' && reported.message).toMatch(
+      /cannot be shown.*Can't open display/,
+    );
+    expect(agent.status().notice.problem).toMatch(/Can't open display/);
+    expect(fakes.screen.captures).toBe(0);
   });
 
   it('with no channel: collects nothing, says why in status, on the page and to the server; the page button confirms', async () => {

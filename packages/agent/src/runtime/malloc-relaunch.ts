@@ -3,8 +3,9 @@
  * (issue #12). glibc reads MALLOC_ARENA_MAX and MALLOC_MMAP_THRESHOLD_ once,
  * when the process starts; without them freed screenshot buffers stay
  * resident in per-thread arenas and `run` grows past 200 MB (docs/agent.md,
- * "Footprint"). So `run` started from a terminal or an autostart entry
- * without them starts itself again, once, with them set:
+ * "Footprint"). So `run` (and machine mode's `service` and `session`)
+ * started from a terminal or an autostart entry without them starts itself
+ * again, once, with them set:
  *
  * - where Node has `process.execve` (22.15+, 23.11+), the process image is
  *   replaced: same pid, nothing in between;
@@ -25,6 +26,8 @@ export const MALLOC_SETTINGS: Readonly<Record<string, string>> = Object.freeze({
   MALLOC_MMAP_THRESHOLD_: '65536',
 });
 export const RELAUNCH_MARK = 'SEATWATCH_MALLOC_RELAUNCHED';
+/** The commands that keep running and collect: `run`, and machine mode's `service` and `session` (issue #14). */
+const LONG_RUNNING = new Set(['run', 'service', 'session']);
 
 /** The environment to start `run` again with, or null to go on as is (pure). */
 export function relaunchEnv(
@@ -32,7 +35,7 @@ export function relaunchEnv(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
 ): NodeJS.ProcessEnv | null {
-  if (platform !== 'linux' || argv[0] !== 'run' || env[RELAUNCH_MARK]) return null;
+  if (platform !== 'linux' || !LONG_RUNNING.has(argv[0] ?? '') || env[RELAUNCH_MARK]) return null;
   const missing = Object.keys(MALLOC_SETTINGS).filter((name) => env[name] === undefined);
   if (missing.length === 0) return null;
   const added = Object.fromEntries(missing.map((name) => [name, MALLOC_SETTINGS[name]!]));

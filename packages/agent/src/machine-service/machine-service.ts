@@ -98,7 +98,10 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
     stateDir: deps.stateDir,
     identity: deps.identity,
     collectors: deps.collectors,
-    osUser: deps.machineAccount,
+    // No one operator: the hello names none (rules that compare the hello's account across seats, such as
+    // concurrent_login, would otherwise see the same "root" on every shared computer). Each event's
+    // account is named in the sequence instead.
+    osUser: '',
     clock,
     log,
     page: null,

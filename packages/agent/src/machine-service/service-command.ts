@@ -88,7 +88,8 @@ async function enrollMachine(
     insecure: config.insecure === true,
     hostname: deps.hostname,
     os: deps.osDescription,
-    osUser: deps.osUser,
+    // A machine has no one operator (see machine-service.ts).
+    osUser: '',
     agentVersion: AGENT_VERSION,
     now: deps.now,
     fetch: deps.fetch,

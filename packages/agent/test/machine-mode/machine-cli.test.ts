@@ -106,6 +106,7 @@ describe('the machine mode commands', () => {
     await new Promise<void>((resolve) => server.listen(socket, resolve));
     await cli.waitForOutput(/Local page: http:\/\/127\.0\.0\.1:\d+\//);
     cli.child.kill('SIGTERM');
-    expect((await cli.result).code).toBe(0);
+    const run = await cli.result;
+    expect(run.code, run.stderr).toBe(0);
   });
 });

@@ -54,7 +54,14 @@ export async function startTransparencyPage(
 ): Promise<TransparencyPage> {
   const token = pageToken(stateDir);
   const server = http.createServer((req, res) => {
-    const { port: listening } = server.address() as AddressInfo;
+    const address = server.address() as AddressInfo | null;
+    // A request read just as the page closes (the agent stops) has no page left to answer it; without
+    // this check it threw, uncaught, and the stopping agent ended with 1 instead of 0.
+    if (!address) {
+      res.writeHead(503).end();
+      return;
+    }
+    const listening = address.port;
     const allowedHosts = new Set([`127.0.0.1:${listening}`, `localhost:${listening}`]);
     const headers = {
       'cache-control': 'no-store',

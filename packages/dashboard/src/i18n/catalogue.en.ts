@@ -385,7 +385,8 @@ export const en = {
   'investigation.recordedNotice':
     'Every look is recorded in the audit log with your reason or case, and the operator can see it.',
   'timeline.visualTitle': 'Visual timeline',
-  'timeline.canvasLabel': 'Timeline: activity by application, presence and markers per seat. Use the buttons to zoom and move.',
+  'timeline.canvasLabel':
+    'Timeline: activity by application, presence and markers per seat. Use the buttons to zoom and move.',
   'timeline.zoomIn': 'Zoom in',
   'timeline.zoomOut': 'Zoom out',
   'timeline.earlier': '← Earlier',
@@ -431,7 +432,8 @@ export const en = {
   'reports.activeOffShift': 'Active off shift (h)',
   'reports.utilization': 'Utilization',
   'reports.adherence': 'Adherence',
-  'reports.hoursNote': 'Hours. Utilization: active time in the shift. Adherence: active or idle (signed in, not locked) in the shift. Offline: shift time without a reported state.',
+  'reports.hoursNote':
+    'Hours. Utilization: active time in the shift. Adherence: active or idle (signed in, not locked) in the shift. Offline: shift time without a reported state.',
   'reports.byHour': 'Team state by hour of day',
   'reports.topApps': 'Time per application',
   'reports.app': 'Application',
@@ -490,6 +492,7 @@ export const en = {
   'cases.addRange': 'Add time range',
   'cases.notes': 'Notes',
   'cases.addNote': 'Add note',
+  'cases.newNote': 'New note',
   'cases.export': 'Evidence bundle',
   'cases.exportHelp':
     'A zip signed with the server key: the case, its rows as CSV and JSON, the screenshots and the case’s audit entries. Verify it with seatwatch-server verify-bundle or with openssl and sha256sum (docs/investigation.md).',
@@ -497,7 +500,6 @@ export const en = {
   'audit.title': 'Audit log',
   'audit.help':
     'Append-only and hash-chained: every read of timelines, screenshots and exports, every administrative change, every sign-in.',
-  'cases.newNote': 'New note',
   'audit.filter.actor': 'Who',
   'audit.filter.action': 'Action',
   'audit.filter.seatId': 'Seat',
@@ -531,10 +533,10 @@ export const en = {
   'selfView.screenshots': 'Latest screenshots',
   'selfView.devices': 'Device events',
   'selfView.logins': 'Agent sign-ins',
-  'audit.seq': 'No.',
-  'investigation.operatorsPlaceholder': 'e.g. jdoe, msmith',
   'selfView.operator':
     'This view shows the data of the OS account {account} at this seat, and every look at it; not the data of other people who use the seat.',
   'selfView.times': '{count} times within that minute',
+  'audit.seq': 'No.',
+  'investigation.operatorsPlaceholder': 'e.g. jdoe, msmith',
   'alerts.openCase': 'Open a case',
 } as const;

@@ -422,7 +422,8 @@ export const zhCN: Catalogue = {
   'reports.activeOffShift': '班次外活动（小时）',
   'reports.utilization': '利用率',
   'reports.adherence': '遵守率',
-  'reports.hoursNote': '单位为小时。利用率：班次内的活动时间。遵守率：班次内活动或空闲（已登录、未锁定）的时间。离线：班次内没有上报状态的时间。',
+  'reports.hoursNote':
+    '单位为小时。利用率：班次内的活动时间。遵守率：班次内活动或空闲（已登录、未锁定）的时间。离线：班次内没有上报状态的时间。',
   'reports.byHour': '团队按小时的状态',
   'reports.topApps': '各应用使用时间',
   'reports.app': '应用',
@@ -481,12 +482,12 @@ export const zhCN: Catalogue = {
   'cases.addRange': '添加时间范围',
   'cases.notes': '备注',
   'cases.addNote': '添加备注',
+  'cases.newNote': '新备注',
   'cases.export': '证据包',
   'cases.exportHelp':
     '使用服务器密钥签名的 zip：案件、其数据（CSV 和 JSON）、截图及案件的审计记录。可用 seatwatch-server verify-bundle 或 openssl 与 sha256sum 验证（见 docs/investigation.md）。',
   'cases.downloadBundle': '下载已签名的证据包',
   'audit.title': '审计日志',
-  'cases.newNote': '新备注',
   'audit.help': '只追加且哈希链接：记录每次查看时间线、截图和导出，每次管理变更及每次登录。',
   'audit.filter.actor': '操作者',
   'audit.filter.action': '操作',
@@ -518,10 +519,10 @@ export const zhCN: Catalogue = {
   'selfView.screenshots': '最近的截图',
   'selfView.devices': '设备事件',
   'selfView.logins': '代理登录',
-  'audit.seq': '序号',
   'selfView.operator':
     '此视图显示操作系统账户 {account} 在此座席上的数据，以及每一次对这些数据的查看；不包含使用此座席的其他人的数据。',
   'selfView.times': '在那一分钟内共 {count} 次',
+  'audit.seq': '序号',
   'investigation.operatorsPlaceholder': '例如 jdoe, msmith',
   'alerts.openCase': '立案调查',
 };

@@ -13,6 +13,7 @@ import {
 } from '@seatwatch/shared/dashboard-api';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
+import { knownLabel, ruleLabel } from '../alerts/rule-label.js';
 import { cases, investigation } from '../api/investigation.js';
 import { changed, queries, queryKeys } from '../api/queries.js';
 import { errorText } from '../app/errors.js';
@@ -383,7 +384,8 @@ export function TimelinePage() {
             {timeline.anomalies?.items.map((anomaly) => (
               <li key={anomaly.id}>
                 {dateTime(anomaly.firstAt)} · <UntrustedText value={seatName(anomaly.seatId)} /> ·{' '}
-                {anomaly.rule} · {anomaly.severity} · {anomaly.count}× · {anomaly.status}{' '}
+                {ruleLabel(i18n, anomaly.rule)} · {knownLabel(i18n, 'severity', anomaly.severity)} ·{' '}
+                {anomaly.count}× · {knownLabel(i18n, 'status', anomaly.status)}{' '}
                 {addButton('anomaly', anomaly.id)}
               </li>
             ))}

@@ -22,7 +22,7 @@ import {
 import { type AuditEntry, type AuditOutcome, type AuditTarget, chainEntry } from './audit-chain.js';
 
 // Other features read a case's and a seat's entries (evidence bundles, the operator self-view).
-export { caseAuditEntries, latestCaseEntry, latestSeatEntry, seatAccessEntries } from './audit.repository.js';
+export { caseAuditEntries, latestCaseEntry, latestSeatEntry } from './audit.repository.js';
 
 const MAX_REASON = 2000;
 

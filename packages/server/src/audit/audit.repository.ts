@@ -127,17 +127,6 @@ export async function auditEntriesAfter(
   return rows.map(toAuditEntry);
 }
 
-/** Reads and exports of one seat's data: who looked, when, and why (the operator self-view), newest first. */
-export async function seatAccessEntries(ex: Executor, seatId: string, limit: number): Promise<AuditEntry[]> {
-  const rows = await ex
-    .select()
-    .from(auditLog)
-    .where(eq(auditLog.seatId, seatId))
-    .orderBy(desc(auditLog.seq))
-    .limit(limit);
-  return rows.map(toAuditEntry);
-}
-
 /** The newest entry of a case among these actions, or null. */
 export async function latestCaseEntry(
   ex: Executor,

@@ -18,6 +18,13 @@ import type { LiveHub } from './live-hub.js';
 
 export const REAUTH_MS = 30_000;
 const KEEPALIVE_MS = 15_000;
+/**
+ * Events a viewer may leave unread before its stream is cut (issue #15): a browser that stops
+ * reading would otherwise make this process hold every later event for it. Cutting, not
+ * skipping events: the browser reconnects by itself and loads a fresh board, where skipped
+ * events would leave tiles wrong without anyone knowing.
+ */
+export const MAX_UNREAD_LIVE_BYTES = 1024 * 1024;
 
 export interface LiveRouteDeps {
   hub: LiveHub;
@@ -48,8 +55,15 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
       const token = deps.guard.sessionToken(request);
       reply.hijack();
       const raw = reply.raw;
-      const send = (event: string, data: unknown) =>
+      let ended = false;
+      const send = (event: string, data: unknown) => {
+        if (ended) return;
         raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        if (raw.writableLength > MAX_UNREAD_LIVE_BYTES) {
+          request.log.warn({ unread: raw.writableLength }, 'live viewer does not read; cutting its stream');
+          end({ lagging: true });
+        }
+      };
       // Subscribed before the answer starts: a page that loads its snapshot on "open" misses nothing.
       const remove = deps.hub.add({
         seatScope: scopeOf(principal, 'seat.read'),
@@ -77,18 +91,19 @@ export async function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): Pro
         );
       };
       const reauth = setInterval(recheck, REAUTH_MS);
-      let ended = false;
-      const end = () => {
+      const end = ({ lagging = false } = {}) => {
         if (ended) return;
         ended = true;
         remove();
         clearInterval(keepalive);
         clearInterval(reauth);
         streams.delete(end);
-        raw.end();
+        // A viewer that does not read would never take the end either: drop what waits for it.
+        if (lagging) raw.destroy();
+        else raw.end();
       };
       streams.set(end, { userId: request.account?.user.id ?? null, recheck });
-      raw.on('close', end);
+      raw.on('close', () => end());
     },
   );
 }

@@ -41,6 +41,7 @@ const TABLE_COLUMNS: Readonly<Record<ExportTable, readonly Column[]>> = {
     events.time,
     events.receivedAt,
     events.body,
+    events.osUser,
   ],
   activity_spans: [
     activitySpans.id,
@@ -52,6 +53,7 @@ const TABLE_COLUMNS: Readonly<Record<ExportTable, readonly Column[]>> = {
     activitySpans.app,
     activitySpans.title,
     activitySpans.seq,
+    activitySpans.osUser,
   ],
   device_events: [
     deviceEvents.id,
@@ -70,6 +72,7 @@ const TABLE_COLUMNS: Readonly<Record<ExportTable, readonly Column[]>> = {
     deviceEvents.serial,
     deviceEvents.deviceClass,
     deviceEvents.massStorage,
+    deviceEvents.osUser,
   ],
   screenshots: [
     screenshots.id,
@@ -87,6 +90,7 @@ const TABLE_COLUMNS: Readonly<Record<ExportTable, readonly Column[]>> = {
     screenshots.trigger,
     screenshots.commandId,
     screenshots.receivedAt,
+    screenshots.osUser,
   ],
   logins: [
     logins.id,

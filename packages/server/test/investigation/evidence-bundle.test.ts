@@ -195,6 +195,10 @@ describe.each(DB_KINDS)('evidence bundles on %s', (kind) => {
         'Payment portal',
         '=Ticket 4712 (cmd|calc)',
       ]);
+      // Each row names the OS account it came from, so a shared seat's shifts stay apart in the bundle.
+      for (const table of ['activity_spans', 'device_events', 'events', 'screenshots']) {
+        expect(files.get(`data/${table}.csv`)!.toString().split(/\r?\n/)[0]).toMatch(/,os_user(,|$)/);
+      }
       // A title that looks like a formula stays text in a spreadsheet.
       expect(files.get('data/activity_spans.csv')!.toString()).toContain(",'=Ticket 4712 (cmd|calc),");
       const audit = JSON.parse(files.get('audit.json')!.toString()) as Array<{ action: string }>;

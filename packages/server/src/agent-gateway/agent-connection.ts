@@ -87,6 +87,10 @@ const BEFORE_HELLO_SLACK_BYTES = 1024;
  */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
 
+/** Tries to record a disconnection: at most 30 s apart, for about an hour of database outage. */
+const DISCONNECTION_ATTEMPTS = 128;
+const DISCONNECTION_RETRY_MAX_MS = 30_000;
+
 /** Remembered data_dropped announcements, to tell an announced gap from an unexplained one. */
 const MAX_REMEMBERED_DROPS = 64;
 
@@ -532,14 +536,30 @@ export class AgentConnection {
       this.deps.unregister(this);
       this.deps.metrics.connectedAgents.dec();
       const at = this.deps.now();
-      markAgentDisconnected(this.deps.db, agent.agentId, agent.session, new Date(at)).catch(
-        (error: unknown) =>
-          this.deps.logger.warn({ err: error, agentId: agent.agentId }, 'could not record the disconnection'),
-      );
+      this.#recordDisconnection(agent, at, 0);
       this.deps.hub.emitDisconnected(agent, { code, reason, at, byServer: this.#closedByServer });
       this.#publishSeat('disconnected');
     }
     this.#markClosed();
+  }
+
+  /**
+   * Written until it sticks: a disconnection while PostgreSQL is down would otherwise leave the
+   * seat shown as connected once the database is back. Safe to write late: it clears only this
+   * session, not a newer one of the same agent.
+   */
+  #recordDisconnection(agent: AgentSession, at: number, attempt: number): void {
+    markAgentDisconnected(this.deps.db, agent.agentId, agent.session, new Date(at)).catch(
+      (error: unknown) => {
+        this.deps.logger.warn(
+          { err: error, agentId: agent.agentId, attempt },
+          'could not record the disconnection',
+        );
+        if (attempt + 1 >= DISCONNECTION_ATTEMPTS) return;
+        const delay = Math.min(DISCONNECTION_RETRY_MAX_MS, 500 * 2 ** attempt);
+        setTimeout(() => this.#recordDisconnection(agent, at, attempt + 1), delay).unref();
+      },
+    );
   }
 
   // ---- output ------------------------------------------------------------------------------

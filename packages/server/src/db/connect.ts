@@ -51,6 +51,10 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
   const pool = new pg.Pool({ connectionString, max: poolSize });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // The pool listens only to idle clients: one checked out (a transaction between two statements)
+  // when PostgreSQL dies would emit an unheard 'error' and end the process. Its next query fails
+  // instead, and the caller's error path (a frame not stored, a retry) takes over (issue #15).
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   try {
     await pool.query('select 1');

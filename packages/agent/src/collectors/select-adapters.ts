@@ -10,7 +10,10 @@ import type { ActiveWindowPort } from './activity/active-window.port.js';
 import { unavailableActiveWindow } from './activity/active-window.unavailable.js';
 import { createXpropSpyActiveWindow } from './activity/active-window.xprop-spy.js';
 import type { CollectorProbes } from './collector-supervisor.js';
+import { createPnpPowershellDevices } from './devices/devices.pnp-powershell.js';
+import type { DevicesPort } from './devices/devices.port.js';
 import { createSysfsDevices } from './devices/devices.sysfs.js';
+import { createSystemProfilerDevices } from './devices/devices.system-profiler.js';
 import { createSysteminformationDevices } from './devices/devices.systeminformation.js';
 import { unavailableDevices } from './devices/devices.unavailable.js';
 import { createIoregIdleTime } from './idle/idle-time.ioreg.js';
@@ -33,6 +36,20 @@ async function isolated<T>(what: string, factory: () => Promise<Probe<T>> | Prob
   } catch (error) {
     return unavailable(`${what}: ${errorMessage(error)}`);
   }
+}
+
+/**
+ * Our own command adapter first (its parsing is tested on recorded output);
+ * systeminformation only when ours cannot run, and both reasons when neither can.
+ */
+async function withFallback(
+  ours: Promise<Probe<DevicesPort>>,
+  fallback: () => Promise<Probe<DevicesPort>>,
+): Promise<Probe<DevicesPort>> {
+  const first = await ours;
+  if (first.ok) return first;
+  const second = await fallback();
+  return second.ok ? second : unavailable(`${first.reason}; ${second.reason}`);
 }
 
 export async function probeCollectors(
@@ -80,9 +97,11 @@ export async function probeCollectors(
     isolated('devices', () =>
       platform === 'linux'
         ? createSysfsDevices()
-        : platform === 'win32' || platform === 'darwin'
-          ? createSysteminformationDevices()
-          : unavailableDevices(platform),
+        : platform === 'win32'
+          ? withFallback(createPnpPowershellDevices({ env }), createSysteminformationDevices)
+          : platform === 'darwin'
+            ? withFallback(createSystemProfilerDevices({ env }), createSysteminformationDevices)
+            : unavailableDevices(platform),
     ),
     isolated('network', () => createOsInterfacesNetwork()),
   ]);

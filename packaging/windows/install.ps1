@@ -30,6 +30,13 @@ if (Test-Path $target) { Remove-Item -Recurse -Force $target }
 Move-Item $staging $target
 
 New-Item -ItemType Directory -Force $config | Out-Null
+# The folder of each operator's channel secret (local-channel/user-pipe.windows.ts): made here, elevated
+# (so owned by Administrators), so that no operator can make it first and keep, as its owner, the right
+# to change its ACL.
+$sessions = Join-Path $config 'sessions'
+if (Test-Path $sessions) { Remove-Item -Recurse -Force $sessions }
+New-Item -ItemType Directory -Force $sessions | Out-Null
+icacls.exe $sessions /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' '*S-1-5-32-545:(X)' | Out-Null
 $conf = Join-Path $config 'agent.conf'
 if (-not (Test-Path $conf)) {
   Copy-Item (Join-Path $here 'agent.conf') $conf

@@ -25,6 +25,7 @@ import {
   type ServiceMessage,
   type SessionMessage,
 } from '../local-channel/channel-messages.js';
+import type { ListenUser } from '../local-channel/user-pipe.windows.js';
 import { listenUserSocket, type SocketUser, type UserSocket } from '../local-channel/user-socket.unix.js';
 import { requestSelfViewLink } from '../notice/self-view-link.js';
 import { type Clock, systemClock, type TimerHandle } from '../runtime/clock.js';
@@ -57,7 +58,8 @@ export interface MachineServiceDeps
   readonly sessionUsers: SessionUsersSource;
   /** How often the accounts are asked for again. Default 5 s. */
   readonly usersEveryMs?: number;
-  readonly listen?: typeof listenUserSocket;
+  /** Opens an account's end of the channel: a Unix socket (the default), or a secret on the Windows pipe. */
+  readonly listen?: ListenUser;
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -75,7 +77,8 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
   const log = deps.log ?? silentLogger;
   const listen = deps.listen ?? listenUserSocket;
   const notices = openSessionNotices(deps.stateDir);
-  const sockets = new Map<number, { user: SocketUser; socket: UserSocket }>();
+  // By account name: Windows accounts have no uid (session-users.ts).
+  const sockets = new Map<string, { user: SocketUser; socket: UserSocket }>();
   interface Link {
     readonly socket: net.Socket;
     readonly account: string;
@@ -266,10 +269,10 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
       return;
     }
     for (const user of users) {
-      if (stopping || sockets.has(user.uid)) continue;
+      if (stopping || sockets.has(user.name)) continue;
       try {
         const socket = await listen(deps.socketRoot, user, (connection) => attach(user, connection));
-        sockets.set(user.uid, { user, socket });
+        sockets.set(user.name, { user, socket });
         log.log('info', 'session socket ready', { account: user.name, path: socket.path });
       } catch (error) {
         log.log('error', 'could not open a session socket', {

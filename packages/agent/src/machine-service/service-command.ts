@@ -16,15 +16,42 @@ import { unavailable } from '../collectors/probe.js';
 import { checkServerUrl } from '../core/server-url.js';
 import { enroll } from '../identity/enroll.js';
 import { isEnrolled, loadIdentity, StateError } from '../identity/identity-store.js';
+import { createPipeChannel, runProgram } from '../local-channel/user-pipe.windows.js';
 import { jsonLineLogger, type LogLevel } from '../runtime/logger.js';
 import { AGENT_VERSION } from '../version.js';
 import { type MachineConfig, parseMachineConfig } from './machine-config.js';
 import { createMachineService } from './machine-service.js';
-import { logindSessionUsers, namedSessionUsers } from './session-users.js';
+import {
+  logindSessionUsers,
+  namedSessionUsers,
+  quserSessionUsers,
+  type SessionUsersSource,
+} from './session-users.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/seatwatch/agent.conf';
 export const DEFAULT_MACHINE_STATE_DIR = '/var/lib/seatwatch-agent';
 export const DEFAULT_SOCKET_DIR = '/run/seatwatch-agent/sessions';
+/** macOS has no /run (and its system volume is read-only): /var/run is there on both. */
+const MACOS_SOCKET_DIR = '/var/run/seatwatch-agent/sessions';
+/** Windows: the folder of the per-account secret files (the channel itself is one named pipe). */
+const WINDOWS_SECRET_DIR = 'C:\\ProgramData\\Seatwatch\\sessions';
+
+/** Where the service puts each account's end of the channel, and where the session part looks for it. */
+export function defaultSocketDir(platform: NodeJS.Platform): string {
+  return platform === 'win32'
+    ? WINDOWS_SECRET_DIR
+    : platform === 'darwin'
+      ? MACOS_SOCKET_DIR
+      : DEFAULT_SOCKET_DIR;
+}
+
+function sessionUsersFor(platform: NodeJS.Platform, config: MachineConfig): SessionUsersSource {
+  if (platform === 'win32')
+    return config.sessionUsers
+      ? async () => config.sessionUsers!.map((name) => ({ name, uid: -1, gid: -1 }))
+      : quserSessionUsers();
+  return config.sessionUsers ? namedSessionUsers(config.sessionUsers) : logindSessionUsers();
+}
 
 const IN_SESSIONS = 'collected in each desktop session by its session part (seatwatch-agent session)';
 
@@ -140,7 +167,7 @@ export async function serviceCommand(deps: CliDeps, args: readonly string[]): Pr
     encoder: unavailable(IN_SESSIONS),
   };
   const socketRoot = path.resolve(
-    (values['socket-dir'] as string | undefined) ?? config.socketDir ?? DEFAULT_SOCKET_DIR,
+    (values['socket-dir'] as string | undefined) ?? config.socketDir ?? defaultSocketDir(deps.platform),
   );
   const service = createMachineService({
     stateDir,
@@ -149,7 +176,16 @@ export async function serviceCommand(deps: CliDeps, args: readonly string[]): Pr
     machineAccount: deps.osUser,
     hostname: deps.hostname,
     socketRoot,
-    sessionUsers: config.sessionUsers ? namedSessionUsers(config.sessionUsers) : logindSessionUsers(),
+    sessionUsers: sessionUsersFor(deps.platform, config),
+    ...(deps.platform === 'win32'
+      ? {
+          listen: createPipeChannel({
+            run: runProgram,
+            onRefused: (reason) =>
+              log.log('warn', 'a connection to the session pipe was refused', { reason }),
+          }),
+        }
+      : {}),
     log,
   });
   const finished = new Promise<number>((resolve) => {

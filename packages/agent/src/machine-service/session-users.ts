@@ -33,8 +33,8 @@ export function parseLoginctlUsers(output: string): string[] {
 
 function run(program: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(program, [...args], { timeout: 5000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
+    execFile(program, [...args], { timeout: 5000 }, (error, stdout, stderr) =>
+      error ? reject(Object.assign(error, { stderr })) : resolve(stdout),
     );
   });
 }
@@ -59,4 +59,50 @@ export function namedSessionUsers(names: readonly string[]): SessionUsersSource 
 
 export function logindSessionUsers(): SessionUsersSource {
   return async () => lookUp(parseLoginctlUsers(await run('loginctl', ['list-users', '--no-legend'])));
+}
+
+/**
+ * `quser` (query user) on Windows: a header line and one line per session,
+ * in columns. The first character is ">" for the session quser runs in, or a
+ * space; the user name fills the first column, up to where the second header
+ * word starts (the headers are translated, so their positions are used, not
+ * their words; a name may hold spaces). A disconnected session has no
+ * session name but keeps its account logged on.
+ */
+export function parseQuserOutput(output: string): string[] {
+  const lines = output.split(/\r?\n/).filter((line) => line.trim().length > 0);
+  const header = lines[0];
+  if (header === undefined) return [];
+  const second = /^\s*\S+\s+(?=\S)/.exec(header);
+  if (!second) return [];
+  const nameEnd = second[0].length;
+  const names = lines
+    .slice(1)
+    .map((line) => line.slice(1, nameEnd).trim())
+    .filter((name) => name.length > 0);
+  return [...new Set(names)];
+}
+
+/** No session at all: quser says so on stderr and exits with 1. */
+const NO_USER = /^No User exists for/i;
+
+/**
+ * Windows accounts with a session, from quser. Windows has no numeric uid:
+ * the account name is the key, and uid and gid are -1 (the named-pipe
+ * channel does not use them).
+ */
+export function quserSessionUsers(
+  runQuser: () => Promise<string> = () => run('quser', []),
+): SessionUsersSource {
+  return async () => {
+    let output: string;
+    try {
+      output = await runQuser();
+    } catch (error) {
+      const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+      if (NO_USER.test(stderr.trim())) return [];
+      throw error;
+    }
+    return parseQuserOutput(output).map((name) => ({ name, uid: -1, gid: -1 }));
+  };
 }

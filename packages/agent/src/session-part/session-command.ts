@@ -1,8 +1,10 @@
 /**
  * `seatwatch-agent session`: the per-session part (issue #14), started in
  * every desktop session as the logged-in operator (an XDG autostart entry or
- * a systemd user unit). It connects to the machine service's socket for
- * this account, `/run/seatwatch-agent/sessions/<uid>/agent.sock`.
+ * a systemd user unit, a LaunchAgent, a logon task). It connects to the
+ * machine service's socket for this account,
+ * `/run/seatwatch-agent/sessions/<uid>/agent.sock` (macOS: under /var/run);
+ * on Windows to the service's pipe, presenting this account's secret first.
  */
 import net from 'node:net';
 import path from 'node:path';
@@ -10,8 +12,10 @@ import { parseArgs } from 'node:util';
 import type { CliDeps } from '../cli.js';
 import { ensureStateDir, StateError } from '../identity/identity-store.js';
 import { resolveStateDir } from '../identity/state-dir.js';
+import { connectWithSecret } from '../local-channel/session-secret.js';
+import { userSecretPath, WINDOWS_PIPE } from '../local-channel/user-pipe.windows.js';
 import { userSocketPath } from '../local-channel/user-socket.unix.js';
-import { DEFAULT_SOCKET_DIR } from '../machine-service/service-command.js';
+import { defaultSocketDir } from '../machine-service/service-command.js';
 import { DEFAULT_PAGE_PORT } from '../notice/transparency-page.js';
 import { jsonLineLogger, type LogLevel } from '../runtime/logger.js';
 import { createSessionPart } from './session-part.js';
@@ -35,23 +39,27 @@ export async function sessionCommand(deps: CliDeps, args: readonly string[]): Pr
   } catch (error) {
     throw new StateError(error instanceof Error ? error.message : String(error));
   }
-  if (deps.platform === 'win32')
-    throw new StateError(
-      'the session part on Windows (a named pipe per session) is not available yet; use run',
-    );
   const level = (values['log-level'] as string | undefined) ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     throw new StateError('--log-level must be debug, info, warn or error');
   const pagePort = values['page-port'] === undefined ? DEFAULT_PAGE_PORT : Number(values['page-port']);
   if (!Number.isInteger(pagePort) || pagePort < 0 || pagePort > 65535)
     throw new StateError('--page-port must be 0–65535');
-  const uid = deps.uid ?? null;
-  if (uid === null && values.socket === undefined)
-    throw new StateError('--socket is needed where the account has no numeric id');
-  const socketPath = path.resolve(
-    (values.socket as string | undefined) ??
-      userSocketPath(deps.env.SEATWATCH_SOCKET_DIR ?? DEFAULT_SOCKET_DIR, uid ?? 0),
-  );
+  const channelDir = deps.env.SEATWATCH_SOCKET_DIR ?? defaultSocketDir(deps.platform);
+  let socketPath: string;
+  let connect: (file: string) => net.Socket = (file) => net.createConnection(file);
+  if (deps.platform === 'win32') {
+    // One pipe for every session; this account's secret, read at each connection (the service makes a
+    // new one when it starts), says whose connection it is (local-channel/user-pipe.windows.ts).
+    socketPath = (values.socket as string | undefined) ?? WINDOWS_PIPE;
+    const secretFile = userSecretPath(channelDir, deps.osUser);
+    connect = (pipe) => connectWithSecret(pipe, secretFile);
+  } else {
+    const uid = deps.uid ?? null;
+    if (uid === null && values.socket === undefined)
+      throw new StateError('--socket is needed where the account has no numeric id');
+    socketPath = path.resolve((values.socket as string | undefined) ?? userSocketPath(channelDir, uid ?? 0));
+  }
   const stateDir = resolveStateDir(
     values['state-dir'] as string | undefined,
     deps.env,
@@ -71,7 +79,7 @@ export async function sessionCommand(deps: CliDeps, args: readonly string[]): Pr
     socketPath,
     osUser: deps.osUser,
     collectors: probed,
-    connect: (file) => net.createConnection(file),
+    connect,
     log,
     terminal: deps.stdout,
     noticeChannels: selected.channels,

@@ -22,7 +22,9 @@ import { AGENT_VERSION } from '../version.js';
 import { type MachineConfig, parseMachineConfig } from './machine-config.js';
 import { createMachineService } from './machine-service.js';
 import {
+  consoleSessionUsers,
   logindSessionUsers,
+  namedMacUsers,
   namedSessionUsers,
   quserSessionUsers,
   type SessionUsersSource,
@@ -50,6 +52,8 @@ function sessionUsersFor(platform: NodeJS.Platform, config: MachineConfig): Sess
     return config.sessionUsers
       ? async () => config.sessionUsers!.map((name) => ({ name, uid: -1, gid: -1 }))
       : quserSessionUsers();
+  if (platform === 'darwin')
+    return config.sessionUsers ? namedMacUsers(config.sessionUsers) : consoleSessionUsers();
   return config.sessionUsers ? namedSessionUsers(config.sessionUsers) : logindSessionUsers();
 }
 

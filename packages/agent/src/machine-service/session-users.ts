@@ -7,7 +7,8 @@
  * Two sources: the accounts named in the configuration (`sessionUsers`), or,
  * without that, everyone with a desktop session according to systemd-logind
  * (`loginctl list-users`). Names become ids through NSS (`getent passwd`),
- * so directory accounts (SSSD, LDAP) work as local ones do.
+ * so directory accounts (SSSD, LDAP) work as local ones do. macOS and
+ * Windows have their own ways, below (the console user; quser).
  */
 import { execFile } from 'node:child_process';
 import type { SocketUser } from '../local-channel/user-socket.unix.js';
@@ -105,4 +106,52 @@ export function quserSessionUsers(
     }
     return parseQuserOutput(output).map((name) => ({ name, uid: -1, gid: -1 }));
   };
+}
+
+/**
+ * macOS: the account at the console, from `stat -f %Su /dev/console` (the
+ * owner of the console device is whoever is logged in at the screen; root
+ * while the login window shows). Accounts switched away from with fast user
+ * switching are not listed: their session part waits until they are back
+ * at the console. Names become ids with `id -u` and `id -g`, which ask
+ * Directory Services, so network accounts work as local ones do (there is no
+ * getent on macOS).
+ */
+export function parseConsoleUser(output: string): string | null {
+  const name = output.trim();
+  // root: the login window; _mbsetupuser: the setup assistant after an update.
+  return name === '' || name === 'root' || name === '_mbsetupuser' ? null : name;
+}
+
+/** `id -u <name>` / `id -g <name>`: one number and a newline. */
+export function parseIdNumber(output: string): number | null {
+  const value = output.trim();
+  return /^\d+$/.test(value) ? Number(value) : null;
+}
+
+export type RunCommand = (program: string, args: readonly string[]) => Promise<string>;
+
+async function lookUpMac(names: readonly string[], runCommand: RunCommand): Promise<SocketUser[]> {
+  const users: SocketUser[] = [];
+  for (const name of names) {
+    try {
+      const uid = parseIdNumber(await runCommand('id', ['-u', name]));
+      const gid = parseIdNumber(await runCommand('id', ['-g', name]));
+      if (uid !== null && gid !== null && uid !== 0) users.push({ name, uid, gid });
+    } catch {
+      // Not (or no longer) an account: no socket for it.
+    }
+  }
+  return users;
+}
+
+export function consoleSessionUsers(runCommand: RunCommand = run): SessionUsersSource {
+  return async () => {
+    const name = parseConsoleUser(await runCommand('stat', ['-f', '%Su', '/dev/console']));
+    return name === null ? [] : lookUpMac([name], runCommand);
+  };
+}
+
+export function namedMacUsers(names: readonly string[], runCommand: RunCommand = run): SessionUsersSource {
+  return () => lookUpMac(names, runCommand);
 }

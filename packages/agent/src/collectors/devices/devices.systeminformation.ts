@@ -1,7 +1,9 @@
 /**
- * Windows and macOS USB devices and removable block devices through
- * systeminformation (`usb()` and `blockDevices()`), which launch PowerShell
- * or ioreg/diskutil on every call (NOT TESTED there; see docs/agent.md).
+ * The fallback on Windows and macOS, used only when our own adapters
+ * (devices.pnp-powershell.ts, devices.system-profiler.ts) cannot run: USB
+ * devices and removable block devices through systeminformation (`usb()` and
+ * `blockDevices()`), which launch PowerShell or ioreg/diskutil on every call
+ * (NOT TESTED there; see docs/agent.md).
  * Linux reads sysfs instead (devices.sysfs.ts): systeminformation runs lsusb
  * there and returns [] without a word where it is missing.
  */

@@ -120,9 +120,13 @@ export function createPipeChannel(options: PipeChannelOptions): ListenUser {
   const open = () => {
     opening ??= new Promise<net.Server>((resolve, reject) => {
       const created = net.createServer((socket) => void accept(socket));
-      created.once('error', reject);
+      created.once('error', (error) => {
+        // Taken by another process (a pipe made before the service started): the next account's try opens it anew.
+        opening = null;
+        reject(error);
+      });
       created.listen(pipePath, () => {
-        created.off('error', reject);
+        created.removeAllListeners('error');
         server = created;
         resolve(created);
       });

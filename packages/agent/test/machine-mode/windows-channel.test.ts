@@ -240,6 +240,21 @@ describe('the pipe channel (over a Unix socket path)', () => {
     expect(fs.existsSync(path.join(ch.root, 'ada'))).toBe(false);
   });
 
+  it('with the pipe taken by someone else first: no secret is kept, and a later try gives a new one', async () => {
+    const ch = pipeChannel('squatted');
+    const squatter = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(ch.pipePath, resolve));
+    await expect(open(ch.listen, ch.root, 'ada')).rejects.toThrow(/^no secret for ada: .*EADDRINUSE/);
+    expect(fs.existsSync(path.join(ch.root, 'ada'))).toBe(false);
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    fs.rmSync(ch.pipePath, { force: true });
+    const ada = await open(ch.listen, ch.root, 'ada');
+    const client = connectWithSecret(ch.pipePath, userSecretPath(ch.root, 'ada'));
+    closers.push(() => void client.destroy());
+    client.write(Buffer.from([0, 0, 0, 2]));
+    await until('the connection accepted as ada', () => ada.connections() === 1);
+  });
+
   it('refuses an account name that would be a path', async () => {
     const ch = pipeChannel('names');
     for (const name of ['..', 'a\\b', 'a/b', 'C:x', '']) {

@@ -33,7 +33,14 @@ export async function listenUserSocket(
   user: SocketUser,
   onConnection: (socket: net.Socket) => void,
 ): Promise<UserSocket> {
-  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+  const made = fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+  // The service runs with umask 0077 (its systemd unit, its LaunchDaemon), which would leave the folders it
+  // makes 0700: every operator must pass through them to reach their own socket folder.
+  for (let folder = root; made !== undefined; folder = path.dirname(folder)) {
+    fs.chmodSync(folder, 0o755);
+    if (folder === made || folder === path.dirname(folder)) break;
+  }
+  fs.chmodSync(root, 0o755);
   const dir = path.join(root, String(user.uid));
   // Whatever is there (a stale folder, or anything else) is replaced: root owns `root`, nobody else put it there.
   const found = fs.lstatSync(dir, { throwIfNoEntry: false });

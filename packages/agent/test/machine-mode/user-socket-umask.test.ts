@@ -20,7 +20,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 const SOURCE = path.join(import.meta.dirname, '../../src/local-channel/user-socket.unix.ts');
 
 describe('listenUserSocket under umask 0077', () => {
-  it('leaves the folders it made passable (0755) and the account's folder its own (0700)', () => {
+  it("leaves the folders it made passable (0755) and the account's folder its own (0700)", () => {
     const root = path.join(work, 'run', 'seatwatch-agent', 'sessions');
     const uid = process.getuid!();
     const gid = process.getgid!();

@@ -6,7 +6,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -55,6 +55,7 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
   // when PostgreSQL dies would emit an unheard 'error' and end the process. Its next query fails
   // instead, and the caller's error path (a frame not stored, a retry) takes over (issue #15).
   pool.on('connect', (client) => client.on('error', () => {}));
+  releaseLostClients(pool);
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   try {
     await pool.query('select 1');
@@ -63,6 +64,38 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
     throw error;
   }
   return { kind: 'postgres', db, connectionString, pool, close: () => pool.end() };
+}
+
+/**
+ * drizzle's `transaction()` releases its pooled client only once `begin`
+ * has succeeded: a connection lost between the checkout and `begin` (PostgreSQL
+ * crashing under load) kept its client checked out for ever, so every crash
+ * shrank the pool by one and `pool.end()` never finished (issue #15). A client
+ * whose connection ends while checked out is therefore given back here, with
+ * the error so the pool drops it; a later release of it (drizzle's own, when
+ * it gets there) does nothing. A client released normally gets pg's own
+ * release back for its next checkout.
+ */
+function releaseLostClients(pool: Pool): void {
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  pool.connect = ((...args: unknown[]) => {
+    // pg's own pool.query() checks out with a callback and releases it itself.
+    if (args.length > 0) return connect(...args);
+    return (connect() as Promise<PoolClient>).then(releasedIfLost);
+  }) as Pool['connect'];
+}
+
+function releasedIfLost(client: PoolClient): PoolClient {
+  const release = client.release;
+  const giveBack = (error?: Error | boolean) => {
+    client.removeListener('end', onLost);
+    client.release = error ? () => {} : release;
+    release.call(client, error);
+  };
+  const onLost = () => giveBack(new Error('connection to PostgreSQL lost while checked out'));
+  client.once('end', onLost);
+  client.release = giveBack;
+  return client;
 }
 
 async function openPglite(dir: string | undefined): Promise<Database> {

@@ -3,18 +3,18 @@
  * Debian's Chromium against a real collector on PostgreSQL serving the built
  * dashboard, with the investigation world's seats, alerts, a case and users
  * of every role. The pages are the routes the router declares (read from
- * the dashboard's source), so a page added later is checked too; a route
+ * the dashboard's source by @seatwatch/testkit/browser), so a page added later is checked too; a route
  * with a parameter needs a line in ROUTE_VALUES below, and the test says so.
  * Each page is checked in English and in Simplified Chinese. Violations are
  * written to test-artifacts/accessibility/.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toBase64 } from '@seatwatch/shared';
 import { type Anomaly, type SelfViewLink, selfViewSigningInput } from '@seatwatch/shared/dashboard-api';
-import { builtWebApp, chromiumLaunchOptions } from '@seatwatch/testkit/browser';
+import { builtWebApp, chromiumLaunchOptions, dashboardPageRoutes } from '@seatwatch/testkit/browser';
 import { asUser, type SignedIn } from '@seatwatch/testkit/dashboard-session';
 import { buildWorld, HOUR, type World } from '@seatwatch/testkit/investigation-world';
 import {
@@ -33,49 +33,6 @@ declare const window: { axe: typeof axe };
 declare const document: unknown;
 
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/accessibility');
-const DASHBOARD_SRC = join(import.meta.dirname, '../../packages/dashboard/src');
-
-interface RouteInfo {
-  /** As the router declares it, e.g. /investigation/cases/:id. */
-  readonly pattern: string;
-  readonly file: string;
-}
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return entry.name.endsWith('.tsx') ? [path] : [];
-  });
-}
-
-/**
- * Every page route of the web app: the absolute paths of `<Route path=...>`,
- * and under a `/prefix/*` route the relative paths of the component it
- * renders. The catch-all redirect is not a page.
- */
-function pageRoutes(): RouteInfo[] {
-  const files = sources(DASHBOARD_SRC).map((path) => ({ path, text: readFileSync(path, 'utf8') }));
-  const ROUTE = /<Route\s+(?:index\s+)?path="([^"]+)"\s+element=\{<(\w+)/g;
-  const routes: RouteInfo[] = [];
-  for (const file of files) {
-    for (const [, path, component] of file.text.matchAll(ROUTE)) {
-      if (!path!.startsWith('/')) continue;
-      if (!path!.endsWith('/*')) {
-        routes.push({ pattern: path!, file: file.path });
-        continue;
-      }
-      const owner = files.find((each) => each.text.includes(`export function ${component}(`));
-      if (!owner) throw new Error(`no file exports ${component}, rendered under ${path}`);
-      const prefix = path!.slice(0, -1);
-      for (const [, child] of owner.text.matchAll(ROUTE)) {
-        if (!child!.startsWith('/')) routes.push({ pattern: `${prefix}${child}`, file: owner.path });
-      }
-    }
-  }
-  return routes.filter((route) => route.pattern !== '*');
-}
-
 let db: TestDatabase;
 let server: TestServer;
 let world: World;
@@ -188,7 +145,7 @@ afterAll(async () => {
 });
 
 describe('accessibility of every page (axe-core)', () => {
-  const routes = pageRoutes();
+  const routes = dashboardPageRoutes();
 
   it('finds the pages in the router', () => {
     const patterns = routes.map((route) => route.pattern);

@@ -13,18 +13,18 @@ import type {
 import { and, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
 import { nullable, rowsOf } from '../db/raw-rows.js';
-import { DEVICE_EVENT_COLUMNS, LOGIN_COLUMNS } from '../db/row-columns.js';
 import { rowOperator } from '../db/row-operator.js';
+import { activitySpans, agents, projects, screenshots, seats, selfViewLinks } from '../db/schema/index.js';
 import {
-  activitySpans,
-  agents,
-  deviceEvents,
-  logins,
-  projects,
-  screenshots,
-  seats,
-  selfViewLinks,
-} from '../db/schema/index.js';
+  DEVICE_ROW,
+  deviceFromRow,
+  LOGIN_ROW,
+  loginFromRow,
+  SCREENSHOT_ROW,
+  SPAN_ROW,
+  screenshotFromRow,
+  spanFromRow,
+} from './timeline.repository.js';
 
 type LinkRow = typeof selfViewLinks.$inferSelect;
 export type NewLink = Pick<
@@ -180,26 +180,12 @@ function loginOfOperator(rows: OperatorRows): SQL {
 export async function latestSpans(ex: Executor, rows: OperatorRows, limit: number): Promise<TimelineSpan[]> {
   const found = await rowsOf(
     ex,
-    sql`select t.id, t.seat_id, t.started_at, t.ended_at, t.app, t.title from activity_spans t
+    sql`select t.id, t.seat_id, t.started_at, t.ended_at, t.app, t.title, t.os_user from activity_spans t
         where t.seat_id = ${rows.seatId} and ${ofOperator(rows, 'started_at')}
         order by t.started_at desc, t.id desc limit ${limit}`,
-    {
-      id: activitySpans.id,
-      seat_id: activitySpans.seatId,
-      started_at: activitySpans.startedAt,
-      ended_at: activitySpans.endedAt,
-      app: activitySpans.app,
-      title: activitySpans.title,
-    },
+    SPAN_ROW,
   );
-  return found.map((row) => ({
-    id: String(row.id),
-    seatId: row.seat_id,
-    start: row.started_at.getTime(),
-    end: row.ended_at.getTime(),
-    app: row.app,
-    title: row.title,
-  }));
+  return found.map(spanFromRow);
 }
 
 /** The operator's latest screenshots at the seat, newest first. */
@@ -211,30 +197,12 @@ export async function latestScreenshots(
   const found = await rowsOf(
     ex,
     sql`select t.id, t.seat_id, t.time, t.width, t.height, t.monitor, t.trigger,
-               (t.thumb_sha256 is not null) as has_thumb
+               (t.thumb_sha256 is not null) as has_thumb, t.os_user
         from screenshots t where t.seat_id = ${rows.seatId} and ${ofOperator(rows, 'time')}
         order by t.time desc, t.id desc limit ${limit}`,
-    {
-      id: screenshots.id,
-      seat_id: screenshots.seatId,
-      time: screenshots.time,
-      width: screenshots.width,
-      height: screenshots.height,
-      monitor: screenshots.monitor,
-      trigger: screenshots.trigger,
-      has_thumb: Boolean,
-    },
+    SCREENSHOT_ROW,
   );
-  return found.map((row) => ({
-    id: String(row.id),
-    seatId: row.seat_id,
-    time: row.time.getTime(),
-    width: row.width,
-    height: row.height,
-    monitor: row.monitor,
-    trigger: row.trigger,
-    hasThumbnail: row.has_thumb,
-  }));
+  return found.map(screenshotFromRow);
 }
 
 /** Devices attached and removed while the operator was at the seat, newest first. */
@@ -246,23 +214,12 @@ export async function latestDevices(
   const found = await rowsOf(
     ex,
     sql`select t.id, t.seat_id, t.time, t.action, t.name, t.manufacturer, t.vendor_id, t.product_id, t.serial,
-               t.mass_storage
+               t.mass_storage, t.os_user
         from device_events t where t.seat_id = ${rows.seatId} and ${ofOperator(rows, 'time')}
         order by t.time desc, t.id desc limit ${limit}`,
-    { id: deviceEvents.id, seat_id: deviceEvents.seatId, ...DEVICE_EVENT_COLUMNS },
+    DEVICE_ROW,
   );
-  return found.map((row) => ({
-    id: String(row.id),
-    seatId: row.seat_id,
-    time: row.time.getTime(),
-    action: row.action,
-    name: row.name,
-    manufacturer: row.manufacturer,
-    vendorId: row.vendor_id,
-    productId: row.product_id,
-    serial: row.serial,
-    massStorage: row.mass_storage,
-  }));
+  return found.map(deviceFromRow);
 }
 
 /** The operator's sign-ins (hellos and enrollments under their account) at the seat, newest first. */
@@ -278,17 +235,7 @@ export async function latestLogins(
         from logins t join agents a on a.id = t.agent_id
         where a.seat_id = ${rows.seatId} and ${loginOfOperator(rows)}
         order by t.at desc, t.id desc limit ${limit}`,
-    { id: logins.id, seat_id: logins.seatId, ...LOGIN_COLUMNS },
+    LOGIN_ROW,
   );
-  return found.map((row) => ({
-    id: String(row.id),
-    seatId: row.seat_id,
-    time: row.at.getTime(),
-    kind: row.kind,
-    ip: row.ip,
-    allowed: row.allowed,
-    reason: row.reason,
-    hostname: row.hostname,
-    osUser: row.os_user,
-  }));
+  return found.map(loginFromRow);
 }

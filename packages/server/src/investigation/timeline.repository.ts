@@ -17,7 +17,7 @@ import type {
 } from '@seatwatch/shared/dashboard-api';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
-import { nullable, rowsOf } from '../db/raw-rows.js';
+import { nullable, type RowOf, rowsOf } from '../db/raw-rows.js';
 import { DEVICE_EVENT_COLUMNS, LOGIN_COLUMNS } from '../db/row-columns.js';
 import {
   activitySpans,
@@ -141,7 +141,8 @@ export async function seatsOfOperators(
 
 // ---- activity spans ---------------------------------------------------------------------------
 
-const SPAN = {
+/** The columns of a span as the timeline and the self-view read them (`t.id, t.seat_id, ... t.os_user`). */
+export const SPAN_ROW = {
   id: activitySpans.id,
   seat_id: activitySpans.seatId,
   started_at: activitySpans.startedAt,
@@ -150,6 +151,16 @@ const SPAN = {
   title: activitySpans.title,
   os_user: activitySpans.osUser,
 };
+
+export const spanFromRow = (row: RowOf<typeof SPAN_ROW>): TimelineSpan => ({
+  id: String(row.id),
+  seatId: row.seat_id,
+  start: row.started_at.getTime(),
+  end: row.ended_at.getTime(),
+  app: row.app,
+  title: row.title,
+  osUser: row.os_user,
+});
 
 function spanFilterSql(filter: SpanFilter, alias = 't'): SQL {
   const a = sql.raw(alias);
@@ -221,17 +232,9 @@ export async function spanPage(
       where ${where('t')}
       order by ${orderBy(order, 't.started_at')}
       limit ${limit + 1}`,
-    SPAN,
+    SPAN_ROW,
   );
-  return rows.map((row) => ({
-    id: String(row.id),
-    seatId: row.seat_id,
-    start: row.started_at.getTime(),
-    end: row.ended_at.getTime(),
-    app: row.app,
-    title: row.title,
-    osUser: row.os_user,
-  }));
+  return rows.map(spanFromRow);
 }
 
 /** Time per application inside the range (spans clipped to it), longest first. */
@@ -266,6 +269,31 @@ function timeBounded(column: string, window: TimelineWindow, after: TimelineCurs
     and ${after ? sql`(${t}, t.id) > (${iso(after.time)}::timestamptz, ${after.id}::bigint)` : sql`true`}`;
 }
 
+/** A screenshot's columns as the timeline and the self-view read them (`has_thumb`: a thumbnail is stored). */
+export const SCREENSHOT_ROW = {
+  id: screenshots.id,
+  seat_id: screenshots.seatId,
+  time: screenshots.time,
+  width: screenshots.width,
+  height: screenshots.height,
+  monitor: screenshots.monitor,
+  trigger: screenshots.trigger,
+  has_thumb: Boolean,
+  os_user: screenshots.osUser,
+};
+
+export const screenshotFromRow = (row: RowOf<typeof SCREENSHOT_ROW>): TimelineScreenshot => ({
+  id: String(row.id),
+  seatId: row.seat_id,
+  time: row.time.getTime(),
+  width: row.width,
+  height: row.height,
+  monitor: row.monitor,
+  trigger: row.trigger,
+  hasThumbnail: row.has_thumb,
+  osUser: row.os_user,
+});
+
 export async function screenshotPage(
   ex: Executor,
   window: TimelineWindow,
@@ -280,29 +308,9 @@ export async function screenshotPage(
              t.os_user
       from screenshots t where ${timeBounded('time', window, after)}
       order by ${orderBy(order, 't.time')} limit ${limit + 1}`,
-    {
-      id: screenshots.id,
-      seat_id: screenshots.seatId,
-      time: screenshots.time,
-      width: screenshots.width,
-      height: screenshots.height,
-      monitor: screenshots.monitor,
-      trigger: screenshots.trigger,
-      has_thumb: Boolean,
-      os_user: screenshots.osUser,
-    },
+    SCREENSHOT_ROW,
   );
-  return rows.map((row) => ({
-    id: String(row.id),
-    seatId: row.seat_id,
-    time: row.time.getTime(),
-    width: row.width,
-    height: row.height,
-    monitor: row.monitor,
-    trigger: row.trigger,
-    hasThumbnail: row.has_thumb,
-    osUser: row.os_user,
-  }));
+  return rows.map(screenshotFromRow);
 }
 
 export async function screenshotCount(ex: Executor, window: TimelineWindow): Promise<number> {
@@ -313,6 +321,28 @@ export async function screenshotCount(ex: Executor, window: TimelineWindow): Pro
   );
   return row?.n ?? 0;
 }
+
+/** A device event's columns as the timeline and the self-view read them. */
+export const DEVICE_ROW = {
+  id: deviceEvents.id,
+  seat_id: deviceEvents.seatId,
+  ...DEVICE_EVENT_COLUMNS,
+  os_user: deviceEvents.osUser,
+};
+
+export const deviceFromRow = (row: RowOf<typeof DEVICE_ROW>): TimelineDevice => ({
+  id: String(row.id),
+  seatId: row.seat_id,
+  time: row.time.getTime(),
+  action: row.action,
+  name: row.name,
+  manufacturer: row.manufacturer,
+  vendorId: row.vendor_id,
+  productId: row.product_id,
+  serial: row.serial,
+  massStorage: row.mass_storage,
+  osUser: row.os_user,
+});
 
 export async function devicePage(
   ex: Executor,
@@ -328,26 +358,9 @@ export async function devicePage(
              t.os_user
       from device_events t where ${timeBounded('time', window, after)}
       order by ${orderBy(order, 't.time')} limit ${limit + 1}`,
-    {
-      id: deviceEvents.id,
-      seat_id: deviceEvents.seatId,
-      ...DEVICE_EVENT_COLUMNS,
-      os_user: deviceEvents.osUser,
-    },
+    DEVICE_ROW,
   );
-  return rows.map((row) => ({
-    id: String(row.id),
-    seatId: row.seat_id,
-    time: row.time.getTime(),
-    action: row.action,
-    name: row.name,
-    manufacturer: row.manufacturer,
-    vendorId: row.vendor_id,
-    productId: row.product_id,
-    serial: row.serial,
-    massStorage: row.mass_storage,
-    osUser: row.os_user,
-  }));
+  return rows.map(deviceFromRow);
 }
 
 /** Status events (active / idle / locked); the partial index events_seat_status_time_idx serves this. */
@@ -377,6 +390,21 @@ export async function statePage(
 // ---- logins and anomalies ---------------------------------------------------------------------
 
 /** Hellos and enrollments of the seats' agents (logins_agent_at_idx). */
+/** A login record's columns as the timeline and the self-view read them (its seat from the agent when it has none). */
+export const LOGIN_ROW = { id: logins.id, seat_id: logins.seatId, ...LOGIN_COLUMNS };
+
+export const loginFromRow = (row: RowOf<typeof LOGIN_ROW>): TimelineLogin => ({
+  id: String(row.id),
+  seatId: row.seat_id,
+  time: row.at.getTime(),
+  kind: row.kind,
+  ip: row.ip,
+  allowed: row.allowed,
+  reason: row.reason,
+  hostname: row.hostname,
+  osUser: row.os_user,
+});
+
 export async function loginPage(
   ex: Executor,
   window: TimelineWindow,
@@ -393,23 +421,9 @@ export async function loginPage(
         and t.at >= ${iso(window.from)}::timestamptz and t.at < ${iso(window.to)}::timestamptz
         and ${after ? sql`(t.at, t.id) > (${iso(after.time)}::timestamptz, ${after.id}::bigint)` : sql`true`}
       order by ${orderBy(order, 't.at')} limit ${limit + 1}`,
-    {
-      id: logins.id,
-      seat_id: logins.seatId,
-      ...LOGIN_COLUMNS,
-    },
+    LOGIN_ROW,
   );
-  return rows.map((row) => ({
-    id: String(row.id),
-    seatId: row.seat_id,
-    time: row.at.getTime(),
-    kind: row.kind,
-    ip: row.ip,
-    allowed: row.allowed,
-    reason: row.reason,
-    hostname: row.hostname,
-    osUser: row.os_user,
-  }));
+  return rows.map(loginFromRow);
 }
 
 /** Anomalies of the seats (by seat or by their agents) whose occurrences overlap the range. */

@@ -5,6 +5,7 @@
  * service manager), its helpers are gone within seconds, because each runs
  * under a wrapper that ends it when the agent's end of its stdin pipe closes.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,6 +146,29 @@ describe('helper processes (CLI, Xvfb)', () => {
     // before the kill, when the focused window's spy followed a focus change).
     const leftover = running.xprops.filter((p) => alive(p.pid));
     expect(leftover.length).toBeGreaterThan(0);
+    // Those may still end on their own before the next run looks: when X has something for one to
+    // print, it writes into the dead agent's pipe and dies of SIGPIPE. So one more leftover, recorded
+    // as a killed run records its helpers, whose output goes nowhere and which therefore never ends
+    // by itself: the next run must end it.
+    const quietArgv = ['xprop', '-spy', '-root', '_NET_ACTIVE_WINDOW'];
+    const quiet = children.add(
+      spawn(quietArgv[0]!, quietArgv.slice(1), { env: desktop.env, stdio: 'ignore' }),
+    );
+    await until(
+      'the quiet leftover to run as recorded',
+      () =>
+        fs.existsSync(`/proc/${quiet.pid}/cmdline`) &&
+        fs.readFileSync(`/proc/${quiet.pid}/cmdline`, 'utf8') === `${quietArgv.join('\0')}\0`,
+      5000,
+      20,
+    );
+    const recorded = JSON.parse(fs.readFileSync(record, 'utf8')) as {
+      helpers: { pid: number; argv: string[] }[];
+    };
+    // What the killed run recorded (a spy that followed a focus change after the look above included).
+    const recordedPids = recorded.helpers.map((h) => h.pid);
+    recorded.helpers.push({ pid: quiet.pid!, argv: quietArgv });
+    fs.writeFileSync(record, `${JSON.stringify(recorded)}\n`);
 
     const second = startAgentProcess(
       children,
@@ -154,7 +178,7 @@ describe('helper processes (CLI, Xvfb)', () => {
     await second.waitForStdout(/Seatwatch agent \S+ running\./);
     await until(
       'the leftover helpers ended by the new run',
-      () => leftover.every((p) => !alive(p.pid)),
+      () => [...leftover, { pid: quiet.pid! }].every((p) => !alive(p.pid)),
       10_000,
       50,
     );
@@ -162,7 +186,9 @@ describe('helper processes (CLI, Xvfb)', () => {
       .logs()
       .filter((l) => l.message === 'ended a helper process left by a previous run')
       .map((l) => l.pid);
-    expect(ended).toEqual(expect.arrayContaining(leftover.map((p) => p.pid)));
+    expect(ended).toContain(quiet.pid);
+    // Whatever else it ended was a helper the killed run recorded (never another process).
+    expect([...recordedPids, quiet.pid]).toEqual(expect.arrayContaining(ended));
     // Its own helpers run; a clean stop leaves no record behind.
     await until(
       "the new run's own xprop helpers",

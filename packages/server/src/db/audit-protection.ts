@@ -16,6 +16,119 @@ import { ROLE_NAME_PATTERN } from '../config.js';
 import type { Executor } from './connect.js';
 import { rowsOf } from './raw-rows.js';
 
+/** A guard trigger as its migration creates it (0004, 0008, 0014). */
+interface GuardTrigger {
+  table: string;
+  name: string;
+  timing: string;
+  /** A REFERENCING clause, for a statement trigger that reads the rows it saw. */
+  refs?: string;
+  level: 'ROW' | 'STATEMENT';
+  fn: string;
+}
+
+const AUDIT_GUARDS: readonly GuardTrigger[] = [
+  {
+    table: 'audit_log',
+    name: 'audit_log_no_update_delete',
+    timing: 'BEFORE UPDATE OR DELETE',
+    level: 'ROW',
+    fn: 'audit_log_append_only',
+  },
+  {
+    table: 'audit_log',
+    name: 'audit_log_no_truncate',
+    timing: 'BEFORE TRUNCATE',
+    level: 'STATEMENT',
+    fn: 'audit_log_append_only',
+  },
+  {
+    table: 'audit_chain_head',
+    name: 'audit_chain_head_forward_only',
+    timing: 'BEFORE INSERT OR UPDATE OR DELETE',
+    level: 'ROW',
+    fn: 'audit_chain_head_forward_only',
+  },
+  {
+    table: 'audit_chain_head',
+    name: 'audit_chain_head_no_truncate',
+    timing: 'BEFORE TRUNCATE',
+    level: 'STATEMENT',
+    fn: 'audit_chain_head_forward_only',
+  },
+];
+
+const HISTORY_GUARDS: readonly GuardTrigger[] = [
+  {
+    table: 'policy_history',
+    name: 'policy_history_no_update_delete',
+    timing: 'BEFORE UPDATE OR DELETE',
+    level: 'ROW',
+    fn: 'policy_history_append_only',
+  },
+  {
+    table: 'policy_history',
+    name: 'policy_history_no_truncate',
+    timing: 'BEFORE TRUNCATE',
+    level: 'STATEMENT',
+    fn: 'policy_history_append_only',
+  },
+  {
+    table: 'signed_frames',
+    name: 'signed_frames_no_update',
+    timing: 'BEFORE UPDATE',
+    level: 'ROW',
+    fn: 'signed_frames_append_only',
+  },
+  {
+    table: 'signed_frames',
+    name: 'signed_frames_no_truncate',
+    timing: 'BEFORE TRUNCATE',
+    level: 'STATEMENT',
+    fn: 'signed_frames_append_only',
+  },
+  {
+    table: 'signed_frames',
+    name: 'signed_frames_keep_held',
+    timing: 'AFTER DELETE',
+    refs: 'REFERENCING OLD TABLE AS gone_frames',
+    level: 'STATEMENT',
+    fn: 'signed_frames_keep_held',
+  },
+];
+
+/**
+ * One DO block that creates each guard trigger that is missing and enables
+ * each that is disabled. The values are this file's constants, never input.
+ */
+function restoreTriggers(guards: readonly GuardTrigger[]): string {
+  const rows = guards
+    .map((g) => `('${g.table}', '${g.name}', '${g.timing}', '${g.refs ?? ''}', '${g.level}', '${g.fn}')`)
+    .join(',\n    ');
+  return `
+DO $d$
+DECLARE
+  guard record;
+BEGIN
+  FOR guard IN SELECT * FROM (VALUES
+    ${rows}
+  ) AS t(tbl, name, timing, refs, level, fn)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name) THEN
+      RAISE WARNING 'restoring the dropped trigger % on %', guard.name, guard.tbl;
+      EXECUTE format('CREATE TRIGGER %I %s ON %I %s FOR EACH %s EXECUTE FUNCTION %I()',
+        guard.name, guard.timing, guard.tbl, guard.refs, guard.level, guard.fn);
+    ELSIF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name
+                  AND tgenabled <> 'O') THEN
+      RAISE WARNING 're-enabling the disabled trigger % on %', guard.name, guard.tbl;
+      EXECUTE format('ALTER TABLE %I ENABLE TRIGGER %I', guard.tbl, guard.name);
+    END IF;
+  END LOOP;
+END;
+$d$
+`;
+}
+
 /**
  * Puts back the append-only triggers of audit_log and the forward-only
  * ones of audit_chain_head (migrations 0004 and 0008) when they were
@@ -41,31 +154,7 @@ BEGIN
 END;
 $f$
 `,
-  `
-DO $d$
-DECLARE
-  guard record;
-BEGIN
-  FOR guard IN SELECT * FROM (VALUES
-    ('audit_log', 'audit_log_no_update_delete', 'BEFORE UPDATE OR DELETE', 'ROW', 'audit_log_append_only'),
-    ('audit_log', 'audit_log_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'audit_log_append_only'),
-    ('audit_chain_head', 'audit_chain_head_forward_only', 'BEFORE INSERT OR UPDATE OR DELETE', 'ROW', 'audit_chain_head_forward_only'),
-    ('audit_chain_head', 'audit_chain_head_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT', 'audit_chain_head_forward_only')
-  ) AS t(tbl, name, timing, level, fn)
-  LOOP
-    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name) THEN
-      RAISE WARNING 'restoring the dropped trigger % on %', guard.name, guard.tbl;
-      EXECUTE format('CREATE TRIGGER %I %s ON %I FOR EACH %s EXECUTE FUNCTION %I()',
-        guard.name, guard.timing, guard.tbl, guard.level, guard.fn);
-    ELSIF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name
-                  AND tgenabled <> 'O') THEN
-      RAISE WARNING 're-enabling the disabled trigger % on %', guard.name, guard.tbl;
-      EXECUTE format('ALTER TABLE %I ENABLE TRIGGER %I', guard.tbl, guard.name);
-    END IF;
-  END LOOP;
-END;
-$d$
-`,
+  restoreTriggers(AUDIT_GUARDS),
 ].map((statement) => sql.raw(statement));
 
 export async function restoreAuditGuards(ex: Executor): Promise<void> {
@@ -115,49 +204,14 @@ BEGIN
 END;
 $f$
 `,
-  `
-DO $d$
-DECLARE
-  guard record;
-BEGIN
-  FOR guard IN SELECT * FROM (VALUES
-    ('policy_history', 'policy_history_no_update_delete', 'BEFORE UPDATE OR DELETE', '', 'ROW', 'policy_history_append_only'),
-    ('policy_history', 'policy_history_no_truncate', 'BEFORE TRUNCATE', '', 'STATEMENT', 'policy_history_append_only'),
-    ('signed_frames', 'signed_frames_no_update', 'BEFORE UPDATE', '', 'ROW', 'signed_frames_append_only'),
-    ('signed_frames', 'signed_frames_no_truncate', 'BEFORE TRUNCATE', '', 'STATEMENT', 'signed_frames_append_only'),
-    ('signed_frames', 'signed_frames_keep_held', 'AFTER DELETE', 'REFERENCING OLD TABLE AS gone_frames', 'STATEMENT', 'signed_frames_keep_held')
-  ) AS t(tbl, name, timing, refs, level, fn)
-  LOOP
-    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name) THEN
-      RAISE WARNING 'restoring the dropped trigger % on %', guard.name, guard.tbl;
-      EXECUTE format('CREATE TRIGGER %I %s ON %I %s FOR EACH %s EXECUTE FUNCTION %I()',
-        guard.name, guard.timing, guard.tbl, guard.refs, guard.level, guard.fn);
-    ELSIF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = guard.tbl::regclass AND tgname = guard.name
-                  AND tgenabled <> 'O') THEN
-      RAISE WARNING 're-enabling the disabled trigger % on %', guard.name, guard.tbl;
-      EXECUTE format('ALTER TABLE %I ENABLE TRIGGER %I', guard.tbl, guard.name);
-    END IF;
-  END LOOP;
-END;
-$d$
-`,
+  restoreTriggers(HISTORY_GUARDS),
 ].map((statement) => sql.raw(statement));
 
 export async function restoreHistoryGuards(ex: Executor): Promise<void> {
   for (const statement of RESTORE_HISTORY_GUARDS) await ex.execute(statement);
 }
 
-const GUARD_TRIGGERS = [
-  'audit_chain_head_forward_only',
-  'audit_chain_head_no_truncate',
-  'audit_log_no_truncate',
-  'audit_log_no_update_delete',
-  'policy_history_no_truncate',
-  'policy_history_no_update_delete',
-  'signed_frames_keep_held',
-  'signed_frames_no_truncate',
-  'signed_frames_no_update',
-];
+const GUARD_TRIGGERS = [...AUDIT_GUARDS, ...HISTORY_GUARDS].map((guard) => guard.name);
 
 /**
  * The guard triggers, of the audit log and of the history tables, that are

@@ -69,6 +69,11 @@ function stageApp(dir: string, version: string, target: { os: string; cpu: strin
     'deploy',
     '--prod',
     '--config.node-linker=hoisted',
+    // Copies, not hard links into pnpm's store: tar and dpkg-deb fail ("file
+    // changed as we read it") when another build links the same store file
+    // meanwhile, which changes its ctime; and a staged file edited here
+    // (dist/version.js) must never write through into the store.
+    '--config.package-import-method=copy',
     `--os=${target.os}`,
     `--cpu=${target.cpu}`,
     app,

@@ -155,6 +155,8 @@ export async function projectRoutes(base: FastifyInstance, deps: AdminRouteDeps)
   app.put(
     '/projects/:projectId/seats/:seatId/legal-hold',
     {
+      // seat.hold_place, seat.hold_release_request and seat.hold_release are the record: no admin.change beside them.
+      config: { auditsItself: true },
       schema: {
         tags,
         description:

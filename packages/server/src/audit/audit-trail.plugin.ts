@@ -5,12 +5,24 @@
  * Request bodies are never stored (they hold passwords, tokens and codes):
  * an entry keeps the route, its parameters and, for sign-ins, the user
  * name that was tried.
+ *
+ * A route that writes its own entry for what it does (the action, its
+ * reason and target, in the transaction that does it) says so with
+ * `config: { auditsItself: true }`: one action, one entry, not its own and
+ * an `admin.change` beside it. Sign-ins are recorded here whatever a route says.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/connect.js';
 import { recordAudit } from './audit-log.js';
 import { requestActor } from './request-actor.js';
 import { classifyRequest } from './request-audit.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route records its own audit entry; the trail writes no `admin.change` for it. */
+    auditsItself?: boolean;
+  }
+}
 
 export interface AuditTrailDeps {
   db: Db;
@@ -43,6 +55,7 @@ export function registerAuditTrail(app: FastifyInstance, deps: AuditTrailDeps): 
     if (route === undefined) return payload;
     const decision = classifyRequest({ method: request.method, route, status: reply.statusCode });
     if (!decision) return payload;
+    if (decision.kind === 'change' && request.routeOptions.config.auditsItself === true) return payload;
     const who = requestActor(request);
     const params = (request.params ?? {}) as Record<string, unknown>;
     const projectId = typeof params.projectId === 'string' ? params.projectId : null;

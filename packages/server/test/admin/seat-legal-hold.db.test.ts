@@ -6,7 +6,8 @@
  * who asked cannot approve, an administrator of another project is
  * refused, a second administrator approves and `seat.hold_release` names
  * both. A request older than a week no longer counts: the next release
- * call asks again.
+ * call asks again. One action, one entry: the hold's own entries, no
+ * `admin.change` of the request trail beside them.
  */
 import { asUser, createSignedInUser, type SignedIn } from '@seatwatch/testkit/dashboard-session';
 import {
@@ -18,7 +19,7 @@ import {
   type TestServer,
 } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditPage, recordAudit } from '../../src/audit/audit-log.js';
+import { auditPage, projectAuditEntries, recordAudit } from '../../src/audit/audit-log.js';
 
 const DAY = 86_400_000;
 
@@ -154,6 +155,19 @@ describe.each(DB_KINDS)('a whole seat’s legal hold on %s', (kind) => {
     expect(await held()).toBe(true);
     expect((await asAdmin(firstAdmin, { hold: false, reason: 'approved' })).status).toBe(200);
     expect(await held()).toBe(false);
+  });
+
+  it('writes one entry per action: the seat.hold_* entries, no admin.change beside them', async () => {
+    const entries = await projectAuditEntries(db.database.db, projectId);
+    const holdRoute = '/api/v1/admin/projects/:projectId/seats/:seatId/legal-hold';
+    const changes = entries.filter((entry) => entry.action === 'admin.change');
+    // The trail still records the project's other changes (creating the seat), so the check below can fail.
+    expect(changes.map((entry) => entry.details.route)).toContain('/api/v1/admin/projects/:projectId/seats');
+    expect(changes.filter((entry) => entry.details.route === holdRoute)).toEqual([]);
+    // Every successful hold call of the tests above (places, requests, approvals) has its own entry.
+    expect(entries.filter((entry) => entry.action.startsWith('seat.hold_')).length).toBeGreaterThanOrEqual(
+      10,
+    );
   });
 
   it('releasing a seat that is not held changes nothing and records nothing', async () => {

@@ -179,8 +179,15 @@ describe('macOS: LaunchDaemon (machine part) and LaunchAgent (session part)', ()
       '--service-manager',
       'launchd',
     ]);
+    // The daemon runs node itself; the agent through the /bin/sh line that opens its per-user log
+    // (macos-logs.test.ts runs that line).
+    expect((daemon.ProgramArguments as string[])[0]).toBe('/opt/seatwatch-agent/node/bin/node');
+    expect((agent.ProgramArguments as string[]).slice(0, 2)).toEqual(['/bin/sh', '-c']);
     for (const job of [daemon, agent]) {
-      expect((job.ProgramArguments as string[])[0]).toBe('/opt/seatwatch-agent/node/bin/node');
+      const args = job.ProgramArguments as string[];
+      expect(args[args.indexOf('/opt/seatwatch-agent/node/bin/node') + 1]).toBe(
+        '/opt/seatwatch-agent/app/dist/main.js',
+      );
       expect(job.ThrottleInterval).toBeGreaterThanOrEqual(10);
       expect(job.RunAtLoad).toBe(true);
     }

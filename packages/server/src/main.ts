@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BlobStoreUnavailableError } from './blobs/blob-store.js';
 import { ConfigError, isLoopbackHost, loadConfig, type ServerConfig } from './config.js';
 import { PGLITE_FOLDER } from './db/connect.js';
 import { AlterableAuditLogError } from './startup/audit-log-role.js';
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof AlterableAuditLogError) {
+  if (error instanceof AlterableAuditLogError || error instanceof BlobStoreUnavailableError) {
     process.stderr.write(`seatwatch-server refused to start: ${error.message}\n`);
     process.exit(1);
   }

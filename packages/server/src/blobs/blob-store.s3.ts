@@ -15,13 +15,14 @@ import { readFileSync } from 'node:fs';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { assertBlobKey, openBlob, sealBlob } from './blob-sealing.js';
-import { type BlobStore, blobNames } from './blob-store.js';
+import { type BlobStore, BlobStoreUnavailableError, blobNames } from './blob-store.js';
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -46,6 +47,8 @@ export interface S3BlobSettings {
 export interface S3BlobStore extends BlobStore {
   /** The object key a hash is stored under. */
   keyOf(sha256: string): string;
+  /** HeadBucket: the bucket is there and the access key may use it, or a BlobStoreUnavailableError naming both. */
+  check(): Promise<void>;
   /** Closes the client's sockets. */
   close(): void;
 }
@@ -119,6 +122,22 @@ export function createS3BlobStore(settings: S3BlobSettings, key: Uint8Array): S3
     async delete(sha256) {
       await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(sha256) }));
       await client.send(new DeleteObjectCommand({ Bucket, Key: legacyKeyOf(sha256) }));
+    },
+
+    async check() {
+      const where = `the S3 bucket "${Bucket}" at ${settings.endpoint ?? `AWS S3 (${settings.region})`}`;
+      try {
+        await client.send(new HeadBucketCommand({ Bucket }));
+      } catch (error) {
+        const code = status(error);
+        const why =
+          code === 404
+            ? 'does not exist (create it, or correct blobs.s3.bucket / SEATWATCH_S3_BUCKET)'
+            : code === 401 || code === 403
+              ? `refused the access key (HTTP ${code}: wrong key or secret, or no permission on the bucket)`
+              : `cannot be reached: ${(error as Error).message || (error as Error).name}`;
+        throw new BlobStoreUnavailableError(`${where} ${why}`, { cause: error });
+      }
     },
 
     close: () => client.destroy(),

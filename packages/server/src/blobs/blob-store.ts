@@ -14,6 +14,19 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /** Removes the bytes; removing what is not there is fine. */
   delete(sha256: string): Promise<void>;
+  /**
+   * Checks that the store can be used as configured (an S3 bucket exists and takes the access
+   * key), so that a wrong setting stops the start with a BlobStoreUnavailableError naming it,
+   * not the first screenshot. Absent: nothing to check.
+   */
+  check?(): Promise<void>;
+  /** Releases the store's sockets; called once at shutdown, after the app has closed. */
+  close?(): void;
+}
+
+/** The configured store cannot be used: the message names it (bucket and endpoint), never a secret. */
+export class BlobStoreUnavailableError extends Error {
+  override name = 'BlobStoreUnavailableError';
 }
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -159,11 +159,16 @@ export async function startServer(
       },
     });
     closers.push(() => checkpoints.close());
+    const blobs = openBlobStore(config, secrets.blobKey);
+    // Closed after the app (closers run in reverse), so no in-flight screenshot loses its store.
+    closers.push(async () => blobs.close?.());
+    // A missing bucket or a refused key stops the start here, naming them, not at the first screenshot.
+    await blobs.check?.();
     app = await buildApp({
       config,
       database,
       notifications,
-      blobs: openBlobStore(config, secrets.blobKey),
+      blobs,
       serverSigner: secrets.serverSigner,
       adminTokenHash: secrets.adminTokenHash,
       accountsKey: secrets.blobKey,

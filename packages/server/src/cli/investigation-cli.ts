@@ -6,9 +6,11 @@
  *                                        or noted heads; names the first broken entry
  *   db-roles --owner NAME --app NAME --database NAME
  *                                        print the SQL that makes the two database roles
- *   verify-bundle FILE [--public-key K | --unpinned]
- *                                        check an evidence bundle offline (K: base64 key or a PEM file);
- *                                        with no key pinned it fails unless --unpinned accepts that
+ *   verify-bundle FILE (--public-key K | --fingerprint HEX | --unpinned)
+ *                                        check an evidence bundle offline against a key named on the
+ *                                        command line (K: base64 key or a PEM file; HEX: its SHA-256
+ *                                        fingerprint); with neither it fails unless --unpinned accepts that
+ *   server-key                           print this server's public key and its fingerprint, to publish
  *   offboard --project ID --out FILE --confirm NAME --by PERSON [--reason TEXT]
  *                                        export a project's data to a signed bundle, then purge it
  *
@@ -33,7 +35,7 @@ import { verifyTimestamp } from '../audit/timestamp-authority.js';
 import { describeVerification, NoAuditLogError, verifyAuditLog } from '../audit/verify-audit.js';
 import { ROLE_NAME_PATTERN, type ServerConfig } from '../config.js';
 import { databaseRolesScript } from '../db/audit-protection.js';
-import { publicKeyFromPem } from '../evidence/bundle-format.js';
+import { keyFingerprint, publicKeyFromPem } from '../evidence/bundle-format.js';
 import { type BundleVerification, verifyBundle } from '../evidence/bundle-verify.js';
 import { findProject, offboardProject } from '../offboarding/offboard-project.js';
 import { loadSecrets, SERVER_KEY_FILE } from '../secrets/secret-files.js';
@@ -83,31 +85,83 @@ interface PinnedKey {
   source: string;
 }
 
-/** The key to check bundles with: --public-key, else this server's own key when its configuration has one. */
-function pinnedKey(option: string | undefined, io: CliIo): PinnedKey | null {
-  if (option) {
-    if (/^[A-Za-z0-9+/]{43}=$/.test(option)) return { key: fromBase64(option, 32), source: '--public-key' };
-    const path = isAbsolute(option) ? option : resolve(io.cwd, option);
-    const key = publicKeyFromPem(readFileSync(path, 'utf8'));
-    if (!key) throw new UsageError(`${path} is not an Ed25519 public key (PEM)`);
-    return { key, source: `--public-key ${path}` };
-  }
+/** --public-key: a base64 key, or a PEM file (its absolute path is named wherever the key is). */
+function keyOption(option: string, io: CliIo): PinnedKey {
+  if (/^[A-Za-z0-9+/]{43}=$/.test(option)) return { key: fromBase64(option, 32), source: '--public-key' };
+  const path = isAbsolute(option) ? option : resolve(io.cwd, option);
+  let pem: string;
   try {
-    const config = io.readConfig();
-    const keyFile = join(config.dataDir, SERVER_KEY_FILE);
-    const seed = config.serverKey ?? readFileSync(keyFile, 'utf8').trim();
-    return {
-      key: keyPairFromSeed(fromBase64(seed, 32)).publicKey,
-      source: `this server's own key, from ${config.serverKey ? 'its configuration (serverKey)' : keyFile}`,
-    };
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--public-key: cannot read ${path}: ${(error as Error).message}`);
+  }
+  const key = publicKeyFromPem(pem);
+  if (!key) throw new UsageError(`${path} is not an Ed25519 public key (PEM)`);
+  return { key, source: `--public-key ${path}` };
+}
+
+/** This server's own key and where it came from: its configuration, or the key file in its data folder. */
+function ownServerKey(io: CliIo): PinnedKey {
+  const config = io.readConfig();
+  const keyFile = join(config.dataDir, SERVER_KEY_FILE);
+  const seed = config.serverKey ?? readFileSync(keyFile, 'utf8').trim();
+  return {
+    key: keyPairFromSeed(fromBase64(seed, 32)).publicKey,
+    source: `this server's own key, from ${config.serverKey ? 'its configuration (serverKey)' : keyFile}`,
+  };
+}
+
+/** The key verify-audit checks checkpoints with: --public-key, else this server's own when it has one. */
+function pinnedKey(option: string | undefined, io: CliIo): PinnedKey | null {
+  if (option) return keyOption(option, io);
+  try {
+    return ownServerKey(io);
   } catch {
     return null;
   }
 }
 
+/** What verify-bundle checks against, from the command line only. */
+type BundleKeyChoice =
+  | { kind: 'key'; pinned: PinnedKey }
+  | { kind: 'fingerprint'; fingerprint: string; source: string }
+  /** accepted: --unpinned; without it the bundle is checked against its own key and refused. */
+  | { kind: 'unpinned'; accepted: boolean };
+
+/**
+ * The key a bundle must be signed with, named on the command line and
+ * nowhere else: an explicit key, the published fingerprint, or --unpinned.
+ * Never a key file found by itself: a bundle is checked wherever it was
+ * received, and a key file planted beside it (a ./.data/server-key, the
+ * default data folder's) would otherwise "pin" a forger's key.
+ */
+function bundleKeyChoice(
+  values: { 'public-key'?: string; fingerprint?: string; unpinned?: boolean },
+  io: CliIo,
+) {
+  const given = [
+    values['public-key'] !== undefined,
+    values.fingerprint !== undefined,
+    values.unpinned === true,
+  ];
+  if (given.filter(Boolean).length > 1) {
+    throw new UsageError('--public-key, --fingerprint and --unpinned exclude each other');
+  }
+  if (values['public-key'] !== undefined)
+    return { kind: 'key', pinned: keyOption(values['public-key'], io) } as BundleKeyChoice;
+  if (values.fingerprint !== undefined) {
+    const fingerprint = values.fingerprint.replaceAll(':', '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(fingerprint)) {
+      throw new UsageError("--fingerprint must be the key's SHA-256 fingerprint: 64 hex digits");
+    }
+    return { kind: 'fingerprint', fingerprint, source: '--fingerprint' } as BundleKeyChoice;
+  }
+  return { kind: 'unpinned', accepted: values.unpinned === true } as BundleKeyChoice;
+}
+
 function bundleVerdict(
   result: BundleVerification,
-  pinned: PinnedKey | null,
+  pinned: Pick<PinnedKey, 'source'> | null,
   unpinnedAccepted: boolean,
   io: CliIo,
 ): number {
@@ -135,7 +189,8 @@ function bundleVerdict(
   // the fingerprint, compared by a person, says whose it is (issue #11).
   const warning =
     `signed by the key inside the bundle, ${fingerprint}: NOT PINNED — anyone can sign a bundle with a key of their own. ` +
-    "Compare the fingerprint with the server's published one, or pass --public-key";
+    "Compare the fingerprint with the server's published one (`seatwatch-server server-key` prints it on the server), " +
+    'or pass --fingerprint HEX or --public-key K';
   if (unpinnedAccepted) {
     io.out(`bundle OK (unpinned): ${summary}\n${warning}`);
     return 0;
@@ -229,6 +284,7 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
     args: [...argv],
     options: {
       'public-key': { type: 'string' },
+      fingerprint: { type: 'string' },
       unpinned: { type: 'boolean' },
       project: { type: 'string' },
       out: { type: 'string' },
@@ -250,12 +306,34 @@ export async function runInvestigationCommand(argv: readonly string[], io: CliIo
       case 'verify-bundle': {
         const file = rest[0];
         if (!file || rest.length > 1) throw new UsageError('verify-bundle takes one FILE');
-        if (values['public-key'] && values.unpinned)
-          throw new UsageError('--public-key and --unpinned exclude each other');
-        // This server's own key, when there is one, pins even with --unpinned: pinned is strictly stronger.
-        const pinned = pinnedKey(values['public-key'], io);
-        const result = await verifyBundle(resolve(io.cwd, file), pinned?.key ?? null);
-        return bundleVerdict(result, pinned, values.unpinned === true, io);
+        const choice = bundleKeyChoice(values, io);
+        const path = resolve(io.cwd, file);
+        if (choice.kind === 'key') {
+          return bundleVerdict(await verifyBundle(path, choice.pinned.key), choice.pinned, false, io);
+        }
+        if (choice.kind === 'fingerprint') {
+          const result = await verifyBundle(path, { fingerprint: choice.fingerprint });
+          return bundleVerdict(result, { source: choice.source }, false, io);
+        }
+        return bundleVerdict(await verifyBundle(path, null), null, choice.accepted, io);
+      }
+      case 'server-key': {
+        if (rest.length > 0) throw new UsageError('server-key takes no arguments');
+        let own: PinnedKey;
+        try {
+          own = ownServerKey(io);
+        } catch (error) {
+          throw new SeatwatchError('not_found', `this server has no key yet: ${(error as Error).message}`);
+        }
+        io.out(
+          [
+            `public key (base64): ${Buffer.from(own.key).toString('base64')}`,
+            `SHA-256 fingerprint: ${keyFingerprint(own.key)}`,
+            `read from ${own.source.replace("this server's own key, from ", '')}`,
+            'Publish these; whoever checks a bundle passes one: verify-bundle FILE --public-key KEY or --fingerprint FINGERPRINT',
+          ].join('\n'),
+        );
+        return 0;
       }
       case 'verify-audit': {
         const config = io.readConfig();

@@ -3,8 +3,9 @@
  * by its content, never by the zip container's bytes.
  *
  * 1. manifest.sig is a valid Ed25519 signature of manifest.json by the
- *    server key: the pinned key when given, else the bundle's own
- *    server-public-key.pem (reported as unpinned: anyone can re-sign a
+ *    server key: the pinned key when given; or the bundle's own
+ *    server-public-key.pem when its SHA-256 fingerprint is the pinned one;
+ *    else the bundle's own key, reported as unpinned (anyone can re-sign a
  *    bundle with a key of their own, so only the fingerprint compared with
  *    the server's published one says whose it is).
  * 2. Every file the manifest lists is there with its SHA-256 and size; no
@@ -121,10 +122,12 @@ async function hashEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<{ sha2
   return { sha256: hash.digest('hex'), size };
 }
 
-export async function verifyBundle(
-  path: string,
-  pinnedKey: Uint8Array | null = null,
-): Promise<BundleVerification> {
+/** What a bundle must be signed with: a key, or the SHA-256 fingerprint (64 hex digits) of one. */
+export type BundlePin = Uint8Array | { fingerprint: string };
+
+export async function verifyBundle(path: string, pin: BundlePin | null = null): Promise<BundleVerification> {
+  const pinnedKey = pin instanceof Uint8Array ? pin : null;
+  const pinnedFingerprint = pin && !(pin instanceof Uint8Array) ? pin.fingerprint.toLowerCase() : null;
   const result: BundleVerification = {
     ok: false,
     problems: [],
@@ -164,13 +167,17 @@ export async function verifyBundle(
     if (!key) {
       const pemEntry = byName.get(PUBLIC_KEY_FILE);
       key = pemEntry ? publicKeyFromPem((await readEntry(zip, pemEntry)).toString('utf8')) : null;
-      result.keySource = 'bundle';
+      result.keySource = pinnedFingerprint ? 'pinned' : 'bundle';
       if (!key) {
         problem(`no key to check with: ${PUBLIC_KEY_FILE} is missing or not an Ed25519 key`);
         return result;
       }
     }
     result.fingerprint = keyFingerprint(key);
+    if (pinnedFingerprint && result.fingerprint !== pinnedFingerprint) {
+      problem(`the bundle is signed by key ${result.fingerprint}, not by the pinned ${pinnedFingerprint}`);
+      return result;
+    }
     if (!createNodeCryptoVerifier().verify(manifestBytes, signature, key)) {
       problem(`${SIGNATURE_FILE} is not a valid signature of ${MANIFEST_FILE} by key ${result.fingerprint}`);
       return result;

@@ -5,8 +5,10 @@
  * standard tools (unzip, sha256sum, openssl). Verification is by content
  * (issue #11): a changed screenshot, a changed manifest, a removed or added
  * file and a bundle forged with another key each fail, while the same files
- * zipped again by `zip` verify. Without a pinned key verify-bundle refuses
- * unless told --unpinned, and always prints the key's fingerprint.
+ * zipped again by `zip` verify. Without a key named on the command line
+ * (--public-key, or --fingerprint as the server's `server-key` prints it)
+ * verify-bundle refuses unless told --unpinned, and always prints the key's
+ * fingerprint; a key file in a data folder pins nothing by itself.
  */
 import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -267,8 +269,40 @@ describe.each(DB_KINDS)('evidence bundles on %s', (kind) => {
       expect(both.code).toBe(2);
     });
 
-    it("pins this server's own key when its data folder has one, and says where the key came from", async () => {
-      const dataDir = join(dir, 'server-data');
+    it('pins by the published fingerprint: the right one passes, another fails, a malformed one is a usage error', async () => {
+      const serverFingerprint = keyFingerprint(server.serverKeys.publicKey);
+      const right = await verifyCli(['verify-bundle', 'case.zip', '--fingerprint', serverFingerprint]);
+      expect(right.code).toBe(0);
+      expect(right.out).toContain('signed by the expected server key');
+      expect(right.out).toContain(`${serverFingerprint} (--fingerprint)`);
+      // Upper case with colons, as some tools print fingerprints, is the same fingerprint.
+      const spaced = serverFingerprint.toUpperCase().replace(/(..)(?!$)/g, '$1:');
+      expect((await verifyCli(['verify-bundle', 'case.zip', '--fingerprint', spaced])).code).toBe(0);
+
+      const other = keyFingerprint(new Uint8Array(32).fill(7));
+      const wrong = await verifyCli(['verify-bundle', 'case.zip', '--fingerprint', other]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.err).toContain(`signed by key ${serverFingerprint}, not by the pinned ${other}`);
+      expect((await verifyCli(['verify-bundle', 'case.zip', '--fingerprint', 'abc'])).code).toBe(2);
+      const key = Buffer.from(server.serverKeys.publicKey).toString('base64');
+      expect(
+        (
+          await verifyCli([
+            'verify-bundle',
+            'case.zip',
+            '--fingerprint',
+            serverFingerprint,
+            '--public-key',
+            key,
+          ])
+        ).code,
+      ).toBe(2);
+    });
+
+    it('never takes a key from a data folder by itself: a planted ./.data/server-key pins nothing', async () => {
+      // The default data folder is ./.data, relative to wherever the command runs: a bundle received
+      // with a .data/server-key beside it must not be "pinned" by that file (here: the real key, even).
+      const dataDir = join(dir, '.data');
       await rm(dataDir, { recursive: true, force: true });
       await mkdir(dataDir);
       await writeFile(
@@ -276,9 +310,29 @@ describe.each(DB_KINDS)('evidence bundles on %s', (kind) => {
         Buffer.from(server.serverKeys.secretKey.subarray(0, 32)).toString('base64'),
       );
       const result = await verifyCli(['verify-bundle', 'case.zip'], dataDir);
-      expect(result.code).toBe(0);
-      expect(result.out).toContain(keyFingerprint(server.serverKeys.publicKey));
-      expect(result.out).toContain(join(dataDir, 'server-key'));
+      expect(result.code).toBe(1);
+      expect(result.out).toBe('');
+      expect(result.err).toContain('NOT PINNED');
+      expect(result.err).toContain('--fingerprint');
+      expect(result.err).not.toContain(join(dataDir, 'server-key'));
+    });
+
+    it('server-key prints the key and fingerprint to publish, and says where it read them', async () => {
+      const dataDir = join(dir, 'server-data');
+      await rm(dataDir, { recursive: true, force: true });
+      await mkdir(dataDir);
+      await writeFile(
+        join(dataDir, 'server-key'),
+        Buffer.from(server.serverKeys.secretKey.subarray(0, 32)).toString('base64'),
+      );
+      const printed = await verifyCli(['server-key'], dataDir);
+      expect(printed.code).toBe(0);
+      expect(printed.out).toContain(Buffer.from(server.serverKeys.publicKey).toString('base64'));
+      expect(printed.out).toContain(keyFingerprint(server.serverKeys.publicKey));
+      expect(printed.out).toContain(join(dataDir, 'server-key'));
+      const none = await verifyCli(['server-key']);
+      expect(none.code).toBe(1);
+      expect(none.err).toContain('no key');
     });
   });
 
@@ -434,6 +488,16 @@ describe.each(DB_KINDS)('evidence bundles on %s', (kind) => {
       ]);
       expect(cli.code).toBe(1);
       expect(cli.err).toContain('FAILED');
+      const byFingerprint = await verifyCli([
+        'verify-bundle',
+        'forged.zip',
+        '--fingerprint',
+        keyFingerprint(server.serverKeys.publicKey),
+      ]);
+      expect(byFingerprint.code).toBe(1);
+      expect(byFingerprint.err).toContain(
+        `signed by key ${keyFingerprint(forger.publicKey)}, not by the pinned`,
+      );
     });
 
     it("fails unpinned without --unpinned, and even with it names the forger's fingerprint, not the server's", async () => {

@@ -5,15 +5,30 @@
  * File: <root>/<first two hex digits>/<name>, the name keyed as
  * blob-store.ts says (a blob stored before that is read, and deleted, under
  * its hash). Writes go to a temporary file that is fsynced and renamed into
- * place, so a crash never leaves half a blob under a real name.
+ * place, so a crash never leaves half a blob under a real name; the
+ * temporary file such a crash leaves is removed by the orphan sweep
+ * (removeLeftovers).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertBlobKey, openBlob, sealBlob } from './blob-sealing.js';
 import { type BlobStore, blobNames } from './blob-store.js';
 
 export { BlobIntegrityError } from './blob-sealing.js';
+
+const TWO_HEX = /^[0-9a-f]{2}$/;
+/** What put() names its temporary files: `.<name>.<12 hex>.tmp`. */
+const TEMPORARY = /^\.[0-9a-f]{64}\.[0-9a-f]{12}\.tmp$/;
+
+async function entries(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
 
 export function createFilesystemBlobStore(root: string, key: Uint8Array): BlobStore {
   assertBlobKey(key);
@@ -77,6 +92,25 @@ export function createFilesystemBlobStore(root: string, key: Uint8Array): BlobSt
     async delete(sha256) {
       await rm(pathOf(sha256), { force: true });
       await rm(legacyPathOf(sha256), { force: true });
+    },
+
+    async removeLeftovers(before) {
+      let removed = 0;
+      for (const folder of await entries(root)) {
+        if (!TWO_HEX.test(folder)) continue;
+        for (const name of await entries(join(root, folder))) {
+          if (!TEMPORARY.test(name)) continue;
+          const path = join(root, folder, name);
+          const changed = await stat(path).then(
+            (s) => s.mtimeMs,
+            () => null,
+          );
+          if (changed === null || changed >= before.getTime()) continue;
+          await rm(path, { force: true });
+          removed++;
+        }
+      }
+      return removed;
     },
   };
 }

@@ -22,6 +22,12 @@ export interface BlobStore {
   check?(): Promise<void>;
   /** Releases the store's sockets; called once at shutdown, after the app has closed. */
   close?(): void;
+  /**
+   * Removes what writes cut short by a crash left behind and nobody will finish (a filesystem
+   * store's temporary files) if it was last changed before `before`; returns how many. Absent
+   * where a write appears whole or not at all (S3).
+   */
+  removeLeftovers?(before: Date): Promise<number>;
 }
 
 /** The configured store cannot be used: the message names it (bucket and endpoint), never a secret. */

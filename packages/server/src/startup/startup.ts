@@ -16,6 +16,8 @@ import type { AuditCheckpointer } from '../audit/audit-checkpointer.js';
 import { createFilesystemBlobStore } from '../blobs/blob-store.filesystem.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import { createS3BlobStore, readS3CredentialsFile } from '../blobs/blob-store.s3.js';
+import { createJournaledBlobStore } from '../blobs/journaled-blob-store.js';
+import { scheduleOrphanSweep } from '../blobs/orphan-sweep.js';
 import type { ServerConfig } from '../config.js';
 import { type Database, openDatabase, PGLITE_FOLDER } from '../db/connect.js';
 import { migrateDatabase } from '../db/migrate.js';
@@ -159,16 +161,17 @@ export async function startServer(
       },
     });
     closers.push(() => checkpoints.close());
-    const blobs = openBlobStore(config, secrets.blobKey);
+    const store = openBlobStore(config, secrets.blobKey);
     // Closed after the app (closers run in reverse), so no in-flight screenshot loses its store.
-    closers.push(async () => blobs.close?.());
+    closers.push(async () => store.close?.());
     // A missing bucket or a refused key stops the start here, naming them, not at the first screenshot.
-    await blobs.check?.();
+    await store.check?.();
     app = await buildApp({
       config,
       database,
       notifications,
-      blobs,
+      // Every put is noted first, so bytes whose row never commits are found by the orphan sweep.
+      blobs: createJournaledBlobStore(store, database.db, Date.now),
       serverSigner: secrets.serverSigner,
       adminTokenHash: secrets.adminTokenHash,
       accountsKey: secrets.blobKey,
@@ -178,6 +181,13 @@ export async function startServer(
     });
     const running = app;
     closers.push(() => running.close());
+    if (config.retention.intervalMs > 0) {
+      const sweep = scheduleOrphanSweep(
+        { db: database.db, blobs: store, now: Date.now, logger: app.log.child({ component: 'blob-sweep' }) },
+        config.retention.intervalMs,
+      );
+      closers.push(() => sweep.stop());
+    }
     if (auditLogWarning) app.log.warn(auditLogWarning);
     // The installation's minimum retention holds for policies stored before it was set or raised (issue #11).
     const raised = await createPolicyService({

@@ -6,6 +6,7 @@ export * from './anomalies.js';
 export * from './anomaly-alerts.js';
 export * from './anomaly-settings.js';
 export * from './audit.js';
+export * from './blob-uploads.js';
 export * from './cases.js';
 export * from './holds.js';
 export * from './self-view.js';

@@ -34,6 +34,8 @@ if [ "$x11" = 1 ]; then
   command -v xterm >/dev/null || need+=(xterm)
   command -v xdotool >/dev/null || need+=(xdotool)
   command -v xprop >/dev/null || need+=(x11-utils)
+  # ip netns, veth and tc: the network cut and stall test (test/resilience/network-cut.desktop.test.ts).
+  command -v ip >/dev/null && command -v tc >/dev/null || need+=(iproute2)
 fi
 # SEATWATCH_CHROMIUM points the tests at another Chromium (packages/testkit/src/browser/chromium.ts): then none is installed.
 if [ "$chromium" = 1 ] && [ -z "${SEATWATCH_CHROMIUM:-}" ]; then

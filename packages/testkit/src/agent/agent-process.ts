@@ -48,12 +48,19 @@ export function startAgentProcess(
     unitMalloc?: boolean;
     /** Run as this OS account (the test runs as root): a session part on a shared computer (issue #14). */
     as?: { readonly uid: number; readonly gid: number };
+    /**
+     * Run in this network namespace (`ip netns exec`, which execs the agent: the child's pid is
+     * the agent's), as a seat on another host (test/resilience/network-cut.desktop.test.ts).
+     */
+    netns?: string;
   } = {},
 ): AgentProcess {
   const confirm = options.confirmNotice === false ? null : confirmNoticesFromStdout();
   const malloc = options.unitMalloc === false ? {} : UNIT_MALLOC;
+  const node = [process.execPath, '--conditions=seatwatch-source', '--import', TSX, MAIN, ...args];
+  const [command, ...argv] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...node] : node;
   const child = children.add(
-    spawn(process.execPath, ['--conditions=seatwatch-source', '--import', TSX, MAIN, ...args], {
+    spawn(command!, argv, {
       env: { HOME: process.env.HOME ?? '/root', ...malloc, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.as ? { uid: options.as.uid, gid: options.as.gid } : {}),

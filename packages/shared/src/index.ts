@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './protocol/base64.js';
 export * from './protocol/close-codes.js';
+export * from './protocol/desktop-session.js';
 export * from './protocol/enrollment.js';
 export * from './protocol/envelope.js';
 export * from './protocol/events.js';

@@ -14,7 +14,7 @@
  * stays in one place.
  */
 import type net from 'node:net';
-import type { CaptureEvent, Notice, Policy } from '@seatwatch/shared';
+import { type CaptureEvent, desktopSessionLifecycle, type Notice, type Policy } from '@seatwatch/shared';
 import { nodeCryptoSigner } from '@seatwatch/shared/node-crypto';
 import { type Agent, type AgentDeps, createAgent, type StopReason } from '../agent.js';
 import { errorMessage } from '../collectors/probe.js';
@@ -30,6 +30,7 @@ import { listenUserSocket, type SocketUser, type UserSocket } from '../local-cha
 import { requestSelfViewLink } from '../notice/self-view-link.js';
 import { type Clock, systemClock, type TimerHandle } from '../runtime/clock.js';
 import { type Logger, silentLogger } from '../runtime/logger.js';
+import { AGENT_VERSION } from '../version.js';
 import { type AccountStream, createAccountStream } from './account-stream.js';
 import { mayTakeBlob, NOT_CONFIRMED, takeSessionEvents } from './session-intake.js';
 import { openSessionNotices } from './session-notices.js';
@@ -87,6 +88,8 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
     capture(commandId: string): Promise<readonly CaptureEvent[]>;
   }
   const links = new Set<Link>();
+  /** Session parts connected now, by account: a desktop session starts with an account's first and ends with its last. */
+  const partsOf = new Map<string, number>();
   let nextCaptureId = 1;
   let current: { policy: Policy; notice: Notice } = {
     policy: deps.identity.identity.policy,
@@ -174,10 +177,12 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
     };
     links.add(link);
     log.log('info', 'session part connected', { account });
+    sessionPartCame(account);
     socket.on('close', () => {
       links.delete(link);
       for (const answer of captures.values()) answer([]);
       log.log('info', 'session part disconnected', { account });
+      sessionPartWent(account);
     });
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
@@ -232,6 +237,32 @@ export function createMachineService(deps: MachineServiceDeps): MachineService {
       log.log('warn', 'events from a session refused', { account, count, reason });
       send({ t: 'refused', count, reason });
     }
+  }
+
+  /**
+   * The login records of a shared seat (docs/protocol.md, "Desktop sessions of a shared computer"): an
+   * account's desktop session starts with its first session part and ends with its last, told as that
+   * account's lifecycle events. They carry nothing the session collected, so they do not wait for the
+   * notice: a login record is kept for every operator, as a single-user agent's hello is. When the
+   * service itself stops, its own stopping event ends every session at the collector, so nothing is
+   * queued for the parts it cuts off then.
+   */
+  function sessionPartCame(account: string): void {
+    const parts = partsOf.get(account) ?? 0;
+    partsOf.set(account, parts + 1);
+    if (parts === 0 && stream && !stopping)
+      stream.queueAs(account, desktopSessionLifecycle('starting', clock.now(), AGENT_VERSION), true);
+  }
+
+  function sessionPartWent(account: string): void {
+    const parts = (partsOf.get(account) ?? 1) - 1;
+    if (parts > 0) {
+      partsOf.set(account, parts);
+      return;
+    }
+    partsOf.delete(account);
+    if (stream && !stopping)
+      stream.queueAs(account, desktopSessionLifecycle('stopping', clock.now(), AGENT_VERSION), true);
   }
 
   /**

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Event } from '@seatwatch/shared';
+import { type Event, isDesktopSessionLifecycle } from '@seatwatch/shared';
 import { until } from '@seatwatch/testkit';
 import { ProtocolPeer } from '@seatwatch/testkit/agent';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -192,7 +192,11 @@ describe('the machine service with two session parts', () => {
     expect(activityOf('Ada: ticket 1').every((a) => a.account === 'ada')).toBe(true);
     expect(activityOf('Bob: ticket 2').every((a) => a.account === 'bob')).toBe(true);
     // The machine's own events are the service's account.
-    expect(stored.filter(({ event }) => event.type === 'lifecycle').map((l) => l.account)).toEqual(['root']);
+    expect(
+      stored
+        .filter(({ event }) => event.type === 'lifecycle' && !isDesktopSessionLifecycle(event))
+        .map((l) => l.account),
+    ).toEqual(['root']);
     const confirmations = JSON.parse(fs.readFileSync(path.join(stateDir, 'session-notices.json'), 'utf8'));
     expect(Object.keys(confirmations).sort()).toEqual(['ada', 'bob']);
   }, 90_000);
@@ -227,5 +231,33 @@ describe('the machine service with two session parts', () => {
       ),
     );
     expect(peer.events().length).toBeGreaterThan(before);
+  }, 90_000);
+
+  it("tells each account's desktop session start and end, once per account, as that account's", async () => {
+    service = await startService(await fakeCollectors());
+    const sessions = () =>
+      attributed()
+        .filter(({ event }) => isDesktopSessionLifecycle(event))
+        .map(({ account, event }) => `${account} ${event.type === 'lifecycle' ? event.phase : ''}`);
+    // Bob has not confirmed the notice: his session's start is still a login record (nothing collected).
+    const ada = await startPart('ada', operatorDialog(), 'Ada: shift 1');
+    await startPart('bob', operatorDialog(), 'Bob: shift 1');
+    await until('both sessions started', () => sessions().length === 2);
+    expect(sessions().sort()).toEqual(['ada starting', 'bob starting']);
+
+    // A second part of Bob's (another session of the same account): no second start, and no end when it goes.
+    const bobAgain = await startPart('bob', operatorDialog(), 'Bob: second session');
+    await until('the second part connected', () => bobAgain.status() !== null);
+    await bobAgain.stop();
+    // Ada logs off: her part goes away.
+    await ada.stop();
+    await until("Ada's session ended", () => sessions().length === 3);
+    expect(sessions().at(-1)).toBe('ada stopping');
+    const end = attributed().find(
+      ({ event }) =>
+        isDesktopSessionLifecycle(event) && event.type === 'lifecycle' && event.phase === 'stopping',
+    );
+    expect(end).toMatchObject({ account: 'ada', event: { reason: 'logoff', detail: 'desktop session' } });
+    expect(sessions().filter((s) => s.startsWith('bob'))).toEqual(['bob starting']);
   }, 90_000);
 });

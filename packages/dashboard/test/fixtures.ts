@@ -10,6 +10,7 @@ export const boardSeat = (over: Partial<BoardSeat>): BoardSeat => ({
   agentId: null,
   hostname: null,
   operator: null,
+  operators: [],
   connected: true,
   state: 'active',
   stateSince: 0,

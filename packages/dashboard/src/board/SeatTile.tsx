@@ -54,13 +54,28 @@ export const SeatTile = memo(function SeatTile({
           <span className={`state-pill state-${seat.state}`}>{t(`state.${seat.state}`)}</span>
           <TimeInState since={seat.stateSince} />
         </div>
-        <UntrustedText
-          value={seat.operator}
-          fallback={t('tile.noOperator')}
-          fit="line"
-          className="operator"
-          testId="seat-operator"
-        />
+        {seat.operators.length > 0 ? (
+          // A shared seat: every account with a desktop session open now, each its own untrusted text.
+          <span className="operators" data-testid="seat-operators" title={t('tile.operators')}>
+            {seat.operators.map((account) => (
+              <UntrustedText
+                key={account}
+                value={account}
+                fit="line"
+                className="operator"
+                testId="seat-operator"
+              />
+            ))}
+          </span>
+        ) : (
+          <UntrustedText
+            value={seat.operator}
+            fallback={t('tile.noOperator')}
+            fit="line"
+            className="operator"
+            testId="seat-operator"
+          />
+        )}
         <UntrustedText value={seat.app} fit="line" className="app" testId="seat-app" />
         {/* Null when the seat's policy keeps titles off the board (showWindowTitles). */}
         {seat.title !== null && (

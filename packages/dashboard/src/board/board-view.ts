@@ -53,13 +53,16 @@ export function inPlace(seat: BoardSeat, filter: Pick<BoardFilter, 'siteId' | 't
   return !filter.teamId || seat.teamId === filter.teamId;
 }
 
-/** Search is a case-insensitive substring over the seat name, host name, operator, application and title. */
+/**
+ * Search is a case-insensitive substring over the seat name, host name, operator (every operator of a
+ * shared seat), application and title.
+ */
 export function matches(seat: BoardSeat, filter: BoardFilter): boolean {
   if (!inPlace(seat, filter)) return false;
   if (filter.state && !countsAs(seat, filter.state)) return false;
   const needle = filter.search.trim().toLocaleLowerCase();
   if (!needle) return true;
-  return [seat.name, seat.hostname, seat.operator, seat.app, seat.title].some(
+  return [seat.name, seat.hostname, seat.operator, ...seat.operators, seat.app, seat.title].some(
     (value) => value?.toLocaleLowerCase().includes(needle) ?? false,
   );
 }

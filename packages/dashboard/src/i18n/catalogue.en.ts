@@ -110,6 +110,7 @@ export const en = {
   'board.keyboardHelp': 'Arrow keys move between seats; Enter opens one.',
   'tile.alerts': '{count} open alerts',
   'tile.noOperator': 'No operator',
+  'tile.operators': 'Signed in at this seat now',
   'tile.noScreenshot': 'No screenshot',
   'tile.thumbnailAlt': 'Latest screenshot',
 

@@ -108,6 +108,7 @@ export const zhCN: Catalogue = {
   'board.keyboardHelp': '用方向键在座席间移动，按 Enter 打开。',
   'tile.alerts': '{count} 条未处理告警',
   'tile.noOperator': '无操作员',
+  'tile.operators': '当前登录此座席的账户',
   'tile.noScreenshot': '无截图',
   'tile.thumbnailAlt': '最新截图',
 

@@ -7,10 +7,11 @@
 import type { Executor } from '../db/connect.js';
 import type { GatewayAnomalies, RaisedAnomaly } from '../ingest/anomaly-port.js';
 import type { IngestHub, LoginAttempt } from '../ingest/ingest-hub.js';
-import { insertLogin, type LoginKind } from './logins.repository.js';
+import { insertLogin } from './logins.repository.js';
 
 export interface LoginInput {
-  kind: LoginKind;
+  /** What was attempted (a desktop session's records are written with the events that tell them). */
+  kind: LoginAttempt['kind'];
   at: number;
   ip: string;
   peerIp: string;

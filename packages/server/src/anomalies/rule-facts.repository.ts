@@ -4,9 +4,10 @@
  * user's other connected seats, who a refused agent is, and the agents a
  * restart left behind.
  */
+import { DESKTOP_SESSION_DETAIL } from '@seatwatch/shared';
 import { and, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/connect.js';
-import { agents, type logins, type seats } from '../db/schema/index.js';
+import { agents, desktopSessions, type logins, type seats } from '../db/schema/index.js';
 import type { RawRow } from './raw-row.js';
 
 type AgentRow = typeof agents.$inferSelect;
@@ -80,6 +81,42 @@ export function otherSeatsOfUser(
     );
 }
 
+export interface OtherSessionRow {
+  agentId: string;
+  seatId: string | null;
+  osUser: string;
+  startedAt: Date;
+  lastSeenAt: Date | null;
+}
+
+/**
+ * The project's other connected agents where the same OS user has a desktop session open (shared seats,
+ * issue #14; compared case-insensitively, as the index is).
+ */
+export function otherSessionsOfUser(
+  db: Db,
+  of: { projectId: string; agentId: string; osUser: string },
+): Promise<OtherSessionRow[]> {
+  return db
+    .select({
+      agentId: desktopSessions.agentId,
+      seatId: agents.seatId,
+      osUser: desktopSessions.osUser,
+      startedAt: desktopSessions.startedAt,
+      lastSeenAt: agents.lastSeenAt,
+    })
+    .from(desktopSessions)
+    .innerJoin(agents, eq(agents.id, desktopSessions.agentId))
+    .where(
+      and(
+        eq(desktopSessions.projectId, of.projectId),
+        ne(desktopSessions.agentId, of.agentId),
+        isNotNull(agents.session),
+        sql`lower(${desktopSessions.osUser}) = lower(${of.osUser})`,
+      ),
+    );
+}
+
 /** The site, team and OS user of an agent (a refused hello names only the agent). */
 export async function agentPlace(db: Db, agentId: string): Promise<AgentPlace | null> {
   const [row] = await queryRows<AgentPlace>(
@@ -116,6 +153,8 @@ export function agentsLeftBehind(db: Db, window: { since: number; start: number 
           and not exists (
             -- By seat first: events are indexed by (seat_id, time), not by agent.
             select 1 from events e where e.seat_id = a.seat_id and e.agent_id = a.id and e.type = 'lifecycle'
-              and e.body->>'phase' = 'stopping' and e.time >= coalesce(a.connected_at, a.last_seen_at))`,
+              and e.body->>'phase' = 'stopping' and e.time >= coalesce(a.connected_at, a.last_seen_at)
+              -- A desktop session's end on a shared seat (issue #14) is not the agent stopping.
+              and coalesce(e.body->>'detail', '') <> ${DESKTOP_SESSION_DETAIL})`,
   );
 }

@@ -24,9 +24,11 @@
  */
 
 import type { Db, Executor } from '../db/connect.js';
+import { desktopSessionChanges } from '../domain/desktop-sessions.js';
 import { type FrameRows, mergeSpans } from '../domain/ingest-mapping.js';
 import type { SequenceGap } from '../domain/sequencing.js';
 import type { GatewayAnomalies } from './anomaly-port.js';
+import { recordDesktopSessions } from './desktop-sessions.repository.js';
 import { type AgentProgress, storeIngestRows } from './ingest.repository.js';
 import type { AgentSession, CommittedFrame } from './ingest-hub.js';
 
@@ -207,8 +209,11 @@ export class GroupCommitter {
   async #commit(frames: PendingFrame[]): Promise<CommittedFrame[]> {
     const started = performance.now();
     try {
-      // Rows alone are one statement (its own transaction); a sequence gap adds its anomaly, which must commit with them.
-      const committed = frames.some((frame) => frame.gap)
+      // Rows alone are one statement (its own transaction); a sequence gap adds its anomaly, and a lifecycle
+      // event its login records (desktop sessions, issue #14), which must commit with them.
+      const committed = frames.some(
+        (frame) => frame.gap || desktopSessionChanges(frame.rows.events).length > 0,
+      )
         ? await this.deps.db.transaction((tx) => writeFrames(tx, frames, this.deps.now, this.deps.anomalies))
         : await writeFrames(this.deps.db, frames, this.deps.now, this.deps.anomalies);
       this.deps.observeCommit((performance.now() - started) / 1000, frames.length, true);
@@ -264,6 +269,12 @@ async function writeFrames(
   });
   const eventIds = stored.events;
   const screenshotIds = stored.screenshots;
+  for (const frame of frames) {
+    // Only events this write stored: one stored by a racing connection of the agent told its sessions then.
+    const fresh = frame.rows.events.filter((row) => eventIds.has(`${row.agentId}/${row.seq}/${row.idx}`));
+    const sessions = desktopSessionChanges(fresh);
+    if (sessions.length > 0) await recordDesktopSessions(ex, frame.stream.agent, sessions);
+  }
 
   const committedAt = now();
   const committed: CommittedFrame[] = [];
@@ -299,7 +310,17 @@ async function writeFrames(
         // Absent when the row was already stored (by another connection of the agent racing this one).
         return id === undefined
           ? []
-          : [{ id, seq: row.seq, idx: row.idx, type: row.type, time: row.time, body: row.body }];
+          : [
+              {
+                id,
+                seq: row.seq,
+                idx: row.idx,
+                type: row.type,
+                time: row.time,
+                body: row.body,
+                osUser: row.osUser,
+              },
+            ];
       }),
       screenshot: screenshot && screenshotId !== undefined ? { ...screenshot, id: screenshotId } : null,
       spans: frame.rows.spans,

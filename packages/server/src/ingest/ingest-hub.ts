@@ -44,6 +44,8 @@ export interface CommittedEvent {
   time: number;
   /** The event after the sanitising rule. */
   body: Event;
+  /** The OS account the event is attributed to (domain/ingest-mapping.ts, attributeAccount); null when none is known. */
+  osUser: string | null;
 }
 
 export interface CommittedGap extends SequenceGap {

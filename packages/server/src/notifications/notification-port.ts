@@ -14,7 +14,16 @@ export type Notification =
       seatId: string;
       agentId: string;
       /** `activity` (the foreground application changed) and `screenshot` come from the live dashboard's ingest observer. */
-      reason: 'connected' | 'disconnected' | 'state' | 'device' | 'revoked' | 'activity' | 'screenshot';
+      reason:
+        | 'connected'
+        | 'disconnected'
+        | 'state'
+        | 'device'
+        | 'revoked'
+        | 'activity'
+        | 'screenshot'
+        /** A desktop session of a shared seat started or ended (issue #14). */
+        | 'operators';
     }
   /** An anomaly was opened or got another occurrence. */
   | {
@@ -37,7 +46,13 @@ export type Notification =
   /** The agent was revoked: its connection, wherever it is, gets its pending commands and 4410. */
   | { topic: 'agent.revoked'; agentId: string }
   /** A legal hold was placed, changed or released: read the held seats again (cases/held-seats.ts). */
-  | { topic: 'legal_hold.changed' };
+  | { topic: 'legal_hold.changed' }
+  /**
+   * Sessions of this user ended on the process `origin` (sign-out, revocation, a password change,
+   * the account disabled or reset): every other process re-checks that user's live streams now
+   * instead of at their next periodic check (accounts/session-endings.ts).
+   */
+  | { topic: 'session.ended'; userId: string; origin: string };
 
 export type NotificationTopic = Notification['topic'];
 export type NotificationHandler = (notification: Notification) => void;

@@ -4,6 +4,7 @@
  * alerts. Every telemetry query is bounded by seat ids and the range, so it
  * walks the (seat_id, time) indexes (events_seat_status_time_idx for states).
  */
+import { DESKTOP_SESSION_DETAIL } from '@seatwatch/shared';
 import type { ReportApp, ReportRuleCount, ReportTeam, ShiftSchedule } from '@seatwatch/shared/dashboard-api';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
@@ -99,7 +100,11 @@ export async function presenceMarks(
 ): Promise<Map<string, PresenceMark[]>> {
   const marks = new Map<string, PresenceMark[]>(seatIds.map((id) => [id, []]));
   if (seatIds.length === 0) return marks;
-  const PRESENCE = sql.raw(`(e.type = 'status' or (e.type = 'lifecycle' and e.body->>'phase' = 'stopping'))`);
+  // A desktop session's end on a shared seat (issue #14) is one operator logging off, not the seat going away.
+  const PRESENCE = sql.raw(
+    `(e.type = 'status' or (e.type = 'lifecycle' and e.body->>'phase' = 'stopping'
+      and coalesce(e.body->>'detail', '') <> '${DESKTOP_SESSION_DETAIL}'))`,
+  );
   const rows = await rowsOf(
     ex,
     sql`

@@ -52,6 +52,10 @@ export function publishBoardChanges(
           lastApp.set(agentId, latest.app);
           void publish({ topic: 'seat.changed', projectId, seatId, agentId, reason: 'activity' });
         }
+        // A shared seat's operators change with its desktop sessions, and with the machine service's own start or stop.
+        if (frame.events.some((event) => event.type === 'lifecycle')) {
+          void publish({ topic: 'seat.changed', projectId, seatId, agentId, reason: 'operators' });
+        }
         if (frame.screenshot?.thumbSha256) {
           void publish({ topic: 'seat.changed', projectId, seatId, agentId, reason: 'screenshot' });
         }

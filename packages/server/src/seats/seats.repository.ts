@@ -58,6 +58,7 @@ const TILE = {
   hostname: nullable(agents.hostname),
   os_user: nullable(agents.osUser),
   session: agents.session,
+  operators: (value: unknown) => (Array.isArray(value) ? value.map(String) : []),
   state: agents.state,
   state_at: agents.stateAt,
   connected_at: agents.connectedAt,
@@ -91,6 +92,9 @@ export async function boardSeats(
       select s.id, s.project_id, s.site_id, s.team_id, s.name,
              a.id as agent_id, a.hostname, a.os_user, a.session, a.state, a.state_at, a.connected_at,
              a.disconnected_at, a.last_seen_at,
+             -- A shared seat's operators: the accounts with a desktop session open (issue #14).
+             (select coalesce(json_agg(ds.os_user order by ds.started_at, ds.os_user), '[]'::json)
+                from desktop_sessions ds where ds.agent_id = a.id) as operators,
              sp.app, sp.title, pol.show_titles, sh.id as shot_id, sh.time as shot_time,
              al.open_alerts, al.max_rank,
              -- The agent went quiet on an open connection (agent_silent, key ''), until frames arrive again.
@@ -140,6 +144,8 @@ export async function boardSeats(
       agentId: row.agent_id,
       hostname: row.hostname,
       operator: row.os_user,
+      // Sessions a killed service left open are closed by its next start; until then the seat is offline.
+      operators: connected ? (row.operators ?? []) : [],
       connected,
       state: !connected ? 'offline' : row.silent_since ? 'silent' : (row.state ?? 'active'),
       stateSince:

@@ -40,6 +40,10 @@ export const BoardSeat = Type.Object(
     agentId: Nullable(Type.String()),
     hostname: Nullable(Type.String({ description: 'from the seat' })),
     operator: Nullable(Type.String({ description: 'OS user, from the seat' })),
+    operators: Type.Array(Type.String({ description: 'from the seat' }), {
+      description:
+        'On a shared seat (one machine service for every shift, issue #14): the OS accounts with a desktop session open now, oldest first, while the seat is connected. Empty on a single-user seat, whose operator is `operator`.',
+    }),
     connected: Type.Boolean(),
     state: SeatActivityState,
     stateSince: Nullable(Millis),

@@ -17,6 +17,8 @@ export interface LiveAgent {
   loginId: number | null;
   lastFrameAt: number;
   seatState: SeatState | null;
+  /** Each OS account's latest state on this connection (a shared seat has one per desktop session, issue #14). */
+  accountStates: Map<string, SeatState>;
   heartbeatMs: number;
   /** The lifecycle "stopping" event of this session, if one arrived. */
   stopping: ObservedEvent | null;
@@ -69,6 +71,7 @@ export function createConnections(deps: {
         loginId: null,
         lastFrameAt: session.connectedAt,
         seatState: null,
+        accountStates: new Map(),
         heartbeatMs: 15_000,
         stopping: null,
         silenceRaised: false,

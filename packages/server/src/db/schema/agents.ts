@@ -93,7 +93,8 @@ export const allowlistEntries = pgTable(
   (t) => [unique('allowlist_scope_cidr_uq').on(t.projectId, t.siteId, t.cidr).nullsNotDistinct()],
 );
 
-export type LoginKind = 'hello' | 'enroll';
+/** A hello on the gateway, an enrollment, or a desktop session's start or end on a shared seat (issue #14). */
+export type LoginKind = 'hello' | 'enroll' | 'session_start' | 'session_end';
 
 /** Every hello and every enrollment attempt, allowed or refused. */
 export const logins = pgTable(

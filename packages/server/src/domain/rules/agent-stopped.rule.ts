@@ -3,6 +3,7 @@
  * event) during its team's shift. Lower severity than agent_silent: the
  * agent said why; someone still stopped monitoring on a working seat.
  */
+import { isDesktopSessionLifecycle } from '@seatwatch/shared';
 import Type from 'typebox';
 import { type AnomalyCandidate, eventRef, type ObservedEvent } from './anomaly.js';
 import { defineRule, found } from './rule-definition.js';
@@ -46,7 +47,9 @@ export function detectAgentStopped(
   config: { readonly ignoreReasons: readonly string[] },
 ): AnomalyCandidate | null {
   const { event } = stopping;
-  if (event.type !== 'lifecycle' || event.phase !== 'stopping') return null;
+  // A desktop session's end on a shared seat (issue #14) is an operator logging off, not the agent stopping.
+  if (event.type !== 'lifecycle' || event.phase !== 'stopping' || isDesktopSessionLifecycle(event))
+    return null;
   if (config.ignoreReasons.includes(event.reason)) return null;
   if (!schedule || !isInShift(schedule, event.time)) return null;
   return {

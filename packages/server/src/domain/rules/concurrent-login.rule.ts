@@ -1,7 +1,11 @@
 /**
  * concurrent_login: the same OS user is active on two seats at once (a
  * shared or stolen account). Compared case-insensitively; shared service
- * accounts can be ignored by name.
+ * accounts can be ignored by name. The account is the one of the event that
+ * put the operator at the seat: the hello's on a single-user seat, the
+ * desktop session's on a shared one (issue #14), so two operators taking
+ * turns at one shared seat never clash, and one moving to another seat at a
+ * shift change does not once the first session has ended.
  */
 import Type from 'typebox';
 import { type AnomalyCandidate, boundedKey, type EvidenceRef } from './anomaly.js';
@@ -40,6 +44,50 @@ export interface OtherSeat {
   readonly osUser: string;
   /** When the other seat was last known active (now, if it is active now). */
   readonly lastActiveAt: number;
+}
+
+/** A single-user seat of the same account: its agent's state decides how recently it was active. */
+export interface SingleUserSeatFacts {
+  readonly agentId: string;
+  readonly seatId: string | null;
+  readonly osUser: string;
+  readonly state: 'active' | 'idle' | 'locked' | null;
+  readonly stateAt: number | null;
+  readonly lastSeenAt: number | null;
+}
+
+/** A shared seat where the same account has a desktop session open (issue #14). */
+export interface OpenSessionFacts {
+  readonly agentId: string;
+  readonly seatId: string | null;
+  readonly osUser: string;
+  readonly startedAt: number;
+  readonly lastSeenAt: number | null;
+}
+
+/**
+ * Where else the account is: a single-user seat is active until its state says otherwise (then as of
+ * that state's time); a desktop session open on a connected shared seat is the account there now,
+ * whatever the state of another session on that computer, until the service tells its end.
+ */
+export function otherSeatsOf(
+  singleUser: readonly SingleUserSeatFacts[],
+  sessions: readonly OpenSessionFacts[],
+): OtherSeat[] {
+  return [
+    ...singleUser.map((r) => ({
+      agentId: r.agentId,
+      seatId: r.seatId,
+      osUser: r.osUser,
+      lastActiveAt: r.state === 'active' || r.stateAt === null ? (r.lastSeenAt ?? 0) : r.stateAt,
+    })),
+    ...sessions.map((r) => ({
+      agentId: r.agentId,
+      seatId: r.seatId,
+      osUser: r.osUser,
+      lastActiveAt: Math.max(r.startedAt, r.lastSeenAt ?? 0),
+    })),
+  ];
 }
 
 export interface ConcurrentLoginInput {

@@ -34,6 +34,8 @@ export type Phase = 'ramp' | 'hold' | 'drain';
 export type ToGenerator =
   | { type: 'start'; config: GeneratorConfig }
   | { type: 'phase'; phase: Phase }
+  /** Handshake latencies from here on only (the connect storm after a server restart). */
+  | { type: 'reset-handshakes' }
   /** Send stats now (a measurement window starts or ends). */
   | { type: 'report' }
   /** Stop making frames; report `final` once everything sent is acked (or after timeoutMs). */

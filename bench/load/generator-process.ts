@@ -161,6 +161,9 @@ process.on('message', (message: ToGenerator) => {
     case 'phase':
       phase = message.phase;
       break;
+    case 'reset-handshakes':
+      handshake.reset();
+      break;
     case 'report':
       send({ type: 'stats', stats: stats() });
       break;

@@ -47,6 +47,15 @@ export class LatencyHistogram {
     if (ms > this.#max) this.#max = ms;
   }
 
+  /** Forgets everything recorded (a new phase measured on its own, e.g. the reconnections after a restart). */
+  reset(): void {
+    this.#counts.fill(0);
+    this.#count = 0;
+    this.#sum = 0;
+    this.#min = Number.POSITIVE_INFINITY;
+    this.#max = 0;
+  }
+
   merge(snapshot: HistogramSnapshot): void {
     if (snapshot.count === 0) return;
     for (const [index, count] of snapshot.buckets) this.#counts[index]! += count;

@@ -23,6 +23,10 @@ export interface LoadOptions {
   poolSize: number | null;
   pgAdminUrl: string;
   profile: boolean;
+  /** Server processes sharing the database (generator g speaks to process g mod N). */
+  processes: number;
+  /** After the hold: restart the server(s) and measure the agents' reconnection (the connect storm). */
+  storm: boolean;
   logStatements: boolean;
   ceilings: boolean;
   keep: boolean;
@@ -41,7 +45,11 @@ export const USAGE = `Usage: pnpm --filter @seatwatch/bench load -- [options]
   --events-per-batch N     (default 10)
   --screenshot-interval-ms N  per agent (default 300000), jittered by --screenshot-jitter (default 0.2)
   --screenshot-kb N        screenshot size (default 50)
-  --generators N           generator processes (default 1)
+  --generators N           generator processes (default: --processes)
+  --processes N            server processes on the same database and data folder (default 1; postgres);
+                           generator g connects to process g mod N, so give at least N generators
+  --storm                  after the hold, restart the server process(es) and measure the connect
+                           storm: every agent back (target 60 s) and its handshake p99 (target 5 s)
   --verify-acks F          share of acks whose signature the agents verify (default 0.05; all other
                            server messages are always verified)
   --source-addresses N     local addresses 127.0.0.1..N to connect from (default: 1 per 20,000 agents)
@@ -88,6 +96,8 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions {
       'pool-size': { type: 'string' },
       'pg-url': { type: 'string' },
       profile: { type: 'boolean' },
+      processes: { type: 'string' },
+      storm: { type: 'boolean' },
       'log-statements': { type: 'boolean' },
       'no-ceilings': { type: 'boolean' },
       keep: { type: 'boolean' },
@@ -125,6 +135,7 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions {
     return raw as T;
   };
   const agents = integer('agents', values.agents, 100, 1, 60_000);
+  const processes = integer('processes', values.processes, 1, 1, 8);
   const options: LoadOptions = {
     agents,
     minutes: number('minutes', values.minutes, 1, 0.1, 120),
@@ -143,7 +154,7 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions {
     ),
     screenshotJitter: number('screenshot-jitter', values['screenshot-jitter'], 0.2, 0, 0.9),
     screenshotBytes: Math.round(number('screenshot-kb', values['screenshot-kb'], 50, 8, 60) * 1024),
-    generators: integer('generators', values.generators, 1, 1, 16),
+    generators: integer('generators', values.generators, processes, 1, 16),
     verifyAcks: number('verify-acks', values['verify-acks'], 0.05, 0, 1),
     sourceAddresses: integer(
       'source-addresses',
@@ -159,12 +170,17 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions {
       values['pool-size'] === undefined ? null : integer('pool-size', values['pool-size'], 10, 1, 200),
     pgAdminUrl: values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     profile: values.profile ?? false,
+    processes,
+    storm: values.storm ?? false,
     logStatements: values['log-statements'] ?? false,
     ceilings: !(values['no-ceilings'] ?? false),
     keep: values.keep ?? false,
     seed: integer('seed', values.seed, 1, 0, 2 ** 31),
     out: values.out ?? null,
   };
+  if (options.processes > 1 && options.db !== 'postgres') problems.push('--processes needs --db postgres');
+  if (options.generators < options.processes)
+    problems.push('--generators must be at least --processes (each generator speaks to one process)');
   if (options.logStatements && options.db !== 'postgres')
     problems.push('--log-statements needs --db postgres');
   if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\n${USAGE}`);

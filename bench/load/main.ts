@@ -129,7 +129,13 @@ async function main(): Promise<void> {
   /** Longest wait for the ramp's backlog to clear before the hold starts anyway. */
   const settleBudgetMs = 180_000;
   const budgetMs =
-    15 * 60_000 + options.agents * 100 + rampBudgetMs + settleBudgetMs + holdMs + options.drainSeconds * 2000;
+    15 * 60_000 +
+    options.agents * 100 +
+    rampBudgetMs +
+    settleBudgetMs +
+    holdMs +
+    options.drainSeconds * 2000 +
+    (options.storm ? rampBudgetMs + settleBudgetMs + 120_000 : 0);
 
   const result: Record<string, unknown> = {
     name: runName,
@@ -145,6 +151,8 @@ async function main(): Promise<void> {
   const writeResult = () => writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
 
   let server: ServerProcess | null = null;
+  /** With --processes N: the other N-1 server processes on the same database and data folder. */
+  const others: ServerProcess[] = [];
   const generators: Generator[] = [];
   let database: { name: string; url: string; drop: () => Promise<void> } | null = null;
   let finished = false;
@@ -152,7 +160,7 @@ async function main(): Promise<void> {
     if (finished) return;
     finished = true;
     for (const generator of generators) generator.child.kill('SIGKILL');
-    if (server) await server.stop(why ? 1000 : 30_000);
+    await Promise.all([server, ...others].map((s) => s?.stop(why ? 1000 : 30_000)));
     if (!options.keep) {
       await database?.drop().catch(() => {});
       rmSync(dataDir, { recursive: true, force: true });
@@ -207,24 +215,43 @@ async function main(): Promise<void> {
 
   // 2. The server.
   log('starting the server ...');
-  const serverStarted = performance.now();
-  server = await startServerProcess({
-    from: options.server,
-    dataDir,
-    databaseUrl: database?.url ?? null,
-    logFile: join(resultsDir, `${runName}-server.log`),
-    inspect: options.profile,
-    poolSize: options.poolSize,
-    extraEnv: {},
-  });
-  const running = server;
   let stopping = false;
-  log(
-    `  ready in ${round((performance.now() - serverStarted) / 1000, 1)} s at ${running.url} (pid ${running.pid})`,
-  );
-  running.exited.then((code) => {
-    if (!finished && !stopping) abort(`the server exited unexpectedly (${code}); see its log`);
-  });
+  /** Set while --storm restarts the servers: their exits are expected then. */
+  let restarting = false;
+  const serverLog = (i: number, restart: number) =>
+    join(
+      resultsDir,
+      `${runName}-server${i > 0 ? `-${i + 1}` : ''}${restart > 0 ? `-restart${restart}` : ''}.log`,
+    );
+  const launch = async (i: number, restart: number, reuse: ServerProcess | null) => {
+    const launchedAt = performance.now();
+    const started = await startServerProcess({
+      from: options.server,
+      dataDir,
+      databaseUrl: database?.url ?? null,
+      logFile: serverLog(i, restart),
+      // Only the first process is profiled (its share of the load is 1/N of the whole).
+      inspect: options.profile && i === 0,
+      poolSize: options.poolSize,
+      extraEnv: {},
+      ...(reuse ? { port: reuse.port, adminToken: reuse.adminToken } : {}),
+    });
+    started.exited.then((code) => {
+      if (!finished && !stopping && !restarting) abort(`a server exited unexpectedly (${code}); see its log`);
+    });
+    log(
+      `  server ${i + 1} ready in ${round((performance.now() - launchedAt) / 1000, 1)} s at ${started.url} (pid ${started.pid})`,
+    );
+    return started;
+  };
+  // One after the other: the first applies the migrations, the others find them done.
+  server = await launch(0, 0, null);
+  for (let i = 1; i < options.processes; i++) {
+    const other = await launch(i, 0, null);
+    others.push(other);
+  }
+  let running = server;
+  const servers = () => [running, ...others];
 
   // 3. Project, token, enrollment.
   const project = await createBenchProject(running.url, running.adminToken, options.agents);
@@ -256,7 +283,8 @@ async function main(): Promise<void> {
     const generator = forkGenerator((message) => abort(`a generator failed: ${message}`));
     generators.push(generator);
     const config: GeneratorConfig = {
-      wsUrl: running.wsUrl,
+      // Generator g speaks to server g mod N (--processes), as a load balancer spreading agents would.
+      wsUrl: servers()[g % options.processes]!.wsUrl,
       serverPublicKey: [...serverKeys][0]!,
       agents: seats
         .filter((seat) => seat.index % options.generators === g)
@@ -292,7 +320,7 @@ async function main(): Promise<void> {
   const cpu = new CpuMeter(
     () =>
       new Map([
-        ['server', [running.pid]],
+        ['server', servers().map((s) => s.pid)],
         ['generators', generators.map((g) => g.child.pid!)],
         ['postgres', postgresPids],
         ['orchestrator', [process.pid]],
@@ -420,6 +448,52 @@ async function main(): Promise<void> {
   const holdCpuPercent = holdCpu.sample();
   const databaseAfter = monitor ? await readDatabaseCounters(monitor) : null;
   const logAtHoldEnd = options.logStatements ? logOffset() : 0;
+
+  // 6b. Connect storm (--storm): every server process is restarted (SIGTERM: it acks what it read and
+  // closes with 1001), and a new one listens on the same port; the agents come back with their own
+  // backoff and jitter (0.25 s .. 60 s, as packages/agent's), all at once. Frames sent from here on
+  // count as the ramp's, so the hold's figures above stay the hold's.
+  let storm: { allBackSeconds: number; connected: number; handshakeP99Ms: number | null } | null = null;
+  if (options.storm) {
+    phase = 'ramp';
+    for (const generator of generators) generator.send({ type: 'phase', phase: 'ramp' });
+    nextProgress = performance.now() + options.progressSeconds * 1000;
+    await waitWhile(() => totals(generators).pending > settledBelow, settleBudgetMs);
+    for (const generator of generators) generator.send({ type: 'reset-handshakes' });
+    log(`connect storm: restarting ${options.processes} server process(es) ...`);
+    restarting = true;
+    const stormStarted = performance.now();
+    const previous = servers();
+    await Promise.all(previous.map((s) => s.stop(60_000)));
+    const stoppedSeconds = (performance.now() - stormStarted) / 1000;
+    const restarted: ServerProcess[] = [];
+    for (const [i, old] of previous.entries()) restarted.push(await launch(i, 1, old));
+    restarting = false;
+    running = restarted[0]!;
+    server = running;
+    others.splice(0, others.length, ...restarted.slice(1));
+    const listeningSeconds = (performance.now() - stormStarted) / 1000;
+    nextProgress = performance.now() + options.progressSeconds * 1000;
+    await waitWhile(() => totals(generators).connected < options.agents, rampBudgetMs);
+    const backSeconds = (performance.now() - stormStarted) / 1000;
+    const stormHandshakes = totals(generators).handshakeLatency.summary();
+    const back = totals(generators).connected;
+    result.storm = {
+      stoppedSeconds: round(stoppedSeconds, 1),
+      listeningAgainSeconds: round(listeningSeconds, 1),
+      allBackSeconds: round(backSeconds, 1),
+      reconnectedAfterListening: round(backSeconds - listeningSeconds, 1),
+      connected: back,
+      handshakeLatency: stormHandshakes,
+      target: { allBackWithinSeconds: 60, handshakeP99Ms: 5000 },
+    };
+    storm = { allBackSeconds: round(backSeconds, 1), connected: back, handshakeP99Ms: stormHandshakes.p99Ms };
+    log(
+      `  ${back}/${options.agents} back ${round(backSeconds, 1)} s after the restart began ` +
+        `(stopped in ${round(stoppedSeconds, 1)} s, listening again at ${round(listeningSeconds, 1)} s); ` +
+        `handshakes p50 ${stormHandshakes.p50Ms} ms, p99 ${stormHandshakes.p99Ms} ms, max ${stormHandshakes.maxMs} ms over ${stormHandshakes.count}`,
+    );
+  }
   await monitor?.end();
 
   // 7. Drain: no new frames; wait for every ack.
@@ -534,11 +608,18 @@ async function main(): Promise<void> {
     nothingLost: stored.ok && drained,
     rssUnderTarget: serverMemory.peakRssBytes !== null && serverMemory.peakRssBytes < TARGETS.serverRssBytes,
     throughputKeptUp: hold.framesAckedPerSecond >= 0.97 * offeredFramesPerSecond,
+    ...(storm
+      ? {
+          stormAllBackIn60s: storm.connected === options.agents && storm.allBackSeconds <= 60,
+          stormHandshakeP99Under5s: storm.handshakeP99Ms !== null && storm.handshakeP99Ms < 5000,
+        }
+      : {}),
   };
   Object.assign(result, {
     finishedAt: new Date().toISOString(),
     hold,
     rampLatency: final.rampLatency.summary(),
+    // With --storm: the reconnections after the restart (the ramp's are in ramp.handshakeLatency).
     handshakeLatency: final.handshakeLatency.summary(),
     serverView: view,
     serverMemory,
@@ -630,6 +711,12 @@ async function main(): Promise<void> {
     log('  heaviest functions, inclusive:');
     for (const row of profile.topInclusive.slice(0, 15))
       log(`  ${String(row.percent).padStart(5)}%  ${row.name}`);
+  }
+  if (storm) {
+    log(
+      `connect storm: ${storm.connected}/${options.agents} back in ${storm.allBackSeconds} s (target 60 s), ` +
+        `handshake p99 ${storm.handshakeP99Ms} ms (target 5,000 ms)`,
+    );
   }
   log(`verdict: ${JSON.stringify(verdict)}`);
   log(`result: ${outFile}`);

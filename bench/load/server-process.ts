@@ -20,11 +20,16 @@ export interface ServerProcessOptions {
   inspect: boolean;
   poolSize: number | null;
   extraEnv: Record<string, string>;
+  /** Listen on this port (a restart, for the agents to find it again); default: a free one. */
+  port?: number;
+  /** The admin token; default: a new random one. */
+  adminToken?: string;
 }
 
 export interface ServerProcess {
   child: ChildProcess;
   pid: number;
+  port: number;
   url: string;
   wsUrl: string;
   adminToken: string;
@@ -61,9 +66,9 @@ async function freePort(): Promise<number> {
 }
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const inspectorPort = options.inspect ? await freePort() : null;
-  const adminToken = `swa_bench_${randomBytes(24).toString('base64url')}`;
+  const adminToken = options.adminToken ?? `swa_bench_${randomBytes(24).toString('base64url')}`;
   const { packageDir, entry } = serverEntry(options.from);
   if (!existsSync(entry)) {
     throw new Error(`${entry} is missing: run \`pnpm build\` first, or pass --server src`);
@@ -111,6 +116,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   return {
     child,
     pid: child.pid!,
+    port,
     url,
     wsUrl: `ws://127.0.0.1:${port}/api/v1/agent/ws`,
     adminToken,

@@ -44,4 +44,19 @@ describe('LatencyHistogram', () => {
     expect(histogram.percentile(99)).toBeNull();
     expect(histogram.summary().p99Ms).toBeNull();
   });
+
+  it('after a reset, summarises only what was recorded since (the connect storm after a restart)', () => {
+    const histogram = new LatencyHistogram();
+    for (const ms of [9_000, 12_000, 30_000]) histogram.record(ms);
+    histogram.reset();
+    expect(histogram.count).toBe(0);
+    expect(histogram.percentile(99)).toBeNull();
+    const fresh = new LatencyHistogram();
+    for (const ms of [40, 80, 1_500]) {
+      histogram.record(ms);
+      fresh.record(ms);
+    }
+    expect(histogram.summary()).toEqual(fresh.summary());
+    expect(histogram.summary().maxMs).toBe(1_500);
+  });
 });

@@ -4,14 +4,15 @@
 #  - Xvfb, openbox, xterm, xdotool, x11-utils (real screenshots,
 #    real windows for the agent's collectors);
 #  - chromium (dashboard end-to-end tests through playwright-core);
-#  - debootstrap and dpkg-deb (the agent's packages installed into a clean Debian).
+#  - debootstrap and dpkg-deb (the agent's packages installed into a clean Debian),
+#    systemd-nspawn and Xvfb (that Debian booted with systemd, a desktop session in it).
 # Installs only what is missing (apt-get, as root or with sudo) and prints what it does.
 #
 # Usage: test-prerequisites.sh [all|db|desktop|browser|packaging]   (default: all)
 # A test tier (see test/README.md) needs only its own part: db PostgreSQL;
 # desktop the X11 tools and PostgreSQL; browser chromium, the X11 tools and
 # PostgreSQL (the dashboard end-to-end test also drives a seat desktop); packaging
-# debootstrap and PostgreSQL (its test runs as root).
+# debootstrap, systemd-nspawn, Xvfb and PostgreSQL (its tests run as root).
 set -euo pipefail
 
 log() { printf '[prerequisites] %s\n' "$*"; }
@@ -44,6 +45,9 @@ fi
 if [ "$packaging" = 1 ]; then
   command -v debootstrap >/dev/null || need+=(debootstrap)
   command -v dpkg-deb >/dev/null || need+=(dpkg)
+  # The .deb under a real systemd: a booted container, and an X display for its desktop session.
+  command -v systemd-nspawn >/dev/null || need+=(systemd-container)
+  command -v Xvfb >/dev/null || need+=(xvfb)
 fi
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 
@@ -71,5 +75,5 @@ pg_ready || { log "PostgreSQL is not reachable on 127.0.0.1:5432"; exit 1; }
 ready="PostgreSQL is up"
 [ "$x11" = 1 ] && ready+=", X11 tools are present"
 [ "$chromium" = 1 ] && ready+=", chromium: ${SEATWATCH_CHROMIUM:-$(command -v chromium)}"
-[ "$packaging" = 1 ] && ready+=", debootstrap is present"
+[ "$packaging" = 1 ] && ready+=", debootstrap and systemd-nspawn are present"
 log "$tier: $ready"

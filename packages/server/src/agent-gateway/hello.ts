@@ -20,20 +20,15 @@ import {
   validatePayload,
   verifyEnvelope,
 } from '@seatwatch/shared';
-import { checkIpAccess } from '../access/ip-access.js';
 import type { LoginInput, LoginRecorder, WrittenLogin } from '../access/login-recorder.js';
-import {
-  findAgentForHello,
-  type HelloAgent,
-  markAgentConnected,
-  markAgentDisconnected,
-} from '../agents/agents.repository.js';
+import type { NewLogin } from '../access/logins.repository.js';
+import { markAgentDisconnected } from '../agents/agents.repository.js';
 import type { Db } from '../db/connect.js';
+import { applicableRanges, decideIp } from '../domain/allowlist.js';
 import { sanitizeField } from '../domain/ingest-mapping.js';
-import { latestEventAccount } from '../ingest/ingest.repository.js';
-import type { AgentSession } from '../ingest/ingest-hub.js';
+import type { AgentSession, LoginAttempt } from '../ingest/ingest-hub.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
-import { effectivePolicy } from '../tenancy/tenancy.repository.js';
+import { type HelloAgent, openSessionRows, readHelloContext } from './hello.repository.js';
 
 export interface HelloDeps {
   db: Db;
@@ -127,18 +122,19 @@ export async function lookUpAgent(
   arrival: HelloArrival,
 ): Promise<ClaimedAgent> {
   // Agent ids are ours (UUIDs): anything else cannot name an agent, and must not reach a query
-  // (a NUL would make PostgreSQL refuse the statement instead of the hello).
-  const found = AGENT_ID.test(claim.claimed) ? await findAgentForHello(deps.db, claim.claimed) : null;
+  // (a NUL would make PostgreSQL refuse the statement instead of the hello). The allowlist and the
+  // policy come with the agent (one round trip), read now as before: other processes edit them.
+  const found = AGENT_ID.test(claim.claimed) ? await readHelloContext(deps.db, claim.claimed) : null;
   const login = refusedLogin(arrival, claim.claimed, found);
   if (!found) return refuse(deps, 'unknown_agent', login);
-  if (found.agent.status !== 'active') return refuse(deps, 'agent_revoked', login);
+  if (found.status !== 'active') return refuse(deps, 'agent_revoked', login);
   return { claim, arrival, found, login };
 }
 
 /** Step 3: signed with the agent's key, a valid hello, answering this connection's challenge. */
 export async function verifyHello(deps: HelloDeps, claimed: ClaimedAgent): Promise<VerifiedHello> {
   const { claim, arrival, found } = claimed;
-  const publicKey = fromBase64(found.agent.publicKey, 32);
+  const publicKey = fromBase64(found.publicKey, 32);
   try {
     verifyEnvelope(claim.envelope, 'agent', publicKey, deps.verifier);
   } catch (error) {
@@ -160,39 +156,41 @@ export async function verifyHello(deps: HelloDeps, claimed: ClaimedAgent): Promi
   return { arrival, found, hello, publicKey, info, login };
 }
 
-/** Step 4: the client IP is on the allowlist of the agent's project and site (read now: other processes edit it). */
+/** Step 4: the client IP is on the allowlist of the agent's project and site (read with the agent, by this hello). */
 export async function checkAllowlist(deps: HelloDeps, verified: VerifiedHello): Promise<void> {
   const { found, arrival } = verified;
-  const decision = await checkIpAccess(deps.db, found.agent.projectId, found.siteId, arrival.ip);
+  const decision = decideIp(arrival.ip, applicableRanges(found.allowlist, found.siteId));
   if (!decision.allowed) await refuse(deps, 'ip_not_allowed', verified.login);
 }
 
 /**
- * Step 5: the session, in one transaction with the allowed login record:
- * the agent row names it, and gives back the seq its frames resume after.
- * Then the welcome, with the policy of the agent's site.
+ * Step 5: the session, in one statement with the allowed login record: the
+ * agent row names it, and gives back the seq its frames resume after. Then
+ * the welcome, with the policy of the agent's site (read with the agent).
  */
 export async function openSession(deps: HelloDeps, verified: VerifiedHello): Promise<OpenedSession> {
-  const { arrival, found, hello, info, login } = verified;
+  const { arrival, found, hello, info } = verified;
+  if (!found.policy) throw new Error(`project ${found.projectId} has no policy row`);
+  const { policy, notice } = found.policy;
   const session = deps.newId();
-  const { written, ackedSeq, osUser } = await deps.db.transaction(async (tx) => {
-    const stored = await deps.logins.write(tx, { ...login, allowed: true, session });
-    const resumeAfter = await markAgentConnected(tx, {
-      agentId: found.agent.id,
-      session,
-      ip: arrival.ip,
-      at: new Date(arrival.receivedAt),
-      ...info,
-      noticeVersion: hello.info.noticeVersion,
-    });
-    const account = (await latestEventAccount(tx, found.agent.id)) ?? info.osUser;
-    return { written: stored, ackedSeq: resumeAfter, osUser: account };
+  const login: LoginInput = { ...verified.login, allowed: true, reason: null, session };
+  const opened = await openSessionRows(deps.db, {
+    login: loginRow(login),
+    agentId: found.id,
+    session,
+    ip: arrival.ip,
+    at: new Date(arrival.receivedAt),
+    ...info,
+    noticeVersion: hello.info.noticeVersion,
   });
-  const { policy, notice } = await effectivePolicy(deps.db, found.agent.projectId, found.siteId);
+  const { ackedSeq } = opened;
+  const osUser = opened.latestOsUser ?? info.osUser;
+  // An allowed hello raises no anomaly (only an IP refusal does: access/login-recorder.ts).
+  const written: WrittenLogin = { attempt: loginAttempt(login, opened.loginId), anomaly: null, input: login };
   const agent: AgentSession = {
-    agentId: found.agent.id,
-    projectId: found.agent.projectId,
-    seatId: found.agent.seatId,
+    agentId: found.id,
+    projectId: found.projectId,
+    seatId: found.seatId,
     siteId: found.siteId,
     teamId: found.teamId,
     session,
@@ -228,10 +226,10 @@ function refusedLogin(arrival: HelloArrival, claimed: string, found: HelloAgent 
     peerIp: arrival.peerIp,
     allowed: false,
     reason: null,
-    projectId: found?.agent.projectId ?? null,
-    agentId: found?.agent.id ?? null,
+    projectId: found?.projectId ?? null,
+    agentId: found?.id ?? null,
     claimedAgent: sanitizeField(claimed, 'hostname'),
-    seatId: found?.agent.seatId ?? null,
+    seatId: found?.seatId ?? null,
     siteId: found?.siteId ?? null,
     teamId: found?.teamId ?? null,
     clockSkewMs: null,
@@ -239,6 +237,44 @@ function refusedLogin(arrival: HelloArrival, claimed: string, found: HelloAgent 
     hostname: null,
     osUser: null,
     agentVersion: null,
+  };
+}
+
+/** The login row of an allowed hello (as access/login-recorder.ts writes one). */
+function loginRow(input: LoginInput): NewLogin {
+  return {
+    at: new Date(input.at),
+    kind: input.kind,
+    projectId: input.projectId,
+    agentId: input.agentId,
+    claimedAgent: input.claimedAgent,
+    seatId: input.seatId,
+    ip: input.ip,
+    peerIp: input.peerIp,
+    allowed: input.allowed,
+    reason: input.reason,
+    clockSkewMs: input.clockSkewMs,
+    session: input.session,
+    hostname: input.hostname,
+    osUser: input.osUser,
+    agentVersion: input.agentVersion,
+  };
+}
+
+/** What observers are told of a stored login record (as access/login-recorder.ts tells it). */
+function loginAttempt(input: LoginInput, loginId: number): LoginAttempt {
+  return {
+    kind: input.kind,
+    loginId,
+    at: input.at,
+    allowed: input.allowed,
+    reason: input.reason,
+    ip: input.ip,
+    projectId: input.projectId,
+    agentId: input.agentId,
+    seatId: input.seatId,
+    clockSkewMs: input.clockSkewMs,
+    anomalyId: null,
   };
 }
 

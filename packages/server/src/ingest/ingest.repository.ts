@@ -300,15 +300,3 @@ export async function storeIngestRows(ex: Executor, rows: IngestRows): Promise<S
   }
   return ids;
 }
-
-/**
- * The OS account in force for an agent's next frame: that of its latest stored event (a resumed
- * connection goes on where the last one stopped, issue #14); null when none is stored or known.
- */
-export async function latestEventAccount(ex: Executor, agentId: string): Promise<string | null> {
-  const [row] = await queryRows<{ os_user: string | null }>(
-    ex,
-    sql`select os_user from events where agent_id = ${agentId} order by seq desc, idx desc limit 1`,
-  );
-  return row?.os_user ?? null;
-}

@@ -42,7 +42,6 @@ export const events = pgTable(
     unique('events_agent_seq_idx_uq').on(t.agentId, t.seq, t.idx),
     index('events_seat_time_idx').on(t.seatId, t.time),
     index('events_project_time_idx').on(t.projectId, t.time),
-    index('events_seat_os_user_time_idx').on(t.seatId, t.osUser, t.time),
   ],
 );
 
@@ -70,7 +69,6 @@ export const activitySpans = pgTable(
     unique('activity_spans_agent_start_uq').on(t.agentId, t.startedAt, t.osUser).nullsNotDistinct(),
     index('activity_spans_seat_start_idx').on(t.seatId, t.startedAt),
     index('activity_spans_project_start_idx').on(t.projectId, t.startedAt),
-    index('activity_spans_seat_os_user_start_idx').on(t.seatId, t.osUser, t.startedAt),
   ],
 );
 
@@ -131,7 +129,6 @@ export const screenshots = pgTable(
     unique('screenshots_agent_seq_uq').on(t.agentId, t.seq),
     index('screenshots_seat_time_idx').on(t.seatId, t.time),
     index('screenshots_project_time_idx').on(t.projectId, t.time),
-    index('screenshots_seat_os_user_time_idx').on(t.seatId, t.osUser, t.time),
     index('screenshots_sha256_idx').on(t.sha256),
     index('screenshots_thumb_sha256_idx').on(t.thumbSha256),
   ],

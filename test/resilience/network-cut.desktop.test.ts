@@ -48,7 +48,7 @@ const SUBNET = `10.213.${process.pid % 250}`;
 const COLLECTOR_IP = `${SUBNET}.1`;
 const SEAT_IP = `${SUBNET}.2`;
 /** The collector pings a connection silent this long and gives it up after one more. */
-const PING_MS = 4000;
+const PING_MS = 6000;
 const CUT_MS = 20_000;
 const STALL_MS = 2500;
 const RUNNING = /Seatwatch agent \S+ running\./;

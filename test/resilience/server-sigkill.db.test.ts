@@ -39,6 +39,8 @@ const FRAMES = 90;
 const BLOB_EVERY = 6;
 const isBlob = (seq: number) => seq % BLOB_EVERY === 0;
 const STREAMING = 3;
+/** Each agent sends this many frames, then waits until the commits are held before the rest. */
+const FIRST_STRETCH = 12;
 
 /** A distinct image per agent and seq, so no two screenshots share bytes. */
 const imageOf = (agent: number, seq: number) => testJpeg(48 + agent, 32 + seq);
@@ -91,7 +93,7 @@ describe('the collector killed with SIGKILL under load', () => {
    * milliseconds apart; a refused or closed connection is opened again (to whichever server is
    * running) and the unacknowledged rest resent. Resolves once everything is acknowledged.
    */
-  async function stream(agent: EnrolledAgent, index: number, seen: Seen) {
+  async function stream(agent: EnrolledAgent, index: number, seen: Seen, held: Promise<void>) {
     for (;;) {
       let client: TestAgentClient;
       try {
@@ -114,6 +116,7 @@ describe('the collector killed with SIGKILL under load', () => {
         open = false;
       });
       for (let seq = from + 1; seq <= FRAMES && open; seq++) {
+        if (seq === FIRST_STRETCH + 1) await held;
         if (isBlob(seq)) client.sendBlob(seq, await imageOf(index, seq));
         else client.sendBatch(seq, sampleEvents(2, Date.UTC(2026, 11, 1) + seq * 1000));
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -137,9 +140,13 @@ describe('the collector killed with SIGKILL under load', () => {
     const agents = await Promise.all(Array.from({ length: STREAMING }, () => enrollTestAgent(first)));
     const doomed = await enrollTestAgent(first);
     const seen: Seen[] = agents.map(() => ({ acked: 0, client: null, welcomes: [] }));
-    const streams = agents.map((agent, i) => stream(agent, i, seen[i]!));
+    let hold = () => {};
+    const held = new Promise<void>((resolve) => {
+      hold = resolve;
+    });
+    const streams = agents.map((agent, i) => stream(agent, i, seen[i]!, held));
     await until('every agent acknowledged a first stretch', () =>
-      seen.every((s) => Math.max(s.acked, ackedBy(s.client)) >= 12),
+      seen.every((s) => Math.max(s.acked, ackedBy(s.client)) >= FIRST_STRETCH),
     );
 
     // Hold every commit: each frame's transaction inserts into events first.
@@ -149,6 +156,8 @@ describe('the collector killed with SIGKILL under load', () => {
     try {
       await lock.query('begin');
       await lock.query('lock table events in exclusive mode');
+      // The rest of every stream goes out now and waits on the lock, with the doomed screenshot.
+      hold();
       const victim = await connectAgent(first, doomed);
       victim.sendBlob(1, doomedImage);
       // Its bytes are stored (the note comes first, the put right after) and its commit waits.
@@ -172,14 +181,15 @@ describe('the collector killed with SIGKILL under load', () => {
       await lock.query('rollback');
       lock.release();
     }
-    expect(ackedBeforeKill.every((n) => n >= 12 && n < FRAMES)).toBe(true);
+    // Nothing was committed while the lock was held: exactly the first stretch was acknowledged.
+    expect(ackedBeforeKill).toEqual(agents.map(() => FIRST_STRETCH));
 
     await start();
     await Promise.all(streams);
 
     // Everything acknowledged before the kill was there when each agent came back.
     for (const [i, s] of seen.entries()) {
-      const afterKill = s.welcomes.filter((n) => n >= 12);
+      const afterKill = s.welcomes.slice(1);
       expect(Math.max(...afterKill), `agent ${i}`).toBeGreaterThanOrEqual(ackedBeforeKill[i]!);
     }
     // Every frame stored exactly once: two events a batch, the capture event a screenshot.

@@ -42,6 +42,7 @@ import { IngestHub } from './ingest/ingest-hub.js';
 import { investigationRoutes } from './investigation/investigation.plugin.js';
 import { createServerMetrics, metricsRoute, type ServerMetrics } from './metrics/server-metrics.js';
 import type { NotificationPort } from './notifications/notification-port.js';
+import { schedulePartitionMaintenance } from './partitions/partition-maintenance.js';
 import { reportsRoutes } from './reports/reports.routes.js';
 import { createReportsService } from './reports/reports.service.js';
 import { type RetentionReport, runRetention, scheduleRetention } from './retention/retention-job.js';
@@ -332,6 +333,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const retention =
     config.retention.intervalMs > 0 ? scheduleRetention(retentionDeps, config.retention.intervalMs) : null;
+  // The coming days' telemetry partitions, made now and every few hours (issue #15).
+  const partitions = schedulePartitionMaintenance({
+    db: database.db,
+    now,
+    logger: log.child({ component: 'partitions' }),
+  });
   const accessFlush = scheduleAccessFlush(accessRecorder, ACCESS_FLUSH_MS, (error) =>
     log.error({ err: error }, 'could not report folded access records'),
   );
@@ -343,6 +350,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     heldSeats.close();
     await retention?.stop();
+    await partitions.stop();
     await accessFlush.stop();
   });
   return app;

@@ -69,7 +69,7 @@ function insertEvents(rows: readonly EventRow[]): SQL {
         })),
       )}) as x(project_id text, agent_id text, seat_id text, seq bigint, idx int, type text,
                time bigint, body jsonb, received_at bigint, os_user text)
-      on conflict (agent_id, seq, idx) do nothing
+      on conflict (agent_id, seq, idx, time) do nothing
       returning id, agent_id, seq, idx`;
 }
 
@@ -127,7 +127,7 @@ function insertDeviceEvents(rows: readonly DeviceRow[]): SQL {
     )}) as x(project_id text, agent_id text, seat_id text, seq bigint, idx int, time bigint, action text,
              device_id text, vendor_id text, product_id text, name text, manufacturer text, serial text,
              device_class text, mass_storage boolean, os_user text)
-    on conflict (agent_id, seq, idx) do nothing`;
+    on conflict (agent_id, seq, idx, time) do nothing`;
 }
 
 function insertScreenshots(rows: readonly ScreenshotRow[]): SQL {
@@ -158,7 +158,7 @@ function insertScreenshots(rows: readonly ScreenshotRow[]): SQL {
       )}) as x(project_id text, agent_id text, seat_id text, seq bigint, time bigint, sha256 text, size int,
                mime text, width int, height int, monitor int, trigger text, command_id text,
                thumb_sha256 text, received_at bigint, os_user text)
-      on conflict (agent_id, seq) do nothing
+      on conflict (agent_id, seq, time) do nothing
       returning id, agent_id, seq`;
 }
 

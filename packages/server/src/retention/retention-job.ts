@@ -1,12 +1,22 @@
 /**
  * The retention job: for each project, deletes events, activity spans,
  * device events, signed frames and screenshots (rows, then bytes no row refers to) older
- * than the project's retention, in batches so that no transaction holds
- * many locks, skipping anything under legal hold. On PostgreSQL an advisory
- * lock lets one process run it at a time. Every run is in the audit log
+ * than the project's retention, skipping anything under legal hold. On
+ * PostgreSQL an advisory lock lets one process run it at a time. Every run is in the audit log
  * (issue #11): one `retention.run` entry with what it deleted per table and
  * project, and a `retention.delete` entry in each project that lost rows,
  * also when the run fails part way (then with outcome `failed`).
+ *
+ * The telemetry tables are partitioned by day (issue #15, migration 0015),
+ * so retention counts in whole UTC days: a row goes with the first run after
+ * its whole day is older than the retention (so it is kept at most one day
+ * longer, never shorter: the installation's minimum retention is a floor).
+ * A day's partition that is past every project's retention is dropped whole,
+ * its held rows kept (moved to the DEFAULT partition). Row by row, in
+ * batches so that no transaction holds many locks, go only what a drop
+ * cannot take: the days of a project with a shorter retention than another
+ * project's, rows in DEFAULT partitions (times outside the made days, held
+ * rows released since), and signed frames (not partitioned).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { recordAudit } from '../audit/audit-log.js';
@@ -14,10 +24,17 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import { refreshAllCaseHolds } from '../cases/legal-hold.js';
 import type { Database, Executor } from '../db/connect.js';
 import { retentionCutoffs } from '../domain/retention.js';
+import { makeComingPartitions, startOfUtcDay } from '../partitions/partition-maintenance.js';
+import {
+  dropPartition,
+  type PartitionedTable,
+  partitionsEndingBy,
+} from '../partitions/partitions.repository.js';
 import {
   deleteExpiredRows,
   deleteExpiredScreenshots,
   projectRetentions,
+  projectsWithoutRetention,
   type RetainedTable,
   underRetentionLock,
   unreferencedBlobs,
@@ -50,6 +67,8 @@ export interface RetentionReport {
   blobs: number;
   /** The projects that lost anything. */
   projects: ProjectDeletions[];
+  /** The daily partitions dropped whole (their rows are counted in `rows`). */
+  partitions: string[];
 }
 
 const TABLES: RetainedTable[] = ['events', 'activity_spans', 'device_events', 'signed_frames'];
@@ -81,7 +100,7 @@ const noRows = (): RowCounts => ({
 const deletedAny = (p: ProjectDeletions) => p.blobs > 0 || Object.values(p.rows).some((n) => n > 0);
 
 export async function runRetention(deps: RetentionDeps): Promise<RetentionReport> {
-  const report: RetentionReport = { ran: true, rows: noRows(), blobs: 0, projects: [] };
+  const report: RetentionReport = { ran: true, rows: noRows(), blobs: 0, projects: [], partitions: [] };
   const { db } = deps.database;
   const startedAt = deps.now();
   const ran = await underRetentionLock(deps.database, async () => {
@@ -89,18 +108,55 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionReport
     try {
       // Rows that reached a held case's time range after the hold was placed get their flag now (issue #7).
       await refreshAllCaseHolds(db);
+      // The periodic job also makes the coming days' partitions (partitions/ does it at start too).
+      await makeComingPartitions(db, deps.now());
       const retentions = await projectRetentions(db);
       const days = new Map(retentions.map((r) => [r.projectId, r.retentionDays]));
-      for (const { projectId, before } of retentionCutoffs(retentions, deps.now())) {
-        const cutoff = new Date(before);
-        const project: ProjectDeletions = {
-          projectId,
-          retentionDays: days.get(projectId)!,
-          before: cutoff.toISOString(),
-          rows: noRows(),
-          blobs: 0,
-        };
-        report.projects.push(project);
+      const cutoffs = retentionCutoffs(retentions, deps.now()).map(({ projectId, before }) => ({
+        projectId,
+        before: new Date(startOfUtcDay(before)),
+      }));
+      const projects = new Map<string, ProjectDeletions>();
+      const projectEntry = (projectId: string, before: Date) => {
+        let project = projects.get(projectId);
+        if (!project) {
+          project = {
+            projectId,
+            retentionDays: days.get(projectId) ?? 0,
+            before: before.toISOString(),
+            rows: noRows(),
+            blobs: 0,
+          };
+          projects.set(projectId, project);
+          report.projects.push(project);
+        }
+        return project;
+      };
+      for (const { projectId, before } of cutoffs) projectEntry(projectId, before);
+
+      // Whole days past every project's retention go as partitions; none while a project has no retention.
+      const dropBefore =
+        cutoffs.length > 0 && (await projectsWithoutRetention(db)) === 0
+          ? new Date(Math.min(...cutoffs.map((c) => c.before.getTime())))
+          : null;
+      for (const partition of dropBefore ? await partitionsEndingBy(db, dropBefore) : []) {
+        const dropped = await dropPartition(db, partition.name, dropBefore!);
+        report.partitions.push(partition.name);
+        for (const { projectId, deleted, hashes } of dropped) {
+          const project = projectEntry(projectId, dropBefore!);
+          const table: PartitionedTable = partition.table;
+          project.rows[table] += deleted;
+          report.rows[table] += deleted;
+          for (let i = 0; i < hashes.length; i += deps.batchSize) {
+            const blobs = await deleteUnreferencedBlobs(db, deps.blobs, hashes.slice(i, i + deps.batchSize));
+            project.blobs += blobs;
+            report.blobs += blobs;
+          }
+        }
+      }
+
+      for (const { projectId, before: cutoff } of cutoffs) {
+        const project = projectEntry(projectId, cutoff);
         for (const table of TABLES) {
           for (;;) {
             const deleted = await deleteExpiredRows(db, table, projectId, cutoff, deps.batchSize);
@@ -168,6 +224,7 @@ async function recordRun(
         startedAt: new Date(run.startedAt).toISOString(),
         rows: report.rows,
         blobs: report.blobs,
+        partitions: report.partitions,
         projects: Object.fromEntries(
           report.projects.map((p) => [
             p.projectId,

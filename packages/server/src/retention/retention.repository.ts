@@ -56,6 +56,20 @@ export async function projectRetentions(ex: Executor): Promise<ProjectRetention[
   }));
 }
 
+/**
+ * How many projects have no project-wide policy, so no retention: their rows
+ * are never deleted, so no partition may be dropped while one exists.
+ */
+export async function projectsWithoutRetention(ex: Executor): Promise<number> {
+  const [row] = await rowsOf(
+    ex,
+    sql`select count(*) as n from projects p
+        where not exists (select 1 from policies pol where pol.project_id = p.id and pol.site_id is null)`,
+    { n: Number },
+  );
+  return row?.n ?? 0;
+}
+
 export type RetainedTable = 'events' | 'activity_spans' | 'device_events' | 'signed_frames';
 
 type ExpiringTable = RetainedTable | 'screenshots';

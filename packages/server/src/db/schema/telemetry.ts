@@ -4,13 +4,34 @@
  * screenshot metadata; screenshot bytes live in the blob store).
  * Every row carries project, agent and seat so that queries and retention
  * never need a join to know whose data it is.
+ *
+ * These four tables are partitioned by the row's own time, one partition a
+ * UTC day plus a DEFAULT one (migration 0015, issue #15; made ahead by
+ * partitions/, dropped whole by retention/). A partitioned table's keys
+ * must hold its partition key, so each primary key is (id, time) and each
+ * dedup key ends with the time the frame itself carries: a resent frame
+ * carries the same one, so it still conflicts. Drizzle does not create
+ * these tables (the migration does); the declarations here type the rows.
  */
-import { bigint, boolean, index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  unique,
+} from 'drizzle-orm/pg-core';
 import { agents } from './agents.js';
 import { timestampColumn } from './columns.js';
 
 // Only the agent is a foreign key: it fixes project and seat, deletes cascade through it, and each
 // row inserted on the hot ingest path pays for one key check instead of three.
+/** The identity keeps ids unique on its own; the primary key also names the partition key (see above). */
+const partitionedId = () => bigint('id', { mode: 'number' }).notNull().generatedAlwaysAsIdentity();
+
 const owner = () => ({
   projectId: text('project_id').notNull(),
   agentId: text('agent_id')
@@ -23,7 +44,7 @@ const owner = () => ({
 export const events = pgTable(
   'events',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: partitionedId(),
     ...owner(),
     seq: bigint('seq', { mode: 'number' }).notNull(),
     /** Position of the event in its frame. */
@@ -39,7 +60,8 @@ export const events = pgTable(
     legalHold: boolean('legal_hold').notNull().default(false),
   },
   (t) => [
-    unique('events_agent_seq_idx_uq').on(t.agentId, t.seq, t.idx),
+    primaryKey({ name: 'events_pkey', columns: [t.id, t.time] }),
+    unique('events_agent_seq_idx_uq').on(t.agentId, t.seq, t.idx, t.time),
     index('events_seat_time_idx').on(t.seatId, t.time),
     index('events_project_time_idx').on(t.projectId, t.time),
   ],
@@ -52,7 +74,7 @@ export const events = pgTable(
 export const activitySpans = pgTable(
   'activity_spans',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: partitionedId(),
     ...owner(),
     startedAt: timestampColumn('started_at').notNull(),
     endedAt: timestampColumn('ended_at').notNull(),
@@ -66,6 +88,7 @@ export const activitySpans = pgTable(
   },
   (t) => [
     // One account's span (issue #14): two sessions of a shared computer may start one in the same ms.
+    primaryKey({ name: 'activity_spans_pkey', columns: [t.id, t.startedAt] }),
     unique('activity_spans_agent_start_uq').on(t.agentId, t.startedAt, t.osUser).nullsNotDistinct(),
     index('activity_spans_seat_start_idx').on(t.seatId, t.startedAt),
     index('activity_spans_project_start_idx').on(t.projectId, t.startedAt),
@@ -77,7 +100,7 @@ export type DeviceAction = 'attached' | 'detached';
 export const deviceEvents = pgTable(
   'device_events',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: partitionedId(),
     ...owner(),
     seq: bigint('seq', { mode: 'number' }).notNull(),
     idx: integer('idx').notNull(),
@@ -96,7 +119,8 @@ export const deviceEvents = pgTable(
     legalHold: boolean('legal_hold').notNull().default(false),
   },
   (t) => [
-    unique('device_events_agent_seq_idx_uq').on(t.agentId, t.seq, t.idx),
+    primaryKey({ name: 'device_events_pkey', columns: [t.id, t.time] }),
+    unique('device_events_agent_seq_idx_uq').on(t.agentId, t.seq, t.idx, t.time),
     index('device_events_seat_time_idx').on(t.seatId, t.time),
     index('device_events_project_time_idx').on(t.projectId, t.time),
   ],
@@ -106,7 +130,7 @@ export const deviceEvents = pgTable(
 export const screenshots = pgTable(
   'screenshots',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: partitionedId(),
     ...owner(),
     seq: bigint('seq', { mode: 'number' }).notNull(),
     time: timestampColumn('time').notNull(),
@@ -126,7 +150,8 @@ export const screenshots = pgTable(
     legalHold: boolean('legal_hold').notNull().default(false),
   },
   (t) => [
-    unique('screenshots_agent_seq_uq').on(t.agentId, t.seq),
+    primaryKey({ name: 'screenshots_pkey', columns: [t.id, t.time] }),
+    unique('screenshots_agent_seq_uq').on(t.agentId, t.seq, t.time),
     index('screenshots_seat_time_idx').on(t.seatId, t.time),
     index('screenshots_project_time_idx').on(t.projectId, t.time),
     index('screenshots_sha256_idx').on(t.sha256),

@@ -5,14 +5,15 @@
 #    real windows for the agent's collectors);
 #  - chromium (dashboard end-to-end tests through playwright-core);
 #  - debootstrap and dpkg-deb (the agent's packages installed into a clean Debian),
-#    systemd-nspawn and Xvfb (that Debian booted with systemd, a desktop session in it).
+#    systemd-nspawn and Xvfb (that Debian booted with systemd, a desktop session in it);
+#  - haproxy (the db tier's scale-out test puts three collectors behind it).
 # Installs only what is missing (apt-get, as root or with sudo) and prints what it does.
 #
 # Usage: test-prerequisites.sh [all|db|desktop|browser|packaging]   (default: all)
 # A test tier (see test/README.md) needs only its own part: db PostgreSQL;
 # desktop the X11 tools and PostgreSQL; browser chromium, the X11 tools and
 # PostgreSQL (the dashboard end-to-end test also drives a seat desktop); packaging
-# debootstrap, systemd-nspawn, Xvfb and PostgreSQL (its tests run as root).
+# debootstrap, systemd-nspawn, Xvfb and PostgreSQL (its tests run as root). db also haproxy.
 set -euo pipefail
 
 log() { printf '[prerequisites] %s\n' "$*"; }
@@ -48,6 +49,10 @@ if [ "$packaging" = 1 ]; then
   # The .deb under a real systemd: a booted container, and an X display for its desktop session.
   command -v systemd-nspawn >/dev/null || need+=(systemd-container)
   command -v Xvfb >/dev/null || need+=(xvfb)
+fi
+# The scale-out test (test/scale-out/, db tier) runs Debian's haproxy, which lives in /usr/sbin.
+if [ "$tier" = all ] || [ "$tier" = db ]; then
+  command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 fi
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 

@@ -40,6 +40,7 @@ import { healthRoutes } from './health/health.routes.js';
 import { GroupCommitter } from './ingest/group-committer.js';
 import { IngestHub } from './ingest/ingest-hub.js';
 import { investigationRoutes } from './investigation/investigation.plugin.js';
+import { claimJobRun } from './jobs/job-runs.repository.js';
 import { createServerMetrics, metricsRoute, type ServerMetrics } from './metrics/server-metrics.js';
 import type { NotificationPort } from './notifications/notification-port.js';
 import { schedulePartitionMaintenance } from './partitions/partition-maintenance.js';
@@ -201,6 +202,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: database.db,
     now,
     secrets: createSecretBox(deps.accountsKey, 'account secrets'),
+    // A sign-out taken by this process ends the user's live streams held by the others (issue #15).
+    notifications: deps.notifications,
+    onError: (error) => log.warn({ err: error }, 'could not announce ended sessions to the other processes'),
   });
 
   // Looks at seat data and refused requests, folded so that nobody can flood the audit log (issue #11).
@@ -331,8 +335,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { db: database.db });
   await app.register(reportsRoutes, { reports: createReportsService({ db: database.db, now }) });
 
+  // Once per interval across every process on the database, not once per process (issue #15); a tenth
+  // of the interval is left for timers that fire late.
+  const retentionInterval = config.retention.intervalMs;
   const retention =
-    config.retention.intervalMs > 0 ? scheduleRetention(retentionDeps, config.retention.intervalMs) : null;
+    retentionInterval > 0
+      ? scheduleRetention(retentionDeps, retentionInterval, () =>
+          claimJobRun(database.db, 'retention', retentionInterval * 0.9),
+        )
+      : null;
   // The coming days' telemetry partitions, made now and every few hours (issue #15).
   const partitions = schedulePartitionMaintenance({
     db: database.db,

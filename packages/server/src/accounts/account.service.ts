@@ -7,6 +7,7 @@
  * parts it calls. Clock and randomness come in through deps and tokens.ts.
  */
 import type { Db } from '../db/connect.js';
+import type { NotificationPort } from '../notifications/notification-port.js';
 import {
   createDashboardAllowlistService,
   createDashboardNetworkCheck,
@@ -48,10 +49,13 @@ export function createAccountService(deps: {
   db: Db;
   now: () => number;
   secrets: SecretBox;
+  /** Tells the other server processes when a user's sessions end, so their live streams end too. */
+  notifications?: NotificationPort;
+  onError?: (error: unknown) => void;
 }): AccountService {
   const network = createDashboardNetworkCheck(deps);
   const throttle = createSignInThrottle(deps);
-  const sessionEndings = createSessionEndings();
+  const sessionEndings = createSessionEndings(deps);
   return {
     ...createFirstAdministratorService(deps),
     ...createSignInService({ ...deps, network, throttle }),

@@ -242,14 +242,23 @@ export interface RetentionSchedule {
   stop(): Promise<void>;
 }
 
-/** Runs retention every `intervalMs` (first run one interval after start); stop() waits for a run in progress. */
-export function scheduleRetention(deps: RetentionDeps, intervalMs: number): RetentionSchedule {
+/**
+ * Runs retention every `intervalMs` (first run one interval after start); stop() waits for a run in progress.
+ * `claim` says whether this turn is this process's to run: several processes on one database run the job
+ * once per interval between them, not once each (issue #15; app.ts claims in the database).
+ */
+export function scheduleRetention(
+  deps: RetentionDeps,
+  intervalMs: number,
+  claim: () => Promise<boolean> = async () => true,
+): RetentionSchedule {
   let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = runRetention(deps)
+    running = claim()
+      .then((mine) => (mine ? runRetention(deps) : null))
       .then((report) => {
-        if (report.ran) deps.logger.info({ retention: report }, 'retention run finished');
+        if (report?.ran) deps.logger.info({ retention: report }, 'retention run finished');
       })
       .catch((error: unknown) => deps.logger.error({ err: error }, 'retention run failed'))
       .finally(() => {

@@ -3,11 +3,12 @@
  * carry a BoardSeat, `anomaly` events an AnomalyLiveMessage, each filtered
  * to the viewer's scope. SSE rather than a WebSocket: one direction is all
  * it needs, the session cookie travels by itself, and browsers reconnect on
- * their own. When sessions of a user end in this process (sign-out,
- * revocation, a password change, the account disabled), that user's streams
- * re-check their session at once and close if it ended (issue #13). Every
- * REAUTH_MS each stream checks again anyway, which covers sessions ended by
- * another server process and sessions that expire.
+ * their own. When sessions of a user end (sign-out, revocation, a password
+ * change, the account disabled), in this process or in another one on the
+ * same database (a `session.ended` notification, issue #15), that user's
+ * streams re-check their session at once and close if it ended (issue #13).
+ * Every REAUTH_MS each stream checks again anyway, which covers sessions that
+ * expire and a notification that was lost.
  */
 import { ErrorBody } from '@seatwatch/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';

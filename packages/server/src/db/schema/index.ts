@@ -10,6 +10,7 @@ export * from './blob-uploads.js';
 export * from './cases.js';
 export * from './desktop-sessions.js';
 export * from './holds.js';
+export * from './jobs.js';
 export * from './self-view.js';
 export * from './telemetry.js';
 export * from './tenancy.js';

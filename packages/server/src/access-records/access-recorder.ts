@@ -58,6 +58,12 @@ export interface ReadRecord {
   seatId: string | null;
   /** The OS accounts (lower case) whose data the look showed; null when not about one seat's data. */
   accounts: readonly string[] | null;
+  /**
+   * What tells this look's bucket from others of the route in the same
+   * minute, when it is not the accounts: the case read, the set of seats a
+   * view covered. Default: the accounts.
+   */
+  subject?: string;
   /** Fold per dashboard session (the board) instead of per minute. */
   session?: string | null;
   reason?: string | null;
@@ -139,7 +145,7 @@ export function createAccessRecorder(deps: AccessRecorderDeps) {
           route: record.route,
           projectId: record.projectId,
           seatId: record.seatId,
-          subject: accounts === null ? null : accounts.join('\n'),
+          subject: record.subject ?? (accounts === null ? null : accounts.join('\n')),
           reason: record.reason ?? null,
           caseId: record.caseId ?? null,
           ip: record.who.ip,

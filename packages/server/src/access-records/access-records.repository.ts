@@ -112,8 +112,9 @@ export interface OperatorLooks {
 
 /**
  * Audit entries of looks at one operator's data at a seat, newest first:
- * entries of the seat that name no accounts or name this one, and board
- * views that covered the seat's team. The self-view's own entries are not
+ * entries of the seat that name no accounts or name this one, board
+ * views that covered the seat's team, and looks at several seats
+ * (details.seats) that named this seat with this operator's account. The self-view's own entries are not
  * looks by others.
  */
 export async function operatorLooks(ex: Executor, looks: OperatorLooks) {
@@ -125,18 +126,24 @@ export async function operatorLooks(ex: Executor, looks: OperatorLooks) {
     looks.operator === null
       ? sql`true`
       : sql`(a.details->'accounts' is null or a.details->'accounts' @> jsonb_build_array(${looks.operator}::text))`;
+  // A look at several seats at once (the visual timeline's summary) names each with its accounts.
+  const seatInView =
+    looks.operator === null
+      ? sql`jsonb_build_array(jsonb_build_object('id', ${looks.seatId}::text))`
+      : sql`jsonb_build_array(jsonb_build_object('id', ${looks.seatId}::text, 'accounts', jsonb_build_array(${looks.operator}::text)))`;
   return rowsOf(
     ex,
     sql`select a.at, a.actor, a.action, a.reason, a.case_id,
           case when jsonb_typeof(a.details->'count') = 'number' then (a.details->>'count')::numeric end as count
         from audit_log a
         where (
-            a.seat_id = ${looks.seatId}
+            (a.seat_id = ${looks.seatId} and ${account})
             or (a.action = 'board.view' and a.project_id = ${looks.projectId}
-                and (jsonb_typeof(a.details->'teamIds') is distinct from 'array' or ${team}))
+                and (jsonb_typeof(a.details->'teamIds') is distinct from 'array' or ${team}) and ${account})
+            or (a.seat_id is null and a.project_id = ${looks.projectId}
+                and jsonb_typeof(a.details->'seats') = 'array' and a.details->'seats' @> ${seatInView})
           )
           and a.action not like 'self\\_view.%'
-          and ${account}
         order by a.seq desc limit ${looks.limit}`,
     {
       at: auditLog.at,

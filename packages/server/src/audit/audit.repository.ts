@@ -89,7 +89,16 @@ export async function listAuditEntries(ex: Executor, filter: AuditFilter): Promi
       )!,
     );
   }
-  if (filter.seatId) conditions.push(eq(auditLog.seatId, filter.seatId));
+  if (filter.seatId) {
+    // A look at several seats at once (the visual timeline's summary) names each in details.seats.
+    const named = JSON.stringify([{ id: filter.seatId }]);
+    conditions.push(
+      or(
+        eq(auditLog.seatId, filter.seatId),
+        sql`(${auditLog.seatId} is null and ${auditLog.details}->'seats' @> ${named}::jsonb)`,
+      )!,
+    );
+  }
   if (filter.caseId) conditions.push(eq(auditLog.caseId, filter.caseId));
   if (filter.beforeSeq !== undefined) conditions.push(lt(auditLog.seq, filter.beforeSeq));
   const rows = await ex

@@ -185,7 +185,7 @@ interface PageInParts {
  * seat the latest spans starting before `from` that run into it (without
  * the second part, a query for one late day would walk every earlier span).
  */
-function overlappingSpans(window: TimelineWindow, page?: PageInParts): SQL {
+export function overlappingSpans(window: TimelineWindow, page?: PageInParts): SQL {
   const from = iso(window.from);
   const to = iso(window.to);
   const inside = page

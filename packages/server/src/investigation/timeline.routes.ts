@@ -6,6 +6,8 @@ import {
   Timeline,
   TimelineRequest,
   TimelineSeat,
+  TimelineSummary,
+  TimelineSummaryRequest,
 } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -40,6 +42,23 @@ export async function timelineRoutes(
       schema: { tags, body: TimelineRequest, response: { 200: Timeline, ...errors } },
     },
     (request) => timeline.read(request.principal!, requestActor(request), request.body),
+  );
+
+  app.post(
+    '/api/v1/investigation/timeline/summary',
+    {
+      config: { authz: { action: 'timeline.read' } },
+      schema: {
+        tags,
+        description:
+          'The visual timeline zoomed out: per seat and time bucket, the application and state with most ' +
+          'of the time, and counts of screenshots, anomalies, device events and sign-ins. One access ' +
+          'entry per view (timeline.summary, naming every seat), folded per minute like other reads.',
+        body: TimelineSummaryRequest,
+        response: { 200: TimelineSummary, ...errors },
+      },
+    },
+    (request) => timeline.summary(request.principal!, requestActor(request), request.body),
   );
 
   const screenshotResource = (request: FastifyRequest) =>

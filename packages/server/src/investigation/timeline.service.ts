@@ -5,6 +5,8 @@
  * paged on the server; and full-resolution screenshots. Every look states
  * its purpose (purpose.ts) and is recorded in the audit log.
  */
+
+import { createHash } from 'node:crypto';
 import { SeatwatchError } from '@seatwatch/shared';
 import {
   MAX_TIMELINE_RANGE_MS,
@@ -14,6 +16,8 @@ import {
   type TimelineRequest,
   type TimelineSeat,
   type TimelineSection,
+  type TimelineSummary,
+  type TimelineSummaryRequest,
 } from '@seatwatch/shared/dashboard-api';
 import { recordAudit } from '../audit/audit-log.js';
 import type { RequestActor } from '../audit/request-actor.js';
@@ -37,6 +41,19 @@ import {
   type TimelineWindow,
 } from './timeline.repository.js';
 import { decodeCursor, pageOf } from './timeline-cursor.js';
+import { bucketGrid, summaryCells } from './timeline-summary.js';
+import { markerBuckets, spanBuckets, stateBuckets } from './timeline-summary.repository.js';
+
+const SUMMARY_ROUTE = 'POST /api/v1/investigation/timeline/summary';
+
+/** What tells one view's access bucket from another's: its range and its seats. */
+function viewSubject(range: { from: number; to: number }, seats: readonly { id: string }[]): string {
+  const ids = seats.map((seat) => seat.id).sort();
+  const digest = createHash('sha256')
+    .update(`${range.from}-${range.to}\n${ids.join('\n')}`)
+    .digest('hex');
+  return `view:${digest}`;
+}
 
 const DEFAULT_TIMELINE_LIMIT = 200;
 
@@ -194,6 +211,78 @@ export function createTimelineService(deps: InvestigationServiceDeps) {
         }
       });
       return timeline;
+    },
+
+    /**
+     * The visual timeline's summary of a view: per seat and bucket what
+     * dominated (summaryCells). The look is recorded once per view and
+     * project through the access records, not once per seat: the entry
+     * names every seat and whose data each may show (details.seats), and
+     * repeats of the same view within a minute only count up (issue #13).
+     */
+    async summary(
+      principal: Principal,
+      who: RequestActor,
+      request: TimelineSummaryRequest,
+    ): Promise<TimelineSummary> {
+      const seats = await timelineSeats(db, principal, request);
+      const projects = [...new Set(seats.map((seat) => seat.projectId))];
+      const purpose = await checkPurpose(db, principal, request, projects);
+      checkRange(request.from, request.to);
+      const grid = {
+        from: request.from,
+        to: request.to,
+        ...bucketGrid(request.from, request.to, request.buckets),
+      };
+      const summary: TimelineSummary = {
+        from: request.from,
+        to: request.to,
+        bucketMs: grid.bucketMs,
+        buckets: grid.buckets,
+        seats: seats.map((seat) => ({ ...seat })),
+        cells: [],
+      };
+      if (seats.length > 0) {
+        const window = { ...grid, seatIds: seats.map((seat) => seat.id) };
+        const [spans, states, markers] = await Promise.all([
+          spanBuckets(db, window),
+          stateBuckets(db, window, Math.min(request.to, deps.now())),
+          markerBuckets(db, window),
+        ]);
+        summary.cells = summaryCells({ spans, states, markers }, grid);
+      }
+      for (const projectId of projects) {
+        const mine = seats.filter((seat) => seat.projectId === projectId);
+        const looked = [];
+        for (const seat of mine) {
+          looked.push({
+            id: seat.id,
+            accounts: await deps.access.seatAccounts(db, seat.id, request.from, request.to),
+          });
+        }
+        const one = looked.length === 1 ? looked[0]! : null;
+        await deps.access.read({
+          who,
+          action: 'timeline.summary',
+          route: SUMMARY_ROUTE,
+          projectId,
+          seatId: one?.id ?? null,
+          accounts: one?.accounts ?? null,
+          // One bucket per view (its seats and range): another team or another range in the same minute
+          // is an entry of its own; the same view asked again only counts up.
+          subject: viewSubject(request, looked),
+          reason: purpose.reason,
+          caseId: purpose.caseId,
+          details: {
+            seats: looked,
+            from: request.from,
+            to: request.to,
+            bucketMs: grid.bucketMs,
+            operators: request.operators ?? [],
+          },
+        });
+      }
+      return summary;
     },
 
     /** The screenshot as a resource of the policy (its seat's project and team). */

@@ -208,6 +208,67 @@ export const Timeline = Type.Object(
   closed,
 );
 
+/** The most buckets one summary has per seat (about one per two pixels of a wide screen). */
+export const MAX_SUMMARY_BUCKETS = 2000;
+
+/**
+ * The visual timeline's coarse view: per seat and time bucket, what
+ * dominated. One request per view, recorded once (not once per seat or
+ * page); detail (the timeline above) is read only for the range zoomed into.
+ */
+export const TimelineSummaryRequest = Type.Object(
+  {
+    seatIds: Type.Optional(Type.Array(Id, { maxItems: 50 })),
+    operators: TimelineRequest.properties.operators,
+    from: Millis,
+    to: Millis,
+    /** How many equal buckets the range is cut into (each at least a second). */
+    buckets: Type.Integer({ minimum: 1, maximum: MAX_SUMMARY_BUCKETS }),
+    ...Purpose,
+  },
+  closed,
+);
+
+/** One seat's bucket with anything in it. */
+export const TimelineSummaryCell = Type.Object(
+  {
+    seatId: Type.String(),
+    /** The bucket's index: it covers [from + bucket * bucketMs, from + (bucket + 1) * bucketMs). */
+    bucket: Type.Integer({ minimum: 0 }),
+    /** Time in activity spans inside the bucket, and how many spans reach into it. */
+    activeMs: Type.Integer({ minimum: 0 }),
+    spans: Type.Integer({ minimum: 0 }),
+    /** The application with most of that time (null: no span). */
+    app: Nullable(Type.String({ description: 'from the seat' })),
+    appMs: Type.Integer({ minimum: 0 }),
+    /** The state with most of the bucket's time; offline: before the seat's first state in the range. */
+    state: Type.Union([
+      Type.Literal('active'),
+      Type.Literal('idle'),
+      Type.Literal('locked'),
+      Type.Literal('offline'),
+    ]),
+    screenshots: Type.Integer({ minimum: 0 }),
+    anomalies: Type.Integer({ minimum: 0 }),
+    devices: Type.Integer({ minimum: 0 }),
+    logins: Type.Integer({ minimum: 0 }),
+  },
+  closed,
+);
+
+export const TimelineSummary = Type.Object(
+  {
+    from: Millis,
+    to: Millis,
+    bucketMs: Type.Integer({ minimum: 1000 }),
+    buckets: Type.Integer({ minimum: 1 }),
+    seats: Type.Array(TimelineSeat),
+    /** Only buckets with something in them (a span, a state, a marker), by seat and bucket. */
+    cells: Type.Array(TimelineSummaryCell),
+  },
+  closed,
+);
+
 export const ScreenshotViewRequest = Type.Object({ ...Purpose }, closed);
 
 // ---- cases ------------------------------------------------------------------------------------
@@ -477,6 +538,9 @@ export type TimelineState = Static<typeof TimelineState>;
 export type TimelineAnomaly = Static<typeof TimelineAnomaly>;
 export type AppTotal = Static<typeof AppTotal>;
 export type Timeline = Static<typeof Timeline>;
+export type TimelineSummaryRequest = Static<typeof TimelineSummaryRequest>;
+export type TimelineSummaryCell = Static<typeof TimelineSummaryCell>;
+export type TimelineSummary = Static<typeof TimelineSummary>;
 export type ScreenshotViewRequest = Static<typeof ScreenshotViewRequest>;
 export type CaseStatus = Static<typeof CaseStatus>;
 export type CaseItemKind = Static<typeof CaseItemKind>;

@@ -13,6 +13,9 @@ import type {
 import { generate } from 'otplib';
 import { type HttpAnswer, httpJson, type TestServer } from './test-server.js';
 
+/** What these helpers need of a server: an in-process TestServer, or a server process or balancer in front of some. */
+export type DashboardEndpoint = Pick<TestServer, 'url' | 'adminOk'>;
+
 export interface SignedIn {
   readonly username: string;
   readonly password: string;
@@ -49,7 +52,7 @@ export function setupToken(setupUrl: string): string {
 
 /** Creates a user with these grants through the admin API and completes its setup link. */
 export async function createSignedInUser(
-  server: TestServer,
+  server: DashboardEndpoint,
   username: string,
   grants: Grant[],
   options: { withTotp?: boolean } = {},
@@ -63,7 +66,7 @@ export async function createSignedInUser(
 }
 
 export async function completeSetup(
-  server: TestServer,
+  server: DashboardEndpoint,
   username: string,
   token: string,
   options: { withTotp?: boolean } = {},
@@ -93,7 +96,7 @@ export async function completeSetup(
 
 /** A request as the signed-in browser makes it: cookie, and the CSRF header on state changes. */
 export function asUser<T = unknown>(
-  server: TestServer,
+  server: DashboardEndpoint,
   who: SignedIn | null,
   method: string,
   path: string,

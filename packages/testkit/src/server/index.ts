@@ -12,7 +12,7 @@ export { testJpeg } from './images.js';
 export { type AgentRowLock, lockAgentRow } from './row-lock.js';
 export { S3_TEST_CREDENTIALS, startS3Server, type TestS3Server } from './s3-server.js';
 export { SEEDED_APPS, type SeatHistory, seedSeatHistory } from './seat-history.js';
-export { type ServerProcess, spawnServer } from './server-process.js';
+export { type ServerProcess, type SpawnOptions, spawnServer } from './server-process.js';
 export {
   type CloseInfo,
   type ConnectOptions,

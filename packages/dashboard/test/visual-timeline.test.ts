@@ -1,19 +1,36 @@
-/** The visual timeline's model, the whole-range loader and the seat picker's grouping (pure, no DOM). */
-import type { Timeline, TimelineRequest, TimelineSeat, TimelineSpan } from '@seatwatch/shared/dashboard-api';
+/**
+ * The visual timeline's model (the detailed source, the server summary's
+ * source and when a view switches from one to the other), the range loader
+ * and the seat picker's grouping (pure, no DOM).
+ */
+import type {
+  Timeline,
+  TimelineRequest,
+  TimelineSeat,
+  TimelineSpan,
+  TimelineSummary,
+  TimelineSummaryCell,
+} from '@seatwatch/shared/dashboard-api';
 import { describe, expect, it } from 'vitest';
 import { groupSeats } from '../src/components/seat-groups.js';
 import { loadWholeTimeline, PAGE_LIMIT } from '../src/timeline/load-all.js';
 import {
   activityBlocks,
   BUCKET_PX,
+  covers,
+  DETAIL_BUCKET_PX,
+  detailRange,
+  detailSource,
   hitTest,
   layoutLanes,
   MIN_VIEW_MS,
   pan,
   presenceBands,
   seatTracks,
+  summarySource,
   ticks,
   visibleMarkers,
+  wantsDetail,
   zoom,
 } from '../src/timeline/timeline-model.js';
 
@@ -117,18 +134,20 @@ describe('activity blocks', () => {
     const { lanes } = layoutLanes(['s1']);
     const view = { from: 10 * DAY + 9 * 3_600_000, to: 10 * DAY + 10 * 3_600_000 };
     const activity = lanes.find((lane) => lane.kind === 'activity')!;
-    const hit = hitTest(lanes, [track!], view, 1200, 10, activity.top + 5);
+    const hit = hitTest(lanes, detailSource([track!]), view, 1200, 10, activity.top + 5);
     expect(hit).toMatchObject({ kind: 'span', span: { start: view.from } });
     const presence = lanes.find((lane) => lane.kind === 'presence')!;
-    expect(hitTest(lanes, [track!], view, 1200, 10, presence.top + 2)).toMatchObject({
+    expect(hitTest(lanes, detailSource([track!]), view, 1200, 10, presence.top + 2)).toMatchObject({
       kind: 'presence',
       band: { state: 'locked' },
     });
     const markers = lanes.find((lane) => lane.kind === 'markers')!;
     const whole = { from: 0, to: 6 * DAY };
     const x = (3 * DAY * 1200) / (6 * DAY);
-    expect(hitTest(lanes, [track!], whole, 1200, x + 3, markers.top + 2)).toMatchObject({ kind: 'anomaly' });
-    expect(hitTest(lanes, [track!], whole, 1200, x + 30, markers.top + 2)).toBeNull();
+    expect(hitTest(lanes, detailSource([track!]), whole, 1200, x + 3, markers.top + 2)).toMatchObject({
+      kind: 'anomaly',
+    });
+    expect(hitTest(lanes, detailSource([track!]), whole, 1200, x + 30, markers.top + 2)).toBeNull();
     expect(visibleMarkers(track!, whole, 1200)).toHaveLength(1);
   });
 });
@@ -200,5 +219,108 @@ describe('seat picker groups', () => {
     const { groups, total } = groupSeats(seats, 'desk', 2);
     expect(total).toBe(3);
     expect(groups.flatMap((g) => g.seats).length).toBe(2);
+  });
+});
+
+describe('the summary source (zoomed out) and the switch to detail (zoomed in)', () => {
+  const HOUR = 3_600_000;
+  const cell = (bucket: number, extra: Partial<TimelineSummaryCell> = {}): TimelineSummaryCell => ({
+    seatId: 's1',
+    bucket,
+    activeMs: 0,
+    spans: 0,
+    app: null,
+    appMs: 0,
+    state: 'offline',
+    screenshots: 0,
+    anomalies: 0,
+    devices: 0,
+    logins: 0,
+    ...extra,
+  });
+  // One day in 720 buckets of two minutes: CRM 08:00-08:04, Mail 08:04-08:06, idle until 09:00.
+  const summary: TimelineSummary = {
+    from: 0,
+    to: DAY,
+    bucketMs: 120_000,
+    buckets: 720,
+    seats: [{ id: 's1', name: 'desk', projectId: 'p', siteId: null, teamId: null }],
+    cells: [
+      cell(240, { app: 'CRM', activeMs: 100_000, appMs: 100_000, spans: 3, state: 'active' }),
+      cell(241, { app: 'CRM', activeMs: 90_000, appMs: 90_000, spans: 2, state: 'active', screenshots: 2 }),
+      cell(242, { app: 'Mail', activeMs: 80_000, appMs: 80_000, spans: 2, state: 'active', anomalies: 1 }),
+      ...Array.from({ length: 27 }, (_, i) => cell(243 + i, { state: 'idle' })),
+    ],
+  };
+  const source = summarySource(summary);
+  const whole = { from: 0, to: DAY };
+
+  it('draws a block per bucket with an application, coloured by its busiest one', () => {
+    const blocks = source.activity('s1', whole, 720);
+    expect(blocks.map((block) => block.key)).toEqual(['CRM', 'CRM', 'Mail']);
+    expect(blocks[0]).toMatchObject({ x0: 240, x1: 241 });
+    expect(blocks[2]!.detail).toEqual({
+      kind: 'spans',
+      seatId: 's1',
+      from: 242 * 120_000,
+      to: 243 * 120_000,
+      count: 2,
+      app: 'Mail',
+    });
+    expect(source.activity('other', whole, 720)).toEqual([]);
+  });
+
+  it('draws presence as bands of equal buckets, offline where the seat had no state', () => {
+    const bands = source.presence('s1', whole, 720).map((block) => block.detail);
+    expect(
+      bands.map((band) =>
+        band.kind === 'presence' ? [band.band.state, band.band.start, band.band.end] : null,
+      ),
+    ).toEqual([
+      ['offline', 0, 8 * HOUR],
+      ['active', 8 * HOUR, 8 * HOUR + 6 * 60_000],
+      ['idle', 8 * HOUR + 6 * 60_000, 9 * HOUR],
+      ['offline', 9 * HOUR, DAY],
+    ]);
+    // A view inside the day only has the bands it overlaps.
+    const morning = { from: 8 * HOUR, to: 8 * HOUR + 5 * 60_000 };
+    expect(source.presence('s1', morning, 300).map((block) => block.key)).toEqual(['active']);
+  });
+
+  it('puts a marker per kind in a bucket with any, and a click opens the bucket’s counts', () => {
+    const markers = source.markers('s1', whole, 720);
+    expect(markers.map((marker) => [marker.type, marker.x])).toEqual([
+      ['screenshot', 241.5],
+      ['anomaly', 242.5],
+    ]);
+    const { lanes } = layoutLanes(['s1']);
+    const lane = lanes.find((l) => l.kind === 'markers')!;
+    expect(hitTest(lanes, source, whole, 720, 243, lane.top + 2)).toEqual({
+      kind: 'bucket',
+      seatId: 's1',
+      from: 242 * 120_000,
+      to: 243 * 120_000,
+      counts: { screenshot: 0, anomaly: 1, device: 0, login: 0 },
+    });
+    const activity = lanes.find((l) => l.kind === 'activity')!;
+    expect(hitTest(lanes, source, whole, 720, 240.5, activity.top + 2)).toMatchObject({
+      kind: 'spans',
+      app: 'CRM',
+    });
+    expect(hitTest(lanes, source, whole, 720, 100, activity.top + 2)).toBeNull();
+  });
+
+  it('wants the detail once a summary bucket would be wider than DETAIL_BUCKET_PX, and reads around the view', () => {
+    expect(wantsDetail(whole, summary.bucketMs, 1440)).toBe(false);
+    // At the whole range a bucket is 2 pixels: three halvings make it 16.
+    const quarter = { from: 6 * HOUR, to: 12 * HOUR };
+    expect(wantsDetail(quarter, summary.bucketMs, 1440)).toBe(true);
+    expect((summary.bucketMs / (6 * HOUR)) * 1440).toBeGreaterThan(DETAIL_BUCKET_PX);
+    const range = detailRange(quarter, whole);
+    expect(range).toEqual({ from: 3 * HOUR, to: 15 * HOUR });
+    expect(covers(range, quarter)).toBe(true);
+    expect(covers(range, pan(quarter, 4 * HOUR, whole))).toBe(false);
+    // Never past the bounds.
+    expect(detailRange({ from: 0, to: 2 * HOUR }, whole)).toEqual({ from: 0, to: 3 * HOUR });
   });
 });

@@ -13,6 +13,8 @@ import type {
   Timeline,
   TimelineRequest,
   TimelineSeat,
+  TimelineSummary,
+  TimelineSummaryRequest,
   UpdateCaseRequest,
 } from '@seatwatch/shared/dashboard-api';
 import { ApiError, query, request } from './http.js';
@@ -37,6 +39,9 @@ async function postForBlob(path: string, body: unknown, csrf: string | null): Pr
 export const investigation = {
   seats: () => request<TimelineSeat[]>('GET', '/api/v1/investigation/seats'),
   timeline: (body: TimelineRequest) => request<Timeline>('POST', '/api/v1/investigation/timeline', body),
+  /** The visual timeline zoomed out: one request per view, recorded once. */
+  timelineSummary: (body: TimelineSummaryRequest) =>
+    request<TimelineSummary>('POST', '/api/v1/investigation/timeline/summary', body),
   /** The original screenshot; the server records the look with its purpose first. */
   viewScreenshot: (screenshotId: string, purpose: Purpose, csrf: string | null) =>
     postForBlob(`/api/v1/investigation/screenshots/${id(screenshotId)}/view`, purpose, csrf),

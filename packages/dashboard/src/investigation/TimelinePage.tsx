@@ -2,17 +2,20 @@
  * The investigation timeline: pick seats or operators, a range and a
  * purpose; read activity, application totals, the screenshot strip, device
  * events, sign-ins and IPs, state changes and anomalies, page by page.
- * Above the lists, the visual timeline draws the whole range at once
- * (timeline/). Every string from a seat is rendered as text.
+ * Above the lists, the visual timeline draws the whole range at once from
+ * the server's summary (one recorded request), and reads the detail of a
+ * range only when zoomed into it (timeline/). Every string from a seat is
+ * rendered as text.
  */
 import {
   revealControls,
   type Timeline,
   type TimelineRequest,
   type TimelineSection,
+  type TimelineSummary,
 } from '@seatwatch/shared/dashboard-api';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { knownLabel, ruleLabel } from '../alerts/rule-label.js';
 import { cases, investigation } from '../api/investigation.js';
 import { changed, queries, queryKeys } from '../api/queries.js';
@@ -22,6 +25,7 @@ import { SeatPicker } from '../components/SeatPicker.js';
 import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { loadWholeTimeline } from '../timeline/load-all.js';
+import { SUMMARY_BUCKETS } from '../timeline/timeline-model.js';
 import { VisualTimeline } from '../timeline/VisualTimeline.js';
 import { fromLocalInput, type PurposeInput, purposeOf, toLocalInput } from './purpose.js';
 
@@ -86,8 +90,8 @@ export function TimelinePage() {
   const [request, setRequest] = useState<TimelineRequest | null>(null);
   const [timeline, setTimeline] = useState<Timeline | null>(null);
   const [viewing, setViewing] = useState<string | null>(null);
-  /** Every page of the range, for the visual timeline; `complete` false while pages are still coming. */
-  const [visual, setVisual] = useState<{ timeline: Timeline; complete: boolean } | null>(null);
+  /** The visual timeline's summary of the range, and the request its zoomed-in detail is read with. */
+  const [visual, setVisual] = useState<{ summary: TimelineSummary; request: TimelineRequest } | null>(null);
   // Reading the timeline is an act the server records with its purpose, so it is sent when asked
   // for, not cached or read again by itself; its errors are kept here with the other actions'.
   const [failure, setFailure] = useState<unknown>(null);
@@ -114,20 +118,32 @@ export function TimelinePage() {
       ...chosen,
     };
     setVisual(null);
-    // The lists' first page and the visual timeline's pages are asked for at once.
-    const whole = loadWholeTimeline(body, investigation.timeline, (partial) =>
-      setVisual({ timeline: partial, complete: false }),
-    );
+    // The lists' first page and the visual timeline's summary are asked for at once.
+    const summary = investigation.timelineSummary({
+      seatIds: body.seatIds,
+      operators: body.operators,
+      from: body.from,
+      to: body.to,
+      buckets: SUMMARY_BUCKETS,
+      ...chosen,
+    });
     // When the lists' request fails first, that is the error shown; this one must not go unhandled.
-    whole.catch(() => undefined);
+    summary.catch(() => undefined);
     try {
       setTimeline(await investigation.timeline(body));
       setRequest(body);
-      setVisual(await whole);
+      setVisual({ summary: await summary, request: body });
     } catch (caught) {
       setFailure(caught);
     }
   };
+
+  /** The visual timeline zoomed in: every page of the range it shows (and a little around it). */
+  const loadDetail = useCallback(
+    async (range: { from: number; to: number }) =>
+      (await loadWholeTimeline({ ...visual!.request, ...range }, investigation.timeline)).timeline,
+    [visual],
+  );
 
   /** The next page of one section, appended. */
   const more = async (section: TimelineSection) => {
@@ -254,10 +270,12 @@ export function TimelinePage() {
             })}
           </p>
           {visual ? (
-            <>
-              {visual.complete ? null : <p className="muted small">{t('timeline.loadingPages')}</p>}
-              <VisualTimeline timeline={visual.timeline} seats={seatOptions} onViewScreenshot={setViewing} />
-            </>
+            <VisualTimeline
+              summary={visual.summary}
+              seats={seatOptions}
+              loadDetail={loadDetail}
+              onViewScreenshot={setViewing}
+            />
           ) : (
             <p className="muted small">{t('timeline.loadingPages')}</p>
           )}

@@ -7,8 +7,13 @@
  * from the keyboard, and a click opens what is under the pointer.
  * Application names are drawn as canvas text (never HTML); the detail panel
  * shows them through UntrustedText.
+ *
+ * Zoomed out it draws the server's summary of the whole range (one recorded
+ * request); zoomed in far enough that a summary bucket would look blocky,
+ * it reads the detailed timeline of the visible range only (and half a
+ * view each side), once the view has settled, and draws that instead.
  */
-import type { Timeline, TimelineSeat } from '@seatwatch/shared/dashboard-api';
+import type { Timeline, TimelineSeat, TimelineSummary } from '@seatwatch/shared/dashboard-api';
 import { revealControls } from '@seatwatch/shared/dashboard-api';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { investigation } from '../api/investigation.js';
@@ -16,21 +21,26 @@ import { UntrustedText } from '../components/UntrustedText.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import {
   AXIS_HEIGHT,
-  activityBlocks,
   appColour,
+  covers,
   type Detail,
+  detailRange,
+  detailSource,
   hitTest,
   layoutLanes,
   MARKER_ROWS,
   PRESENCE_COLOURS,
   pan,
-  presenceBlocks,
   seatTracks,
+  summarySource,
   ticks,
   type View,
-  visibleMarkers,
+  wantsDetail,
   zoom,
 } from './timeline-model.js';
+
+/** How long the view must stay still before its detail is read (a wheel spin is many views). */
+const SETTLE_MS = 250;
 
 const MARKER_COLOURS = {
   screenshot: '#2f6fd6',
@@ -43,11 +53,13 @@ function DetailPanel({
   detail,
   seatName,
   onViewScreenshot,
+  onZoom,
   onClose,
 }: {
   detail: Detail;
   seatName: (id: string | null) => string;
   onViewScreenshot: (id: string) => void;
+  onZoom: (range: View) => void;
   onClose: () => void;
 }) {
   const { t, dateTime, duration } = useI18n();
@@ -129,6 +141,25 @@ function DetailPanel({
         </p>
       );
       break;
+    case 'bucket':
+      body = (
+        <>
+          <dl>
+            <dt>{t('timeline.when')}</dt>
+            <dd>{range(detail.from, detail.to)}</dd>
+            {MARKER_ROWS.filter((type) => detail.counts[type] > 0).map((type) => (
+              <div key={type}>
+                <dt>{t(`timeline.marker.${type}`)}</dt>
+                <dd data-testid={`detail-count-${type}`}>{detail.counts[type]}</dd>
+              </div>
+            ))}
+          </dl>
+          <button type="button" onClick={() => onZoom({ from: detail.from, to: detail.to })}>
+            {t('timeline.zoomIn')}
+          </button>
+        </>
+      );
+      break;
     case 'presence':
       body = (
         <p>
@@ -150,7 +181,9 @@ function DetailPanel({
               ? detail.login.seatId
               : detail.kind === 'device'
                 ? detail.device.seatId
-                : detail.band.seatId;
+                : detail.kind === 'bucket'
+                  ? detail.seatId
+                  : detail.band.seatId;
   return (
     <aside className="timeline-detail" data-testid="timeline-detail" data-kind={detail.kind}>
       <header>
@@ -167,30 +200,64 @@ function DetailPanel({
 }
 
 export function VisualTimeline({
-  timeline,
+  summary,
   seats,
+  loadDetail,
   onViewScreenshot,
 }: {
-  timeline: Timeline;
+  summary: TimelineSummary;
   seats: readonly TimelineSeat[];
+  /** The detailed timeline of a range, every page of it; each call is a read the server records. */
+  loadDetail: (range: View) => Promise<Timeline>;
   onViewScreenshot: (screenshotId: string) => void;
 }) {
   const { t, dateTime, locale } = useI18n();
-  const bounds = useMemo<View>(
-    () => ({ from: timeline.from, to: timeline.to }),
-    [timeline.from, timeline.to],
-  );
+  const bounds = useMemo<View>(() => ({ from: summary.from, to: summary.to }), [summary.from, summary.to]);
   const [view, setView] = useState<View>(bounds);
   const [detail, setDetail] = useState<Detail | null>(null);
   const [width, setWidth] = useState(900);
+  /** The detailed timeline read for a range around a zoomed-in view. */
+  const [loaded, setLoaded] = useState<{ range: View; timeline: Timeline } | null>(null);
+  const [loading, setLoading] = useState(false);
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const wrapRef = useRef<HTMLDivElement | null>(null);
   const drag = useRef<{ x: number; view: View; moved: boolean } | null>(null);
-  useEffect(() => setView(bounds), [bounds]);
+  useEffect(() => {
+    setView(bounds);
+    setLoaded(null);
+  }, [bounds]);
 
-  const tracks = useMemo(() => seatTracks(timeline, Date.now()), [timeline]);
-  const trackOf = useMemo(() => new Map(tracks.map((track) => [track.seatId, track])), [tracks]);
-  const { lanes, height } = useMemo(() => layoutLanes(tracks.map((track) => track.seatId)), [tracks]);
+  const zoomedIn = wantsDetail(view, summary.bucketMs, width);
+  const haveDetail = zoomedIn && loaded !== null && covers(loaded.range, view);
+  // Zoomed in past the summary and not covered yet: read the detail once the view settles. Only the
+  // latest read's answer is kept (a pan while one is on its way starts another).
+  const latestRead = useRef(0);
+  useEffect(() => {
+    if (!zoomedIn || (loaded && covers(loaded.range, view))) return;
+    const timer = setTimeout(() => {
+      const range = detailRange(view, bounds);
+      const read = ++latestRead.current;
+      setLoading(true);
+      loadDetail(range)
+        .then((timeline) => {
+          if (read === latestRead.current) setLoaded({ range, timeline });
+        })
+        // The summary stays drawn; the next settled view tries again.
+        .catch(() => undefined)
+        .finally(() => {
+          if (read === latestRead.current) setLoading(false);
+        });
+    }, SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [zoomedIn, loaded, view, bounds, loadDetail]);
+
+  const summaryLanes = useMemo(() => summarySource(summary), [summary]);
+  const detailLanes = useMemo(
+    () => (loaded ? detailSource(seatTracks(loaded.timeline, Date.now())) : null),
+    [loaded],
+  );
+  const source = haveDetail && detailLanes ? detailLanes : summaryLanes;
+  const { lanes, height } = useMemo(() => layoutLanes(summary.seats.map((seat) => seat.id)), [summary.seats]);
   const seatName = useCallback(
     (id: string | null) => revealControls(seats.find((seat) => seat.id === id)?.name ?? id ?? ''),
     [seats],
@@ -235,11 +302,10 @@ export function VisualTimeline({
         context.fillText(format.format(tick), x + 3, AXIS_HEIGHT / 2);
       }
       for (const lane of lanes) {
-        const track = trackOf.get(lane.seatId)!;
         if (lane.kind === 'activity') {
           context.fillStyle = '#24292f';
           context.fillText(seatName(lane.seatId), 2, lane.top - 7);
-          for (const block of activityBlocks(track, view, width)) {
+          for (const block of source.activity(lane.seatId, view, width)) {
             context.fillStyle = appColour(block.key);
             context.fillRect(block.x0, lane.top, Math.max(1, block.x1 - block.x0), lane.height);
             // Wide spans carry their application's name (canvas text: never markup).
@@ -254,13 +320,13 @@ export function VisualTimeline({
             }
           }
         } else if (lane.kind === 'presence') {
-          for (const block of presenceBlocks(track, view, width)) {
+          for (const block of source.presence(lane.seatId, view, width)) {
             context.fillStyle = PRESENCE_COLOURS[block.key as keyof typeof PRESENCE_COLOURS];
             context.fillRect(block.x0, lane.top, block.x1 - block.x0, lane.height);
           }
         } else {
           const row = lane.height / MARKER_ROWS.length;
-          for (const marker of visibleMarkers(track, view, width)) {
+          for (const marker of source.markers(lane.seatId, view, width)) {
             context.fillStyle = MARKER_COLOURS[marker.type];
             const y = lane.top + MARKER_ROWS.indexOf(marker.type) * row;
             context.fillRect(Math.round(marker.x) - 1, y, 3, row);
@@ -269,7 +335,7 @@ export function VisualTimeline({
       }
     });
     return () => cancelAnimationFrame(frame);
-  }, [view, width, height, lanes, trackOf, locale, seatName]);
+  }, [view, width, height, lanes, source, locale, seatName]);
 
   // A wheel zooms the timeline, not the page: the listener must not be passive to prevent scrolling.
   useEffect(() => {
@@ -304,7 +370,7 @@ export function VisualTimeline({
     drag.current = null;
     if (!start || start.moved) return;
     const rect = event.currentTarget.getBoundingClientRect();
-    setDetail(hitTest(lanes, tracks, view, width, event.clientX - rect.left, event.clientY - rect.top));
+    setDetail(hitTest(lanes, source, view, width, event.clientX - rect.left, event.clientY - rect.top));
   };
 
   const centre = (view.from + view.to) / 2;
@@ -335,6 +401,8 @@ export function VisualTimeline({
         <canvas
           ref={canvasRef}
           data-testid="timeline-canvas"
+          data-source={source.kind}
+          data-detail={loading ? 'loading' : haveDetail ? 'ready' : 'none'}
           style={{ width: `${width}px`, height: `${height}px` }}
           onPointerDown={onPointerDown}
           onPointerMove={onPointerMove}
@@ -362,6 +430,7 @@ export function VisualTimeline({
           detail={detail}
           seatName={seatName}
           onViewScreenshot={onViewScreenshot}
+          onZoom={(range) => setView(zoom(range, 1, (range.from + range.to) / 2, bounds))}
           onClose={() => setDetail(null)}
         />
       ) : null}

@@ -1,8 +1,9 @@
 /**
- * Every page of every section of a timeline, for the visual timeline (which
- * draws the whole range, not a page of it). Sections still to be read are
- * asked for together, up to 10,000 rows each; each request is recorded by the
- * server with its purpose like any other read of the timeline.
+ * Every page of every section of a timeline, for the visual timeline zoomed
+ * in (it draws the range it shows, not a page of it; zoomed out it draws the
+ * server's summary instead). Sections still to be read are asked for
+ * together, up to 10,000 rows each; each request is recorded by the server
+ * with its purpose like any other read of the timeline.
  */
 import {
   TIMELINE_SECTIONS,

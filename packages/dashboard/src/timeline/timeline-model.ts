@@ -3,6 +3,12 @@
  * zoom and pan move it, the lanes of each seat, what is drawn at a zoom
  * (spans merged per pixel bucket when they are too small to see), and what
  * a click at a point hits. The canvas component only draws what this says.
+ *
+ * What is drawn comes from one of two sources: zoomed out, the server's
+ * summary (per seat and time bucket, what dominated: one request for the
+ * whole range, recorded once); zoomed in, where a summary bucket would be
+ * wider than DETAIL_BUCKET_PX, the detailed timeline of the visible range
+ * only (wantsDetail, detailRange).
  */
 import type {
   Timeline,
@@ -12,6 +18,8 @@ import type {
   TimelineScreenshot,
   TimelineSpan,
   TimelineState,
+  TimelineSummary,
+  TimelineSummaryCell,
 } from '@seatwatch/shared/dashboard-api';
 
 export interface View {
@@ -82,7 +90,15 @@ export type Detail =
   | { readonly kind: 'anomaly'; readonly anomaly: TimelineAnomaly }
   | { readonly kind: 'login'; readonly login: TimelineLogin }
   | { readonly kind: 'device'; readonly device: TimelineDevice }
-  | { readonly kind: 'presence'; readonly band: PresenceBand };
+  | { readonly kind: 'presence'; readonly band: PresenceBand }
+  /** A summary bucket's markers: how many of each, to be seen one by one when zoomed in. */
+  | {
+      readonly kind: 'bucket';
+      readonly seatId: string;
+      readonly from: number;
+      readonly to: number;
+      readonly counts: Readonly<Record<Marker['type'], number>>;
+    };
 
 export type PresenceName = TimelineState['state'] | 'offline';
 
@@ -292,28 +308,198 @@ export function visibleMarkers(track: SeatTrack, view: View, width: number): Mar
 /** Marker rows inside the markers lane, top to bottom. */
 export const MARKER_ROWS: readonly Marker['type'][] = ['screenshot', 'anomaly', 'device', 'login'];
 
+/** What a view draws for each seat: the detailed timeline's rows, or the server's summary. */
+export interface LaneSource {
+  readonly kind: 'detail' | 'summary';
+  activity(seatId: string, view: View, width: number): Block[];
+  presence(seatId: string, view: View, width: number): Block[];
+  markers(seatId: string, view: View, width: number): Marker[];
+}
+
+/** The detailed timeline's tracks as a source. */
+export function detailSource(tracks: readonly SeatTrack[]): LaneSource {
+  const byId = new Map(tracks.map((track) => [track.seatId, track]));
+  const ofSeat = <T>(seatId: string, draw: (track: SeatTrack) => T[]): T[] => {
+    const track = byId.get(seatId);
+    return track ? draw(track) : [];
+  };
+  return {
+    kind: 'detail',
+    activity: (seatId, view, width) => ofSeat(seatId, (track) => activityBlocks(track, view, width)),
+    presence: (seatId, view, width) => ofSeat(seatId, (track) => presenceBlocks(track, view, width)),
+    markers: (seatId, view, width) => ofSeat(seatId, (track) => visibleMarkers(track, view, width)),
+  };
+}
+
+const MARKER_COUNTS = [
+  ['screenshot', 'screenshots'],
+  ['anomaly', 'anomalies'],
+  ['device', 'devices'],
+  ['login', 'logins'],
+] as const;
+
+/**
+ * The server's summary as a source: a block per bucket (its busiest
+ * application; its main state, offline where the seat had none), and a
+ * marker per bucket and kind that has any. Work is linear in the buckets
+ * inside the view.
+ */
+export function summarySource(summary: TimelineSummary): LaneSource {
+  const bySeat = new Map<string, TimelineSummaryCell[]>();
+  for (const cell of summary.cells) {
+    const list = bySeat.get(cell.seatId) ?? [];
+    list.push(cell);
+    bySeat.set(cell.seatId, list);
+  }
+  for (const list of bySeat.values()) list.sort((a, b) => a.bucket - b.bucket);
+  const { from, to, bucketMs } = summary;
+  const startOf = (bucket: number) => from + bucket * bucketMs;
+  const endOf = (bucket: number) => Math.min(to, from + (bucket + 1) * bucketMs);
+  /** The seat's cells in view, by binary search on the bucket index. */
+  const cellsIn = (seatId: string, view: View): TimelineSummaryCell[] => {
+    const cells = bySeat.get(seatId) ?? [];
+    const first = Math.floor((view.from - from) / bucketMs);
+    const last = Math.ceil((view.to - from) / bucketMs);
+    let lo = 0;
+    let hi = cells.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cells[mid]!.bucket < first) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: TimelineSummaryCell[] = [];
+    for (let i = lo; i < cells.length && cells[i]!.bucket <= last; i++) out.push(cells[i]!);
+    return out;
+  };
+  const pixels = (view: View, width: number) => {
+    const msPerPx = (view.to - view.from) / width;
+    return (t: number) => Math.min(width, Math.max(0, (t - view.from) / msPerPx));
+  };
+  return {
+    kind: 'summary',
+    activity(seatId, view, width) {
+      const x = pixels(view, width);
+      const blocks: Block[] = [];
+      for (const cell of cellsIn(seatId, view)) {
+        if (cell.app === null) continue;
+        const start = startOf(cell.bucket);
+        const end = endOf(cell.bucket);
+        const x0 = x(start);
+        const x1 = x(end);
+        if (x1 <= x0) continue;
+        blocks.push({
+          x0,
+          x1,
+          key: cell.app,
+          detail: { kind: 'spans', seatId, from: start, to: end, count: cell.spans, app: cell.app },
+        });
+      }
+      return blocks;
+    },
+    presence(seatId, view, width) {
+      // Bucket by bucket over the view, equal neighbours merged into one band.
+      const x = pixels(view, width);
+      const cells = new Map(cellsIn(seatId, view).map((cell) => [cell.bucket, cell]));
+      const first = Math.max(0, Math.floor((view.from - from) / bucketMs));
+      const last = Math.min(summary.buckets - 1, Math.ceil((view.to - from) / bucketMs));
+      const bands: PresenceBand[] = [];
+      for (let bucket = first; bucket <= last; bucket++) {
+        const state = cells.get(bucket)?.state ?? 'offline';
+        const previous = bands[bands.length - 1];
+        if (previous && previous.state === state && previous.end === startOf(bucket)) {
+          bands[bands.length - 1] = { ...previous, end: endOf(bucket) };
+        } else bands.push({ seatId, state, start: startOf(bucket), end: endOf(bucket) });
+      }
+      return bands
+        .filter((band) => band.end > view.from && band.start < view.to)
+        .map((band) => {
+          const x0 = x(band.start);
+          return {
+            x0,
+            x1: Math.max(x(band.end), x0 + 1),
+            key: band.state,
+            detail: { kind: 'presence', band },
+          };
+        });
+    },
+    markers(seatId, view, width) {
+      const msPerPx = (view.to - view.from) / width;
+      const out: Marker[] = [];
+      for (const cell of cellsIn(seatId, view)) {
+        const start = startOf(cell.bucket);
+        const end = endOf(cell.bucket);
+        const middle = (start + end) / 2;
+        if (middle < view.from || middle >= view.to) continue;
+        const counts = {
+          screenshot: cell.screenshots,
+          anomaly: cell.anomalies,
+          device: cell.devices,
+          login: cell.logins,
+        };
+        for (const [type, field] of MARKER_COUNTS) {
+          if (cell[field] === 0) continue;
+          out.push({
+            x: (middle - view.from) / msPerPx,
+            type,
+            detail: { kind: 'bucket', seatId, from: start, to: end, counts },
+          });
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Buckets a summary of the whole range asks for: about one per two pixels of a wide canvas. */
+export const SUMMARY_BUCKETS = 720;
+
+/** Summary buckets wider than this (CSS pixels) look blocky: the view then wants the detail. */
+export const DETAIL_BUCKET_PX = 6;
+
+/** Whether a view is zoomed in far enough to draw the detailed timeline instead of the summary. */
+export function wantsDetail(view: View, bucketMs: number, width: number): boolean {
+  return bucketMs / ((view.to - view.from) / width) > DETAIL_BUCKET_PX;
+}
+
+/**
+ * The range to read in detail for a view: the view and half its width on
+ * each side, so that panning a little stays inside, within the bounds.
+ */
+export function detailRange(view: View, bounds: View): View {
+  const pad = (view.to - view.from) / 2;
+  return {
+    from: Math.max(bounds.from, Math.floor(view.from - pad)),
+    to: Math.min(bounds.to, Math.ceil(view.to + pad)),
+  };
+}
+
+export function covers(range: View, view: View): boolean {
+  return range.from <= view.from && range.to >= view.to;
+}
+
 /** What a click at (x, y) in CSS pixels opens, or null. Markers take a few pixels of slack. */
 export function hitTest(
   lanes: readonly Lane[],
-  tracks: readonly SeatTrack[],
+  source: LaneSource,
   view: View,
   width: number,
   x: number,
   y: number,
 ): Detail | null {
   const lane = lanes.find((l) => y >= l.top && y < l.top + l.height);
-  const track = lane && tracks.find((t) => t.seatId === lane.seatId);
-  if (!lane || !track) return null;
+  if (!lane) return null;
   if (lane.kind === 'markers') {
     let best: Marker | null = null;
-    for (const marker of visibleMarkers(track, view, width)) {
+    for (const marker of source.markers(lane.seatId, view, width)) {
       const distance = Math.abs(marker.x - x);
       if (distance <= 5 && (!best || distance < Math.abs(best.x - x))) best = marker;
     }
     return best?.detail ?? null;
   }
   const blocks =
-    lane.kind === 'activity' ? activityBlocks(track, view, width) : presenceBlocks(track, view, width);
+    lane.kind === 'activity'
+      ? source.activity(lane.seatId, view, width)
+      : source.presence(lane.seatId, view, width);
   return blocks.find((block) => x >= block.x0 && x < Math.max(block.x1, block.x0 + 1))?.detail ?? null;
 }
 

@@ -331,6 +331,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     signer: deps.serverSigner,
     now,
     legalHoldChanged: () => heldSeats.changed(),
+    access: accessRecorder,
   });
   await app.register(auditRoutes, { db: database.db });
   await app.register(reportsRoutes, { reports: createReportsService({ db: database.db, now }) });

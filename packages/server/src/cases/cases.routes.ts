@@ -1,4 +1,11 @@
-/** Cases, their notes, items and legal hold, and their evidence bundles: investigators of the project. */
+/**
+ * Cases, their notes, items and legal hold, and their evidence bundles:
+ * investigators of the project. Reading a case is a look like any other
+ * and goes through the access records (folded per reader, case and minute
+ * with a count); every change, and every export, is an audit entry of its
+ * own: an export is evidence leaving the system, and its bundle carries
+ * the entry of its own export, which a folded count could not give it.
+ */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Ed25519Signer, ErrorBody, SeatwatchError } from '@seatwatch/shared';
 import {
@@ -15,6 +22,7 @@ import {
 } from '@seatwatch/shared/dashboard-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import type { AccessRecorder } from '../access-records/access-recorder.js';
 import { type AuditInput, recordAudit } from '../audit/audit-log.js';
 import { requestActor } from '../audit/request-actor.js';
 import type { BlobStore } from '../blobs/blob-store.js';
@@ -77,6 +85,8 @@ export interface CaseRouteDeps {
   now: () => number;
   /** A hold was placed, released or changed what it covers: the held seats are read again (cases/held-seats.ts). */
   legalHoldChanged: () => Promise<void>;
+  /** Where case reads are recorded, folded like every other read (access-records/). */
+  access: Pick<AccessRecorder, 'read'>;
 }
 
 export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Promise<void> {
@@ -159,7 +169,18 @@ export async function caseRoutes(base: FastifyInstance, deps: CaseRouteDeps): Pr
     { config: manage, schema: { tags, params: CaseParams, response: { 200: CaseDetail, ...errors } } },
     async (request) => {
       const row = await loadCase(request, request.params.caseId);
-      await audit(db, request, row, { action: 'case.read' });
+      // Recorded before the answer leaves; a reader's repeats of one case within a minute only count up.
+      await deps.access.read({
+        who: requestActor(request),
+        action: 'case.read',
+        route: 'GET /api/v1/investigation/cases/:caseId',
+        projectId: row.projectId,
+        seatId: null,
+        accounts: null,
+        subject: `case:${row.id}`,
+        caseId: row.id,
+        target: { kind: 'case', id: row.id },
+      });
       return caseDetail(db, row);
     },
   );

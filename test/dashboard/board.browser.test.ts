@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_POLICY, type Event } from '@seatwatch/shared';
+import { DEFAULT_POLICY, desktopSessionLifecycle, type Event } from '@seatwatch/shared';
 import type { ProjectPolicy } from '@seatwatch/shared/dashboard-api';
 import { builtWebApp, chromiumLaunchOptions } from '@seatwatch/testkit/browser';
 import { completeSetup, type SignedIn } from '@seatwatch/testkit/dashboard-session';
@@ -315,6 +315,64 @@ describe('the board in Chromium', () => {
     ).toBe('BDI');
     expect(await alert.locator('.badge').textContent()).toBe('高');
     await page.screenshot({ path: join(ARTIFACTS, 'alerts-zh-CN.png'), fullPage: true });
+    await context.close();
+  }, 90_000);
+
+  // Last: its seat is in a project of its own, but the board shows every project to the administrator.
+  it('names every operator with a desktop session open on a shared seat, each as untrusted text, and follows them live', async () => {
+    const shared = await createTestProject(server, { name: 'Shared floor' });
+    const name = 'shared-01';
+    seatIds[name] = (
+      await server.adminOk<{ id: string }>('POST', `/projects/${shared.projectId}/seats`, { name })
+    ).id;
+    const agent = await enrollTestAgent(server, {
+      projectId: shared.projectId,
+      hostname: name,
+      osUser: 'root',
+    });
+    const client = await TestAgentClient.connect(server, agent);
+    clients.set(name, client);
+    // A machine service: its hello names no one; each event's account is named by the network event before it.
+    await client.hello({ info: { ...client.helloPayload().info, osUser: '' } });
+    const as = (osUser: string): Event => ({
+      type: 'network',
+      time: Date.now(),
+      hostname: name,
+      osUser,
+      localIps: [],
+      gateway: null,
+    });
+    // An account name with a right-to-left override: shown with the control revealed, never applied.
+    const hostile = 'b\u202Eob.exe';
+    await send(name, [
+      as('root'),
+      {
+        type: 'lifecycle',
+        time: Date.now(),
+        phase: 'starting',
+        reason: 'start',
+        detail: 'pid 1',
+        agentVersion: '0.1.0',
+      },
+      as('ada'),
+      desktopSessionLifecycle('starting', Date.now(), '0.1.0'),
+      as(hostile),
+      desktopSessionLifecycle('starting', Date.now(), '0.1.0'),
+    ]);
+
+    const context = await contextFor('en-US');
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    const operators = tileOf(page, name).getByTestId('seat-operator');
+    await expect
+      .poll(() => operators.allTextContents(), { timeout: 20_000 })
+      .toEqual(['ada', 'b⟨U+202E⟩ob.exe']);
+    expect((await operators.allTextContents()).join('')).not.toContain('\u202E');
+
+    // Ada logs off: the tile follows the live stream.
+    await send(name, [as('ada'), desktopSessionLifecycle('stopping', Date.now(), '0.1.0')]);
+    await expect.poll(() => operators.allTextContents(), { timeout: 20_000 }).toEqual(['b⟨U+202E⟩ob.exe']);
+    await page.screenshot({ path: join(ARTIFACTS, 'shared-seat-operators.png') });
     await context.close();
   }, 90_000);
 });

@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
  *   db       PGlite and PostgreSQL on 127.0.0.1:5432
  *   desktop  Xvfb, openbox, xterm, xdotool (and PostgreSQL for the e2e tests)
  *   browser  Chromium (and PostgreSQL, and Xvfb for the dashboard e2e test)
- *   packaging  root, dpkg-deb, debootstrap (a Debian mirror the first time) and PostgreSQL
+ *   packaging  root, dpkg-deb, debootstrap (a Debian mirror the first time), systemd-nspawn, Xvfb and PostgreSQL
  *
  * A plain *.test.ts takes the tier of its folder as listed below; a file
  * named *.db.test.ts, *.desktop.test.ts or *.browser.test.ts takes that tier

@@ -12,7 +12,9 @@
  * its operator confirmed the notice; after that, both operators' confirmations,
  * window titles and screenshots arrive through one agent identity, each
  * stored with the account of the socket it came through, even when a client
- * on that socket claims another name.
+ * on that socket claims another name. Each session's start and end is a
+ * login record of its account at the seat, and the board tile names the
+ * operators with a session open.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,8 +22,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Children, until } from '@seatwatch/testkit';
+import type { Board } from '@seatwatch/shared/dashboard-api';
+import { Children, stopChild, until } from '@seatwatch/testkit';
 import { type AgentProcess, startAgentProcess } from '@seatwatch/testkit/agent';
+import { asUser, createSignedInUser } from '@seatwatch/testkit/dashboard-session';
 import { type SeatDesktop, startSeatDesktop } from '@seatwatch/testkit/desktop';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Collector, createSeatProject, type SeatProject, startCollector } from './support/collector.js';
@@ -58,6 +62,8 @@ let service: AgentProcess;
 const operators: Operator[] = [];
 const made: string[] = [];
 
+/** A desktop session's start or end (a login record), which needs no notice: it carries nothing collected. */
+const isSessionRecord = (r: Row) => r.type === 'lifecycle' && r.body.detail === 'desktop session';
 const socketOf = (op: Operator) => path.join(socketDir, String(op.uid), 'agent.sock');
 const position = (r: { seq: number; idx: number }) => r.seq * 1_000_000 + r.idx;
 
@@ -183,8 +189,13 @@ describe('a shared computer: one machine service, a session part per operator (X
       // The notice is on the operator's terminal output (and a dialog on their desktop), with its page.
       await op.part!.waitForStdout(/privacy@example\.com/);
     }
-    // Both sessions wait for their operators: nothing of theirs is stored.
-    expect((await rows()).filter((r) => operators.some((op) => r.osUser === op.name))).toEqual([]);
+    // Both sessions wait for their operators: nothing of theirs is stored but the record that their desktop
+    // session started (a login record, docs/agent.md "Shift changes"), and the network event naming them before it.
+    expect(
+      (await rows()).filter(
+        (r) => operators.some((op) => r.osUser === op.name) && r.type !== 'network' && !isSessionRecord(r),
+      ),
+    ).toEqual([]);
 
     for (const op of operators) {
       const confirmed = await fetch(`${pages.get(op.name)}confirm-notice`, {
@@ -204,7 +215,7 @@ describe('a shared computer: one machine service, a session part per operator (X
         expect.objectContaining({ noticeVersion: project.notice.version, osUser: op.name }),
       ]);
       const mine = stored.filter(
-        (r) => r.osUser === op.name && r.type !== 'network' && r.type !== 'notice_ack',
+        (r) => r.osUser === op.name && r.type !== 'network' && r.type !== 'notice_ack' && !isSessionRecord(r),
       );
       expect(mine.length).toBeGreaterThan(0);
       for (const row of mine) expect(position(row)).toBeGreaterThan(position(acks[0]!));
@@ -297,5 +308,48 @@ describe('a shared computer: one machine service, a session part per operator (X
       stored.filter((r) => r.type === 'notice_ack' && r.osUser === a.name).map((r) => r.body.osUser),
     ).toEqual([a.name, a.name]);
     client.destroy();
+  }, 180_000);
+
+  it("records each operator's session as a login at the seat, names both on the board tile, and the end when a session part goes", async () => {
+    const sessionLogins = () =>
+      collector!.sql<{ kind: string; os_user: string; ip: string; seat: string }>(
+        `select l.kind, l.os_user, l.ip, s.name as seat from logins l join seats s on s.id = l.seat_id
+          where l.project_id = $1 and l.kind like 'session_%' order by l.id`,
+        [project.projectId],
+      );
+    // The latest record of each account is its session's start (the first test's probe of a socket was a
+    // connection of that account too: a start and an end of its own).
+    const latest = (records: { kind: string; os_user: string }[], name: string) =>
+      records.filter((l) => l.os_user === name).at(-1)?.kind;
+    const started = await sessionLogins();
+    for (const op of operators) expect(latest(started, op.name)).toBe('session_start');
+    for (const login of started) expect([login.ip, login.seat]).toEqual(['127.0.0.1', 'shared-seat-e2e']);
+
+    const supervisor = await createSignedInUser(collector!.server, `sup${TAG}`, [
+      { role: 'supervisor', projectId: project.projectId, teamId: null },
+    ]);
+    const tile = async () => {
+      const board = await asUser<Board>(collector!.server, supervisor, 'GET', '/api/v1/board');
+      expect(board.status).toBe(200);
+      return board.body.seats.find((seat) => seat.name === 'shared-seat-e2e')!;
+    };
+    expect((await tile()).operators.sort()).toEqual(operators.map((op) => op.name).sort());
+
+    // The second operator logs off: the session part goes with the desktop session.
+    const [a, b] = operators as [Operator, Operator];
+    await stopChild(b.part!.child);
+    b.part = null;
+    await until(
+      `the end of ${b.name}'s session recorded`,
+      async () => latest(await sessionLogins(), b.name) === 'session_end',
+    );
+    expect(latest(await sessionLogins(), a.name)).toBe('session_start');
+    expect((await tile()).operators).toEqual([a.name]);
+    // Two operators on one computer are not a concurrent login.
+    const clashes = await collector!.sql('select 1 from anomalies where project_id = $1 and rule = $2', [
+      project.projectId,
+      'concurrent_login',
+    ]);
+    expect(clashes).toEqual([]);
   }, 180_000);
 });

@@ -527,6 +527,37 @@ describe('three collectors on one PostgreSQL database behind HAProxy', () => {
     }
   });
 
+  it('raises a rule across seats once per hello, on the collector that took it, not once per collector', async () => {
+    // Every seat says hello as the same OS user (operator1), so each hello that finds another seat of
+    // that user connected is one concurrent_login occurrence, on the seat that said it. The first
+    // seat's first hello found nobody. Were the rule run by every collector, each would count three.
+    const expected = seats.map((seat, i) => seat.resumedAt.length - (i === 0 ? 1 : 0));
+    const query = async () => {
+      const { rows } = await db.database.pool!.query<{ agent_id: string; total: string; open: string }>(
+        `select agent_id, sum(count) as total, count(*) filter (where status = 'open') as open
+           from anomalies where project_id = $1 and rule = 'concurrent_login' group by agent_id`,
+        [projectId],
+      );
+      const byAgent = new Map(rows.map((row) => [row.agent_id, row]));
+      return seats.map((seat) => byAgent.get(seat.agent.agentId));
+    };
+    const sums = (rows: Awaited<ReturnType<typeof query>>) => rows.map((row) => Number(row?.total ?? 0));
+    await until('every hello’s concurrent_login occurrence', async () => {
+      const rows = await query();
+      return sums(rows).every((total, i) => total >= expected[i]!) ? rows : null;
+    });
+    // And no more than that, also once the collectors had time to add any they would.
+    await until('the retention runs (time for anything else to arrive)', async () => {
+      const { rows } = await db.database.pool!.query(
+        `select 1 from audit_log where action = 'retention.run'`,
+      );
+      return rows.length >= 2;
+    });
+    const rows = await query();
+    expect(sums(rows)).toEqual(expected);
+    for (const row of rows) expect(Number(row?.open ?? 0)).toBeLessThanOrEqual(1);
+  });
+
   it('ran retention once per interval between the three collectors, not once per collector', async () => {
     const runs = await until(
       'several retention runs',

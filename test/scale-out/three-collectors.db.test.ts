@@ -17,7 +17,9 @@
  * user's live stream on another at once; a collector killed with SIGKILL while
  * frames are in flight: its seats come back through the balancer to the
  * others, resume at the sequence the database has, and every event is
- * stored exactly once; retention ran once per interval between the three.
+ * stored exactly once; a rule across seats (concurrent_login) counts each
+ * hello once, not once per collector; retention ran once per interval
+ * between the three.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -45,14 +45,42 @@ import { bucketGrid, summaryCells } from './timeline-summary.js';
 import { markerBuckets, spanBuckets, stateBuckets } from './timeline-summary.repository.js';
 
 const SUMMARY_ROUTE = 'POST /api/v1/investigation/timeline/summary';
+const TIMELINE_ROUTE = 'POST /api/v1/investigation/timeline';
 
-/** What tells one view's access bucket from another's: its range and its seats. */
-function viewSubject(range: { from: number; to: number }, seats: readonly { id: string }[]): string {
-  const ids = seats.map((seat) => seat.id).sort();
-  const digest = createHash('sha256')
-    .update(`${range.from}-${range.to}\n${ids.join('\n')}`)
-    .digest('hex');
-  return `view:${digest}`;
+/**
+ * What tells one look's access bucket from another's: the seats, the range,
+ * the search and the purpose. Pages of one query within a minute count into
+ * one entry; another range (a zoomed-in detail), search or reason is an
+ * entry of its own.
+ */
+function viewSubject(
+  request: Pick<TimelineRequest, 'from' | 'to' | 'q' | 'apps' | 'reason' | 'caseId'>,
+  seats: readonly { id: string }[],
+): string {
+  const key = JSON.stringify([
+    request.from,
+    request.to,
+    request.q ?? null,
+    request.apps ?? [],
+    request.reason ?? null,
+    request.caseId ?? null,
+    seats.map((seat) => seat.id).sort(),
+  ]);
+  return `view:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** The seats of one project a look covered, each with whose data it may show. */
+async function seatsLooked(
+  access: InvestigationServiceDeps['access'],
+  ex: Executor,
+  seats: readonly TimelineSeat[],
+  range: { from: number; to: number },
+): Promise<{ id: string; accounts: string[] }[]> {
+  const looked = [];
+  for (const seat of seats) {
+    looked.push({ id: seat.id, accounts: await access.seatAccounts(ex, seat.id, range.from, range.to) });
+  }
+  return looked;
 }
 
 const DEFAULT_TIMELINE_LIMIT = 200;
@@ -174,42 +202,50 @@ export function createTimelineService(deps: InvestigationServiceDeps) {
     /** Every seat the viewer may investigate (for the seat picker). */
     seats: (scope: Scope) => seatsInScope(db, scope),
 
-    /** The timeline a request asks for; each seat's read is audited with its purpose. */
+    /**
+     * The timeline a request asks for. The look is recorded with its
+     * purpose through the access records, once per request and project
+     * (not once per seat): one seat's read names the seat and its accounts,
+     * a read of several names each in details.seats; the pages of one query
+     * within a minute only count up (viewSubject).
+     */
     async read(principal: Principal, who: RequestActor, request: TimelineRequest): Promise<Timeline> {
       const seats = await timelineSeats(db, principal, request);
-      const purpose = await checkPurpose(db, principal, request, [
-        ...new Set(seats.map((seat) => seat.projectId)),
-      ]);
+      const projects = [...new Set(seats.map((seat) => seat.projectId))];
+      const purpose = await checkPurpose(db, principal, request, projects);
       const timeline = await readTimeline(db, seats, request);
-      const at = deps.now();
-      await db.transaction(async (tx) => {
-        for (const seat of seats) {
-          await recordAudit(
-            tx,
-            {
-              ...who,
-              action: 'timeline.read',
-              projectId: seat.projectId,
-              seatId: seat.id,
-              caseId: purpose.caseId,
-              reason: purpose.reason,
-              target: { kind: 'seat', id: seat.id },
-              details: {
-                // Whose data the read may show: only their self-views list it.
-                accounts: await deps.access.seatAccounts(tx, seat.id, request.from, request.to),
-                from: request.from,
-                to: request.to,
-                q: request.q ?? null,
-                apps: request.apps ?? [],
-                operators: request.operators ?? [],
-                sections: request.sections ?? 'all',
-                page: request.cursors ?? null,
-              },
-            },
-            at,
-          );
-        }
-      });
+      for (const projectId of projects) {
+        const looked = await seatsLooked(
+          deps.access,
+          db,
+          seats.filter((seat) => seat.projectId === projectId),
+          request,
+        );
+        const one = looked.length === 1 ? looked[0]! : null;
+        await deps.access.read({
+          who,
+          action: 'timeline.read',
+          route: TIMELINE_ROUTE,
+          projectId,
+          seatId: one?.id ?? null,
+          // Whose data the read may show: only their self-views list it.
+          accounts: one?.accounts ?? null,
+          subject: viewSubject(request, looked),
+          reason: purpose.reason,
+          caseId: purpose.caseId,
+          target: one ? { kind: 'seat', id: one.id } : null,
+          details: {
+            ...(one ? {} : { seats: looked }),
+            from: request.from,
+            to: request.to,
+            q: request.q ?? null,
+            apps: request.apps ?? [],
+            operators: request.operators ?? [],
+            sections: request.sections ?? 'all',
+            page: request.cursors ?? null,
+          },
+        });
+      }
       return timeline;
     },
 
@@ -252,14 +288,12 @@ export function createTimelineService(deps: InvestigationServiceDeps) {
         summary.cells = summaryCells({ spans, states, markers }, grid);
       }
       for (const projectId of projects) {
-        const mine = seats.filter((seat) => seat.projectId === projectId);
-        const looked = [];
-        for (const seat of mine) {
-          looked.push({
-            id: seat.id,
-            accounts: await deps.access.seatAccounts(db, seat.id, request.from, request.to),
-          });
-        }
+        const looked = await seatsLooked(
+          deps.access,
+          db,
+          seats.filter((seat) => seat.projectId === projectId),
+          request,
+        );
         const one = looked.length === 1 ? looked[0]! : null;
         await deps.access.read({
           who,

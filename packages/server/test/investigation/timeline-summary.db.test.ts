@@ -10,9 +10,10 @@
  * minute's flush reports the count. What each cell says is checked against
  * the seeded day; role, scope and purpose are checked like the timeline's;
  * the operator self-view and the audit log's seat filter find the look at
- * each seat it named.
+ * each seat it named. The detailed timeline's reads are recorded the same
+ * way: one entry per query and project, its pages counted into it.
  */
-import type { AuditEntryView, AuditPage, TimelineSummary } from '@seatwatch/shared/dashboard-api';
+import type { AuditEntryView, AuditPage, Timeline, TimelineSummary } from '@seatwatch/shared/dashboard-api';
 import { asUser, createSignedInUser, type SignedIn } from '@seatwatch/testkit/dashboard-session';
 import {
   createTestDatabase,
@@ -215,6 +216,45 @@ describe.each(DB_KINDS)('the visual timeline summary on %s', (kind) => {
     // The 50 seats are alike: as many cells each.
     const perSeat = new Set(seatIds.map((id) => summary.cells.filter((cell) => cell.seatId === id).length));
     expect(perSeat.size).toBe(1);
+  }, 180_000);
+
+  it('the detailed timeline of the team is one entry per query too: its pages count up, another range is new', async () => {
+    const detail = {
+      seatIds,
+      from: day + 8 * HOUR,
+      to: day + 9 * HOUR,
+      reason: 'Floor review, 08:00',
+      limit: 1000,
+    };
+    const before = await auditLength();
+    const first = await asUser<Timeline>(
+      server,
+      investigator,
+      'POST',
+      '/api/v1/investigation/timeline',
+      detail,
+    );
+    expect(first.status).toBe(200);
+    expect(first.body.spans!.next).not.toBeNull();
+    expect(await auditLength()).toBe(before + 1);
+    // Its next page, in the same minute: counted, no new entry.
+    const next = await asUser<Timeline>(server, investigator, 'POST', '/api/v1/investigation/timeline', {
+      ...detail,
+      sections: ['spans'],
+      cursors: { spans: first.body.spans!.next! },
+    });
+    expect(next.status).toBe(200);
+    expect(await auditLength()).toBe(before + 1);
+    // The next hour (a pan of the zoomed-in view) is a look of its own.
+    const later = { ...detail, from: day + 9 * HOUR, to: day + 10 * HOUR };
+    expect((await asUser(server, investigator, 'POST', '/api/v1/investigation/timeline', later)).status).toBe(
+      200,
+    );
+    expect(await auditLength()).toBe(before + 2);
+    const [entry] = await auditEntries(`seatId=${seatIds[9]}&action=timeline.read&limit=5`);
+    expect(entry).toMatchObject({ action: 'timeline.read', seatId: null, reason: 'Floor review, 08:00' });
+    expect(entry!.details).toMatchObject({ from: day + 9 * HOUR, to: day + 10 * HOUR, count: 1 });
+    expect((entry!.details.seats as unknown[]).length).toBe(TEAM);
   }, 180_000);
 
   it('checks role, scope and purpose like the timeline', async () => {

@@ -272,6 +272,9 @@ export function createSessionPart(deps: SessionPartDeps): SessionPart {
   /** A screenshot the server asked for: taken only while collecting (the operator confirmed the notice). */
   function captureNow(channel: net.Socket, id: number, commandId: string): void {
     const answer = (events: readonly CaptureEvent[]) => {
+      // The outcomes that travel as events (unchanged, paused, failed) wait in `pending` for the flush
+      // delay: sent first, they are queued before the service's command result, as a screenshot's blob is.
+      flush();
       if (!channel.destroyed) channel.write(encodeFrame({ t: 'capture_done', id, events }));
     };
     if (!collectors.running) {

@@ -80,6 +80,7 @@ export interface AgentDeps {
   readonly page?: { readonly port: number } | null;
   readonly createSocket?: TransportOptions['createSocket'];
   readonly backoff?: TransportOptions['backoff'];
+  readonly livenessMs?: TransportOptions['livenessMs'];
   /** Events wait this long to share a batch (lifecycle, notice and command results go at once). */
   readonly flushDelayMs?: number;
   /** How long a stop waits for the server to acknowledge "stopping". */
@@ -377,6 +378,7 @@ export function createAgent(deps: AgentDeps): Agent {
       log,
       ...(deps.createSocket ? { createSocket: deps.createSocket } : {}),
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
+      ...(deps.livenessMs ? { livenessMs: deps.livenessMs } : {}),
       onWelcome: (welcome) => {
         const applied = applyPolicy(welcome.policy, welcome.notice);
         // The policy is saved synchronously inside applyPolicy: start() may show the notice now.

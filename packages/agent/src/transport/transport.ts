@@ -91,10 +91,23 @@ export interface TransportOptions {
   readonly createSocket?: (url: string, options: WebSocket.ClientOptions) => WebSocket;
   /** Most frames sent and not yet acknowledged. */
   readonly window?: { frames: number; bytes: number };
+  /**
+   * How often an open connection that has heard nothing from the collector
+   * is pinged; a ping still unanswered at the next check ends the connection.
+   */
+  readonly livenessMs?: number;
 }
 
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 const DEFAULT_WINDOW = { frames: 64, bytes: 8 * 1024 * 1024 };
+/**
+ * A link that died without a reset (a NAT entry or firewall state dropped,
+ * a cable pulled beyond the seat's switch) leaves TCP retransmitting for
+ * about 15 minutes before it gives up; the collector notices by its own
+ * pings, but nothing tells the agent. Checking every 30 s finds such a link
+ * within a minute, for at most one small ping per quiet half minute.
+ */
+const DEFAULT_LIVENESS_MS = 30_000;
 
 interface Session {
   readonly socket: WebSocket;
@@ -106,6 +119,11 @@ interface Session {
   readonly inFlight: Map<number, number>;
   serverError: { code: string; message: string } | null;
   timer: TimerHandle | null;
+  /** Something (a message, a ping or a pong) came from the collector since the last liveness check. */
+  heard: boolean;
+  /** A ping went out at the last liveness check. */
+  pinged: boolean;
+  liveness: TimerHandle | null;
   /** Set when we close the socket ourselves, so close handling knows why. */
   localClose: { code: number; reason: string } | null;
 }
@@ -216,6 +234,9 @@ export class Transport {
       inFlight: new Map(),
       serverError: null,
       timer: null,
+      heard: false,
+      pinged: false,
+      liveness: null,
       localClose: null,
     };
     this.session = session;
@@ -227,6 +248,11 @@ export class Transport {
       if (this.session === session) this.stateValue = 'handshake';
     });
     socket.on('message', (data, isBinary) => this.onMessage(session, data, isBinary));
+    const heard = () => {
+      session.heard = true;
+    };
+    socket.on('ping', heard);
+    socket.on('pong', heard);
     socket.on('error', (error) => {
       this.options.log.log('warn', 'connection error', { error: error.message });
     });
@@ -235,6 +261,7 @@ export class Transport {
 
   private onMessage(session: Session, data: WebSocket.RawData, isBinary: boolean): void {
     if (this.session !== session || session.localClose) return;
+    session.heard = true;
     let payload: ServerPayload;
     try {
       if (isBinary) throw new SeatwatchError('payload_invalid', 'the server sends no binary frames');
@@ -325,6 +352,7 @@ export class Transport {
     session.sentSeq = welcome.ackedSeq;
     this.attempt = 0;
     this.stateValue = 'connected';
+    this.watchLiveness(session);
     this.options.hooks.onWelcome({
       session: welcome.session,
       ackedSeq: welcome.ackedSeq,
@@ -333,6 +361,29 @@ export class Transport {
     });
     this.settleWaiters();
     this.pump();
+  }
+
+  /** See DEFAULT_LIVENESS_MS: a quiet connection is pinged, and one that stays silent after a ping is dropped. */
+  private watchLiveness(session: Session): void {
+    session.liveness = this.options.clock.setTimeout(() => {
+      if (this.session !== session || session.localClose) return;
+      if (session.heard) {
+        session.heard = false;
+        session.pinged = false;
+      } else if (session.pinged) {
+        this.options.log.log('warn', 'the collector answered no ping; reconnecting', {
+          silentForMs: 2 * (this.options.livenessMs ?? DEFAULT_LIVENESS_MS),
+        });
+        // No close handshake: nothing comes back over this link.
+        session.localClose = { code: 1006, reason: 'the collector answered no ping' };
+        session.socket.terminate();
+        return;
+      } else {
+        session.socket.ping();
+        session.pinged = true;
+      }
+      this.watchLiveness(session);
+    }, this.options.livenessMs ?? DEFAULT_LIVENESS_MS);
   }
 
   private onAck(session: Session, seq: number): void {
@@ -383,6 +434,7 @@ export class Transport {
     if (session.localClose) return;
     session.localClose = { code, reason };
     this.options.clock.clearTimeout(session.timer);
+    this.options.clock.clearTimeout(session.liveness);
     const ws = session.socket;
     if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) {
       // 1000 and 4000–4999 are the codes an endpoint may send.
@@ -395,6 +447,7 @@ export class Transport {
   private onClose(session: Session, code: number, reason: string): void {
     if (this.session !== session) return;
     this.options.clock.clearTimeout(session.timer);
+    this.options.clock.clearTimeout(session.liveness);
     this.session = null;
     const effectiveCode = session.localClose?.code ?? code;
     const serverError = session.serverError;

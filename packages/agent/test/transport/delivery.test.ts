@@ -2,7 +2,7 @@
  * The agent against a real protocol peer (ws server on port 0 with its own
  * server key): handshake, notice before capture, acks, resends after
  * reconnect, refusal of forged server messages, commands, close reasons,
- * the signed stop.
+ * liveness of a quiet connection, the signed stop.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -235,6 +235,31 @@ describe('delivery to a protocol peer', () => {
     expect(info.retryAt).not.toBeNull();
     expect(a.status().paused.join('\n')).toMatch(/allowlist/);
     await a.events.waitFor('connected');
+  });
+
+  it('pings a quiet connection, keeps it while the collector answers, and drops it when the collector falls silent', async () => {
+    const a = await startConnected({ livenessMs: 150 });
+    await peer.waitForEvent((e) => e.type === 'activity');
+    // Answered pings keep the connection: three in a row, still the first hello.
+    for (let i = 0; i < 3; i++) await peer.waitFor('ping');
+    expect(peer.hellos).toHaveLength(1);
+    expect(a.status().connection.state).toBe('connected');
+
+    // A link that died without a reset: no pong, no ack, the socket still open.
+    const disconnected = a.events.waitFor('disconnected');
+    peer.stallCurrent();
+    const info = await disconnected;
+    expect(info.code).toBe(1006);
+    expect(info.reason).toBe('the collector answered no ping');
+    await a.events.waitFor('connected');
+    expect(peer.hellos).toHaveLength(2);
+
+    // What the seat collected meanwhile arrives over the new connection, once.
+    const result = await a.captureNow();
+    expect(result.events.map((e) => e.outcome)).toEqual(['captured']);
+    await a.whenAcked(a.outbox.lastSeq);
+    const seqs = [...peer.stored.keys()].sort((x, y) => x - y);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
 
   it('stops for good when revoked, and refuses to start again', async () => {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   type BatchPayload,
   type BlobPayload,
@@ -57,10 +57,14 @@ export interface PeerEventMap {
   agentError: { code: string; message: string };
   closed: { code: number; reason: string };
   connection: { remoteAddress: string };
+  /** The agent pinged (its liveness check of a quiet connection). */
+  ping: { session: string };
 }
 
 export interface PeerConnection {
   readonly socket: WebSocket;
+  /** The TCP connection under the WebSocket. */
+  readonly tcp: Socket;
   readonly session: string;
   welcomed: boolean;
 }
@@ -116,7 +120,7 @@ export class ProtocolPeer {
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => peer.onConnection(ws, req.socket.remoteAddress ?? ''));
+      wss.handleUpgrade(req, socket, head, (ws) => peer.onConnection(ws, req.socket));
     });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return peer;
@@ -198,6 +202,15 @@ export class ProtocolPeer {
     connection.socket.close(code, errorCode ?? 'test');
   }
 
+  /**
+   * The current connection goes silent as a link that died without a reset
+   * looks from the agent: nothing it sends is read (so pings get no pong),
+   * nothing comes back, and the socket stays open.
+   */
+  stallCurrent(): void {
+    this.connection?.tcp.pause();
+  }
+
   releaseAcks(): void {
     this.ackMode = 'auto';
     if (this.connection && this.highest > 0) this.ack(this.connection, this.highest);
@@ -253,15 +266,18 @@ export class ProtocolPeer {
     });
   }
 
-  private onConnection(socket: WebSocket, remoteAddress: string): void {
+  private onConnection(socket: WebSocket, tcp: Socket): void {
+    const remoteAddress = tcp.remoteAddress ?? '';
     const nonce = toBase64(randomBytes(32));
     const connection: PeerConnection = {
       socket,
+      tcp,
       session: `s-${randomBytes(6).toString('hex')}`,
       welcomed: false,
     };
     let agentKey: Uint8Array | null = null;
     this.emitter.emit('connection', { remoteAddress });
+    socket.on('ping', () => this.emitter.emit('ping', { session: connection.session }));
     socket.on('close', (code, reason) => {
       if (this.connection === connection) this.connection = null;
       this.emitter.emit('closed', { code, reason: reason.toString() });

@@ -137,7 +137,8 @@ describe('visual timeline and reports in Chromium', () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/investigation/timeline`);
     const picker = page.getByTestId('seat-picker');
-    await expect.poll(() => picker.locator('input[type=checkbox]').count()).toBe(14);
+    // The first page of the file: under load the app and its seat list take a while to arrive.
+    await expect.poll(() => picker.locator('input[type=checkbox]').count(), { timeout: 30_000 }).toBe(14);
     await picker.getByPlaceholder('Find a seat, site or team').fill('lisbon');
     await expect.poll(() => picker.locator('input[type=checkbox]').count()).toBe(12);
     expect(await picker.locator('.seat-group legend').allInnerTexts()).toEqual(['Lisbon · Claims']);

@@ -264,7 +264,14 @@ describe('a shared computer: one machine service, a session part per operator (X
         body: JSON.stringify({ token }),
       });
       expect(opened.status).toBe(200);
-      expect(((await opened.json()) as { operator: string | null }).operator).toBe(op.name);
+      const view = (await opened.json()) as {
+        operator: string | null;
+        logins: { kind: string; osUser: string | null }[];
+      };
+      expect(view.operator).toBe(op.name);
+      // Their own desktop session's login record is in their view, and no other operator's.
+      expect(view.logins.some((l) => l.kind === 'session_start' && l.osUser === op.name)).toBe(true);
+      expect(view.logins.filter((l) => l.osUser !== op.name)).toEqual([]);
     }
   }, 180_000);
 

@@ -17,7 +17,12 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agents, logins } from '../../src/db/schema/index.js';
 import { boardSeats } from '../../src/seats/seats.repository.js';
-import { type AnomalyWorld, createAnomalyWorld, type Seat } from './support/anomaly-world.js';
+import {
+  type AnomalyWorld,
+  createAnomalyWorld,
+  OFFICE_HOURS_UTC,
+  type Seat,
+} from './support/anomaly-world.js';
 
 describe.each(DB_KINDS)('shared seats on %s', (kind) => {
   let db: TestDatabase;
@@ -53,8 +58,12 @@ describe.each(DB_KINDS)('shared seats on %s', (kind) => {
     agentVersion: '0.1.0',
   });
   /** A machine service: its hello names no operator, and it says it started. */
-  const sharedSeat = async (projectId: string) => {
-    const seat = await world.seat({ projectId, osUser: '' });
+  const sharedSeat = async (projectId?: string) => {
+    const seat = await world.seat({
+      ...(projectId ? { projectId } : {}),
+      osUser: '',
+      schedule: OFFICE_HOURS_UTC,
+    });
     await seat.send([as('root'), service('starting')]);
     return seat;
   };
@@ -139,5 +148,24 @@ describe.each(DB_KINDS)('shared seats on %s', (kind) => {
     const [clash] = await concurrent(single);
     expect(clash).toMatchObject({ rule: 'concurrent_login', key: 'kim' });
     expect(clash!.evidence).toMatchObject([{ kind: 'login' }, { otherAgentId: shared.agent.agentId }]);
+  });
+
+  it("a session's end in the shift is an operator logging off, not the agent stopping; the service's own stop is", async () => {
+    const rulesAfterClose = async (seat: Seat) => {
+      const gone = seat.disconnected();
+      await seat.client.close();
+      await gone;
+      world.clock.advance(3000);
+      return (await world.anomaliesOf(seat.agent.agentId)).map((a) => a.rule);
+    };
+    const loggedOff = await sharedSeat();
+    await loggedOff.send([as('ada'), start()]);
+    await loggedOff.send([as('ada'), end()]);
+    expect(await rulesAfterClose(loggedOff)).not.toContain('agent_stopped');
+
+    const stopped = await sharedSeat();
+    await stopped.send([as('ada'), start()]);
+    await stopped.send([as('root'), service('stopping')]);
+    expect(await rulesAfterClose(stopped)).toContain('agent_stopped');
   });
 });

@@ -15,7 +15,7 @@
  * No systemd runs in the chroot: where the unit would stop and start the agent
  * (prerm, postinst), the test does it with the same command and environment
  * the unit gives (seatwatch-agent.service). The units are checked by parsing in
- * packages/agent/test/service. Needs root, dpkg-deb, debootstrap (and a Debian
+ * packages/agent/test/service, and run by a real systemd in deb-systemd.e2e.test.ts. Needs root, dpkg-deb, debootstrap (and a Debian
  * mirror the first time), PostgreSQL.
  */
 import { execFile } from 'node:child_process';

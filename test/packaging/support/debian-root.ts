@@ -6,6 +6,7 @@
  * collector the test starts on 127.0.0.1 is reachable from inside. No
  * systemd runs there: the test runs the packaged commands itself, and the
  * unit files are checked by parsing (packages/agent/test/service).
+ * booted-debian.ts boots a root with systemd instead.
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ const CACHE = process.env.SEATWATCH_DEBOOTSTRAP_CACHE ?? '/var/cache/seatwatch-t
 const MIRROR = process.env.SEATWATCH_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
 const SUITE = 'bookworm';
 /** The .deb's Depends that minbase lacks (packaging/package.ts, debianControl). */
-const INCLUDE = ['libxcb1', 'libdbus-1-3'];
+export const DEB_DEPENDS = ['libxcb1', 'libdbus-1-3'];
 
 /** Only what a root shell on a fresh system has: nothing of this machine's environment leaks in. */
 export const CLEAN_ENV = {
@@ -40,18 +41,32 @@ export interface DebianRoot {
   remove(): Promise<void>;
 }
 
-async function cachedBase(log: (line: string) => void): Promise<string> {
-  const base = path.join(CACHE, `${SUITE}-minbase-${INCLUDE.join('+')}`);
+/**
+ * A minbase bookworm with these packages too, made once by debootstrap and kept in
+ * the cache (a folder per package list); the path of the finished copy.
+ */
+export async function cachedBase(
+  log: (line: string) => void,
+  include: readonly string[] = DEB_DEPENDS,
+): Promise<string> {
+  const base = path.join(CACHE, `${SUITE}-minbase-${include.join('+')}`);
   if (fs.existsSync(path.join(base, '.complete'))) return base;
   fs.mkdirSync(CACHE, { recursive: true });
-  const partial = `${base}.partial`;
+  // Two test files making the same root at once must not share a partial folder.
+  const partial = `${base}.partial-${process.pid}`;
   fs.rmSync(partial, { recursive: true, force: true });
   log(`debootstrap ${SUITE} into ${base} (once; later runs copy it)`);
-  await run('debootstrap', ['--variant=minbase', `--include=${INCLUDE.join(',')}`, SUITE, partial, MIRROR], {
+  await run('debootstrap', ['--variant=minbase', `--include=${include.join(',')}`, SUITE, partial, MIRROR], {
     maxBuffer: 64 * 1024 * 1024,
   });
   fs.writeFileSync(path.join(partial, '.complete'), `${new Date().toISOString()}\n`);
-  fs.renameSync(partial, base);
+  try {
+    fs.renameSync(partial, base);
+  } catch (error) {
+    // Another run finished the same root first: keep theirs.
+    if (!fs.existsSync(path.join(base, '.complete'))) throw error;
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
   return base;
 }
 

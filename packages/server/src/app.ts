@@ -28,6 +28,7 @@ import type { BlobStore } from './blobs/blob-store.js';
 import { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
 import { caseRoutes } from './cases/cases.routes.js';
 import { createHeldSeatsCache } from './cases/held-seats.js';
+import { createCollectorRegistry } from './collectors-registry/collector-registry.js';
 import { type CommandService, createCommandService } from './commands/command.service.js';
 import type { ServerConfig } from './config.js';
 import { webAppRoutes } from './dashboard/web-app.routes.js';
@@ -165,7 +166,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     notifications: deps.notifications,
     logger: log.child({ component: 'legal-hold' }),
   });
+  // Registered before any agent can say hello here: every session it opens names this process (issue #15).
+  const collectors = createCollectorRegistry({
+    db: database.db,
+    notifications: deps.notifications,
+    logger: log.child({ component: 'collectors' }),
+    options: config.collectors,
+  });
+  await collectors.start();
   const gateway = createAgentGateway({
+    collectorId: collectors.id,
     db: database.db,
     anomalies: anomalyCore.recorder,
     verifier: createNodeCryptoVerifier(),
@@ -364,6 +374,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await retention?.stop();
     await partitions.stop();
     await accessFlush.stop();
+    // After the gateway closed its sockets (preClose): nothing of this process is left to end.
+    await collectors.stop();
   });
   return app;
 }

@@ -160,6 +160,22 @@ export const ServerConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    collectors: Type.Object(
+      {
+        heartbeatMs: Type.Integer({
+          minimum: 100,
+          default: 10_000,
+          description: 'How often this process beats in the registry of live collectors (issue #15)',
+        }),
+        staleAfterMs: Type.Integer({
+          minimum: 300,
+          default: 45_000,
+          description:
+            'A collector that has not beaten for this long is dead: a live one marks the agents it held disconnected (at least 3 heartbeats)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     blobs: Type.Object(
       {
         s3: Type.Optional(
@@ -278,6 +294,8 @@ const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
   ['SEATWATCH_RETENTION_INTERVAL_MS', ['retention', 'intervalMs'], 'int'],
   ['SEATWATCH_RETENTION_BATCH_SIZE', ['retention', 'batchSize'], 'int'],
   ['SEATWATCH_RETENTION_MINIMUM_DAYS', ['retention', 'minimumDays'], 'int'],
+  ['SEATWATCH_COLLECTOR_HEARTBEAT_MS', ['collectors', 'heartbeatMs'], 'int'],
+  ['SEATWATCH_COLLECTOR_STALE_AFTER_MS', ['collectors', 'staleAfterMs'], 'int'],
   ['SEATWATCH_S3_ENDPOINT', ['blobs', 's3', 'endpoint'], 'string'],
   ['SEATWATCH_S3_REGION', ['blobs', 's3', 'region'], 'string'],
   ['SEATWATCH_S3_BUCKET', ['blobs', 's3', 'bucket'], 'string'],

@@ -93,6 +93,8 @@ export interface SessionOpening {
   osUser: string;
   agentVersion: string;
   noticeVersion: number;
+  /** The collector process opening the session; null when it keeps no registry row. */
+  collectorId?: string | null;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function openSessionRows(
       osUser: opening.osUser,
       agentVersion: opening.agentVersion,
       noticeVersion: opening.noticeVersion,
+      collectorId: opening.collectorId ?? null,
     })
     .where(eq(agents.id, opening.agentId))
     .returning({ ackedSeq: agents.ackedSeq });

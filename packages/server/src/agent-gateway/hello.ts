@@ -37,6 +37,8 @@ export interface HelloDeps {
   metrics: ServerMetrics;
   now: () => number;
   newId: () => string;
+  /** This process in the collector registry, named on each session it opens (issue #15). */
+  collectorId?: string;
 }
 
 /** Where and when the hello arrived, and the challenge it must answer. */
@@ -182,6 +184,7 @@ export async function openSession(deps: HelloDeps, verified: VerifiedHello): Pro
     at: new Date(arrival.receivedAt),
     ...info,
     noticeVersion: hello.info.noticeVersion,
+    collectorId: deps.collectorId ?? null,
   });
   const { ackedSeq } = opened;
   const osUser = opened.latestOsUser ?? info.osUser;

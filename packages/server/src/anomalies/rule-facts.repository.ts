@@ -134,7 +134,8 @@ export type LeftBehindRow = RawRow<
 
 /**
  * Active agents last seen in [since, start) with neither an open silence
- * nor a stop event since they connected: the ones a restart at `start`
+ * nor a stop event since they connected, and not held by another collector
+ * process that is registered as alive: the ones a restart at `start`
  * should see come back.
  */
 export function agentsLeftBehind(db: Db, window: { since: number; start: number }): Promise<LeftBehindRow[]> {
@@ -147,6 +148,11 @@ export function agentsLeftBehind(db: Db, window: { since: number; start: number 
         from agents a join seats s on s.id = a.seat_id
         where a.status = 'active'
           and a.last_seen_at >= ${since}::timestamptz and a.last_seen_at < ${start}::timestamptz
+          -- Held by another registered process (issue #15): not left behind. A process killed outright
+          -- loses its row once its beat is stale (collectors.staleAfterMs, under the restart grace by
+          -- default), and its agents their session with it, so those are counted here again.
+          and not (a.session is not null and exists (
+            select 1 from collector_processes c where c.id = a.collector_id))
           and not exists (
             select 1 from anomalies x where x.agent_id = a.id
               and x.rule in ('agent_silent', 'agent_stopped') and x.status in ('open', 'acknowledged'))

@@ -60,6 +60,8 @@ export const agents = pgTable(
     lastIp: text('last_ip'),
     /** The session of the connection that last said welcome; cleared when that connection closes. */
     session: text('session'),
+    /** The collector process (collector_processes.id) whose connection opened `session` (issue #15). */
+    collectorId: text('collector_id'),
     connectedAt: timestampColumn('connected_at'),
     disconnectedAt: timestampColumn('disconnected_at'),
     state: text('state').$type<SeatState>(),

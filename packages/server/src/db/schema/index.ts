@@ -8,6 +8,7 @@ export * from './anomaly-settings.js';
 export * from './audit.js';
 export * from './blob-uploads.js';
 export * from './cases.js';
+export * from './collector-processes.js';
 export * from './desktop-sessions.js';
 export * from './holds.js';
 export * from './jobs.js';

@@ -5,8 +5,9 @@
  * `systemd-nspawn --boot`. systemd is PID 1 of the container; journald, dbus
  * and logind run; `loginctl enable-linger` gives an account its own
  * `systemd --user`. Commands run inside through nsenter into the container's
- * namespaces (machinectl needs a host systemd, which this machine may not
- * have: nspawn runs with --register=no --keep-unit). The container shares
+ * namespaces (machinectl needs a host systemd and machined, which this
+ * machine may not have: nspawn runs with --register=no, and --keep-unit where
+ * no systemd runs this machine). The container shares
  * this machine's network, so a collector on 127.0.0.1 is reachable from it.
  * Needs root and systemd-nspawn (Debian package systemd-container).
  */
@@ -94,9 +95,11 @@ export async function bootDebian(children: Children, options: BootOptions = {}):
         '--boot',
         `--directory=${dir}`,
         `--machine=${machine}`,
-        // No host systemd to register with or to ask for a scope (this machine's PID 1 is not systemd).
+        // Not registered with systemd-machined (commands go in through nsenter). Where this machine's
+        // PID 1 is not systemd (this sandbox), there is no one to ask for a scope either: the
+        // container stays in nspawn's own cgroup. (Only the latter case has been run here.)
         '--register=no',
-        '--keep-unit',
+        ...(fs.existsSync('/run/systemd/system') ? [] : ['--keep-unit']),
         '--console=pipe',
         '--resolv-conf=off',
         '--timezone=off',

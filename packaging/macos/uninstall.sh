@@ -15,5 +15,8 @@ if [ "${1:-}" = --purge ]; then
   rm -rf /var/lib/seatwatch-agent
   rm -f /etc/seatwatch/agent.conf
   rmdir /etc/seatwatch 2>/dev/null || true
+  # The logs the launchd jobs write (packages/agent/service/macos): root's, and each operator's own.
+  rm -f /var/log/seatwatch-agent.log
+  for home in /Users/*; do rm -rf "$home/Library/Logs/Seatwatch"; done
 fi
 echo "Seatwatch agent removed."

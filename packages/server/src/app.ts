@@ -167,11 +167,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: log.child({ component: 'legal-hold' }),
   });
   // Registered before any agent can say hello here: every session it opens names this process (issue #15).
+  // The agents of a dead process it marks disconnected go to the anomaly engine (bound once it exists).
+  let collectorLost: (agentIds: string[]) => void = () => {};
   const collectors = createCollectorRegistry({
     db: database.db,
     notifications: deps.notifications,
     logger: log.child({ component: 'collectors' }),
     options: config.collectors,
+    onReaped: (agents) => collectorLost(agents.map((agent) => agent.agentId)),
   });
   await collectors.start();
   const gateway = createAgentGateway({
@@ -318,7 +321,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     now,
   });
-  await registerAnomalies(app, {
+  const anomalyRuntime = await registerAnomalies(app, {
     core: anomalyCore,
     db: database.db,
     hub,
@@ -328,6 +331,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     serverPublicKey,
     options: deps.anomalies ?? {},
   });
+  collectorLost = (agentIds) => anomalyRuntime.engine?.collectorLost(agentIds);
   await app.register(investigationRoutes, {
     db: database.db,
     blobs: deps.blobs,

@@ -138,15 +138,25 @@ export type LeftBehindRow = RawRow<
  * process that is registered as alive: the ones a restart at `start`
  * should see come back.
  */
-export function agentsLeftBehind(db: Db, window: { since: number; start: number }): Promise<LeftBehindRow[]> {
+export function agentsLeftBehind(
+  db: Db,
+  window: { since: number; start: number; agentIds?: readonly string[] },
+): Promise<LeftBehindRow[]> {
   const since = new Date(window.since).toISOString();
   const start = new Date(window.start).toISOString();
+  // Only these agents (those a collector killed outright held, issue #15), or every one.
+  const only = window.agentIds
+    ? sql`and a.id in (${sql.join(
+        window.agentIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`
+    : sql``;
   return queryRows<LeftBehindRow>(
     db,
     sql`
         select a.id, a.project_id, a.seat_id, s.site_id, s.team_id, a.os_user, a.state, a.last_seen_at
         from agents a join seats s on s.id = a.seat_id
-        where a.status = 'active'
+        where a.status = 'active' ${only}
           and a.last_seen_at >= ${since}::timestamptz and a.last_seen_at < ${start}::timestamptz
           -- Held by another registered process (issue #15): not left behind. A process killed outright
           -- loses its row once its beat is stale (collectors.staleAfterMs, under the restart grace by

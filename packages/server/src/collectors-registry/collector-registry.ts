@@ -15,6 +15,7 @@ import { checkStaleBound, staleCollectors } from '../domain/collector-liveness.j
 import type { NotificationPort } from '../notifications/notification-port.js';
 import {
   beat,
+  type ReapedAgent,
   readBeats,
   reapCollector,
   registerCollector,
@@ -48,6 +49,8 @@ export function createCollectorRegistry(deps: {
   logger: CollectorRegistryLogger;
   options: CollectorRegistryOptions;
   id?: string;
+  /** After a dead process's agents were marked disconnected by this one (the anomaly engine's not_back). */
+  onReaped?: (agents: ReapedAgent[]) => void;
 }): CollectorRegistry {
   const { db, options, logger } = deps;
   checkStaleBound(options.heartbeatMs, options.staleAfterMs);
@@ -66,6 +69,7 @@ export function createCollectorRegistry(deps: {
         { collector: stale.id, lastBeat: new Date(stale.heartbeatAt).toISOString(), agents: reaped.length },
         'a collector process stopped beating: its agents are marked disconnected',
       );
+      deps.onReaped?.(reaped);
       for (const agent of reaped) {
         await deps.notifications
           .publish({ topic: 'seat.changed', ...agent, reason: 'disconnected' })

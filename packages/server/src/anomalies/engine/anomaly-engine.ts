@@ -69,6 +69,8 @@ export interface AnomalyEngine {
   tick(): Promise<void>;
   /** Resolves when everything observed so far has been evaluated and written. */
   idle(): Promise<void>;
+  /** Agents a collector process killed outright held, just marked disconnected (issue #15): flagged if not back in time. */
+  collectorLost(agentIds: readonly string[]): void;
   stop(): void;
 }
 
@@ -161,6 +163,7 @@ export function createAnomalyEngine(deps: AnomalyEngineDeps): AnomalyEngine {
   return {
     tick,
     idle: () => queue.idle(),
+    collectorLost: (agentIds) => restart.collectorLost(agentIds, scheduler.now()),
     stop() {
       stopped = true;
       queue.stop();

@@ -1,7 +1,9 @@
 /**
  * Once, restartGraceMs after this process started: agents seen shortly
  * before the start that have not come back. Their connections died with
- * the old process, so no close was ever seen for them.
+ * the old process, so no close was ever seen for them. Likewise, restartGraceMs
+ * after another collector process was found dead (issue #15): the agents it
+ * held that have not come back to any process.
  */
 import type { Db } from '../../db/connect.js';
 import { evaluateRules, listens } from '../../domain/rules/rule-dispatch.js';
@@ -11,8 +13,13 @@ import type { AnomalyRaiser } from './anomaly-raiser.js';
 import type { AnomalySettings } from './settings-cache.js';
 
 export interface RestartSweep {
-  /** Sweeps when the grace period is over and it has not swept yet. */
+  /** Sweeps when the grace period is over and it has not swept yet; and the lost collectors' agents that are due. */
   maybeSweep(now: number): Promise<void>;
+  /**
+   * Another collector process was found dead at `now` and these agents it held were marked
+   * disconnected (issue #15): as after a restart, the ones not back after the grace period are flagged.
+   */
+  collectorLost(agentIds: readonly string[], now: number): void;
 }
 
 export function createRestartSweep(deps: {
@@ -28,12 +35,15 @@ export function createRestartSweep(deps: {
 }): RestartSweep {
   const { startedAt } = deps;
   let swept = false;
+  /** Agents of collectors found dead, each group swept once its grace period is over. */
+  let lost: Array<{ agentIds: readonly string[]; at: number }> = [];
 
-  async function sweep(now: number): Promise<void> {
-    const rows = await agentsLeftBehind(deps.db, {
-      since: startedAt - deps.restartLookbackMs,
-      start: startedAt,
-    });
+  async function sweep(
+    now: number,
+    window: { since: number; start: number; agentIds?: readonly string[] },
+  ): Promise<void> {
+    const serverStartedAt = window.start;
+    const rows = await agentsLeftBehind(deps.db, window);
     const raised = rows.map((row) =>
       deps.queue.run(row.id, async () => {
         const settings = await deps.settings.rules(row.project_id);
@@ -44,7 +54,7 @@ export function createRestartSweep(deps: {
           {
             at: now,
             lastSeenAt: new Date(row.last_seen_at!).getTime(),
-            serverStartedAt: startedAt,
+            serverStartedAt,
             presence: { seatState: row.state, schedule },
           },
           settings,
@@ -67,9 +77,21 @@ export function createRestartSweep(deps: {
 
   return {
     async maybeSweep(now) {
+      const due = lost.filter((group) => now - group.at >= deps.restartGraceMs);
+      lost = lost.filter((group) => !due.includes(group));
+      for (const group of due) {
+        await sweep(now, {
+          since: group.at - deps.restartLookbackMs,
+          start: group.at,
+          agentIds: group.agentIds,
+        });
+      }
       if (swept || now - startedAt < deps.restartGraceMs) return;
       swept = true;
-      await sweep(now);
+      await sweep(now, { since: startedAt - deps.restartLookbackMs, start: startedAt });
+    },
+    collectorLost(agentIds, now) {
+      if (agentIds.length > 0) lost.push({ agentIds, at: now });
     },
   };
 }

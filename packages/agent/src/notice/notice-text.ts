@@ -28,7 +28,10 @@ export function describeCollection(policy: Policy): string[] {
     `USB devices and removable storage being attached or removed (checked every ${minutes(policy.deviceScanMs)}).`,
   );
   lines.push('The computer name, your OS user name, local IP addresses and default gateway.');
-  lines.push(`Kept on the server for ${policy.retentionDays} days.`);
+  // Retention drops whole UTC days (the server's daily partitions), so a record goes within the day after.
+  lines.push(
+    `Kept on the server for ${policy.retentionDays} days, then deleted within the following day (unless under legal hold).`,
+  );
   return lines;
 }
 

@@ -16,9 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../../packages/server/src/db/connect.js';
-import { mapBatch, mergeSpans } from '../../packages/server/src/domain/ingest-mapping.js';
-import { type AgentProgress, storeIngestRows } from '../../packages/server/src/ingest/ingest.repository.js';
+import { type AgentProgress, mapBatch, mergeSpans, openDatabase, storeIngestRows } from '@seatwatch/server';
 import { SeatWorkload, seatIdentity } from './seat-workload.js';
 
 const CLOCK_TICKS_PER_SECOND = 100;

@@ -14,6 +14,9 @@ export { ConfigError, configWith, loadConfig, type ServerConfig } from './config
 export { type Database, type Db, openDatabase } from './db/connect.js';
 export { migrateDatabase } from './db/migrate.js';
 export * as schema from './db/schema/index.js';
+/** The group commit's mapping and statement on their own, for bench/load/ingest-cost.ts. */
+export { mapBatch, mergeSpans } from './domain/ingest-mapping.js';
+export { type AgentProgress, storeIngestRows } from './ingest/ingest.repository.js';
 export type {
   AgentSession,
   CommittedEvent,

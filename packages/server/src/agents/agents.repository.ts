@@ -1,16 +1,10 @@
-/** Agents: enrollment, the hello lookup, connection bookkeeping, revocation. */
+/** Agents: enrollment, connection bookkeeping, revocation (the hello's own statements: agent-gateway/hello.repository.ts). */
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
-import { agents, seats } from '../db/schema/index.js';
+import { agents } from '../db/schema/index.js';
 
 export type AgentRow = typeof agents.$inferSelect;
 export type NewAgent = typeof agents.$inferInsert;
-
-export interface HelloAgent {
-  agent: AgentRow;
-  siteId: string | null;
-  teamId: string | null;
-}
 
 export async function insertAgent(ex: Executor, row: NewAgent): Promise<AgentRow> {
   const [inserted] = await ex.insert(agents).values(row).returning();
@@ -19,16 +13,6 @@ export async function insertAgent(ex: Executor, row: NewAgent): Promise<AgentRow
 
 export async function findAgentByPublicKey(ex: Executor, publicKey: string): Promise<AgentRow | null> {
   const [row] = await ex.select().from(agents).where(eq(agents.publicKey, publicKey));
-  return row ?? null;
-}
-
-/** The agent a hello claims to be, with its seat's site and team. */
-export async function findAgentForHello(ex: Executor, agentId: string): Promise<HelloAgent | null> {
-  const [row] = await ex
-    .select({ agent: agents, siteId: seats.siteId, teamId: seats.teamId })
-    .from(agents)
-    .innerJoin(seats, eq(seats.id, agents.seatId))
-    .where(eq(agents.id, agentId));
   return row ?? null;
 }
 
@@ -51,36 +35,6 @@ export async function findAgent(ex: Executor, projectId: string, agentId: string
 
 export function listAgents(ex: Executor, projectId: string): Promise<AgentRow[]> {
   return ex.select().from(agents).where(eq(agents.projectId, projectId)).orderBy(asc(agents.enrolledAt));
-}
-
-export interface ConnectedInfo {
-  agentId: string;
-  session: string;
-  ip: string;
-  at: Date;
-  hostname: string;
-  osUser: string;
-  agentVersion: string;
-  noticeVersion: number;
-}
-
-/** Records an accepted hello on the agent row; returns the highest seq stored for it. */
-export async function markAgentConnected(ex: Executor, info: ConnectedInfo): Promise<number> {
-  const [row] = await ex
-    .update(agents)
-    .set({
-      session: info.session,
-      connectedAt: info.at,
-      lastSeenAt: info.at,
-      lastIp: info.ip,
-      hostname: info.hostname,
-      osUser: info.osUser,
-      agentVersion: info.agentVersion,
-      noticeVersion: info.noticeVersion,
-    })
-    .where(eq(agents.id, info.agentId))
-    .returning({ ackedSeq: agents.ackedSeq });
-  return Number(row!.ackedSeq);
 }
 
 /** Clears the session only if it is still this connection's (a newer one may have replaced it). */

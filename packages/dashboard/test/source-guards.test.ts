@@ -21,7 +21,14 @@ function sources(dir: string): string[] {
 
 const files = sources(SRC).map((path) => ({
   path: path.slice(SRC.length + 1),
-  ast: ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX),
+  // A .ts file holds no JSX: read as TSX, a generic arrow or a `<` comparison would look like JSX text.
+  ast: ts.createSourceFile(
+    path,
+    readFileSync(path, 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+    path.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  ),
 }));
 
 function visit(node: ts.Node, each: (node: ts.Node) => void): void {

@@ -7,7 +7,7 @@
 import type { Executor } from '../db/connect.js';
 import type { GatewayAnomalies, RaisedAnomaly } from '../ingest/anomaly-port.js';
 import type { IngestHub, LoginAttempt } from '../ingest/ingest-hub.js';
-import { insertLogin } from './logins.repository.js';
+import { insertLogin, type NewLogin } from './logins.repository.js';
 
 export interface LoginInput {
   /** What was attempted (a desktop session's records are written with the events that tell them). */
@@ -42,26 +42,48 @@ export interface LoginRecorder {
   announce(written: WrittenLogin): void;
 }
 
+/** The row a login record is stored as (here, and by the hello's own statement: agent-gateway/hello.ts). */
+export function loginRow(input: LoginInput): NewLogin {
+  return {
+    at: new Date(input.at),
+    kind: input.kind,
+    projectId: input.projectId,
+    agentId: input.agentId,
+    claimedAgent: input.claimedAgent,
+    seatId: input.seatId,
+    ip: input.ip,
+    peerIp: input.peerIp,
+    allowed: input.allowed,
+    reason: input.reason,
+    clockSkewMs: input.clockSkewMs,
+    session: input.session,
+    hostname: input.hostname,
+    osUser: input.osUser,
+    agentVersion: input.agentVersion,
+  };
+}
+
+/** What observers are told of a stored login record. */
+export function loginAttempt(input: LoginInput, loginId: number, anomalyId: string | null): LoginAttempt {
+  return {
+    kind: input.kind,
+    loginId,
+    at: input.at,
+    allowed: input.allowed,
+    reason: input.reason,
+    ip: input.ip,
+    projectId: input.projectId,
+    agentId: input.agentId,
+    seatId: input.seatId,
+    clockSkewMs: input.clockSkewMs,
+    anomalyId,
+  };
+}
+
 export function createLoginRecorder(deps: { hub: IngestHub; anomalies: GatewayAnomalies }): LoginRecorder {
   return {
     async write(ex, input) {
-      const row = await insertLogin(ex, {
-        at: new Date(input.at),
-        kind: input.kind,
-        projectId: input.projectId,
-        agentId: input.agentId,
-        claimedAgent: input.claimedAgent,
-        seatId: input.seatId,
-        ip: input.ip,
-        peerIp: input.peerIp,
-        allowed: input.allowed,
-        reason: input.reason,
-        clockSkewMs: input.clockSkewMs,
-        session: input.session,
-        hostname: input.hostname,
-        osUser: input.osUser,
-        agentVersion: input.agentVersion,
-      });
+      const row = await insertLogin(ex, loginRow(input));
       let anomaly: RaisedAnomaly | null = null;
       if (input.reason === 'ip_not_allowed' && input.projectId) {
         // Severity, on/off and deduplication follow the project's anomaly settings.
@@ -78,20 +100,7 @@ export function createLoginRecorder(deps: { hub: IngestHub; anomalies: GatewayAn
           { source: input.kind, ip: input.ip, at: input.at, loginId: row.id },
         );
       }
-      const attempt: LoginAttempt = {
-        kind: input.kind,
-        loginId: row.id,
-        at: input.at,
-        allowed: input.allowed,
-        reason: input.reason,
-        ip: input.ip,
-        projectId: input.projectId,
-        agentId: input.agentId,
-        seatId: input.seatId,
-        clockSkewMs: input.clockSkewMs,
-        anomalyId: anomaly?.id ?? null,
-      };
-      return { attempt, anomaly, input };
+      return { attempt: loginAttempt(input, row.id, anomaly?.id ?? null), anomaly, input };
     },
 
     announce({ attempt, anomaly }) {

@@ -20,13 +20,18 @@ import {
   validatePayload,
   verifyEnvelope,
 } from '@seatwatch/shared';
-import type { LoginInput, LoginRecorder, WrittenLogin } from '../access/login-recorder.js';
-import type { NewLogin } from '../access/logins.repository.js';
+import {
+  type LoginInput,
+  type LoginRecorder,
+  loginAttempt,
+  loginRow,
+  type WrittenLogin,
+} from '../access/login-recorder.js';
 import { markAgentDisconnected } from '../agents/agents.repository.js';
 import type { Db } from '../db/connect.js';
 import { applicableRanges, decideIp } from '../domain/allowlist.js';
 import { sanitizeField } from '../domain/ingest-mapping.js';
-import type { AgentSession, LoginAttempt } from '../ingest/ingest-hub.js';
+import type { AgentSession } from '../ingest/ingest-hub.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import { type HelloAgent, openSessionRows, readHelloContext } from './hello.repository.js';
 
@@ -189,7 +194,11 @@ export async function openSession(deps: HelloDeps, verified: VerifiedHello): Pro
   const { ackedSeq } = opened;
   const osUser = opened.latestOsUser ?? info.osUser;
   // An allowed hello raises no anomaly (only an IP refusal does: access/login-recorder.ts).
-  const written: WrittenLogin = { attempt: loginAttempt(login, opened.loginId), anomaly: null, input: login };
+  const written: WrittenLogin = {
+    attempt: loginAttempt(login, opened.loginId, null),
+    anomaly: null,
+    input: login,
+  };
   const agent: AgentSession = {
     agentId: found.id,
     projectId: found.projectId,
@@ -240,44 +249,6 @@ function refusedLogin(arrival: HelloArrival, claimed: string, found: HelloAgent 
     hostname: null,
     osUser: null,
     agentVersion: null,
-  };
-}
-
-/** The login row of an allowed hello (as access/login-recorder.ts writes one). */
-function loginRow(input: LoginInput): NewLogin {
-  return {
-    at: new Date(input.at),
-    kind: input.kind,
-    projectId: input.projectId,
-    agentId: input.agentId,
-    claimedAgent: input.claimedAgent,
-    seatId: input.seatId,
-    ip: input.ip,
-    peerIp: input.peerIp,
-    allowed: input.allowed,
-    reason: input.reason,
-    clockSkewMs: input.clockSkewMs,
-    session: input.session,
-    hostname: input.hostname,
-    osUser: input.osUser,
-    agentVersion: input.agentVersion,
-  };
-}
-
-/** What observers are told of a stored login record (as access/login-recorder.ts tells it). */
-function loginAttempt(input: LoginInput, loginId: number): LoginAttempt {
-  return {
-    kind: input.kind,
-    loginId,
-    at: input.at,
-    allowed: input.allowed,
-    reason: input.reason,
-    ip: input.ip,
-    projectId: input.projectId,
-    agentId: input.agentId,
-    seatId: input.seatId,
-    clockSkewMs: input.clockSkewMs,
-    anomalyId: null,
   };
 }
 

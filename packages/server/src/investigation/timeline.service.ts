@@ -198,6 +198,48 @@ export function createTimelineService(deps: InvestigationServiceDeps) {
     return shot;
   };
 
+  /**
+   * One access record per project a view reached: the seat and its accounts
+   * when it covered one, else every seat looked at with its accounts
+   * (details.seats), bucketed by the view (viewSubject).
+   */
+  const recordView = async (
+    who: RequestActor,
+    request: Parameters<typeof viewSubject>[0] & { from: number; to: number },
+    seats: readonly TimelineSeat[],
+    purpose: { reason: string | null; caseId: string | null },
+    look: {
+      action: string;
+      route: string;
+      details: (looked: { id: string; accounts: string[] }[], one: boolean) => Record<string, unknown>;
+      targetsSeat: boolean;
+    },
+  ): Promise<void> => {
+    for (const projectId of new Set(seats.map((seat) => seat.projectId))) {
+      const looked = await seatsLooked(
+        deps.access,
+        db,
+        seats.filter((seat) => seat.projectId === projectId),
+        request,
+      );
+      const one = looked.length === 1 ? looked[0]! : null;
+      await deps.access.read({
+        who,
+        action: look.action,
+        route: look.route,
+        projectId,
+        seatId: one?.id ?? null,
+        // Whose data the read may show: only their self-views list it.
+        accounts: one?.accounts ?? null,
+        subject: viewSubject(request, looked),
+        reason: purpose.reason,
+        caseId: purpose.caseId,
+        ...(look.targetsSeat ? { target: one ? { kind: 'seat', id: one.id } : null } : {}),
+        details: look.details(looked, one !== null),
+      });
+    }
+  };
+
   return {
     /** Every seat the viewer may investigate (for the seat picker). */
     seats: (scope: Scope) => seatsInScope(db, scope),
@@ -214,38 +256,21 @@ export function createTimelineService(deps: InvestigationServiceDeps) {
       const projects = [...new Set(seats.map((seat) => seat.projectId))];
       const purpose = await checkPurpose(db, principal, request, projects);
       const timeline = await readTimeline(db, seats, request);
-      for (const projectId of projects) {
-        const looked = await seatsLooked(
-          deps.access,
-          db,
-          seats.filter((seat) => seat.projectId === projectId),
-          request,
-        );
-        const one = looked.length === 1 ? looked[0]! : null;
-        await deps.access.read({
-          who,
-          action: 'timeline.read',
-          route: TIMELINE_ROUTE,
-          projectId,
-          seatId: one?.id ?? null,
-          // Whose data the read may show: only their self-views list it.
-          accounts: one?.accounts ?? null,
-          subject: viewSubject(request, looked),
-          reason: purpose.reason,
-          caseId: purpose.caseId,
-          target: one ? { kind: 'seat', id: one.id } : null,
-          details: {
-            ...(one ? {} : { seats: looked }),
-            from: request.from,
-            to: request.to,
-            q: request.q ?? null,
-            apps: request.apps ?? [],
-            operators: request.operators ?? [],
-            sections: request.sections ?? 'all',
-            page: request.cursors ?? null,
-          },
-        });
-      }
+      await recordView(who, request, seats, purpose, {
+        action: 'timeline.read',
+        route: TIMELINE_ROUTE,
+        targetsSeat: true,
+        details: (looked, one) => ({
+          ...(one ? {} : { seats: looked }),
+          from: request.from,
+          to: request.to,
+          q: request.q ?? null,
+          apps: request.apps ?? [],
+          operators: request.operators ?? [],
+          sections: request.sections ?? 'all',
+          page: request.cursors ?? null,
+        }),
+      });
       return timeline;
     },
 
@@ -287,35 +312,20 @@ export function createTimelineService(deps: InvestigationServiceDeps) {
         ]);
         summary.cells = summaryCells({ spans, states, markers }, grid);
       }
-      for (const projectId of projects) {
-        const looked = await seatsLooked(
-          deps.access,
-          db,
-          seats.filter((seat) => seat.projectId === projectId),
-          request,
-        );
-        const one = looked.length === 1 ? looked[0]! : null;
-        await deps.access.read({
-          who,
-          action: 'timeline.summary',
-          route: SUMMARY_ROUTE,
-          projectId,
-          seatId: one?.id ?? null,
-          accounts: one?.accounts ?? null,
-          // One bucket per view (its seats and range): another team or another range in the same minute
-          // is an entry of its own; the same view asked again only counts up.
-          subject: viewSubject(request, looked),
-          reason: purpose.reason,
-          caseId: purpose.caseId,
-          details: {
-            seats: looked,
-            from: request.from,
-            to: request.to,
-            bucketMs: grid.bucketMs,
-            operators: request.operators ?? [],
-          },
-        });
-      }
+      // One bucket per view (its seats and range): another team or another range in the same minute
+      // is an entry of its own; the same view asked again only counts up.
+      await recordView(who, request, seats, purpose, {
+        action: 'timeline.summary',
+        route: SUMMARY_ROUTE,
+        targetsSeat: false,
+        details: (looked) => ({
+          seats: looked,
+          from: request.from,
+          to: request.to,
+          bucketMs: grid.bucketMs,
+          operators: request.operators ?? [],
+        }),
+      });
       return summary;
     },
 

@@ -62,8 +62,12 @@ describe('masking on the seat (CLI, Xvfb, PostgreSQL)', () => {
       /card numbers \(13–19 digits passing the Luhn check\) and 2 pattern\(s\) set by the project/,
     );
 
+    // The xterm's activity, not the notice dialog's: its window can still be in front for the first sample.
+    const firstWord = TITLE.split(' ')[0]!;
     const activity = await until('the masked title stored as activity', async () =>
-      (await storedEvents(collector!, agentId)).find((e) => e.type === 'activity'),
+      (await storedEvents(collector!, agentId)).find(
+        (e) => e.type === 'activity' && String((e.body as { title?: unknown }).title).startsWith(firstWord),
+      ),
     );
     expect(activity.body).toMatchObject({ title: MASKED });
     const everything = JSON.stringify(await storedEvents(collector!, agentId));

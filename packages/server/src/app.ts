@@ -150,6 +150,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxFramesPerCommit: config.maxFramesPerCommit,
     maxConcurrentCommits: config.maxConcurrentCommits,
     maxBacklog: config.maxCommitBacklog,
+    commitDelayMs: config.commitDelayMs,
+    observeQueue: (frames) => metrics.commitQueue.set(frames),
     observeCommit: (seconds, frames, ok) => {
       metrics.dbWrite.observe({ outcome: ok ? 'ok' : 'error' }, seconds);
       if (ok) metrics.commitSize.observe(frames);

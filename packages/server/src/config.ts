@@ -139,6 +139,13 @@ export const ServerConfigSchema = Type.Object(
       default: 2,
       description: 'Group commits in flight at once (an agent is never in two at once)',
     }),
+    commitDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 20,
+      description:
+        'How long a frame waits for others before a smaller group commits: fewer, larger statements for at most this much more ack latency (0: commit at once)',
+    }),
     maxCommitBacklog: Type.Integer({
       minimum: 1,
       default: 500,
@@ -290,6 +297,7 @@ const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
   ['SEATWATCH_MAX_FRAMES_PER_COMMIT', ['maxFramesPerCommit'], 'int'],
   ['SEATWATCH_MAX_CONCURRENT_COMMITS', ['maxConcurrentCommits'], 'int'],
   ['SEATWATCH_MAX_COMMIT_BACKLOG', ['maxCommitBacklog'], 'int'],
+  ['SEATWATCH_COMMIT_DELAY_MS', ['commitDelayMs'], 'int'],
   ['SEATWATCH_SHUTDOWN_TIMEOUT_MS', ['shutdownTimeoutMs'], 'int'],
   ['SEATWATCH_RETENTION_INTERVAL_MS', ['retention', 'intervalMs'], 'int'],
   ['SEATWATCH_RETENTION_BATCH_SIZE', ['retention', 'batchSize'], 'int'],

@@ -1,7 +1,17 @@
 /**
  * Group commit. Connections submit verified, mapped frames; while a
  * transaction is writing, new frames queue up, and the next transaction
- * takes them all (up to maxFramesPerCommit) from every agent at once. Up to
+ * takes them all (up to maxFramesPerCommit) from every agent at once.
+ *
+ * A commit does not start for the first frame that arrives: it waits up to
+ * commitDelayMs for company (or until maxFramesPerCommit frames wait). Each
+ * statement has a fixed cost on both sides (the server builds and sends it,
+ * PostgreSQL parses, plans and flushes its WAL to disk) that matters more
+ * than the rows: with a commit started as soon as a slot was free, 2,500
+ * agents (500 frames/s) made 290 commits of 1.7 frames a second and
+ * PostgreSQL spent about 1.1 ms of CPU per frame. The wait is the same idea
+ * as PostgreSQL's own commit_delay, and it adds at most commitDelayMs to an
+ * ack. Up to
  * maxConcurrentCommits run at once: one commit's time is mostly PostgreSQL
  * writing rows, and a second one keeps both cores' worth of it busy; an
  * agent with a frame in flight is left out of the next group until that
@@ -70,6 +80,10 @@ export interface GroupCommitterDeps {
   maxConcurrentCommits: number;
   /** Frames waiting for a commit before room() holds new ones back. */
   maxBacklog: number;
+  /** How long the oldest waiting frame waits for others before a smaller group commits (0: never waits). */
+  commitDelayMs: number;
+  /** Called with the number of frames waiting whenever it changes (metrics). */
+  observeQueue: (frames: number) => void;
   /** Called with each transaction's duration and size (metrics). */
   observeCommit: (seconds: number, frames: number, ok: boolean) => void;
   onGroupFailed: (error: unknown, frames: number) => void;
@@ -79,6 +93,8 @@ export interface GroupCommitterDeps {
 
 interface Waiting {
   frame: PendingFrame;
+  /** performance.now() at submit: the delay is elapsed time, whatever the business clock (deps.now) says. */
+  queuedAt: number;
   resolve: (committed: CommittedFrame) => void;
   reject: (error: Error) => void;
 }
@@ -94,12 +110,15 @@ export class GroupCommitter {
   /** Callers of room() waiting for the backlog to halve, first come first served. */
   #held: Array<() => void> = [];
   #idleWaiters: Array<() => void> = [];
+  /** Set while the commit delay runs for the oldest waiting frame. */
+  #gatherTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: GroupCommitterDeps) {}
 
   submit(frame: PendingFrame): Promise<CommittedFrame> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ frame, resolve, reject });
+      this.#queue.push({ frame, queuedAt: performance.now(), resolve, reject });
+      this.deps.observeQueue(this.#queue.length);
       this.#pump();
     });
   }
@@ -120,15 +139,27 @@ export class GroupCommitter {
     for (const resolve of held) resolve();
   }
 
-  /** Resolves when everything submitted so far has been committed or refused. */
+  /**
+   * Resolves when everything submitted so far has been committed or refused. Whoever waits for
+   * that (shutdown) waits for no commit delay: what is queued commits now.
+   */
   idle(): Promise<void> {
     if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    this.#pump();
+    return idle;
   }
 
-  /** Starts commits while fewer than maxConcurrentCommits are in flight and frames of idle agents wait. */
+  /**
+   * Starts commits while fewer than maxConcurrentCommits are in flight and frames of idle agents
+   * wait, once they have waited long enough (or are enough) to share a statement.
+   */
   #pump(): void {
     while (this.#inFlight < this.deps.maxConcurrentCommits && this.#queue.length > 0) {
+      if (!this.#gathered()) {
+        this.#gatherLater();
+        break;
+      }
       const group = this.#take();
       if (group === null) break;
       if (group.length === 0) continue;
@@ -146,6 +177,24 @@ export class GroupCommitter {
       this.#idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
+  }
+
+  /** A commit may start: enough frames wait, the oldest has waited commitDelayMs, or a shutdown waits. */
+  #gathered(): boolean {
+    if (this.#idleWaiters.length > 0 || this.#queue.length >= this.deps.maxFramesPerCommit) return true;
+    return performance.now() - this.#queue[0]!.queuedAt >= this.deps.commitDelayMs;
+  }
+
+  #gatherLater(): void {
+    if (this.#gatherTimer) return;
+    const waited = performance.now() - this.#queue[0]!.queuedAt;
+    this.#gatherTimer = setTimeout(
+      () => {
+        this.#gatherTimer = null;
+        this.#pump();
+      },
+      Math.max(0, this.deps.commitDelayMs - waited),
+    );
   }
 
   /**
@@ -171,6 +220,7 @@ export class GroupCommitter {
       }
     }
     this.#queue = rest;
+    this.deps.observeQueue(rest.length);
     return group.length === 0 && refused === 0 ? null : group;
   }
 

@@ -26,6 +26,8 @@ export interface ServerMetrics {
   readonly enrollments: Counter<'outcome'>;
   /** Connections whose next frame waits, unread, for the commit backlog to shrink (admission control). */
   readonly heldConnections: Gauge;
+  /** Frames read and verified, waiting for their group commit (the commit delay, or commits in flight). */
+  readonly commitQueue: Gauge;
 }
 
 export function createServerMetrics(options: { defaultMetrics: boolean }): ServerMetrics {
@@ -92,6 +94,11 @@ export function createServerMetrics(options: { defaultMetrics: boolean }): Serve
     heldConnections: new Gauge({
       name: 'seatwatch_ingest_held_connections',
       help: 'Agent connections whose next frame waits for the group-commit backlog to shrink',
+      registers,
+    }),
+    commitQueue: new Gauge({
+      name: 'seatwatch_commit_queue_frames',
+      help: 'Frames read and verified that wait for their group commit',
       registers,
     }),
   };

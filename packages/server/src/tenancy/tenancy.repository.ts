@@ -134,16 +134,21 @@ export async function placeSeat(
   return row!;
 }
 
-/** A seat's site and team as they are now (null: no such seat). */
-export async function seatPlacement(
+export interface SeatPlacement {
+  siteId: string | null;
+  teamId: string | null;
+}
+
+/** Every seat's site and team in a project as they are now, by seat id. */
+export async function projectSeatPlacements(
   ex: Executor,
-  seatId: string,
-): Promise<{ siteId: string | null; teamId: string | null } | null> {
-  const [row] = await ex
-    .select({ siteId: seats.siteId, teamId: seats.teamId })
+  projectId: string,
+): Promise<Map<string, SeatPlacement>> {
+  const rows = await ex
+    .select({ id: seats.id, siteId: seats.siteId, teamId: seats.teamId })
     .from(seats)
-    .where(eq(seats.id, seatId));
-  return row ?? null;
+    .where(eq(seats.projectId, projectId));
+  return new Map(rows.map((row) => [row.id, { siteId: row.siteId, teamId: row.teamId }]));
 }
 
 export async function setSeatLegalHold(

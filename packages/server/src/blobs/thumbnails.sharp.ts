@@ -20,7 +20,9 @@ export function createSharpThumbnailMaker(width = THUMBNAIL_WIDTH): ThumbnailMak
     try {
       const { data, info } = await sharp(image, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
         .resize({ width, withoutEnlargement: true })
-        .webp({ quality: 60 })
+        // effort 0: a third less CPU than the default (4) for about 10 % more bytes of a thumbnail; at
+        // 5,000 seats a screenshot arrives about every 60 ms, and each thumbnail is made at ingest.
+        .webp({ quality: 60, effort: 0 })
         .toBuffer({ resolveWithObject: true });
       return {
         bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),

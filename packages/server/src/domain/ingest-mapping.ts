@@ -43,16 +43,39 @@ const FIELD_LIMITS: Readonly<Record<string, number>> = {
 };
 const TIME_FIELDS = new Set(['time', 'end']);
 
+/**
+ * Copy on write: a value comes back as the same object when nothing in it changed, which is
+ * nearly always (clean text, times in range), so a clean event costs no allocation; the first
+ * changed field copies its object, once. This runs for every event at ingest rate: a copy of
+ * every object (keys added one by one) cost about as much as verifying the frame's signature.
+ */
 function sanitizeValue(value: unknown, field: string): unknown {
   if (typeof value === 'string')
     return sanitizeText(value, FIELD_LIMITS[field] ?? MAX_STRING_LENGTHS.message);
-  if (typeof value === 'number' && TIME_FIELDS.has(field)) return Math.min(value, MAX_STORED_TIME_MS);
-  if (Array.isArray(value)) return value.map((item) => sanitizeValue(item, field));
+  if (typeof value === 'number') return TIME_FIELDS.has(field) ? Math.min(value, MAX_STORED_TIME_MS) : value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const clean = sanitizeValue(value[i], field);
+      if (clean !== value[i]) {
+        out ??= value.slice();
+        out[i] = clean;
+      }
+    }
+    return out ?? value;
+  }
   if (typeof value === 'object' && value !== null) {
-    // A for-in over a JSON.parse result (plain own keys only): this runs for every event at ingest rate.
-    const out: Record<string, unknown> = {};
-    for (const key in value) out[key] = sanitizeValue((value as Record<string, unknown>)[key], key);
-    return out;
+    // A for-in over a JSON.parse result (plain own keys only).
+    const source = value as Record<string, unknown>;
+    let out: Record<string, unknown> | null = null;
+    for (const key in source) {
+      const clean = sanitizeValue(source[key], key);
+      if (clean !== source[key]) {
+        out ??= { ...source };
+        out[key] = clean;
+      }
+    }
+    return out ?? value;
   }
   return value;
 }
@@ -60,7 +83,8 @@ function sanitizeValue(value: unknown, field: string): unknown {
 /** Applies the sanitising rule to one schema-valid event. */
 export function sanitizeEvent<T extends Event>(event: T): T {
   const clean = sanitizeValue(event, '') as T;
-  if (clean.type === 'activity' && clean.end < clean.time) clean.end = clean.time;
+  // The only change that is not a field's own: a copy, since an unchanged event is the caller's object.
+  if (clean.type === 'activity' && clean.end < clean.time) return { ...clean, end: clean.time };
   return clean;
 }
 
@@ -196,15 +220,32 @@ function mapEvents(
     noticeAcked: null,
     osUserAfter: account,
   };
+  // The rows are spelled out field by field, not spread from a shared owner object: in Node 20's V8
+  // `{ ...owner, more }` costs about 0.6 µs per added property (4.5 µs a row against 0.03 µs for the
+  // literal), which made this loop cost as much per frame as verifying the frame's signature.
+  const { projectId, agentId, seatId } = ctx;
   events.forEach((raw, idx) => {
     const event = sanitizeEvent(raw);
     osUser = attributeAccount(osUser, event);
-    const owner: Owned = { projectId: ctx.projectId, agentId: ctx.agentId, seatId: ctx.seatId, osUser };
-    rows.events.push({ ...owner, seq, idx, type: event.type, time: event.time, body: event, receivedAt });
+    rows.events.push({
+      projectId,
+      agentId,
+      seatId,
+      osUser,
+      seq,
+      idx,
+      type: event.type,
+      time: event.time,
+      body: event,
+      receivedAt,
+    });
     switch (event.type) {
       case 'activity':
         rows.spans.push({
-          ...owner,
+          projectId,
+          agentId,
+          seatId,
+          osUser,
           startedAt: event.time,
           endedAt: event.end,
           app: event.app,
@@ -218,7 +259,10 @@ function mapEvents(
       case 'device_attached':
       case 'device_detached':
         rows.devices.push({
-          ...owner,
+          projectId,
+          agentId,
+          seatId,
+          osUser,
           seq,
           idx,
           time: event.time,

@@ -1,16 +1,32 @@
 /**
  * The write side of ingest: one call stores the rows of many frames (from
- * many agents) in ONE statement. Each table gets a data-modifying CTE whose
- * rows travel as a single JSON parameter expanded with jsonb_to_recordset:
- * there is no parameter-count limit, and pg and PGlite handle it the same
- * way. One statement is one implicit transaction and one round trip, where
- * a statement per table inside BEGIN ... COMMIT took five to seven: at
+ * many agents) in ONE statement, one data-modifying CTE per table. One
+ * statement is one implicit transaction and one round trip, where a
+ * statement per table inside BEGIN ... COMMIT took five to seven: at
  * thousands of frames a second the round trips (each a write and a read on
  * the socket, each parsed by PostgreSQL) cost more than the rows.
+ *
+ * Rows travel column by column, one array parameter per column, expanded
+ * by unnest (issue #15). The earlier form, one JSON document expanded by
+ * jsonb_to_recordset, made PostgreSQL parse the whole document and then
+ * look every column of every row up by its key; an array of a column's
+ * values is read straight into that column's type (an event's body is
+ * still parsed as jsonb, on its own). unnest also tells the planner how
+ * many rows an array holds, where jsonb_to_recordset always claimed 100:
+ * with that guess the agents update was a hash join over a sequential scan
+ * of agents even for the two agents of a small group.
+ *
+ * The statement's text is the same whatever the rows (a table with no rows
+ * gets empty arrays), so it runs as a named statement: PostgreSQL parses
+ * and plans it once per connection instead of at every commit. Its generic
+ * plan assumes a few rows per array, so the agents update is a nested loop
+ * over agents' primary key whatever statistics agents has (none, where
+ * autovacuum is off). There is no parameter-count limit to meet: a column
+ * is one parameter however many rows it holds.
  */
-import { type SQL, sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../db/connect.js';
+import type { Executor } from '../db/connect.js';
 import type { events } from '../db/schema/index.js';
+import { executeStatement, type Statement } from '../db/statement.js';
 import type {
   CommandResultRow,
   DeviceRow,
@@ -35,10 +51,6 @@ interface StoredRow {
   idx: EventRecord['idx'];
 }
 
-/** ms since the epoch -> timestamptz, exactly (no float rounding). */
-const ts = (column: string) => sql.raw(`(timestamptz 'epoch' + ${column} * interval '1 millisecond')`);
-const json = (rows: unknown[]): SQL => sql`${JSON.stringify(rows)}::jsonb`;
-
 export interface AgentProgress {
   agentId: string;
   /** Highest seq stored by this write. */
@@ -50,169 +62,6 @@ export interface AgentProgress {
   noticeAcked: number | null;
 }
 
-function insertEvents(rows: readonly EventRow[]): SQL {
-  return sql`
-      insert into events (project_id, agent_id, seat_id, seq, idx, type, time, body, received_at, os_user)
-      select project_id, agent_id, seat_id, seq, idx, type, ${ts('time')}, body, ${ts('received_at')}, os_user
-      from jsonb_to_recordset(${json(
-        rows.map((r) => ({
-          project_id: r.projectId,
-          agent_id: r.agentId,
-          seat_id: r.seatId,
-          seq: r.seq,
-          idx: r.idx,
-          type: r.type,
-          time: r.time,
-          body: r.body,
-          received_at: r.receivedAt,
-          os_user: r.osUser,
-        })),
-      )}) as x(project_id text, agent_id text, seat_id text, seq bigint, idx int, type text,
-               time bigint, body jsonb, received_at bigint, os_user text)
-      on conflict (agent_id, seq, idx, time) do nothing
-      returning id, agent_id, seq, idx`;
-}
-
-/** Spans must already be merged (one row per agent, start and account); the end only moves forward. */
-function upsertSpans(rows: readonly SpanRow[]): SQL {
-  return sql`
-    insert into activity_spans as s (project_id, agent_id, seat_id, started_at, ended_at, app, title, seq, os_user)
-    select project_id, agent_id, seat_id, ${ts('started_at')}, ${ts('ended_at')}, app, title, seq, os_user
-    from jsonb_to_recordset(${json(
-      rows.map((r) => ({
-        project_id: r.projectId,
-        agent_id: r.agentId,
-        seat_id: r.seatId,
-        started_at: r.startedAt,
-        ended_at: r.endedAt,
-        app: r.app,
-        title: r.title,
-        seq: r.seq,
-        os_user: r.osUser,
-      })),
-    )}) as x(project_id text, agent_id text, seat_id text, started_at bigint, ended_at bigint,
-             app text, title text, seq bigint, os_user text)
-    on conflict (agent_id, started_at, os_user) do update set
-      ended_at = greatest(s.ended_at, excluded.ended_at),
-      app = case when excluded.seq >= s.seq then excluded.app else s.app end,
-      title = case when excluded.seq >= s.seq then excluded.title else s.title end,
-      seq = greatest(s.seq, excluded.seq)`;
-}
-
-function insertDeviceEvents(rows: readonly DeviceRow[]): SQL {
-  return sql`
-    insert into device_events (project_id, agent_id, seat_id, seq, idx, time, action, device_id, vendor_id,
-                               product_id, name, manufacturer, serial, device_class, mass_storage, os_user)
-    select project_id, agent_id, seat_id, seq, idx, ${ts('time')}, action, device_id, vendor_id,
-           product_id, name, manufacturer, serial, device_class, mass_storage, os_user
-    from jsonb_to_recordset(${json(
-      rows.map((r) => ({
-        project_id: r.projectId,
-        agent_id: r.agentId,
-        seat_id: r.seatId,
-        seq: r.seq,
-        idx: r.idx,
-        time: r.time,
-        action: r.action,
-        device_id: r.deviceId,
-        vendor_id: r.vendorId,
-        product_id: r.productId,
-        name: r.name,
-        manufacturer: r.manufacturer,
-        serial: r.serial,
-        device_class: r.deviceClass,
-        mass_storage: r.massStorage,
-        os_user: r.osUser,
-      })),
-    )}) as x(project_id text, agent_id text, seat_id text, seq bigint, idx int, time bigint, action text,
-             device_id text, vendor_id text, product_id text, name text, manufacturer text, serial text,
-             device_class text, mass_storage boolean, os_user text)
-    on conflict (agent_id, seq, idx, time) do nothing`;
-}
-
-function insertScreenshots(rows: readonly ScreenshotRow[]): SQL {
-  return sql`
-      insert into screenshots (project_id, agent_id, seat_id, seq, time, sha256, size, mime, width, height,
-                               monitor, trigger, command_id, thumb_sha256, received_at, os_user)
-      select project_id, agent_id, seat_id, seq, ${ts('time')}, sha256, size, mime, width, height,
-             monitor, trigger, command_id, thumb_sha256, ${ts('received_at')}, os_user
-      from jsonb_to_recordset(${json(
-        rows.map((r) => ({
-          project_id: r.projectId,
-          agent_id: r.agentId,
-          seat_id: r.seatId,
-          seq: r.seq,
-          time: r.time,
-          sha256: r.sha256,
-          size: r.size,
-          mime: r.mime,
-          width: r.width,
-          height: r.height,
-          monitor: r.monitor,
-          trigger: r.trigger,
-          command_id: r.commandId,
-          thumb_sha256: r.thumbSha256,
-          received_at: r.receivedAt,
-          os_user: r.osUser,
-        })),
-      )}) as x(project_id text, agent_id text, seat_id text, seq bigint, time bigint, sha256 text, size int,
-               mime text, width int, height int, monitor int, trigger text, command_id text,
-               thumb_sha256 text, received_at bigint, os_user text)
-      on conflict (agent_id, seq, time) do nothing
-      returning id, agent_id, seq`;
-}
-
-/**
- * Moves each agent's stored seq, last-seen time, seat state and acknowledged
- * notice version forward (never back). The notice version also arrives with
- * each hello, but a first run's hello precedes the notice (the agent shows it
- * from the welcome's policy), so the acknowledgement itself must move it.
- */
-function advanceAgents(progress: readonly AgentProgress[]): SQL {
-  // Sorted so that two processes updating overlapping agents lock rows in the same order.
-  const rows = [...progress]
-    .sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0))
-    .map((p) => ({
-      agent_id: p.agentId,
-      seq: p.seq,
-      seen: p.seenAt,
-      state: p.state?.state ?? null,
-      state_at: p.state?.at ?? null,
-      notice: p.noticeAcked,
-    }));
-  return sql`
-    update agents a set
-      acked_seq = greatest(a.acked_seq, x.seq),
-      last_seen_at = greatest(a.last_seen_at, ${ts('x.seen')}),
-      state = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
-                   then x.state else a.state end,
-      state_at = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
-                      then ${ts('x.state_at')} else a.state_at end,
-      notice_version = greatest(a.notice_version, x.notice)
-    from jsonb_to_recordset(${json(rows)})
-      as x(agent_id text, seq bigint, seen bigint, state text, state_at bigint, notice integer)
-    where a.id = x.agent_id`;
-}
-
-/** Command outcomes reported by agents; a result naming another agent's command changes nothing. */
-function applyCommandResults(rows: readonly CommandResultRow[]): SQL {
-  return sql`
-    update agent_commands c set
-      status = case when x.ok then 'succeeded' else 'failed' end,
-      result_at = ${ts('x.at')},
-      result_message = x.message
-    from jsonb_to_recordset(${json(
-      rows.map((r) => ({
-        agent_id: r.agentId,
-        command_id: r.commandId,
-        ok: r.ok,
-        message: r.message,
-        at: r.at,
-      })),
-    )}) as x(agent_id text, command_id text, ok boolean, message text, at bigint)
-    where c.id = x.command_id and c.agent_id = x.agent_id`;
-}
-
 /** A frame of a seat under legal hold, kept as it arrived (signed_frames). */
 export interface SignedFrameRow {
   projectId: string;
@@ -222,25 +71,6 @@ export interface SignedFrameRow {
   kind: 'batch' | 'blob';
   envelope: string;
   receivedAt: number;
-}
-
-function insertSignedFrames(rows: readonly SignedFrameRow[]): SQL {
-  return sql`
-    insert into signed_frames (project_id, agent_id, seat_id, seq, kind, envelope, received_at)
-    select project_id, agent_id, seat_id, seq, kind, envelope, ${ts('received_at')}
-    from jsonb_to_recordset(${json(
-      rows.map((r) => ({
-        project_id: r.projectId,
-        agent_id: r.agentId,
-        seat_id: r.seatId,
-        seq: r.seq,
-        kind: r.kind,
-        envelope: r.envelope,
-        received_at: r.receivedAt,
-      })),
-    )}) as x(project_id text, agent_id text, seat_id text, seq bigint, kind text, envelope text,
-             received_at bigint)
-    on conflict (agent_id, seq) do nothing`;
 }
 
 /** What one ingest write stores: rows of every frame of the group (spans already merged). */
@@ -262,38 +92,247 @@ export interface StoredIds {
   screenshots: Map<string, number>;
 }
 
-/**
- * Stores every row in one statement. Data-modifying CTEs run exactly once
- * whether or not the final select reads them, all against one snapshot: the
- * tables are distinct and each row is touched once (spans are merged and
- * agents grouped by the caller), so nothing in the statement depends on
- * another part's effect.
- */
-export async function storeIngestRows(ex: Executor, rows: IngestRows): Promise<StoredIds> {
-  const parts: SQL[] = [];
-  const cte = (name: string, body: SQL) => parts.push(sql`${sql.raw(name)} as (${body})`);
-  if (rows.events.length > 0) cte('stored_events', insertEvents(rows.events));
-  if (rows.screenshots.length > 0) cte('stored_screenshots', insertScreenshots(rows.screenshots));
-  if (rows.spans.length > 0) cte('stored_spans', upsertSpans(rows.spans));
-  if (rows.devices.length > 0) cte('stored_devices', insertDeviceEvents(rows.devices));
-  if (rows.commandResults.length > 0) cte('command_results', applyCommandResults(rows.commandResults));
-  if (rows.progress.length > 0) cte('advanced_agents', advanceAgents(rows.progress));
-  if (rows.signedFrames.length > 0) cte('kept_frames', insertSignedFrames(rows.signedFrames));
-  const ids: StoredIds = { events: new Map(), screenshots: new Map() };
-  if (parts.length === 0) return ids;
+/** One column of a table's rows: its name in the CTE, its PostgreSQL type, and its value in a row. */
+type Column<R> = readonly [name: string, type: string, value: (row: R) => unknown];
 
-  const returned = [
-    ...(rows.events.length > 0 ? [sql`select 'e' as k, id, agent_id, seq, idx from stored_events`] : []),
-    ...(rows.screenshots.length > 0
-      ? [sql`select 's' as k, id, agent_id, seq, 0 as idx from stored_screenshots`]
-      : []),
-  ];
-  const stored = await queryRows<StoredRow>(
-    ex,
-    sql`with ${sql.join(parts, sql`, `)} ${
-      returned.length > 0 ? sql.join(returned, sql` union all `) : sql`select null as k where false`
-    }`,
+/**
+ * The statement's parameters, in the order the text numbers them: each is
+ * one column of one table's rows, taken from the write's rows and sent as
+ * text.
+ */
+const parameters: Array<(rows: IngestRows) => string> = [];
+
+/**
+ * A PostgreSQL array literal. Built here rather than by the driver: pg's
+ * own runs two regular expressions over every element, which at ingest rate
+ * cost the server more than the JSON document this replaced.
+ */
+function arrayLiteral(values: readonly unknown[]): string {
+  const elements = values.map((value) =>
+    value === null
+      ? 'NULL'
+      : typeof value === 'string'
+        ? `"${value.replace(/["\\]/g, '\\$&')}"`
+        : String(value),
   );
+  return `{${elements.join(',')}}`;
+}
+
+/**
+ * The rows `pick` takes, as a FROM item: `rows from (unnest($n::type[]), ...) as x(name, ...)`, one
+ * array parameter per column. A jsonb column is one JSON array instead (JSON.stringify writes it in
+ * one go, and PostgreSQL parses each event's body once either way).
+ */
+function fromRows<R>(pick: (rows: IngestRows) => readonly R[], columns: readonly Column<R>[]): string {
+  const functions = columns.map(([, type, value]) => {
+    if (type === 'jsonb') {
+      parameters.push((rows) => JSON.stringify(pick(rows).map(value)));
+      return `jsonb_array_elements($${parameters.length}::jsonb)`;
+    }
+    parameters.push((rows) => arrayLiteral(pick(rows).map(value)));
+    return `unnest($${parameters.length}::${type}[])`;
+  });
+  return `rows from (${functions.join(', ')}) as x(${columns.map(([name]) => name).join(', ')})`;
+}
+
+/** ms since the epoch -> timestamptz, exactly (no float rounding). */
+const ts = (column: string) => `(timestamptz 'epoch' + ${column} * interval '1 millisecond')`;
+
+/** The owner columns every telemetry row carries. */
+const owner = <R extends { projectId: string; agentId: string; seatId: string }>(): Column<R>[] => [
+  ['project_id', 'text', (r) => r.projectId],
+  ['agent_id', 'text', (r) => r.agentId],
+  ['seat_id', 'text', (r) => r.seatId],
+];
+const osUser = <R extends { osUser: string | null }>(): Column<R> => ['os_user', 'text', (r) => r.osUser];
+
+/**
+ * Moves each agent's stored seq, last-seen time, seat state and acknowledged
+ * notice version forward (never back). The notice version also arrives with
+ * each hello, but a first run's hello precedes the notice (the agent shows it
+ * from the welcome's policy), so the acknowledgement itself must move it.
+ */
+const advanceAgents = `
+  update agents a set
+    acked_seq = greatest(a.acked_seq, x.seq),
+    last_seen_at = greatest(a.last_seen_at, ${ts('x.seen')}),
+    state = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
+                 then x.state else a.state end,
+    state_at = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
+                    then ${ts('x.state_at')} else a.state_at end,
+    notice_version = greatest(a.notice_version, x.notice)
+  from ${fromRows<AgentProgress>(
+    (rows) => rows.progress,
+    [
+      ['agent_id', 'text', (p) => p.agentId],
+      ['seq', 'bigint', (p) => p.seq],
+      ['seen', 'bigint', (p) => p.seenAt],
+      ['state', 'text', (p) => p.state?.state ?? null],
+      ['state_at', 'bigint', (p) => p.state?.at ?? null],
+      ['notice', 'integer', (p) => p.noticeAcked],
+    ],
+  )}
+  where a.id = x.agent_id`;
+
+const insertEvents = `
+  insert into events (project_id, agent_id, seat_id, seq, idx, type, time, body, received_at, os_user)
+  select project_id, agent_id, seat_id, seq, idx, type, ${ts('time')}, body, ${ts('received_at')}, os_user
+  from ${fromRows<EventRow>(
+    (rows) => rows.events,
+    [
+      ...owner<EventRow>(),
+      ['seq', 'bigint', (r) => r.seq],
+      ['idx', 'integer', (r) => r.idx],
+      ['type', 'text', (r) => r.type],
+      ['time', 'bigint', (r) => r.time],
+      ['body', 'jsonb', (r) => r.body],
+      ['received_at', 'bigint', (r) => r.receivedAt],
+      osUser<EventRow>(),
+    ],
+  )}
+  on conflict (agent_id, seq, idx, time) do nothing
+  returning id, agent_id, seq, idx`;
+
+/** Spans must already be merged (one row per agent, start and account); the end only moves forward. */
+const upsertSpans = `
+  insert into activity_spans as s (project_id, agent_id, seat_id, started_at, ended_at, app, title, seq, os_user)
+  select project_id, agent_id, seat_id, ${ts('started_at')}, ${ts('ended_at')}, app, title, seq, os_user
+  from ${fromRows<SpanRow>(
+    (rows) => rows.spans,
+    [
+      ...owner<SpanRow>(),
+      ['started_at', 'bigint', (r) => r.startedAt],
+      ['ended_at', 'bigint', (r) => r.endedAt],
+      ['app', 'text', (r) => r.app],
+      ['title', 'text', (r) => r.title],
+      ['seq', 'bigint', (r) => r.seq],
+      osUser<SpanRow>(),
+    ],
+  )}
+  on conflict (agent_id, started_at, os_user) do update set
+    ended_at = greatest(s.ended_at, excluded.ended_at),
+    app = case when excluded.seq >= s.seq then excluded.app else s.app end,
+    title = case when excluded.seq >= s.seq then excluded.title else s.title end,
+    seq = greatest(s.seq, excluded.seq)`;
+
+const insertDeviceEvents = `
+  insert into device_events (project_id, agent_id, seat_id, seq, idx, time, action, device_id, vendor_id,
+                             product_id, name, manufacturer, serial, device_class, mass_storage, os_user)
+  select project_id, agent_id, seat_id, seq, idx, ${ts('time')}, action, device_id, vendor_id,
+         product_id, name, manufacturer, serial, device_class, mass_storage, os_user
+  from ${fromRows<DeviceRow>(
+    (rows) => rows.devices,
+    [
+      ...owner<DeviceRow>(),
+      ['seq', 'bigint', (r) => r.seq],
+      ['idx', 'integer', (r) => r.idx],
+      ['time', 'bigint', (r) => r.time],
+      ['action', 'text', (r) => r.action],
+      ['device_id', 'text', (r) => r.deviceId],
+      ['vendor_id', 'text', (r) => r.vendorId],
+      ['product_id', 'text', (r) => r.productId],
+      ['name', 'text', (r) => r.name],
+      ['manufacturer', 'text', (r) => r.manufacturer],
+      ['serial', 'text', (r) => r.serial],
+      ['device_class', 'text', (r) => r.deviceClass],
+      ['mass_storage', 'boolean', (r) => r.massStorage],
+      osUser<DeviceRow>(),
+    ],
+  )}
+  on conflict (agent_id, seq, idx, time) do nothing`;
+
+const insertScreenshots = `
+  insert into screenshots (project_id, agent_id, seat_id, seq, time, sha256, size, mime, width, height,
+                           monitor, trigger, command_id, thumb_sha256, received_at, os_user)
+  select project_id, agent_id, seat_id, seq, ${ts('time')}, sha256, size, mime, width, height,
+         monitor, trigger, command_id, thumb_sha256, ${ts('received_at')}, os_user
+  from ${fromRows<ScreenshotRow>(
+    (rows) => rows.screenshots,
+    [
+      ...owner<ScreenshotRow>(),
+      ['seq', 'bigint', (r) => r.seq],
+      ['time', 'bigint', (r) => r.time],
+      ['sha256', 'text', (r) => r.sha256],
+      ['size', 'integer', (r) => r.size],
+      ['mime', 'text', (r) => r.mime],
+      ['width', 'integer', (r) => r.width],
+      ['height', 'integer', (r) => r.height],
+      ['monitor', 'integer', (r) => r.monitor],
+      ['trigger', 'text', (r) => r.trigger],
+      ['command_id', 'text', (r) => r.commandId],
+      ['thumb_sha256', 'text', (r) => r.thumbSha256],
+      ['received_at', 'bigint', (r) => r.receivedAt],
+      osUser<ScreenshotRow>(),
+    ],
+  )}
+  on conflict (agent_id, seq, time) do nothing
+  returning id, agent_id, seq`;
+
+/** Command outcomes reported by agents; a result naming another agent's command changes nothing. */
+const applyCommandResults = `
+  update agent_commands c set
+    status = case when x.ok then 'succeeded' else 'failed' end,
+    result_at = ${ts('x.at')},
+    result_message = x.message
+  from ${fromRows<CommandResultRow>(
+    (rows) => rows.commandResults,
+    [
+      ['agent_id', 'text', (r) => r.agentId],
+      ['command_id', 'text', (r) => r.commandId],
+      ['ok', 'boolean', (r) => r.ok],
+      ['message', 'text', (r) => r.message],
+      ['at', 'bigint', (r) => r.at],
+    ],
+  )}
+  where c.id = x.command_id and c.agent_id = x.agent_id`;
+
+const insertSignedFrames = `
+  insert into signed_frames (project_id, agent_id, seat_id, seq, kind, envelope, received_at)
+  select project_id, agent_id, seat_id, seq, kind, envelope, ${ts('received_at')}
+  from ${fromRows<SignedFrameRow>(
+    (rows) => rows.signedFrames,
+    [
+      ...owner<SignedFrameRow>(),
+      ['seq', 'bigint', (r) => r.seq],
+      ['kind', 'text', (r) => r.kind],
+      ['envelope', 'text', (r) => r.envelope],
+      ['received_at', 'bigint', (r) => r.receivedAt],
+    ],
+  )}
+  on conflict (agent_id, seq) do nothing`;
+
+/**
+ * Data-modifying CTEs run exactly once whether or not the final select reads
+ * them, all against one snapshot: the tables are distinct and each row is
+ * touched once (spans are merged and agents grouped by the caller), so
+ * nothing in the statement depends on another part's effect.
+ */
+const INGEST_STATEMENT: Statement = {
+  name: 'seatwatch_ingest_rows',
+  text: `
+  with advanced_agents as (${advanceAgents}),
+       stored_events as (${insertEvents}),
+       stored_screenshots as (${insertScreenshots}),
+       stored_spans as (${upsertSpans}),
+       stored_devices as (${insertDeviceEvents}),
+       command_results as (${applyCommandResults}),
+       kept_frames as (${insertSignedFrames})
+  select 'e' as k, id, agent_id, seq, idx from stored_events
+  union all
+  select 's' as k, id, agent_id, seq, 0 as idx from stored_screenshots`,
+};
+
+/** Stores every row in one statement. */
+export async function storeIngestRows(ex: Executor, rows: IngestRows): Promise<StoredIds> {
+  const ids: StoredIds = { events: new Map(), screenshots: new Map() };
+  // Sorted so that two processes updating overlapping agents lock rows in the same order.
+  const progress = [...rows.progress].sort((a, b) =>
+    a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0,
+  );
+  const sorted = { ...rows, progress };
+  if (Object.values(sorted).every((table) => table.length === 0)) return ids;
+  const values = parameters.map((column) => column(sorted));
+  const stored = await executeStatement<StoredRow>(ex, INGEST_STATEMENT, values);
   for (const row of stored) {
     if (row.k === 'e') ids.events.set(`${row.agent_id}/${Number(row.seq)}/${row.idx}`, Number(row.id));
     else ids.screenshots.set(`${row.agent_id}/${Number(row.seq)}`, Number(row.id));

@@ -172,7 +172,21 @@ const advanceAgents = `
       ['notice', 'integer', (p) => p.noticeAcked],
     ],
   )}
-  where a.id = x.agent_id`;
+  where a.id = x.agent_id
+  returning a.id`;
+
+/**
+ * Keeps only the rows of agents the update above found (issue #15). The
+ * telemetry tables have no foreign key to agents any more (migration 0022: its
+ * check was a query per inserted row); this gives what it gave, for a whole
+ * statement at once. The update locks each agent's row until the commit, so
+ * an agent deleted meanwhile (offboarding) either waits for these rows, which
+ * its deletion then finds, or is already gone, and then none of its rows is
+ * stored. Wrapped in IS TRUE so that PostgreSQL does not turn it into a join,
+ * which it may plan as a nested loop over the CTE; as a filter it is one hash
+ * of the group's agents, probed once per row.
+ */
+const OF_ADVANCED_AGENT = '(x.agent_id in (select id from advanced_agents)) is true';
 
 const insertEvents = `
   insert into events (project_id, agent_id, seat_id, seq, idx, type, time, body, received_at, os_user)
@@ -190,6 +204,7 @@ const insertEvents = `
       osUser<EventRow>(),
     ],
   )}
+  where ${OF_ADVANCED_AGENT}
   on conflict (agent_id, seq, idx, time) do nothing
   returning id, agent_id, seq, idx`;
 
@@ -209,6 +224,7 @@ const upsertSpans = `
       osUser<SpanRow>(),
     ],
   )}
+  where ${OF_ADVANCED_AGENT}
   on conflict (agent_id, started_at, os_user) do update set
     ended_at = greatest(s.ended_at, excluded.ended_at),
     app = case when excluded.seq >= s.seq then excluded.app else s.app end,
@@ -239,6 +255,7 @@ const insertDeviceEvents = `
       osUser<DeviceRow>(),
     ],
   )}
+  where ${OF_ADVANCED_AGENT}
   on conflict (agent_id, seq, idx, time) do nothing`;
 
 const insertScreenshots = `
@@ -265,6 +282,7 @@ const insertScreenshots = `
       osUser<ScreenshotRow>(),
     ],
   )}
+  where ${OF_ADVANCED_AGENT}
   on conflict (agent_id, seq, time) do nothing
   returning id, agent_id, seq`;
 
@@ -299,6 +317,7 @@ const insertSignedFrames = `
       ['received_at', 'bigint', (r) => r.receivedAt],
     ],
   )}
+  where ${OF_ADVANCED_AGENT}
   on conflict (agent_id, seq) do nothing`;
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Every query of offboarding: the project, its agents, what its purge
  * counts and deletes. The project row's cascade removes whatever the
- * batches leave.
+ * batches leave, but for the telemetry tables (no foreign key since 0022),
+ * which are deleted again with it.
  */
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connect.js';
@@ -10,7 +11,7 @@ import { agents, events, policyHistory, projects, screenshots, seats } from '../
 
 export type ProjectRow = typeof projects.$inferSelect;
 
-/** Tables counted in the report (the project row's cascade removes them and the rest). */
+/** Tables counted in the report (the purge removes them and the rest). */
 const COUNTED = [
   'events',
   'activity_spans',
@@ -41,6 +42,8 @@ const BATCHED = [
   'signed_frames',
 ] as const;
 const BATCH = 5000;
+/** The batched tables the project's cascade does not reach. */
+const TELEMETRY = ['events', 'activity_spans', 'device_events', 'screenshots'] as const;
 
 export async function findProject(ex: Executor, projectId: string): Promise<ProjectRow | null> {
   const [project] = await ex.select().from(projects).where(eq(projects.id, projectId));
@@ -94,7 +97,15 @@ export async function deleteProject(ex: Executor, projectId: string): Promise<vo
       if (rows.length < BATCH) break;
     }
   }
-  await ex.delete(projects).where(eq(projects.id, projectId));
+  // The telemetry tables have no foreign key to agents (migration 0022), so the cascade does not reach them:
+  // rows a still-connected agent stored after the batches go with its agent row, in one transaction. Ingest
+  // stores no row for an agent whose row is gone, and one storing now holds the agent's row until it commits.
+  await ex.transaction(async (tx) => {
+    await tx.delete(projects).where(eq(projects.id, projectId));
+    for (const table of TELEMETRY) {
+      await tx.execute(sql`delete from ${sql.raw(table)} where project_id = ${projectId}`);
+    }
+  });
 }
 
 /** Every version of the project's policies (project-wide and per site), oldest first (policy_history). */

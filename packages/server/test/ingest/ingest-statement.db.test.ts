@@ -3,10 +3,11 @@
  * on PGlite and on PostgreSQL, called directly with rows of several agents:
  * what it stores, byte for byte (strings that need quoting in an array
  * literal, a null account); the ids it returns and none on a resend; the
- * span merge; the agents it moves forward (exactly those named, never
- * back). On PostgreSQL, the statement is a named one that runs on its
- * generic plan, whose agents update is a nested loop over the primary key
- * with and without statistics on agents.
+ * span merge; the agents it moves forward (exactly those named, never back);
+ * no row for an agent whose row is gone (the telemetry tables have no
+ * foreign key to agents since 0022). On PostgreSQL, the statement is a named
+ * one that runs on its generic plan, whose agents update is a nested loop
+ * over the primary key with and without statistics on agents.
  */
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
@@ -206,6 +207,23 @@ describe.each(DB_KINDS)('the ingest statement on %s', (kind) => {
     expect(await spanOf()).toEqual([{ end: T0 + 10_000, title: 'second', seq: 2 }]);
     await write(span('a3', 1, T0 + 20_000, AWKWARD));
     expect(await spanOf()).toEqual([{ end: T0 + 20_000, title: 'second', seq: 2 }]);
+  });
+
+  it('stores no row for an agent whose row is gone, and the rest of its group', async () => {
+    await db.database.db.execute(sql`delete from agents where id = 'gone'`);
+    const stored = await storeIngestRows(db.database.db, {
+      ...nothing,
+      events: [activity('gone', 1, 0, 'late', 'op'), activity('a3', 7, 0, 'kept', 'op')],
+      spans: [span('gone', 1, T0 + 1000, 'late')],
+      progress: [progress('gone', 1), progress('a3', 7)],
+    });
+    expect([...stored.events.keys()]).toEqual(['a3/7/0']);
+    for (const table of ['events', 'activity_spans']) {
+      const [count] = await query<{ n: number }>(
+        sql.raw(`select count(*)::int as n from ${table} where agent_id = 'gone'`),
+      );
+      expect({ table, n: count!.n }).toEqual({ table, n: 0 });
+    }
   });
 });
 

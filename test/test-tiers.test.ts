@@ -85,6 +85,7 @@ describe('test tiers', () => {
  */
 const STARTS_A_SERVICE = new Set([
   'packages/testkit/src/server/test-database.ts',
+  'packages/testkit/src/server/migrated-image.ts',
   'packages/testkit/src/server/test-server.ts',
   'packages/testkit/src/server/server-process.ts',
   'packages/testkit/src/desktop/x11-session.ts',

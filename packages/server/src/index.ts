@@ -12,7 +12,7 @@ export { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnai
 export type { CommandService } from './commands/command.service.js';
 export { ConfigError, configWith, loadConfig, type ServerConfig } from './config.js';
 export { type Database, type Db, openDatabase } from './db/connect.js';
-export { migrateDatabase } from './db/migrate.js';
+export { MIGRATIONS_FOLDER, migrateDatabase } from './db/migrate.js';
 export * as schema from './db/schema/index.js';
 /** The group commit's mapping and statement on their own, for bench/load/ingest-cost.ts. */
 export { mapBatch, mergeSpans } from './domain/ingest-mapping.js';

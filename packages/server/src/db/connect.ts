@@ -38,11 +38,17 @@ export interface OpenDatabaseOptions {
   pgliteDir?: string | undefined;
   /** pg pool size. */
   poolSize?: number;
+  /**
+   * A new PGlite database starts as this copy (made by PGlite's dumpDataDir) instead of empty; PGlite
+   * refuses it for a folder that already holds a database. Ignored for PostgreSQL. The test harness
+   * opens every test's database from one migrated copy: initdb and the migrations cost seconds each.
+   */
+  pgliteImage?: Blob | undefined;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
-  return openPglite(options.pgliteDir);
+  return openPglite(options.pgliteDir, options.pgliteImage);
 }
 
 async function openPostgres(connectionString: string, poolSize: number): Promise<Database> {
@@ -98,7 +104,7 @@ function releasedIfLost(client: PoolClient): PoolClient {
   return client;
 }
 
-async function openPglite(dir: string | undefined): Promise<Database> {
+async function openPglite(dir: string | undefined, image: Blob | undefined): Promise<Database> {
   // Imported only here: the WebAssembly build is large and unused with PostgreSQL.
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
@@ -108,7 +114,10 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     releaseLock = lockPgliteDir(dir);
   }
   try {
-    const client = dir ? await PGlite.create(dir) : await PGlite.create();
+    const client = await PGlite.create({
+      ...(dir ? { dataDir: dir } : {}),
+      ...(image ? { loadDataDir: image } : {}),
+    });
     const db = drizzle({ client, schema }) as unknown as Db;
     return {
       kind: 'pglite',

@@ -3,8 +3,14 @@
  * PostgreSQL database (seatwatch_test_<random>) on 127.0.0.1:5432 that is
  * dropped again on close. PGlite takes seconds and most of a gigabyte to
  * start, so a file opens one of each and shares it between its tests.
+ *
+ * Both start as a copy of one migrated database (migrated-image.ts) rather
+ * than running initdb and the migrations for every file, which cost seconds
+ * of CPU each; migrateDatabase still runs on the copy, as the server does at
+ * every start.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import {
   type Database,
   migrateDatabase,
@@ -13,6 +19,7 @@ import {
   openNotifications,
 } from '@seatwatch/server';
 import pg from 'pg';
+import { createMigratedPostgresDatabase, migratedPgliteImage } from './migrated-image.js';
 
 export type DbKind = 'pglite' | 'postgres';
 export const DB_KINDS: readonly DbKind[] = ['pglite', 'postgres'];
@@ -44,15 +51,24 @@ function urlFor(name: string): string {
   return url.toString();
 }
 
-/** Creates an empty PostgreSQL database and returns its URL and a function that drops it. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * Creates an empty PostgreSQL database (or, `migrated`, a copy of the migrated template) and
+ * returns its URL and a function that drops it.
+ */
+export async function createPostgresDatabase(
+  options: { migrated?: boolean } = {},
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `seatwatch_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
+  if (options.migrated) {
+    await createMigratedPostgresDatabase(POSTGRES_ADMIN_URL, name);
+  } else {
+    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${name}`);
+    } finally {
+      await admin.end();
+    }
   }
   return {
     url: urlFor(name),
@@ -82,7 +98,12 @@ export async function createTestDatabase(
   options: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
   if (kind === 'pglite') {
-    const database = await openDatabase({ pgliteDir: options.pgliteDir });
+    // PGlite refuses a copy for a folder that already holds a database (a test reopening its folder).
+    const fresh = options.pgliteDir === undefined || isEmptyOrAbsent(options.pgliteDir);
+    const database = await openDatabase({
+      pgliteDir: options.pgliteDir,
+      pgliteImage: fresh ? await migratedPgliteImage() : undefined,
+    });
     await migrateDatabase(database);
     const shared = await openNotifications(database, ignoreError);
     return {
@@ -96,7 +117,7 @@ export async function createTestDatabase(
       },
     };
   }
-  const { url, drop } = await createPostgresDatabase();
+  const { url, drop } = await createPostgresDatabase({ migrated: true });
   const database = await openDatabase({ databaseUrl: url, poolSize: 5 });
   try {
     await migrateDatabase(database);
@@ -115,4 +136,13 @@ export async function createTestDatabase(
       await drop();
     },
   };
+}
+
+function isEmptyOrAbsent(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
 }

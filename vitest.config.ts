@@ -71,6 +71,8 @@ const browser = {
 const packaging = {
   include: ['test/packaging/**/*.test.ts'],
   exclude: allSuffixesBut(),
+  // Both files install the same packages: built once per run, not once per file.
+  globalSetup: ['test/packaging/support/agent-packages.ts'],
 };
 
 // Vitest's own default excludes still apply inside each project.
@@ -99,6 +101,7 @@ export default defineConfig({
         // that halves the tier's time. test/test-tiers.test.ts keeps them free of what this would
         // leak into the next file (module mocks, stubbed globals and env, fake timers).
         isolate: name !== 'unit',
+        ...('globalSetup' in tier ? { globalSetup: tier.globalSetup } : {}),
       },
     })),
   },

@@ -1,6 +1,7 @@
 /**
  * The seat agent's Debian package, built by `pnpm package` (packaging/package.ts)
- * twice, the second time with a bumped version, then:
+ * twice, the second time with a bumped version (once per run for both packaging
+ * files: support/agent-packages.ts), then:
  *  - inspected with dpkg-deb (control, conffiles, maintainer scripts, layout,
  *    the Node runtime inside runs);
  *  - installed into a clean Debian bookworm (debootstrap, chroot), where the
@@ -25,46 +26,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Children, hasExited, until } from '@seatwatch/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type Collector,
   createSeatProject,
   startCollector,
   storedEvents,
 } from '../agent-server/support/collector.js';
+import { FIRST, UPGRADE } from './support/agent-packages.js';
 import { createDebianRoot, type DebianRoot } from './support/debian-root.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const AGENT_VERSION = (
-  JSON.parse(fs.readFileSync(path.join(ROOT, 'packages/agent/package.json'), 'utf8')) as { version: string }
-).version;
-const FIRST = AGENT_VERSION;
-/** Sorts after FIRST in dpkg's order, so installing it is an upgrade. */
-const UPGRADE = `${AGENT_VERSION}+upgrade1`;
 const STATE = '/var/lib/seatwatch-agent';
 /** What the systemd unit sets for `seatwatch-agent service` (packages/agent/service/linux/seatwatch-agent.service). */
 const UNIT_ENV = { SEATWATCH_SERVICE: '1', MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
 
 const children = new Children();
 let out = '';
-let debs: { first: string; upgrade: string };
-let tarball = '';
+/** Built once per run for both packaging files (support/agent-packages.ts). */
+const debs = inject('agentPackages');
+const { tarball } = debs;
 let root: DebianRoot | null = null;
 let collector: Collector | null = null;
-
-/** `pnpm package` for these targets (its build step left out: the tests run on a built tree); the files made. */
-async function buildPackages(version: string, targets: string): Promise<string[]> {
-  const { stdout } = await run(
-    'node',
-    ['--import', 'tsx', 'packaging/package.ts', '--out', out, '--version', version, '--targets', targets],
-    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-  );
-  return stdout
-    .trim()
-    .split('\n')
-    .map((file) => path.resolve(ROOT, file));
-}
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -101,14 +85,10 @@ async function stopAgent(running: ReturnType<typeof startAgent>): Promise<{ ende
 
 beforeAll(async () => {
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'seatwatch-deb-'));
-  const [[first, tar], [upgrade], debian, started] = await Promise.all([
-    buildPackages(FIRST, 'deb,tar'),
-    buildPackages(UPGRADE, 'deb'),
+  const [debian, started] = await Promise.all([
     createDebianRoot(children, (line) => process.stderr.write(`${line}\n`)),
     startCollector(),
   ]);
-  debs = { first: first!, upgrade: upgrade! };
-  tarball = tar!;
   root = debian;
   collector = started;
   for (const deb of [debs.first, debs.upgrade]) fs.copyFileSync(deb, root.path(`/tmp/${path.basename(deb)}`));

@@ -30,13 +30,11 @@
  * Needs root, systemd-nspawn (systemd-container), Xvfb, debootstrap (a Debian
  * mirror the first time), PostgreSQL, a built agent.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Children, until } from '@seatwatch/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type Collector,
   createSeatProject,
@@ -44,16 +42,9 @@ import {
   startCollector,
   storedEvents,
 } from '../agent-server/support/collector.js';
+import { FIRST, UPGRADE } from './support/agent-packages.js';
 import { type BootedDebian, bootDebian } from './support/booted-debian.js';
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const AGENT_VERSION = (
-  JSON.parse(fs.readFileSync(path.join(ROOT, 'packages/agent/package.json'), 'utf8')) as { version: string }
-).version;
-const FIRST = AGENT_VERSION;
-/** Sorts after FIRST in dpkg's order, so installing it is an upgrade. */
-const UPGRADE = `${AGENT_VERSION}+upgrade1`;
 const STATE = '/var/lib/seatwatch-agent';
 const UNIT = 'seatwatch-agent.service';
 const SESSION_UNIT = 'seatwatch-agent-session.service';
@@ -64,8 +55,8 @@ const CONF = '/etc/seatwatch/agent.conf';
 const RESTART_WAIT = 90_000;
 
 const children = new Children();
-let out = '';
-let debs: { first: string; upgrade: string };
+/** Built once per run for both packaging files (support/agent-packages.ts). */
+const debs = inject('agentPackages');
 let box: BootedDebian | null = null;
 let collector: Collector | null = null;
 let project: SeatProject | null = null;
@@ -114,15 +105,6 @@ const machineLifecycle = async (id: string) =>
   (await rows(id))
     .filter((e) => e.type === 'lifecycle' && !isSessionRecord(e))
     .map((e) => `${e.body.phase} ${e.body.reason} ${e.body.agentVersion}`);
-
-async function buildDeb(version: string): Promise<string> {
-  const { stdout } = await run(
-    'node',
-    ['--import', 'tsx', 'packaging/package.ts', '--out', out, '--version', version, '--targets', 'deb'],
-    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-  );
-  return path.resolve(ROOT, stdout.trim());
-}
 
 interface StatusReport {
   running: boolean;
@@ -233,18 +215,14 @@ async function crashAndRestart(signal: 'SEGV' | 'KILL'): Promise<void> {
 }
 
 beforeAll(async () => {
-  out = fs.mkdtempSync(path.join(os.tmpdir(), 'seatwatch-deb-systemd-'));
   display = await startXvfb();
-  const [first, upgrade, booted, started] = await Promise.all([
-    buildDeb(FIRST),
-    buildDeb(UPGRADE),
+  const [booted, started] = await Promise.all([
     bootDebian(children, {
       bindReadOnly: ['/tmp/.X11-unix'],
       log: (line) => process.stderr.write(`${line}\n`),
     }),
     startCollector(),
   ]);
-  debs = { first, upgrade };
   box = booted;
   collector = started;
   // Into /root, not /tmp: the booted system has a tmpfs of its own over /tmp.
@@ -255,7 +233,6 @@ afterAll(async () => {
   await box?.remove();
   await children.stopAll();
   await collector?.close();
-  if (out) fs.rmSync(out, { recursive: true, force: true });
 }, 120_000);
 
 describe('the .deb under a real systemd (booted Debian container)', () => {

@@ -86,6 +86,11 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['seatwatch-source'] } },
   test: {
     pool: 'forks',
+    // Three files at a time, from every project at once. Vitest's default on two cores is one
+    // (cores - 1), which ran the whole suite file after file; most files spend their time waiting
+    // on child processes, PostgreSQL, X, Chromium or a scenario's own clock, not on the CPU.
+    // `--maxWorkers` or VITEST_MAX_WORKERS overrides it for a run.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // One report for every project that ran: .ci/run reads its totals.

@@ -118,8 +118,12 @@ describe('the secret registry', () => {
   });
 });
 
-/** A pipe channel on a Unix socket path, recording the icacls calls it would run. */
-function pipeChannel(name: string, failIcacls = false) {
+/**
+ * A pipe channel on a Unix socket path, recording the icacls calls it would run. The handshake
+ * deadline is long unless a test waits for it to pass: a connection on a busy machine may take
+ * longer than a fraction of a second to present its secret.
+ */
+function pipeChannel(name: string, { failIcacls = false, handshakeTimeoutMs = 10_000 } = {}) {
   const dir = fs.mkdtempSync(path.join(work, `${name}-`));
   const root = path.join(dir, 'sessions');
   const pipePath = path.join(dir, 'pipe.sock');
@@ -132,7 +136,7 @@ function pipeChannel(name: string, failIcacls = false) {
       if (failIcacls)
         throw new Error('icacls failed (1): No mapping between account names and security IDs was done.');
     },
-    handshakeTimeoutMs: 300,
+    handshakeTimeoutMs,
     onRefused: (reason) => refused.push(reason),
   });
   return { root, pipePath, ran, refused, listen };
@@ -204,7 +208,8 @@ describe('the pipe channel (over a Unix socket path)', () => {
   ])(
     'closes a connection that presents %s, before any of it is read as the channel',
     async (_what, sent, reason) => {
-      const ch = pipeChannel('refused');
+      // Only the connection that sends nothing waits out the deadline.
+      const ch = pipeChannel('refused', sent === null ? { handshakeTimeoutMs: 300 } : {});
       const ada = await open(ch.listen, ch.root, 'ada');
       const client = net.createConnection(ch.pipePath);
       closers.push(() => void client.destroy());
@@ -233,7 +238,7 @@ describe('the pipe channel (over a Unix socket path)', () => {
   });
 
   it('gives no secret when icacls fails, and leaves no readable secret behind', async () => {
-    const ch = pipeChannel('icacls-fails', true);
+    const ch = pipeChannel('icacls-fails', { failIcacls: true });
     await expect(open(ch.listen, ch.root, 'ada')).rejects.toThrow(
       /^no secret for ada: icacls failed \(1\): No mapping between account names/,
     );

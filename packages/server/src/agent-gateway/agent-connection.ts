@@ -72,6 +72,11 @@ export interface ConnectionDeps extends HelloDeps {
   maxPendingFrames: number;
   /** Called once the hello is accepted; returns the connection this one replaces, if any. */
   register: (connection: AgentConnection) => AgentConnection | undefined;
+  /**
+   * While the hello's session is written: commands announced for the agent meanwhile reach this
+   * connection (commandsPending), as they reach a registered one. Returns the function that stops it.
+   */
+  opening: (agentId: string, connection: AgentConnection) => () => void;
   unregister: (connection: AgentConnection) => void;
 }
 
@@ -312,14 +317,23 @@ export class AgentConnection {
     const claimed = await lookUpAgent(this.deps, claim, arrival);
     const verified = await verifyHello(this.deps, claimed);
     await checkAllowlist(this.deps, verified);
-    const opened = await openSession(this.deps, verified);
+    // A command queued after the session's statement looked for pending ones announces itself here
+    // (delivered once this hello is done), since the statement only claims what it saw.
+    const stopOpening = this.deps.opening(verified.found.id, this);
+    let opened: OpenedSession;
+    try {
+      opened = await openSession(this.deps, verified);
+    } finally {
+      stopOpening();
+    }
     if (this.ws.readyState !== WebSocket.OPEN || this.#state !== 'authenticating') {
       return abandonSession(this.deps, opened);
     }
     this.#open(opened);
     this.#send(opened.welcome);
     this.#announceConnected(opened);
-    await this.#deliverCommands();
+    // Nearly every hello has none: the claim is a round trip saved per hello in a connect storm.
+    if (opened.commandsPending) await this.#deliverCommands();
   }
 
   /** From here on frames are data: they verify with the agent's key and resume after its stored seq. */

@@ -17,7 +17,7 @@ import { AgentConnection, type ConnectionDeps } from './agent-connection.js';
 
 export const AGENT_WS_PATH = '/api/v1/agent/ws';
 
-export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister'> {
+export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister' | 'opening'> {
   upgrades: UpgradeRouter;
   isTrustedProxy: IpPredicate;
   pingIntervalMs: number;
@@ -45,6 +45,8 @@ export function createAgentGateway(deps: GatewayDeps): AgentGateway {
   });
   const all = new Set<AgentConnection>();
   const byAgent = new Map<string, AgentConnection>();
+  /** Connections writing their session, by agent: they hear of commands too (ConnectionDeps.opening). */
+  const opening = new Map<string, Set<AgentConnection>>();
   let draining = false;
 
   const connectionDeps: ConnectionDeps = {
@@ -58,6 +60,14 @@ export function createAgentGateway(deps: GatewayDeps): AgentGateway {
     unregister(connection) {
       const id = connection.agentId;
       if (id && byAgent.get(id) === connection) byAgent.delete(id);
+    },
+    opening(agentId, connection) {
+      const set = opening.get(agentId) ?? new Set();
+      opening.set(agentId, set.add(connection));
+      return () => {
+        set.delete(connection);
+        if (set.size === 0 && opening.get(agentId) === set) opening.delete(agentId);
+      };
     },
   };
 
@@ -86,6 +96,9 @@ export function createAgentGateway(deps: GatewayDeps): AgentGateway {
 
   const onNotification = (notification: Notification) => {
     if (!('agentId' in notification) || notification.agentId === null) return;
+    if (notification.topic === 'agent.command') {
+      for (const connection of opening.get(notification.agentId) ?? []) connection.commandsPending();
+    }
     const connection = byAgent.get(notification.agentId);
     if (!connection) return;
     switch (notification.topic) {

@@ -3,11 +3,13 @@
  * storm): one read of everything the checks and the welcome need (the agent
  * and its seat, the project's allowlist, the policy of the seat's site), and
  * one write that opens the session (the allowed login record, the agent row
- * naming the session, and the account the next frame starts with). It had
- * been eight round trips (a lookup, the allowlist, BEGIN, three statements,
- * COMMIT, the policy); after a collector restart thousands of hellos wait
- * for the same pool as the group commits, so each round trip is paid in
- * hello latency.
+ * naming the session, the account the next frame starts with, and whether
+ * commands are pending: the claim of pending commands, a third round trip
+ * at every hello, is only sent when there are some). It had been eight
+ * round trips (a lookup, the allowlist, BEGIN, three statements, COMMIT,
+ * the policy); after a collector restart thousands of hellos wait for the
+ * same pool as the group commits, so each round trip is paid in hello
+ * latency.
  */
 import { DEFAULT_POLICY, type Notice, type Policy } from '@seatwatch/shared';
 import { eq, sql } from 'drizzle-orm';
@@ -83,6 +85,17 @@ export async function readHelloContext(ex: Executor, agentId: string): Promise<H
   };
 }
 
+export interface OpenedRows {
+  loginId: number;
+  ackedSeq: number;
+  latestOsUser: string | null;
+  /**
+   * Commands were pending when the statement ran. Without any (nearly every hello) the claim is not
+   * sent at all; one queued after the statement announces itself (agent.command) to the connection.
+   */
+  commandsPending: boolean;
+}
+
 export interface SessionOpening {
   login: NewLogin;
   agentId: string;
@@ -100,12 +113,10 @@ export interface SessionOpening {
 /**
  * One statement (so one implicit transaction): the allowed login record, the agent row naming the
  * session, the seq the agent's frames resume after and the OS account of its latest stored event
- * (null when none is stored). Both writes commit together or not at all, as the transaction did.
+ * (null when none is stored), and whether commands wait for it. Both writes commit together or not
+ * at all, as the transaction did.
  */
-export async function openSessionRows(
-  ex: Executor,
-  opening: SessionOpening,
-): Promise<{ loginId: number; ackedSeq: number; latestOsUser: string | null }> {
+export async function openSessionRows(ex: Executor, opening: SessionOpening): Promise<OpenedRows> {
   const login = ex.insert(logins).values(opening.login).returning({ id: logins.id });
   const agent = ex
     .update(agents)
@@ -126,14 +137,22 @@ export async function openSessionRows(
     login_id: string | number;
     acked_seq: string | number | null;
     os_user: string | null;
+    commands_pending: boolean;
   }>(
     ex,
     sql`with stored_login as (${login.getSQL()}), opened_agent as (${agent.getSQL()})
         select (select id from stored_login) as login_id,
                (select acked_seq from opened_agent) as acked_seq,
                (select os_user from events where agent_id = ${opening.agentId}
-                 order by seq desc, idx desc limit 1) as os_user`,
+                 order by seq desc, idx desc limit 1) as os_user,
+               exists (select 1 from agent_commands where agent_id = ${opening.agentId}
+                        and status = 'pending') as commands_pending`,
   );
   if (!row || row.acked_seq === null) throw new Error(`agent ${opening.agentId} is gone`);
-  return { loginId: Number(row.login_id), ackedSeq: Number(row.acked_seq), latestOsUser: row.os_user };
+  return {
+    loginId: Number(row.login_id),
+    ackedSeq: Number(row.acked_seq),
+    latestOsUser: row.os_user,
+    commandsPending: row.commands_pending,
+  };
 }

@@ -90,6 +90,8 @@ export interface OpenedSession {
   readonly osUser: string;
   readonly written: WrittenLogin;
   readonly welcome: ServerPayload;
+  /** Commands were waiting for the agent when the session was written. */
+  readonly commandsPending: boolean;
 }
 
 type HelloRefusal =
@@ -221,6 +223,7 @@ export async function openSession(deps: HelloDeps, verified: VerifiedHello): Pro
     osUser,
     written,
     welcome: { t: 'welcome', v: 1, session, ackedSeq, policy, notice },
+    commandsPending: opened.commandsPending,
   };
 }
 

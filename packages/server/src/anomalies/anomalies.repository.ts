@@ -216,13 +216,19 @@ function isUniqueViolation(error: unknown): boolean {
 export type ResolvedRow = Pick<AnomalyRow, 'id' | 'projectId' | 'status'>;
 
 /**
- * Closes what an agent's return ends (open or acknowledged), with its
- * alerts, in one statement: it runs on every hello, and usually finds
- * nothing to close.
+ * Closes what the agents' return ends (open or acknowledged), with its
+ * alerts, in one statement: it runs for every hello (for the hellos of a
+ * turn together), and usually finds nothing to close.
  */
 export async function resolveBySystem(
   ex: Executor,
-  target: { agentId: string; rules: readonly string[]; key?: string; comment: string; now: number },
+  target: {
+    agentIds: readonly string[];
+    rules: readonly string[];
+    key?: string;
+    comment: string;
+    now: number;
+  },
 ): Promise<ResolvedRow[]> {
   const at = new Date(target.now).toISOString();
   const rows = await queryRows<RawRow<ResolvedRow>>(
@@ -232,7 +238,7 @@ export async function resolveBySystem(
         update anomalies
         set status = 'resolved', status_by = ${SYSTEM_ACTOR}, status_at = ${at}::timestamptz,
             comment = ${target.comment}
-        where agent_id = ${target.agentId}
+        where agent_id in (select jsonb_array_elements_text(${JSON.stringify(target.agentIds)}::jsonb))
           and rule in (${sql.join(
             target.rules.map((r) => sql`${r}`),
             sql`, `,

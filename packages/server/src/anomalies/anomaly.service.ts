@@ -35,9 +35,9 @@ export interface AnomalyService {
   placeOf(id: string): Promise<AnomalyPlace>;
   /** not_found, or conflict when reopening while a newer open anomaly of the same agent, rule and key exists. */
   changeStatus(change: { id: string; status: AnomalyStatus; comment: string; by: string }): Promise<Anomaly>;
-  /** The agent is back: resolves its open anomalies of these rules (and key) as the system. */
+  /** The agents are back: resolves their open anomalies of these rules (and key) as the system. */
   resolveReturned(target: {
-    agentId: string;
+    agentIds: readonly string[];
     rules: readonly string[];
     comment: string;
     key?: string;

@@ -5,9 +5,9 @@
  * restart left behind.
  */
 import { DESKTOP_SESSION_DETAIL } from '@seatwatch/shared';
-import { and, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/connect.js';
-import { agents, desktopSessions, type logins, type seats } from '../db/schema/index.js';
+import type { agents, logins, seats } from '../db/schema/index.js';
 import type { RawRow } from './raw-row.js';
 
 type AgentRow = typeof agents.$inferSelect;
@@ -23,62 +23,94 @@ export interface StoredSeat {
   readonly hellos: readonly { id: number; ip: string; at: number; session: string | null }[];
 }
 
-/** The seat's stored state and the agent's last two accepted hellos (this one and the one before), in one query. */
-export async function storedSeat(db: Db, agentId: string): Promise<StoredSeat | null> {
-  const [row] = await queryRows<
-    RawRow<Pick<AgentRow, 'state' | 'stateAt'>> & {
+/*
+ * The first three reads below answer for many agents in one statement (the rules engine gathers the
+ * questions of many hellos: engine/coalesced-read.ts); answer i is for key i. Keys travel as one
+ * JSON parameter, as ingest's rows do.
+ */
+
+/** The seat's stored state and the agent's last two accepted hellos (this one and the one before); null: no such agent. */
+export async function storedSeats(db: Db, agentIds: readonly string[]): Promise<(StoredSeat | null)[]> {
+  const rows = await queryRows<
+    RawRow<Pick<AgentRow, 'id' | 'state' | 'stateAt'>> & {
       logins: RawRow<Pick<LoginRow, 'id' | 'ip' | 'at' | 'session'>>[] | null;
     }
   >(
     db,
     sql`
-        select a.state, a.state_at,
+        select a.id, a.state, a.state_at,
                (select json_agg(l) from (
                   select id, ip, at, session from logins
                   where agent_id = a.id and kind = 'hello' and allowed
                   order by at desc, id desc limit 2) l) as logins
-        from agents a where a.id = ${agentId}`,
+        from agents a
+        where a.id in (select jsonb_array_elements_text(${JSON.stringify(agentIds)}::jsonb))`,
   );
-  if (!row) return null;
-  return {
-    state: row.state,
-    stateAt: row.state_at === null ? null : new Date(row.state_at),
-    hellos: (row.logins ?? []).map((l) => ({
-      id: Number(l.id),
-      ip: l.ip,
-      at: new Date(l.at).getTime(),
-      session: l.session,
-    })),
-  };
+  const byId = new Map(
+    rows.map((row): [string, StoredSeat] => [
+      row.id,
+      {
+        state: row.state,
+        stateAt: row.state_at === null ? null : new Date(row.state_at),
+        hellos: (row.logins ?? []).map((l) => ({
+          id: Number(l.id),
+          ip: l.ip,
+          at: new Date(l.at).getTime(),
+          session: l.session,
+        })),
+      },
+    ]),
+  );
+  return agentIds.map((id) => byId.get(id) ?? null);
+}
+
+/** Whose other seats and desktop sessions a rule asks about: the OS user, in the agent's project. */
+export interface SeatsOfUserKey {
+  projectId: string;
+  agentId: string;
+  osUser: string;
 }
 
 export type OtherSeatRow = Pick<AgentRow, 'seatId' | 'osUser' | 'state' | 'stateAt' | 'lastSeenAt'> & {
   agentId: AgentRow['id'];
 };
 
+/** Rows of `keys` as one JSON parameter, numbered, for a statement to join with and answer by number. */
+const numberedKeys = (keys: readonly SeatsOfUserKey[]) =>
+  sql`jsonb_to_recordset(${JSON.stringify(keys.map((key, n) => ({ n, ...key })))}::jsonb)
+        as k(n int, "projectId" text, "agentId" text, "osUser" text)`;
+
+/** Rows answered by key number, back in the order of the keys. */
+function byKey<R extends { n: number | string }, T>(
+  count: number,
+  rows: readonly R[],
+  map: (row: R) => T,
+): T[][] {
+  const answers = Array.from({ length: count }, (): T[] => []);
+  for (const row of rows) answers[Number(row.n)]!.push(map(row));
+  return answers;
+}
+
+const at = (value: string | Date | null): Date | null => (value === null ? null : new Date(value));
+
 /** The project's other connected agents of the same OS user (compared case-insensitively, as the index is). */
-export function otherSeatsOfUser(
-  db: Db,
-  of: { projectId: string; agentId: string; osUser: string },
-): Promise<OtherSeatRow[]> {
-  return db
-    .select({
-      agentId: agents.id,
-      seatId: agents.seatId,
-      osUser: agents.osUser,
-      state: agents.state,
-      stateAt: agents.stateAt,
-      lastSeenAt: agents.lastSeenAt,
-    })
-    .from(agents)
-    .where(
-      and(
-        eq(agents.projectId, of.projectId),
-        ne(agents.id, of.agentId),
-        isNotNull(agents.session),
-        sql`lower(${agents.osUser}) = lower(${of.osUser})`,
-      ),
-    );
+export async function otherSeatsOfUsers(db: Db, keys: readonly SeatsOfUserKey[]): Promise<OtherSeatRow[][]> {
+  type Row = { n: number } & RawRow<OtherSeatRow>;
+  const rows = await queryRows<Row>(
+    db,
+    sql`select k.n, a.id as agent_id, a.seat_id, a.os_user, a.state, a.state_at, a.last_seen_at
+          from ${numberedKeys(keys)}
+          join agents a on a.project_id = k."projectId" and a.id <> k."agentId"
+                       and a.session is not null and lower(a.os_user) = lower(k."osUser")`,
+  );
+  return byKey(keys.length, rows, (row: Row) => ({
+    agentId: row.agent_id,
+    seatId: row.seat_id,
+    osUser: row.os_user,
+    state: row.state,
+    stateAt: at(row.state_at),
+    lastSeenAt: at(row.last_seen_at),
+  }));
 }
 
 export interface OtherSessionRow {
@@ -93,28 +125,26 @@ export interface OtherSessionRow {
  * The project's other connected agents where the same OS user has a desktop session open (shared seats,
  * issue #14; compared case-insensitively, as the index is).
  */
-export function otherSessionsOfUser(
+export async function otherSessionsOfUsers(
   db: Db,
-  of: { projectId: string; agentId: string; osUser: string },
-): Promise<OtherSessionRow[]> {
-  return db
-    .select({
-      agentId: desktopSessions.agentId,
-      seatId: agents.seatId,
-      osUser: desktopSessions.osUser,
-      startedAt: desktopSessions.startedAt,
-      lastSeenAt: agents.lastSeenAt,
-    })
-    .from(desktopSessions)
-    .innerJoin(agents, eq(agents.id, desktopSessions.agentId))
-    .where(
-      and(
-        eq(desktopSessions.projectId, of.projectId),
-        ne(desktopSessions.agentId, of.agentId),
-        isNotNull(agents.session),
-        sql`lower(${desktopSessions.osUser}) = lower(${of.osUser})`,
-      ),
-    );
+  keys: readonly SeatsOfUserKey[],
+): Promise<OtherSessionRow[][]> {
+  type Row = { n: number } & RawRow<OtherSessionRow>;
+  const rows = await queryRows<Row>(
+    db,
+    sql`select k.n, d.agent_id, a.seat_id, d.os_user, d.started_at, a.last_seen_at
+          from ${numberedKeys(keys)}
+          join desktop_sessions d on d.project_id = k."projectId" and d.agent_id <> k."agentId"
+                                 and lower(d.os_user) = lower(k."osUser")
+          join agents a on a.id = d.agent_id and a.session is not null`,
+  );
+  return byKey(keys.length, rows, (row: Row) => ({
+    agentId: row.agent_id,
+    seatId: row.seat_id,
+    osUser: row.os_user,
+    startedAt: new Date(row.started_at),
+    lastSeenAt: at(row.last_seen_at),
+  }));
 }
 
 /** The site, team and OS user of an agent (a refused hello names only the agent). */

@@ -5,8 +5,9 @@
  */
 import type { Db } from '../../db/connect.js';
 import { evaluateRules } from '../../domain/rules/rule-dispatch.js';
-import { storedSeat } from '../rule-facts.repository.js';
+import { storedSeats } from '../rule-facts.repository.js';
 import type { AnomalyRaiser } from './anomaly-raiser.js';
+import { coalesce, MAX_AGENTS_PER_STATEMENT } from './coalesced-read.js';
 import { contextOf, type LiveAgent } from './connections.js';
 import type { HeartbeatLookup } from './heartbeats.js';
 import type { SeatActivity } from './seat-activity.js';
@@ -19,13 +20,18 @@ export function createHelloRules(deps: {
   seatActive: SeatActivity;
   raiser: AnomalyRaiser;
 }): (agent: LiveAgent) => Promise<void> {
+  // The hellos of a turn (a connect storm's thousands) read their seats in one statement.
+  const storedSeat = coalesce(
+    (agentIds: readonly string[]) => storedSeats(deps.db, agentIds),
+    MAX_AGENTS_PER_STATEMENT,
+  );
   return async (agent) => {
     const session = await deps.settings.placed(agent.session);
     const [settings, schedule, heartbeatMs, stored] = await Promise.all([
       deps.settings.rules(session.projectId),
       deps.settings.schedule(session.teamId),
       deps.heartbeatMs(session.projectId, session.siteId),
-      storedSeat(deps.db, session.agentId),
+      storedSeat(session.agentId),
     ]);
     agent.heartbeatMs = heartbeatMs;
     agent.seatState = stored?.state ?? null;

@@ -8,6 +8,7 @@ import { evaluateRules } from '../../domain/rules/rule-dispatch.js';
 import type { SessionClose } from '../../ingest/ingest-hub.js';
 import type { AnomalyService } from '../anomaly.service.js';
 import type { AnomalyRaiser } from './anomaly-raiser.js';
+import { coalesce, MAX_AGENTS_PER_STATEMENT } from './coalesced-read.js';
 import { contextOf, type LiveAgent } from './connections.js';
 import type { AnomalySettings } from './settings-cache.js';
 
@@ -31,6 +32,14 @@ export function createPresenceRules(deps: {
   flapWindowMs: number;
 }): PresenceRules {
   const { settings, raiser } = deps;
+  // Every hello asks: the hellos of a turn (a connect storm's thousands) share one statement.
+  const returned = coalesce(
+    (agentIds: readonly string[]) =>
+      deps.anomalies
+        .resolveReturned({ agentIds, rules: GONE_RULES, comment: 'the agent reconnected' })
+        .then(() => agentIds.map(() => undefined)),
+    MAX_AGENTS_PER_STATEMENT,
+  );
   /** The rules, the seat's schedule and the session with the seat's placement as it is now. */
   const settingsOf = async (agent: LiveAgent) => {
     const session = await settings.placed(agent.session);
@@ -43,18 +52,14 @@ export function createPresenceRules(deps: {
 
   return {
     returned(agent) {
-      return deps.anomalies.resolveReturned({
-        agentId: agent.session.agentId,
-        rules: GONE_RULES,
-        comment: 'the agent reconnected',
-      });
+      return returned(agent.session.agentId);
     },
 
     async heardFrom(agent) {
       if (!agent.silenceRaised) return;
       agent.silenceRaised = false;
       await deps.anomalies.resolveReturned({
-        agentId: agent.session.agentId,
+        agentIds: [agent.session.agentId],
         rules: [SILENCE],
         comment: 'frames arrived again',
         key: '',

@@ -13,7 +13,8 @@ import { normalizeOsUser, otherSeatsOf } from '../../domain/rules/concurrent-log
 import type { RuleSettings } from '../../domain/rules/rule-catalog.js';
 import { evaluateRules, listens } from '../../domain/rules/rule-dispatch.js';
 import type { AgentSession } from '../../ingest/ingest-hub.js';
-import { otherSeatsOfUser, otherSessionsOfUser } from '../rule-facts.repository.js';
+import { otherSeatsOfUsers, otherSessionsOfUsers, type SeatsOfUserKey } from '../rule-facts.repository.js';
+import { coalesce, MAX_AGENTS_PER_STATEMENT } from './coalesced-read.js';
 
 export type SeatActivity = (
   session: AgentSession,
@@ -25,11 +26,20 @@ export type SeatActivity = (
 ) => Promise<readonly AnomalyCandidate[]>;
 
 export function createSeatActivity(db: Db): SeatActivity {
+  // Asked at every hello: a turn's hellos (a connect storm's thousands) share one statement each.
+  const otherSeatsOfUser = coalesce(
+    (keys: readonly SeatsOfUserKey[]) => otherSeatsOfUsers(db, keys),
+    MAX_AGENTS_PER_STATEMENT,
+  );
+  const otherSessionsOfUser = coalesce(
+    (keys: readonly SeatsOfUserKey[]) => otherSessionsOfUsers(db, keys),
+    MAX_AGENTS_PER_STATEMENT,
+  );
   return async (session, settings, at, trigger, osUser = session.operator) => {
     // A machine service's hello names no one (issue #14): nothing to compare.
     if (!listens('seat_active', settings) || normalizeOsUser(osUser) === '') return [];
     const of = { projectId: session.projectId, agentId: session.agentId, osUser };
-    const [rows, sessions] = await Promise.all([otherSeatsOfUser(db, of), otherSessionsOfUser(db, of)]);
+    const [rows, sessions] = await Promise.all([otherSeatsOfUser(of), otherSessionsOfUser(of)]);
     const others = otherSeatsOf(
       rows.map((r) => ({
         ...r,

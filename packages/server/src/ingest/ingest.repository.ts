@@ -92,7 +92,10 @@ export interface StoredIds {
   screenshots: Map<string, number>;
 }
 
-/** One column of a table's rows: its name in the CTE, its PostgreSQL type, and its value in a row. */
+/**
+ * One column of a table's rows: its name, its PostgreSQL type, and its value in a row. A time travels
+ * as ms since the epoch (type 'ms') and arrives as timestamptz.
+ */
 type Column<R> = readonly [name: string, type: string, value: (row: R) => unknown];
 
 /**
@@ -118,10 +121,13 @@ function arrayLiteral(values: readonly unknown[]): string {
   return `{${elements.join(',')}}`;
 }
 
+/** ms since the epoch -> timestamptz, exactly (no float rounding). */
+const ts = (column: string) => `(timestamptz 'epoch' + ${column} * interval '1 millisecond')`;
+
 /**
- * The rows `pick` takes, as a FROM item: `rows from (unnest($n::type[]), ...) as x(name, ...)`, one
- * array parameter per column. A jsonb column is one JSON array instead (JSON.stringify writes it in
- * one go, and PostgreSQL parses each event's body once either way).
+ * The rows `pick` takes, as a FROM item `x` with a column per Column: `rows from (unnest($n::type[]),
+ * ...)`, one array parameter per column. A jsonb column is one JSON array instead (JSON.stringify
+ * writes it in one go, and PostgreSQL parses each event's body once either way).
  */
 function fromRows<R>(pick: (rows: IngestRows) => readonly R[], columns: readonly Column<R>[]): string {
   const functions = columns.map(([, type, value]) => {
@@ -130,13 +136,30 @@ function fromRows<R>(pick: (rows: IngestRows) => readonly R[], columns: readonly
       return `jsonb_array_elements($${parameters.length}::jsonb)`;
     }
     parameters.push((rows) => arrayLiteral(pick(rows).map(value)));
-    return `unnest($${parameters.length}::${type}[])`;
+    return `unnest($${parameters.length}::${type === 'ms' ? 'bigint' : type}[])`;
   });
-  return `rows from (${functions.join(', ')}) as x(${columns.map(([name]) => name).join(', ')})`;
+  const names = columns.map(([name]) => name);
+  const selected = columns.map(([name, type]) => (type === 'ms' ? `${ts(name)} as ${name}` : name));
+  return `(select ${selected.join(', ')} from rows from (${functions.join(', ')}) as r(${names.join(', ')})) as x`;
 }
 
-/** ms since the epoch -> timestamptz, exactly (no float rounding). */
-const ts = (column: string) => `(timestamptz 'epoch' + ${column} * interval '1 millisecond')`;
+/**
+ * Inserts the rows `pick` takes into the columns of the same names, only those of an agent the
+ * statement's update of agents found (see OF_ADVANCED_AGENT), then `onConflict`.
+ */
+function insertRows<R>(
+  into: string,
+  pick: (rows: IngestRows) => readonly R[],
+  columns: readonly Column<R>[],
+  onConflict: string,
+): string {
+  const names = columns.map(([name]) => name).join(', ');
+  return `
+    insert into ${into} (${names})
+    select ${names} from ${fromRows(pick, columns)}
+    where ${OF_ADVANCED_AGENT}
+    ${onConflict}`;
+}
 
 /** The owner columns every telemetry row carries. */
 const owner = <R extends { projectId: string; agentId: string; seatId: string }>(): Column<R>[] => [
@@ -155,20 +178,20 @@ const osUser = <R extends { osUser: string | null }>(): Column<R> => ['os_user',
 const advanceAgents = `
   update agents a set
     acked_seq = greatest(a.acked_seq, x.seq),
-    last_seen_at = greatest(a.last_seen_at, ${ts('x.seen')}),
-    state = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
+    last_seen_at = greatest(a.last_seen_at, x.seen),
+    state = case when x.state is not null and (a.state_at is null or x.state_at >= a.state_at)
                  then x.state else a.state end,
-    state_at = case when x.state is not null and (a.state_at is null or ${ts('x.state_at')} >= a.state_at)
-                    then ${ts('x.state_at')} else a.state_at end,
+    state_at = case when x.state is not null and (a.state_at is null or x.state_at >= a.state_at)
+                    then x.state_at else a.state_at end,
     notice_version = greatest(a.notice_version, x.notice)
   from ${fromRows<AgentProgress>(
     (rows) => rows.progress,
     [
       ['agent_id', 'text', (p) => p.agentId],
       ['seq', 'bigint', (p) => p.seq],
-      ['seen', 'bigint', (p) => p.seenAt],
+      ['seen', 'ms', (p) => p.seenAt],
       ['state', 'text', (p) => p.state?.state ?? null],
-      ['state_at', 'bigint', (p) => p.state?.at ?? null],
+      ['state_at', 'ms', (p) => p.state?.at ?? null],
       ['notice', 'integer', (p) => p.noticeAcked],
     ],
   )}
@@ -188,109 +211,91 @@ const advanceAgents = `
  */
 const OF_ADVANCED_AGENT = '(x.agent_id in (select id from advanced_agents)) is true';
 
-const insertEvents = `
-  insert into events (project_id, agent_id, seat_id, seq, idx, type, time, body, received_at, os_user)
-  select project_id, agent_id, seat_id, seq, idx, type, ${ts('time')}, body, ${ts('received_at')}, os_user
-  from ${fromRows<EventRow>(
-    (rows) => rows.events,
-    [
-      ...owner<EventRow>(),
-      ['seq', 'bigint', (r) => r.seq],
-      ['idx', 'integer', (r) => r.idx],
-      ['type', 'text', (r) => r.type],
-      ['time', 'bigint', (r) => r.time],
-      ['body', 'jsonb', (r) => r.body],
-      ['received_at', 'bigint', (r) => r.receivedAt],
-      osUser<EventRow>(),
-    ],
-  )}
-  where ${OF_ADVANCED_AGENT}
-  on conflict (agent_id, seq, idx, time) do nothing
-  returning id, agent_id, seq, idx`;
+const insertEvents = insertRows<EventRow>(
+  'events',
+  (rows) => rows.events,
+  [
+    ...owner<EventRow>(),
+    ['seq', 'bigint', (r) => r.seq],
+    ['idx', 'integer', (r) => r.idx],
+    ['type', 'text', (r) => r.type],
+    ['time', 'ms', (r) => r.time],
+    ['body', 'jsonb', (r) => r.body],
+    ['received_at', 'ms', (r) => r.receivedAt],
+    osUser<EventRow>(),
+  ],
+  'on conflict (agent_id, seq, idx, time) do nothing returning id, agent_id, seq, idx',
+);
 
 /** Spans must already be merged (one row per agent, start and account); the end only moves forward. */
-const upsertSpans = `
-  insert into activity_spans as s (project_id, agent_id, seat_id, started_at, ended_at, app, title, seq, os_user)
-  select project_id, agent_id, seat_id, ${ts('started_at')}, ${ts('ended_at')}, app, title, seq, os_user
-  from ${fromRows<SpanRow>(
-    (rows) => rows.spans,
-    [
-      ...owner<SpanRow>(),
-      ['started_at', 'bigint', (r) => r.startedAt],
-      ['ended_at', 'bigint', (r) => r.endedAt],
-      ['app', 'text', (r) => r.app],
-      ['title', 'text', (r) => r.title],
-      ['seq', 'bigint', (r) => r.seq],
-      osUser<SpanRow>(),
-    ],
-  )}
-  where ${OF_ADVANCED_AGENT}
-  on conflict (agent_id, started_at, os_user) do update set
-    ended_at = greatest(s.ended_at, excluded.ended_at),
-    app = case when excluded.seq >= s.seq then excluded.app else s.app end,
-    title = case when excluded.seq >= s.seq then excluded.title else s.title end,
-    seq = greatest(s.seq, excluded.seq)`;
+const upsertSpans = insertRows<SpanRow>(
+  'activity_spans as s',
+  (rows) => rows.spans,
+  [
+    ...owner<SpanRow>(),
+    ['started_at', 'ms', (r) => r.startedAt],
+    ['ended_at', 'ms', (r) => r.endedAt],
+    ['app', 'text', (r) => r.app],
+    ['title', 'text', (r) => r.title],
+    ['seq', 'bigint', (r) => r.seq],
+    osUser<SpanRow>(),
+  ],
+  `on conflict (agent_id, started_at, os_user) do update set
+     ended_at = greatest(s.ended_at, excluded.ended_at),
+     app = case when excluded.seq >= s.seq then excluded.app else s.app end,
+     title = case when excluded.seq >= s.seq then excluded.title else s.title end,
+     seq = greatest(s.seq, excluded.seq)`,
+);
 
-const insertDeviceEvents = `
-  insert into device_events (project_id, agent_id, seat_id, seq, idx, time, action, device_id, vendor_id,
-                             product_id, name, manufacturer, serial, device_class, mass_storage, os_user)
-  select project_id, agent_id, seat_id, seq, idx, ${ts('time')}, action, device_id, vendor_id,
-         product_id, name, manufacturer, serial, device_class, mass_storage, os_user
-  from ${fromRows<DeviceRow>(
-    (rows) => rows.devices,
-    [
-      ...owner<DeviceRow>(),
-      ['seq', 'bigint', (r) => r.seq],
-      ['idx', 'integer', (r) => r.idx],
-      ['time', 'bigint', (r) => r.time],
-      ['action', 'text', (r) => r.action],
-      ['device_id', 'text', (r) => r.deviceId],
-      ['vendor_id', 'text', (r) => r.vendorId],
-      ['product_id', 'text', (r) => r.productId],
-      ['name', 'text', (r) => r.name],
-      ['manufacturer', 'text', (r) => r.manufacturer],
-      ['serial', 'text', (r) => r.serial],
-      ['device_class', 'text', (r) => r.deviceClass],
-      ['mass_storage', 'boolean', (r) => r.massStorage],
-      osUser<DeviceRow>(),
-    ],
-  )}
-  where ${OF_ADVANCED_AGENT}
-  on conflict (agent_id, seq, idx, time) do nothing`;
+const insertDeviceEvents = insertRows<DeviceRow>(
+  'device_events',
+  (rows) => rows.devices,
+  [
+    ...owner<DeviceRow>(),
+    ['seq', 'bigint', (r) => r.seq],
+    ['idx', 'integer', (r) => r.idx],
+    ['time', 'ms', (r) => r.time],
+    ['action', 'text', (r) => r.action],
+    ['device_id', 'text', (r) => r.deviceId],
+    ['vendor_id', 'text', (r) => r.vendorId],
+    ['product_id', 'text', (r) => r.productId],
+    ['name', 'text', (r) => r.name],
+    ['manufacturer', 'text', (r) => r.manufacturer],
+    ['serial', 'text', (r) => r.serial],
+    ['device_class', 'text', (r) => r.deviceClass],
+    ['mass_storage', 'boolean', (r) => r.massStorage],
+    osUser<DeviceRow>(),
+  ],
+  'on conflict (agent_id, seq, idx, time) do nothing',
+);
 
-const insertScreenshots = `
-  insert into screenshots (project_id, agent_id, seat_id, seq, time, sha256, size, mime, width, height,
-                           monitor, trigger, command_id, thumb_sha256, received_at, os_user)
-  select project_id, agent_id, seat_id, seq, ${ts('time')}, sha256, size, mime, width, height,
-         monitor, trigger, command_id, thumb_sha256, ${ts('received_at')}, os_user
-  from ${fromRows<ScreenshotRow>(
-    (rows) => rows.screenshots,
-    [
-      ...owner<ScreenshotRow>(),
-      ['seq', 'bigint', (r) => r.seq],
-      ['time', 'bigint', (r) => r.time],
-      ['sha256', 'text', (r) => r.sha256],
-      ['size', 'integer', (r) => r.size],
-      ['mime', 'text', (r) => r.mime],
-      ['width', 'integer', (r) => r.width],
-      ['height', 'integer', (r) => r.height],
-      ['monitor', 'integer', (r) => r.monitor],
-      ['trigger', 'text', (r) => r.trigger],
-      ['command_id', 'text', (r) => r.commandId],
-      ['thumb_sha256', 'text', (r) => r.thumbSha256],
-      ['received_at', 'bigint', (r) => r.receivedAt],
-      osUser<ScreenshotRow>(),
-    ],
-  )}
-  where ${OF_ADVANCED_AGENT}
-  on conflict (agent_id, seq, time) do nothing
-  returning id, agent_id, seq`;
+const insertScreenshots = insertRows<ScreenshotRow>(
+  'screenshots',
+  (rows) => rows.screenshots,
+  [
+    ...owner<ScreenshotRow>(),
+    ['seq', 'bigint', (r) => r.seq],
+    ['time', 'ms', (r) => r.time],
+    ['sha256', 'text', (r) => r.sha256],
+    ['size', 'integer', (r) => r.size],
+    ['mime', 'text', (r) => r.mime],
+    ['width', 'integer', (r) => r.width],
+    ['height', 'integer', (r) => r.height],
+    ['monitor', 'integer', (r) => r.monitor],
+    ['trigger', 'text', (r) => r.trigger],
+    ['command_id', 'text', (r) => r.commandId],
+    ['thumb_sha256', 'text', (r) => r.thumbSha256],
+    ['received_at', 'ms', (r) => r.receivedAt],
+    osUser<ScreenshotRow>(),
+  ],
+  'on conflict (agent_id, seq, time) do nothing returning id, agent_id, seq',
+);
 
 /** Command outcomes reported by agents; a result naming another agent's command changes nothing. */
 const applyCommandResults = `
   update agent_commands c set
     status = case when x.ok then 'succeeded' else 'failed' end,
-    result_at = ${ts('x.at')},
+    result_at = x.at,
     result_message = x.message
   from ${fromRows<CommandResultRow>(
     (rows) => rows.commandResults,
@@ -299,26 +304,23 @@ const applyCommandResults = `
       ['command_id', 'text', (r) => r.commandId],
       ['ok', 'boolean', (r) => r.ok],
       ['message', 'text', (r) => r.message],
-      ['at', 'bigint', (r) => r.at],
+      ['at', 'ms', (r) => r.at],
     ],
   )}
   where c.id = x.command_id and c.agent_id = x.agent_id`;
 
-const insertSignedFrames = `
-  insert into signed_frames (project_id, agent_id, seat_id, seq, kind, envelope, received_at)
-  select project_id, agent_id, seat_id, seq, kind, envelope, ${ts('received_at')}
-  from ${fromRows<SignedFrameRow>(
-    (rows) => rows.signedFrames,
-    [
-      ...owner<SignedFrameRow>(),
-      ['seq', 'bigint', (r) => r.seq],
-      ['kind', 'text', (r) => r.kind],
-      ['envelope', 'text', (r) => r.envelope],
-      ['received_at', 'bigint', (r) => r.receivedAt],
-    ],
-  )}
-  where ${OF_ADVANCED_AGENT}
-  on conflict (agent_id, seq) do nothing`;
+const insertSignedFrames = insertRows<SignedFrameRow>(
+  'signed_frames',
+  (rows) => rows.signedFrames,
+  [
+    ...owner<SignedFrameRow>(),
+    ['seq', 'bigint', (r) => r.seq],
+    ['kind', 'text', (r) => r.kind],
+    ['envelope', 'text', (r) => r.envelope],
+    ['received_at', 'ms', (r) => r.receivedAt],
+  ],
+  'on conflict (agent_id, seq) do nothing',
+);
 
 /**
  * Data-modifying CTEs run exactly once whether or not the final select reads

@@ -2,7 +2,7 @@
  * Every query of the blob-upload notes (issue #15): the note a put makes
  * before it stores bytes, and what the orphan sweep reads and removes.
  */
-import { and, asc, eq, inArray, lt, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../db/connect.js';
 import { blobUploads } from '../db/schema/blob-uploads.js';
 import { screenshots } from '../db/schema/index.js';
@@ -42,30 +42,51 @@ export async function staleUploads(ex: Executor, before: Date, limit: number): P
 }
 
 /**
- * In one transaction: locks the note of `sha256` if it is still older than `before`, no
- * screenshot refers to its hash and no put holds it, runs `remove` (the bytes go) and deletes the
- * note. A put of the same hash that begins meanwhile waits for the lock and then stores the bytes
- * again; one that began first moved the note's time, so it is not taken. True when removed.
+ * Removes the bytes of `sha256` unless a screenshot refers to them or a put of them may be under
+ * way, in one transaction that holds the hash's note locked: the orphan sweep (for an old note)
+ * and retention (for hashes whose rows it just deleted, which usually have no note: one is made)
+ * both come here. A put of the same hash notes itself first (noteBlobUpload), so it waits for
+ * this transaction and then stores the bytes again; one that noted itself at or after `before`
+ * keeps them. A note another transaction holds is skipped, so several processes sweeping at once
+ * take different hashes. `remove` deletes the bytes. True when removed.
  */
-export async function removeOrphanUpload(
+export async function removeUnreferencedBlob(
   db: Db,
   sha256: string,
   before: Date,
   remove: () => Promise<void>,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const locked = await tx
-      .select({ sha256: blobUploads.sha256 })
+    const [existing] = await tx
+      .select({ startedAt: blobUploads.startedAt })
       .from(blobUploads)
-      .where(
-        and(
-          inArray(blobUploads.sha256, [sha256]),
-          lt(blobUploads.startedAt, before),
-          notExists(referenced(tx)),
-        ),
-      )
+      .where(eq(blobUploads.sha256, sha256))
       .for('update', { skipLocked: true });
-    if (locked.length === 0) return false;
+    let startedAt = existing?.startedAt;
+    const made = !existing;
+    if (made) {
+      // A note another transaction holds (a put noting itself, another sweep) is there to a plain
+      // read: this call leaves the hash alone rather than wait for it.
+      const [held] = await tx.select({ one: sql`1` }).from(blobUploads).where(eq(blobUploads.sha256, sha256));
+      if (held) return false;
+      const [note] = await tx
+        .insert(blobUploads)
+        .values({ sha256, startedAt: new Date(0) })
+        .onConflictDoNothing()
+        .returning({ startedAt: blobUploads.startedAt });
+      if (!note) return false;
+      startedAt = note.startedAt;
+    }
+    const [inUse] = await tx
+      .select({ one: sql`1` })
+      .from(screenshots)
+      .where(or(eq(screenshots.sha256, sha256), eq(screenshots.thumbSha256, sha256)))
+      .limit(1);
+    if (startedAt! >= before || inUse) {
+      // Only a note this call made goes: a put's own note stays for the sweep.
+      if (made) await tx.delete(blobUploads).where(eq(blobUploads.sha256, sha256));
+      return false;
+    }
     await remove();
     await tx.delete(blobUploads).where(eq(blobUploads.sha256, sha256));
     return true;

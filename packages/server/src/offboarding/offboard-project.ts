@@ -177,7 +177,7 @@ export async function offboardProject(
   const deleted = await projectRowCounts(db, project.id);
   const hashes = await projectScreenshotHashes(db, project.id);
   await deleteProject(db, project.id);
-  const blobsDeleted = await deleteUnreferencedBlobs(db, deps.blobs, hashes);
+  const blobsDeleted = await deleteUnreferencedBlobs(db, deps.blobs, hashes, deps.now());
 
   const report: OffboardingReport = {
     projectId: project.id,

@@ -21,8 +21,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { recordAudit } from '../audit/audit-log.js';
 import type { BlobStore } from '../blobs/blob-store.js';
+import { removeUnreferencedBlob } from '../blobs/blob-uploads.repository.js';
+import { ORPHAN_GRACE_MS } from '../blobs/orphan-sweep.js';
 import { refreshAllCaseHolds } from '../cases/legal-hold.js';
-import type { Database, Executor } from '../db/connect.js';
+import type { Database, Db, Executor } from '../db/connect.js';
 import { retentionCutoffs } from '../domain/retention.js';
 import { makeComingPartitions, startOfUtcDay } from '../partitions/partition-maintenance.js';
 import {
@@ -76,16 +78,20 @@ const TABLES: RetainedTable[] = ['events', 'activity_spans', 'device_events', 's
 /**
  * Of these blob hashes (screenshots and thumbnails whose rows were just
  * deleted), deletes the bytes no screenshot row refers to any more; returns how many.
+ * Each hash is removed under its upload note's lock (removeUnreferencedBlob): an agent may be
+ * sending the same bytes again right now (the same screen, captured again), and its put must
+ * not lose them to this deletion. Puts that began within ORPHAN_GRACE_MS keep their bytes.
  */
 export async function deleteUnreferencedBlobs(
-  ex: Executor,
+  db: Db,
   blobs: BlobStore,
   hashes: readonly string[],
+  now: number,
 ): Promise<number> {
+  const before = new Date(now - ORPHAN_GRACE_MS);
   let deleted = 0;
-  for (const sha256 of await unreferencedBlobs(ex, hashes)) {
-    await blobs.delete(sha256);
-    deleted++;
+  for (const sha256 of await unreferencedBlobs(db, hashes)) {
+    if (await removeUnreferencedBlob(db, sha256, before, () => blobs.delete(sha256))) deleted++;
   }
   return deleted;
 }
@@ -148,7 +154,12 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionReport
           project.rows[table] += deleted;
           report.rows[table] += deleted;
           for (let i = 0; i < hashes.length; i += deps.batchSize) {
-            const blobs = await deleteUnreferencedBlobs(db, deps.blobs, hashes.slice(i, i + deps.batchSize));
+            const blobs = await deleteUnreferencedBlobs(
+              db,
+              deps.blobs,
+              hashes.slice(i, i + deps.batchSize),
+              deps.now(),
+            );
             project.blobs += blobs;
             report.blobs += blobs;
           }
@@ -169,7 +180,7 @@ export async function runRetention(deps: RetentionDeps): Promise<RetentionReport
           const { deleted, hashes } = await deleteExpiredScreenshots(db, projectId, cutoff, deps.batchSize);
           project.rows.screenshots += deleted;
           report.rows.screenshots += deleted;
-          const blobs = await deleteUnreferencedBlobs(db, deps.blobs, hashes);
+          const blobs = await deleteUnreferencedBlobs(db, deps.blobs, hashes, deps.now());
           project.blobs += blobs;
           report.blobs += blobs;
           if (deleted < deps.batchSize) break;

@@ -3,7 +3,8 @@
  * s3rver): bytes noted by a put and referred to by no screenshot go once their note is older
  * than the grace period, and so do the temporary files of writes a crash cut short; bytes a committed screenshot refers to stay (their note is forgotten);
  * bytes younger than the grace stay (their frame may still commit); and on PostgreSQL a note a
- * put holds (its upsert not yet committed) is left to that put.
+ * put holds (its upsert not yet committed) is left to that put. Retention's removal of the bytes of
+ * rows it deleted goes through the same lock: an agent sending the same bytes again keeps them.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { createS3BlobStore } from '../../src/blobs/blob-store.s3.js';
 import { createJournaledBlobStore } from '../../src/blobs/journaled-blob-store.js';
 import { ORPHAN_GRACE_MS, sweepOrphanBlobs } from '../../src/blobs/orphan-sweep.js';
 import { blobUploads } from '../../src/db/schema/index.js';
+import { deleteUnreferencedBlobs } from '../../src/retention/retention-job.js';
 
 const BUCKET = 'seatwatch-sweep';
 const STORES = ['filesystem', 's3'] as const;
@@ -153,6 +155,36 @@ describe.each(DB_KINDS)('orphan blob sweep on %s', (kind) => {
       (store as { close?: () => void }).close?.();
     },
   );
+
+  it('retention keeps the bytes of expired rows that a put of the same bytes noted within the grace', async () => {
+    const store = createFilesystemBlobStore(join(folder, 'blobs-retention'), randomBytes(32));
+    let clock = Date.UTC(2026, 11, 3, 8);
+    const journaled = createJournaledBlobStore(store, db.database.db, () => clock);
+    // Two screens stored long ago; their rows are past retention and were just deleted.
+    const again = randomBytes(1000);
+    const once = randomBytes(1000);
+    await journaled.put(sha256Hex(again), again);
+    await journaled.put(sha256Hex(once), once);
+    await sweepOrphanBlobs({ db: db.database.db, blobs: store, now: () => clock + ORPHAN_GRACE_MS });
+    clock += 60 * 24 * HOUR;
+    // An agent captures the same screen again now: its put noted itself and wrote the bytes, and
+    // its screenshot row has not committed yet.
+    await journaled.put(sha256Hex(again), again);
+    clock += 60_000;
+
+    const removed = await deleteUnreferencedBlobs(
+      db.database.db,
+      store,
+      [sha256Hex(again), sha256Hex(once)],
+      clock,
+    );
+    expect(removed).toBe(1);
+    expect(await store.get(sha256Hex(again))).toEqual(new Uint8Array(again));
+    expect(await store.has(sha256Hex(once))).toBe(false);
+    // The put's note stays for the sweep (its row may never commit); retention leaves no note of its own.
+    expect(await noteCount(sha256Hex(again))).toBe(1);
+    expect(await noteCount(sha256Hex(once))).toBe(0);
+  });
 
   // A second session holding a row lock: PostgreSQL only (test/README.md, PGlite gaps).
   if (kind === 'postgres')

@@ -22,6 +22,13 @@ export const ServerConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    listenBacklog: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: 4096,
+      description:
+        "Connections the kernel queues before the server accepts them (capped by net.core.somaxconn): Node's own 511 overflowed when thousands of agents reconnect at once",
+    }),
     publicUrl: Type.Optional(
       Type.String({
         pattern: '^https?://',
@@ -270,6 +277,7 @@ type EnvKind = 'string' | 'int' | 'list' | 'bool';
 const ENV: ReadonlyArray<readonly [string, readonly string[], EnvKind]> = [
   ['SEATWATCH_HOST', ['host'], 'string'],
   ['SEATWATCH_PORT', ['port'], 'int'],
+  ['SEATWATCH_LISTEN_BACKLOG', ['listenBacklog'], 'int'],
   ['SEATWATCH_PUBLIC_URL', ['publicUrl'], 'string'],
   ['SEATWATCH_DATA_DIR', ['dataDir'], 'string'],
   ['DATABASE_URL', ['databaseUrl'], 'string'],

@@ -201,7 +201,7 @@ export async function startServer(
         'a policy kept data for fewer days than retention.minimumDays: raised to it (audited)',
       );
     }
-    const address = await app.listen({ host: config.host, port: config.port });
+    const address = await app.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
     checkpoints.checkpointer.start();
     return {
       app,

@@ -23,7 +23,9 @@ const perFrame: number[] = [];
 for (let round = 0; round < rounds; round++) {
   const before = process.cpuUsage();
   for (let pass = 0; pass < 5; pass++) {
-    frames.forEach((events, i) => mapBatch(ctx, i + 1, events, Date.now(), 'operator'));
+    frames.forEach((events, i) => {
+      mapBatch(ctx, i + 1, events, Date.now(), 'operator');
+    });
   }
   const used = process.cpuUsage(before);
   perFrame.push((used.user + used.system) / (5 * frames.length));

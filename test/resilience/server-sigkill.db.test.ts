@@ -41,6 +41,14 @@ const isBlob = (seq: number) => seq % BLOB_EVERY === 0;
 const STREAMING = 3;
 /** Each agent sends this many frames, then waits until the commits are held before the rest. */
 const FIRST_STRETCH = 12;
+/**
+ * The collector's maxConcurrentCommits, set for this test: one commit, holding the three streaming
+ * agents' frames, waits on the lock, and the doomed screenshot's frame waits behind it in the
+ * process. With a second slot free, that frame's own statement would reach PostgreSQL, wait on
+ * the lock too and commit once the lock goes, after the kill (a backend waiting on a lock does
+ * not notice its client is gone): then its bytes would not be orphans.
+ */
+const COMMITS_IN_FLIGHT = 1;
 
 /** A distinct image per agent and seq, so no two screenshots share bytes. */
 const imageOf = (agent: number, seq: number) => testJpeg(48 + agent, 32 + seq);
@@ -61,6 +69,7 @@ describe('the collector killed with SIGKILL under load', () => {
       DATABASE_URL: postgres.url,
       SEATWATCH_ADMIN_TOKEN: `swa_test_${sha256Hex(new TextEncoder().encode(root)).slice(0, 40)}`,
       SEATWATCH_RETENTION_INTERVAL_MS: '0',
+      SEATWATCH_MAX_CONCURRENT_COMMITS: String(COMMITS_IN_FLIGHT),
     };
   });
   afterAll(async () => {
@@ -156,22 +165,23 @@ describe('the collector killed with SIGKILL under load', () => {
     try {
       await lock.query('begin');
       await lock.query('lock table events in exclusive mode');
-      // The rest of every stream goes out now and waits on the lock, with the doomed screenshot.
+      // The rest of every stream goes out now and waits on the lock.
       hold();
+      await until('every commit slot waiting on the lock', async () => {
+        const { rows } = await pool.query(
+          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        return rows.length >= COMMITS_IN_FLIGHT;
+      });
+      // The doomed screenshot arrives behind them: its bytes are stored (the note comes first, the
+      // put right after) and its frame waits for a commit slot, so no statement of it reaches PostgreSQL.
       const victim = await connectAgent(first, doomed);
       victim.sendBlob(1, doomedImage);
-      // Its bytes are stored (the note comes first, the put right after) and its commit waits.
       await until('the doomed screenshot noted', async () => {
         const { rows } = await pool.query('select 1 from blob_uploads where sha256 = $1', [
           sha256Hex(doomedImage),
         ]);
         return rows.length === 1;
-      });
-      await until('commits waiting on the lock', async () => {
-        const { rows } = await pool.query(
-          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        return rows.length > 0;
       });
       for (const s of seen) ackedBeforeKill.push(Math.max(s.acked, ackedBy(s.client)));
       first.child.kill('SIGKILL');

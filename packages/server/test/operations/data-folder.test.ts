@@ -16,16 +16,15 @@ import {
   createTestProject,
   enrollTestAgent,
   httpJson,
+  startConfiguredServer,
   type TestDatabase,
   testJpeg,
 } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobNames } from '../../src/blobs/blob-store.js';
-import { loadConfig } from '../../src/config.js';
 import { queryRows } from '../../src/db/connect.js';
-import { type RunningServer, startServer } from '../../src/startup/startup.js';
+import type { RunningServer } from '../../src/startup/startup.js';
 
 describe('the data folder', () => {
   let db: TestDatabase;
@@ -41,21 +40,11 @@ describe('the data folder', () => {
     await mkdir(dataDir, { mode: 0o755 });
     // Whatever the umask, the folder starts readable by everyone.
     await chmod(dataDir, 0o755);
-    const config = loadConfig({
-      env: {
-        SEATWATCH_PORT: '0',
-        SEATWATCH_DATA_DIR: dataDir,
-        DATABASE_URL: db.url!,
-        SEATWATCH_ADMIN_TOKEN: adminToken,
-        SEATWATCH_RETENTION_INTERVAL_MS: '0',
-        SEATWATCH_WS_PING_INTERVAL_MS: '0',
-      },
-      cwd: dir,
-      readFile: () => {
-        throw new Error('no configuration file in this test');
-      },
+    running = await startConfiguredServer({
+      databaseUrl: db.url!,
+      dir,
+      env: { SEATWATCH_DATA_DIR: dataDir, SEATWATCH_ADMIN_TOKEN: adminToken },
     });
-    running = await startServer(config, { logger: pino({ level: 'silent' }) });
   }, 120_000);
 
   afterAll(async () => {

@@ -9,11 +9,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase, type TestDatabase } from '@seatwatch/testkit/server';
-import { pino } from 'pino';
+import { createTestDatabase, startConfiguredServer, type TestDatabase } from '@seatwatch/testkit/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { type RunningServer, startServer } from '../../src/startup/startup.js';
+import type { RunningServer } from '../../src/startup/startup.js';
 
 const run = promisify(execFile);
 
@@ -24,7 +22,7 @@ async function listenBacklog(port: number): Promise<number> {
   return Number(sendQ);
 }
 
-describe.each([
+describe.each<{ name: string; env: Record<string, string>; wanted: number }>([
   { name: 'the default', env: {}, wanted: 4096 },
   { name: 'SEATWATCH_LISTEN_BACKLOG', env: { SEATWATCH_LISTEN_BACKLOG: '1500' }, wanted: 1500 },
 ])('the listen backlog ($name)', ({ env, wanted }) => {
@@ -35,22 +33,11 @@ describe.each([
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
     dir = await mkdtemp(join(tmpdir(), 'seatwatch-backlog-'));
-    const config = loadConfig({
-      env: {
-        SEATWATCH_PORT: '0',
-        SEATWATCH_DATA_DIR: join(dir, 'data'),
-        DATABASE_URL: db.url!,
-        SEATWATCH_ADMIN_TOKEN: 'listen-backlog-admin-token-0123456789',
-        SEATWATCH_RETENTION_INTERVAL_MS: '0',
-        SEATWATCH_WS_PING_INTERVAL_MS: '0',
-        ...env,
-      },
-      cwd: dir,
-      readFile: () => {
-        throw new Error('no configuration file in this test');
-      },
+    running = await startConfiguredServer({
+      databaseUrl: db.url!,
+      dir,
+      env: { SEATWATCH_ADMIN_TOKEN: 'listen-backlog-admin-token-0123456789', ...env },
     });
-    running = await startServer(config, { logger: pino({ level: 'silent' }) });
   }, 120_000);
 
   afterAll(async () => {

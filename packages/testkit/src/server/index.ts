@@ -42,6 +42,7 @@ export {
   type HttpOptions,
   httpJson,
   type ServerIdentity,
+  startConfiguredServer,
   startTestServer,
   type TestServer,
   type TestServerOptions,

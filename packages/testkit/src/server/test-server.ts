@@ -17,8 +17,11 @@ import {
   buildApp,
   configWith,
   createFilesystemBlobStore,
+  loadConfig,
   type NotificationPort,
+  type RunningServer,
   type ServerConfig,
+  startServer,
   type ThumbnailMaker,
 } from '@seatwatch/server';
 import { type Ed25519KeyPair, generateKeyPair, tweetnaclSigner } from '@seatwatch/shared';
@@ -193,4 +196,32 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The real startServer(), configured as an operator would (environment variables only, no file),
+ * on a free port with retention and pings off; `env` adds to or overrides that.
+ */
+export async function startConfiguredServer(options: {
+  databaseUrl: string;
+  /** The working folder (the data folder is its `data`, unless env says otherwise). */
+  dir: string;
+  env?: Record<string, string>;
+}): Promise<RunningServer> {
+  const config = loadConfig({
+    env: {
+      SEATWATCH_PORT: '0',
+      SEATWATCH_DATA_DIR: join(options.dir, 'data'),
+      DATABASE_URL: options.databaseUrl,
+      SEATWATCH_RETENTION_INTERVAL_MS: '0',
+      SEATWATCH_WS_PING_INTERVAL_MS: '0',
+      SEATWATCH_LOG_LEVEL: 'silent',
+      ...options.env,
+    },
+    cwd: options.dir,
+    readFile: () => {
+      throw new Error('no configuration file in this test');
+    },
+  });
+  return startServer(config);
 }

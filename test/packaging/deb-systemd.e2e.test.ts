@@ -121,6 +121,23 @@ async function status(): Promise<StatusReport> {
 
 const unit = () => box!.show(UNIT);
 
+/** docs/agent.md, "For a software-distribution tool": the command that keeps the agent.conf a tool wrote. */
+async function installKeepingConf(deb: string): Promise<void> {
+  await box!.exec(
+    [
+      'apt-get',
+      'install',
+      '-y',
+      '-o',
+      'Dpkg::Options::=--force-confdef',
+      '-o',
+      'Dpkg::Options::=--force-confold',
+      `/root/${path.basename(deb)}`,
+    ],
+    { DEBIAN_FRONTEND: 'noninteractive' },
+  );
+}
+
 /** The unit's journal, for failure messages. */
 async function journal(): Promise<string> {
   return (await box!.try(['journalctl', '--no-pager', '-o', 'short-monotonic', '-u', UNIT])).stdout;
@@ -355,20 +372,7 @@ describe('the .deb under a real systemd (booted Debian container)', () => {
       fs.readFileSync(conf, 'utf8').replace(/^sessionUsers =.*$/m, `sessionUsers = ${OPERATOR}`),
     );
     await box!.exec(['useradd', '--create-home', '--shell', '/bin/sh', OPERATOR]);
-    // docs/agent.md, "For a software-distribution tool": the command that keeps the agent.conf a tool wrote.
-    await box!.exec(
-      [
-        'apt-get',
-        'install',
-        '-y',
-        '-o',
-        'Dpkg::Options::=--force-confdef',
-        '-o',
-        'Dpkg::Options::=--force-confold',
-        `/root/${path.basename(debs.upgrade)}`,
-      ],
-      { DEBIAN_FRONTEND: 'noninteractive' },
-    );
+    await installKeepingConf(debs.upgrade);
     expect(fs.readFileSync(conf, 'utf8')).toContain(`sessionUsers = ${OPERATOR}`);
     await running('the reinstalled agent to run');
     expect(enrolledId()).toBe(agentId);
@@ -488,19 +492,7 @@ describe('the .deb under a real systemd (booted Debian container)', () => {
       `server = ${collector!.url}\ntoken = ${second.token}\nseat = systemd-seat-2\nsessionUsers =\n`,
       { mode: 0o600 },
     );
-    await box!.exec(
-      [
-        'apt-get',
-        'install',
-        '-y',
-        '-o',
-        'Dpkg::Options::=--force-confdef',
-        '-o',
-        'Dpkg::Options::=--force-confold',
-        `/root/${path.basename(debs.upgrade)}`,
-      ],
-      { DEBIAN_FRONTEND: 'noninteractive' },
-    );
+    await installKeepingConf(debs.upgrade);
     await running('the newly installed agent to run');
     project = second;
     agentId = await until(

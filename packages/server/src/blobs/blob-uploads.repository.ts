@@ -3,7 +3,7 @@
  * before it stores bytes, and what the orphan sweep reads and removes.
  */
 import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../db/connect.js';
+import { type Db, type Executor, queryRows } from '../db/connect.js';
 import { blobUploads } from '../db/schema/blob-uploads.js';
 import { screenshots } from '../db/schema/index.js';
 
@@ -77,12 +77,14 @@ export async function removeUnreferencedBlob(
       if (!note) return false;
       startedAt = note.startedAt;
     }
-    const [inUse] = await tx
-      .select({ one: sql`1` })
-      .from(screenshots)
-      .where(or(eq(screenshots.sha256, sha256), eq(screenshots.thumbSha256, sha256)))
-      .limit(1);
-    if (startedAt! >= before || inUse) {
+    // Two lookups, not one with `or`: each walks its own index in every day's partition, where an
+    // `or` of two columns may read them all.
+    const [{ used } = { used: true }] = await queryRows<{ used: boolean }>(
+      tx,
+      sql`select exists (select 1 from screenshots where sha256 = ${sha256})
+              or exists (select 1 from screenshots where thumb_sha256 = ${sha256}) as used`,
+    );
+    if (startedAt! >= before || used) {
       // Only a note this call made goes: a put's own note stays for the sweep.
       if (made) await tx.delete(blobUploads).where(eq(blobUploads.sha256, sha256));
       return false;

@@ -39,7 +39,6 @@ import {
   projectsWithoutRetention,
   type RetainedTable,
   underRetentionLock,
-  unreferencedBlobs,
 } from './retention.repository.js';
 
 export interface RetentionDeps {
@@ -90,7 +89,8 @@ export async function deleteUnreferencedBlobs(
 ): Promise<number> {
   const before = new Date(now - ORPHAN_GRACE_MS);
   let deleted = 0;
-  for (const sha256 of await unreferencedBlobs(db, hashes)) {
+  // A hash can be named by many rows (the same screen captured again, an image and its thumbnail).
+  for (const sha256 of new Set(hashes)) {
     if (await removeUnreferencedBlob(db, sha256, before, () => blobs.delete(sha256))) deleted++;
   }
   return deleted;

@@ -165,19 +165,3 @@ export async function deleteExpiredScreenshots(
   }
   return { deleted: rows.length, hashes: [...hashes] };
 }
-
-/**
- * Of these hashes, the ones no screenshot row refers to any more (their bytes can go). Two lookups, not one
- * with `or`: each walks its own index in every day's partition, where an `or` of two columns may read them all.
- */
-export async function unreferencedBlobs(ex: Executor, hashes: readonly string[]): Promise<string[]> {
-  if (hashes.length === 0) return [];
-  const rows = await rowsOf(
-    ex,
-    sql`select h.sha from jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb) as h(sha)
-        where not exists (select 1 from screenshots s where s.sha256 = h.sha)
-          and not exists (select 1 from screenshots s where s.thumb_sha256 = h.sha)`,
-    { sha: screenshots.sha256 },
-  );
-  return rows.map((row) => row.sha);
-}

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createFilesystemBlobStore,
+  createSharpThumbnailMaker,
   type Database,
   ORPHAN_GRACE_MS,
   openDatabase,
@@ -177,11 +178,14 @@ describe('the collector killed with SIGKILL under load', () => {
       // put right after) and its frame waits for a commit slot, so no statement of it reaches PostgreSQL.
       const victim = await connectAgent(first, doomed);
       victim.sendBlob(1, doomedImage);
-      await until('the doomed screenshot noted', async () => {
-        const { rows } = await pool.query('select 1 from blob_uploads where sha256 = $1', [
-          sha256Hex(doomedImage),
+      // The collector makes the same thumbnail (sharp is deterministic); its note comes after the
+      // image's bytes, so once it is there both are orphans to be.
+      const doomedThumbnail = sha256Hex((await createSharpThumbnailMaker()(doomedImage))!.bytes);
+      await until('the doomed screenshot and its thumbnail noted', async () => {
+        const { rows } = await pool.query('select 1 from blob_uploads where sha256 = any($1)', [
+          [sha256Hex(doomedImage), doomedThumbnail],
         ]);
-        return rows.length === 1;
+        return rows.length === 2;
       });
       for (const s of seen) ackedBeforeKill.push(Math.max(s.acked, ackedBy(s.client)));
       first.child.kill('SIGKILL');

@@ -49,6 +49,19 @@ const windows = { checkout: '', shell: '' };
 const xdotool = async (...args: string[]) =>
   (await run('xdotool', args, { env: desktop.env, timeout: 30_000 })).stdout.trim();
 
+/** The window title of the agent's notice dialog (notice-dialog.commands.ts). */
+const NOTICE_DIALOG = 'Seatwatch monitoring notice';
+
+/** The ids of the windows titled exactly `title`; xdotool exits 1 when there are none. */
+async function windowsNamed(title: string): Promise<string[]> {
+  try {
+    return (await xdotool('search', '--name', `^${title}$`)).split('\n').filter(Boolean);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 1) return [];
+    throw error;
+  }
+}
+
 /** A screen-covering xterm in one background colour, focused; returns its window id. */
 async function openColouredWindow(title: string, background: string): Promise<string> {
   children.add(
@@ -140,11 +153,27 @@ beforeAll(async () => {
   });
   agent = startAgentProcess(children, ['run', '--state-dir', stateDir, '--page-port', '0'], desktop.env);
   await agent.waitForStdout(/Seatwatch agent \S+ running/);
+  // The notice dialog (xmessage here), closed when the test confirmed on the local page, can still be
+  // in front for the sample taken at confirmation, and a loaded machine can make that first read time
+  // out: either way the next sample is a minute later. With the dialog gone and the shell focused
+  // again, that next sample is the shell's.
+  await until('the notice dialog to close', async () => (await windowsNamed(NOTICE_DIALOG)).length === 0);
+  await xdotool('windowactivate', '--sync', windows.shell);
   // The one sample of the minute: the blue shell.
-  await until('the shell sampled as activity', async () =>
-    (await storedEvents(collector!, agentId)).find((e) => e.type === 'activity' && e.body.title === SHELL),
+  await until(
+    'the shell sampled as activity',
+    async () => {
+      const events = await storedEvents(collector!, agentId);
+      if (events.some((e) => e.type === 'activity' && e.body.title === SHELL)) return true;
+      // Said in the timeout's message: what was sampled, and what else the agent sent.
+      throw new Error(
+        `stored so far: ${JSON.stringify(events.map((e) => [e.type, e.body.title ?? e.body.collector]))}`,
+      );
+    },
+    2 * 60_000 + 30_000,
+    250,
   );
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await children.stopAll();

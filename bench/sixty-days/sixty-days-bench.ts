@@ -85,7 +85,16 @@ async function main() {
     await query('select seatwatch_create_partitions($1::date, $2::date)', [iso(first), iso(today)]);
 
     const seeded = Date.now();
-    for (let d = 0; d < DAYS + EXPIRED_DAYS; d++) {
+    const generatedDays = DAYS + EXPIRED_DAYS;
+    for (let d = 0; d < generatedDays; d++) {
+      if (d > 0) {
+        // At 1,000 seats this takes about an hour: a line a day, with the time left at this pace.
+        const elapsed = (Date.now() - seeded) / 1000;
+        const left = Math.round(((generatedDays - d) * elapsed) / d / 60);
+        process.stderr.write(
+          `generated ${d} of ${generatedDays} days in ${Math.round(elapsed)} s; about ${left} min left\n`,
+        );
+      }
       const shift = `(timestamptz 'epoch' + $2::bigint * interval '1 millisecond' + interval '8 hours')`;
       const params = [projectId, first + d * DAY, d];
       const owner = `$1, a.id, a.seat_id`;
@@ -137,6 +146,7 @@ async function main() {
         params,
       );
     }
+    process.stderr.write('generated; analyze, then the retention and timeline measurements\n');
     await query('analyze');
     const seedSeconds = (Date.now() - seeded) / 1000;
 
@@ -191,6 +201,9 @@ async function main() {
       }
     }
     const rowByRowMs = performance.now() - rowByRowStarted;
+    process.stderr.write(
+      `row by row: ${rowByRowRows} rows in ${Math.round(rowByRowMs / 1000)} s; one retention run\n`,
+    );
 
     // One retention run: day 1's partitions (and day 0's, emptied above) are past the retention and go whole.
     const dropStarted = performance.now();

@@ -22,6 +22,8 @@ export interface LoadOptions {
   progressSeconds: number;
   poolSize: number | null;
   pgAdminUrl: string;
+  /** An existing database to run on (one the sixty-days bench kept); never created or dropped here. */
+  databaseUrl: string | null;
   profile: boolean;
   /** Server processes sharing the database (generator g speaks to process g mod N). */
   processes: number;
@@ -59,6 +61,10 @@ export const USAGE = `Usage: pnpm --filter @seatwatch/bench load -- [options]
   --pool-size N            the server's PostgreSQL pool size (default: the server's own)
   --pg-url URL             maintenance database used to create and drop the bench database
                            (default postgres://postgres@127.0.0.1:5432/postgres)
+  --database-url URL       run the server on this existing database instead of a fresh one (for example
+                           the one \`BENCH_KEEP_DB=1 pnpm --filter @seatwatch/bench sixty-days\` kept):
+                           the agents enroll into a project of their own; it is neither created nor
+                           dropped here, and the insert ceiling is measured in a scratch database
   --profile                profile the server during the hold (V8 sampling profiler through
                            --inspect on loopback) and summarise where its time went
   --log-statements         (postgres) log every statement of the bench database and count, per statement
@@ -95,6 +101,7 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions {
       'progress-seconds': { type: 'string' },
       'pool-size': { type: 'string' },
       'pg-url': { type: 'string' },
+      'database-url': { type: 'string' },
       profile: { type: 'boolean' },
       processes: { type: 'string' },
       storm: { type: 'boolean' },
@@ -169,6 +176,7 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions {
     poolSize:
       values['pool-size'] === undefined ? null : integer('pool-size', values['pool-size'], 10, 1, 200),
     pgAdminUrl: values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    databaseUrl: values['database-url'] ?? null,
     profile: values.profile ?? false,
     processes,
     storm: values.storm ?? false,
@@ -181,6 +189,11 @@ export function parseLoadOptions(argv: readonly string[]): LoadOptions {
   if (options.processes > 1 && options.db !== 'postgres') problems.push('--processes needs --db postgres');
   if (options.generators < options.processes)
     problems.push('--generators must be at least --processes (each generator speaks to one process)');
+  if (options.databaseUrl !== null && options.db !== 'postgres')
+    problems.push('--database-url needs --db postgres');
+  // The statement log is a setting of the database, left behind on one the bench did not make.
+  if (options.databaseUrl !== null && options.logStatements)
+    problems.push('--log-statements makes its own database; it cannot go with --database-url');
   if (options.logStatements && options.db !== 'postgres')
     problems.push('--log-statements needs --db postgres');
   if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\n${USAGE}`);

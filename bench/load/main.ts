@@ -191,7 +191,9 @@ async function main(): Promise<void> {
   let cryptoCeilings: CryptoCeilings | null = null;
   let insertCeiling: InsertCeiling | null = null;
   if (options.db === 'postgres')
-    database = await createBenchDatabase(options.pgAdminUrl, options.logStatements);
+    database = options.databaseUrl
+      ? existingDatabase(options.databaseUrl)
+      : await createBenchDatabase(options.pgAdminUrl, options.logStatements);
   result.database = await describeDatabase(options, database?.url ?? null, dataDir);
   if (options.ceilings) {
     log('measuring ceilings: node:crypto (one core), then event-row inserts ...');
@@ -199,7 +201,9 @@ async function main(): Promise<void> {
     cryptoCeilings = measureCryptoCeilings(options.eventsPerBatch);
     insertCeiling =
       options.db === 'postgres'
-        ? await measurePostgresInsertCeiling(database!.url, options.eventsPerBatch)
+        ? await measureInScratchDatabase(options, database!, (url) =>
+            measurePostgresInsertCeiling(url, options.eventsPerBatch),
+          )
         : await measurePgliteInsertCeiling(dataDir, options.eventsPerBatch);
     if (options.db === 'pglite') rmSync(join(dataDir, 'ceiling'), { recursive: true, force: true });
     result.ceilings = { crypto: cryptoCeilings, insert: insertCeiling, loadAverage1mBefore: loadBefore };
@@ -762,6 +766,29 @@ async function createBenchDatabase(
       }
     },
   };
+}
+
+/** A database the bench did not make (--database-url): used as it is and never dropped. */
+function existingDatabase(url: string): { name: string; url: string; drop: () => Promise<void> } {
+  return { name: decodeURIComponent(new URL(url).pathname.slice(1)), url, drop: async () => {} };
+}
+
+/**
+ * The insert ceiling makes tables of its own: on a database the bench made, in it (same settings,
+ * same disk); on one it was given, in a scratch database beside it, dropped afterwards.
+ */
+async function measureInScratchDatabase<T>(
+  options: LoadOptions,
+  database: { url: string },
+  measure: (url: string) => Promise<T>,
+): Promise<T> {
+  if (!options.databaseUrl) return measure(database.url);
+  const scratch = await createBenchDatabase(options.pgAdminUrl, false);
+  try {
+    return await measure(scratch.url);
+  } finally {
+    await scratch.drop();
+  }
 }
 
 /**

@@ -34,6 +34,17 @@ const allowlistColumns = { cidr: dashboardAllowlist.cidr, note: dashboardAllowli
 const projectOptionColumns = { id: projects.id, name: projects.name };
 const teamOptionColumns = { id: teams.id, projectId: teams.projectId, name: teams.name };
 
+/** The first administrator's advisory lock (0x5ea7_0001 is the migrations', 0x5ea7_0002 retention's). */
+const FIRST_ADMINISTRATOR_LOCK_KEY = 0x5ea7_0003;
+
+/**
+ * Held until the transaction ends: processes starting together on a fresh database would otherwise
+ * all count no users, all insert `admin`, and all but one fail to start on the unique name.
+ */
+export async function lockFirstAdministrator(ex: Executor): Promise<void> {
+  await ex.execute(sql`select pg_advisory_xact_lock(${FIRST_ADMINISTRATOR_LOCK_KEY})`);
+}
+
 export async function countUsers(ex: Executor): Promise<number> {
   const [row] = await ex.select({ n: sql<number>`count(*)::int` }).from(users);
   return row?.n ?? 0;

@@ -21,6 +21,7 @@ export function createFirstAdministratorService(deps: { db: Db; now: () => numbe
      */
     async ensureFirstAdministrator(): Promise<{ username: string; token: string; expiresAt: number } | null> {
       return deps.db.transaction(async (tx) => {
+        await repo.lockFirstAdministrator(tx);
         if ((await repo.countUsers(tx)) === 0) {
           const user = await repo.insertUser(tx, {
             username: FIRST_ADMIN_USERNAME,

@@ -49,7 +49,7 @@ import {
   type TestDatabase,
   testJpeg,
 } from '@seatwatch/testkit/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const CONFIG = fileURLToPath(new URL('../../deploy/haproxy/seatwatch.cfg', import.meta.url));
 const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((path) => existsSync(path)) ?? 'haproxy';
@@ -312,6 +312,21 @@ describe('three collectors on one PostgreSQL database behind HAProxy', () => {
     // One after the other, so that the balancer's least-connections choice spreads them.
     for (const seat of seats) await seat.connect();
   }, 180_000);
+
+  // A collector that refused connections failed this once in CI with nothing to say why: on a
+  // failure, what each process and the balancer printed goes into the report.
+  afterEach(({ task }) => {
+    if (task.result?.state !== 'fail') return;
+    const tail = (text: string) => text.slice(-4000);
+    servers.forEach((server, i) => {
+      const { stdout, stderr } = server.output();
+      const exit = server.child.exitCode ?? server.child.signalCode ?? 'running';
+      process.stderr.write(
+        `--- collector ${i + 1} (${server.url}, ${exit}) stdout:\n${tail(stdout)}\n--- stderr:\n${tail(stderr)}\n`,
+      );
+    });
+    process.stderr.write(`--- haproxy:\n${tail(haproxyOutput)}\n`);
+  });
 
   afterAll(async () => {
     for (const seat of seats) await seat.client?.close().catch(() => {});

@@ -101,7 +101,9 @@ async function main(): Promise<void> {
         seenAt: 0,
         state: null,
         noticeAcked: null,
+        osUser: null,
       };
+      if (frame.seq > seen.seq) seen.osUser = frame.rows.osUserAfter;
       seen.seq = Math.max(seen.seq, frame.seq);
       seen.seenAt = Math.max(seen.seenAt, frame.receivedAt);
       if (frame.rows.state) seen.state = frame.rows.state;

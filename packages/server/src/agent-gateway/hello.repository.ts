@@ -112,8 +112,9 @@ export interface SessionOpening {
 
 /**
  * One statement (so one implicit transaction): the allowed login record, the agent row naming the
- * session, the seq the agent's frames resume after and the OS account of its latest stored event
- * (null when none is stored), and whether commands wait for it. Both writes commit together or not
+ * session, the seq the agent's frames resume after and the OS account its latest stored frame ended
+ * with (kept on the agent row by the ingest statement; null when none named one), and whether
+ * commands wait for it. Both writes commit together or not
  * at all, as the transaction did.
  */
 export async function openSessionRows(ex: Executor, opening: SessionOpening): Promise<OpenedRows> {
@@ -132,7 +133,7 @@ export async function openSessionRows(ex: Executor, opening: SessionOpening): Pr
       collectorId: opening.collectorId ?? null,
     })
     .where(eq(agents.id, opening.agentId))
-    .returning({ ackedSeq: agents.ackedSeq });
+    .returning({ ackedSeq: agents.ackedSeq, latestOsUser: agents.latestOsUser });
   const [row] = await queryRows<{
     login_id: string | number;
     acked_seq: string | number | null;
@@ -143,8 +144,7 @@ export async function openSessionRows(ex: Executor, opening: SessionOpening): Pr
     sql`with stored_login as (${login.getSQL()}), opened_agent as (${agent.getSQL()})
         select (select id from stored_login) as login_id,
                (select acked_seq from opened_agent) as acked_seq,
-               (select os_user from events where agent_id = ${opening.agentId}
-                 order by seq desc, idx desc limit 1) as os_user,
+               (select latest_os_user from opened_agent) as os_user,
                exists (select 1 from agent_commands where agent_id = ${opening.agentId}
                         and status = 'pending') as commands_pending`,
   );

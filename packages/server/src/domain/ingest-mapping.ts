@@ -194,8 +194,8 @@ export interface FrameRows {
  * sends one whenever the next events come from another session than the
  * last (or from the machine itself), with the account it read from the
  * session's socket, never one the session claimed. Before any, the
- * account is the one the connection started with (the last stored row's, or
- * the hello's).
+ * account is the one the connection started with (the one the last stored
+ * frame ended with, kept on the agent row, or the hello's).
  */
 export function attributeAccount(current: string | null, event: Event): string | null {
   return event.type === 'network' ? event.osUser : current;

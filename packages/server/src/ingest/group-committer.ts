@@ -285,7 +285,15 @@ async function writeFrames(
   const progress = new Map<string, AgentProgress>();
   for (const frame of frames) {
     const id = frame.stream.agent.agentId;
-    const seen = progress.get(id) ?? { agentId: id, seq: 0, seenAt: 0, state: null, noticeAcked: null };
+    const seen = progress.get(id) ?? {
+      agentId: id,
+      seq: 0,
+      seenAt: 0,
+      state: null,
+      noticeAcked: null,
+      osUser: null,
+    };
+    if (frame.seq > seen.seq) seen.osUser = frame.rows.osUserAfter;
     seen.seq = Math.max(seen.seq, frame.seq);
     seen.seenAt = Math.max(seen.seenAt, frame.receivedAt);
     const state = frame.rows.state;

@@ -60,6 +60,8 @@ export interface AgentProgress {
   state: { state: string; at: number } | null;
   /** The highest notice version acknowledged by this write, if any. */
   noticeAcked: number | null;
+  /** The OS account in force after the highest frame of this write (FrameRows.osUserAfter). */
+  osUser: string | null;
 }
 
 /** A frame of a seat under legal hold, kept as it arrived (signed_frames). */
@@ -170,8 +172,9 @@ const owner = <R extends { projectId: string; agentId: string; seatId: string }>
 const osUser = <R extends { osUser: string | null }>(): Column<R> => ['os_user', 'text', (r) => r.osUser];
 
 /**
- * Moves each agent's stored seq, last-seen time, seat state and acknowledged
- * notice version forward (never back). The notice version also arrives with
+ * Moves each agent's stored seq, last-seen time, seat state, acknowledged
+ * notice version and OS account forward (never back; the account only with a
+ * higher seq, so the next hello starts from the latest frame's). The notice version also arrives with
  * each hello, but a first run's hello precedes the notice (the agent shows it
  * from the welcome's policy), so the acknowledgement itself must move it.
  */
@@ -183,7 +186,8 @@ const advanceAgents = `
                  then x.state else a.state end,
     state_at = case when x.state is not null and (a.state_at is null or x.state_at >= a.state_at)
                     then x.state_at else a.state_at end,
-    notice_version = greatest(a.notice_version, x.notice)
+    notice_version = greatest(a.notice_version, x.notice),
+    latest_os_user = case when x.seq > a.acked_seq then x.os_user else a.latest_os_user end
   from ${fromRows<AgentProgress>(
     (rows) => rows.progress,
     [
@@ -193,6 +197,7 @@ const advanceAgents = `
       ['state', 'text', (p) => p.state?.state ?? null],
       ['state_at', 'ms', (p) => p.state?.at ?? null],
       ['notice', 'integer', (p) => p.noticeAcked],
+      ['os_user', 'text', (p) => p.osUser],
     ],
   )}
   where a.id = x.agent_id

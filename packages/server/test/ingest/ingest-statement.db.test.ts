@@ -51,7 +51,15 @@ function span(agent: string, seq: number, end: number, title: string): SpanRow {
 }
 
 function progress(agent: string, seq: number, extra: Partial<AgentProgress> = {}): AgentProgress {
-  return { agentId: agent, seq, seenAt: T0 + seq * 5000, state: null, noticeAcked: null, ...extra };
+  return {
+    agentId: agent,
+    seq,
+    seenAt: T0 + seq * 5000,
+    state: null,
+    noticeAcked: null,
+    osUser: null,
+    ...extra,
+  };
 }
 
 describe.each(DB_KINDS)('the ingest statement on %s', (kind) => {
@@ -64,9 +72,10 @@ describe.each(DB_KINDS)('the ingest statement on %s', (kind) => {
         seen: number | null;
         state: string | null;
         notice_version: number;
+        latest_os_user: string | null;
       }>(
         sql`select acked_seq::int as acked_seq, (extract(epoch from last_seen_at) * 1000)::float8 as seen, state,
-                   notice_version
+                   notice_version, latest_os_user
             from agents where id = ${id}`,
       )
     )[0];
@@ -179,17 +188,21 @@ describe.each(DB_KINDS)('the ingest statement on %s', (kind) => {
     const untouched = await agentRow('a3');
     await storeIngestRows(db.database.db, {
       ...nothing,
-      progress: [progress('a1', 9, { state: { state: 'idle', at: T0 + 50_000 }, noticeAcked: 2 })],
+      progress: [
+        progress('a1', 9, { state: { state: 'idle', at: T0 + 50_000 }, noticeAcked: 2, osUser: 'clara' }),
+      ],
     });
     await storeIngestRows(db.database.db, {
       ...nothing,
-      progress: [progress('a1', 4, { state: { state: 'active', at: T0 + 40_000 } })],
+      progress: [progress('a1', 4, { state: { state: 'active', at: T0 + 40_000 }, osUser: 'root' })],
     });
     expect(await agentRow('a1')).toEqual({
       acked_seq: 9,
       seen: T0 + 9 * 5000,
       state: 'idle',
       notice_version: 2,
+      // The account the next connection's frames start with: the highest frame's, not an older one's.
+      latest_os_user: 'clara',
     });
     expect(await agentRow('a3')).toEqual(untouched);
   });

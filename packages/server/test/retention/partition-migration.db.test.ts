@@ -7,38 +7,15 @@
  * had are there again (those later migrations keep), and the foreign keys
  * to agents are gone (0022).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createPostgresDatabase, DB_KINDS } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../../src/db/connect.js';
-import { MIGRATIONS_FOLDER, migrateDatabase } from '../../src/db/migrate.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
 import { utcDay } from '../../src/partitions/partition-maintenance.js';
+import { migrateUpTo } from '../db/partial-migrations.js';
 
 const DAY = 86_400_000;
-
-/** A copy of the migrations folder whose journal stops at 0014, the last migration before partitions. */
-function migrationsUpTo14(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'seatwatch-migrations-'));
-  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
-  const journalFile = join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ idx: number }> };
-  journal.entries = journal.entries.filter((entry) => entry.idx <= 14);
-  writeFileSync(journalFile, JSON.stringify(journal));
-  return folder;
-}
-
-async function migrateTo14(database: Database, folder: string): Promise<void> {
-  if (database.kind === 'pglite') {
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
-    await migrate(database.db as never, { migrationsFolder: folder });
-  } else {
-    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    await migrate(database.db as never, { migrationsFolder: folder });
-  }
-}
 
 describe.each(DB_KINDS)('migration 0015 on a %s database with data', (kind) => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -47,8 +24,6 @@ describe.each(DB_KINDS)('migration 0015 on a %s database with data', (kind) => {
   });
 
   it('partitions the telemetry tables in place, keeping rows, ids, keys and indexes', async () => {
-    const folder = migrationsUpTo14();
-    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
     let database: Database;
     if (kind === 'pglite') database = await openDatabase({});
     else {
@@ -58,7 +33,8 @@ describe.each(DB_KINDS)('migration 0015 on a %s database with data', (kind) => {
     }
     cleanups.push(() => database.close());
     const { db } = database;
-    await migrateTo14(database, folder);
+    // 0014: the last migration before partitions.
+    await migrateUpTo(database, 14);
 
     await db.execute(sql`insert into projects (id, name) values ('p1', 'floor')`);
     await db.execute(sql`insert into seats (id, project_id, name) values ('s1', 'p1', 'desk-1')`);

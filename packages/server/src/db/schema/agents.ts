@@ -56,6 +56,11 @@ export const agents = pgTable(
     enrolledIp: text('enrolled_ip').notNull(),
     /** Highest seq stored for this agent: the sequencing state lives here, not in a process. */
     ackedSeq: bigint('acked_seq', { mode: 'number' }).notNull().default(0),
+    /**
+     * The OS account in force after the highest stored frame (domain/ingest-mapping.ts,
+     * attributeAccount): where the next connection's frames start. Null before any frame names one.
+     */
+    latestOsUser: text('latest_os_user'),
     lastSeenAt: timestampColumn('last_seen_at'),
     lastIp: text('last_ip'),
     /** The session of the connection that last said welcome; cleared when that connection closes. */

@@ -2,7 +2,7 @@
  * Every query of the blob-upload notes (issue #15): the note a put makes
  * before it stores bytes, and what the orphan sweep reads and removes.
  */
-import { and, asc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { type Db, type Executor, queryRows } from '../db/connect.js';
 import { blobUploads } from '../db/schema/blob-uploads.js';
 import { screenshots } from '../db/schema/index.js';
@@ -42,55 +42,90 @@ export async function staleUploads(ex: Executor, before: Date, limit: number): P
 }
 
 /**
- * Removes the bytes of `sha256` unless a screenshot refers to them or a put of them may be under
- * way, in one transaction that holds the hash's note locked: the orphan sweep (for an old note)
- * and retention (for hashes whose rows it just deleted, which usually have no note: one is made)
+ * Removes the bytes of each hash that no screenshot refers to and no put may be sending, in one
+ * transaction that holds the hashes' upload notes locked: the orphan sweep (for old notes) and
+ * retention (for hashes whose rows it just deleted, which usually have no note: one is made)
  * both come here. A put of the same hash notes itself first (noteBlobUpload), so it waits for
  * this transaction and then stores the bytes again; one that noted itself at or after `before`
  * keeps them. A note another transaction holds is skipped, so several processes sweeping at once
- * take different hashes. `remove` deletes the bytes. True when removed.
+ * take different hashes. `remove` deletes one hash's bytes. Returns the hashes removed.
+ *
+ * Set-wise, a batch at a time (issue #15): one transaction per hash was about eight round trips
+ * and a plan over every day's partition each, and a retention run of a 1,000-seat day (192,000
+ * hashes) spent about 12 minutes on them.
  */
-export async function removeUnreferencedBlob(
+export async function removeUnreferencedBlobs(
   db: Db,
-  sha256: string,
+  hashes: readonly string[],
   before: Date,
-  remove: () => Promise<void>,
-): Promise<boolean> {
+  remove: (sha256: string) => Promise<void>,
+): Promise<string[]> {
+  const wanted = [...new Set(hashes)];
+  if (wanted.length === 0) return [];
   return db.transaction(async (tx) => {
-    const [existing] = await tx
-      .select({ startedAt: blobUploads.startedAt })
+    const notes = new Map<string, Date>();
+    for (const note of await tx
+      .select({ sha256: blobUploads.sha256, startedAt: blobUploads.startedAt })
       .from(blobUploads)
-      .where(eq(blobUploads.sha256, sha256))
-      .for('update', { skipLocked: true });
-    let startedAt = existing?.startedAt;
-    const made = !existing;
-    if (made) {
-      // A note another transaction holds (a put noting itself, another sweep) is there to a plain
-      // read: this call leaves the hash alone rather than wait for it.
-      const [held] = await tx.select({ one: sql`1` }).from(blobUploads).where(eq(blobUploads.sha256, sha256));
-      if (held) return false;
-      const [note] = await tx
-        .insert(blobUploads)
-        .values({ sha256, startedAt: new Date(0) })
-        .onConflictDoNothing()
-        .returning({ startedAt: blobUploads.startedAt });
-      if (!note) return false;
-      startedAt = note.startedAt;
+      .where(inArray(blobUploads.sha256, wanted))
+      .for('update', { skipLocked: true })) {
+      notes.set(note.sha256, note.startedAt);
     }
+    // A note another transaction holds is there to a plain read: those hashes are left alone
+    // rather than waited for. The others get a note of this transaction's.
+    const unnoted = wanted.filter((sha256) => !notes.has(sha256));
+    const held = new Set(
+      unnoted.length === 0
+        ? []
+        : (
+            await tx
+              .select({ sha256: blobUploads.sha256 })
+              .from(blobUploads)
+              .where(inArray(blobUploads.sha256, unnoted))
+          ).map((row) => row.sha256),
+    );
+    const toNote = unnoted.filter((sha256) => !held.has(sha256));
+    const made = new Set<string>();
+    if (toNote.length > 0) {
+      for (const note of await tx
+        .insert(blobUploads)
+        .values(toNote.map((sha256) => ({ sha256, startedAt: new Date(0) })))
+        .onConflictDoNothing()
+        .returning({ sha256: blobUploads.sha256, startedAt: blobUploads.startedAt })) {
+        notes.set(note.sha256, note.startedAt);
+        made.add(note.sha256);
+      }
+    }
+    if (notes.size === 0) return [];
     // Two lookups, not one with `or`: each walks its own index in every day's partition, where an
     // `or` of two columns may read them all.
-    const [{ used } = { used: true }] = await queryRows<{ used: boolean }>(
-      tx,
-      sql`select exists (select 1 from screenshots where sha256 = ${sha256})
-              or exists (select 1 from screenshots where thumb_sha256 = ${sha256}) as used`,
+    const candidates = sql.join(
+      [...notes.keys()].map((sha256) => sql`(${sha256})`),
+      sql`, `,
     );
-    if (startedAt! >= before || used) {
-      // Only a note this call made goes: a put's own note stays for the sweep.
-      if (made) await tx.delete(blobUploads).where(eq(blobUploads.sha256, sha256));
-      return false;
+    const used = new Set(
+      (
+        await queryRows<{ sha256: string }>(
+          tx,
+          sql`select h.sha256 from (values ${candidates}) as h(sha256)
+              where exists (select 1 from screenshots s where s.sha256 = h.sha256)
+                 or exists (select 1 from screenshots s where s.thumb_sha256 = h.sha256)`,
+        )
+      ).map((row) => row.sha256),
+    );
+    const removed: string[] = [];
+    const forget: string[] = [];
+    for (const [sha256, startedAt] of notes) {
+      if (startedAt >= before || used.has(sha256)) {
+        // Only a note this call made goes: a put's own note stays for the sweep.
+        if (made.has(sha256)) forget.push(sha256);
+        continue;
+      }
+      await remove(sha256);
+      removed.push(sha256);
+      forget.push(sha256);
     }
-    await remove();
-    await tx.delete(blobUploads).where(eq(blobUploads.sha256, sha256));
-    return true;
+    if (forget.length > 0) await tx.delete(blobUploads).where(inArray(blobUploads.sha256, forget));
+    return removed;
   });
 }

@@ -9,14 +9,14 @@
  * frame may still be on its way to a commit or be resent by its agent; an
  * older one whose hash a screenshot refers to is simply forgotten. The
  * temporary files of writes a crash cut short go too, past the same grace.
- * Each removal locks its note (removeUnreferencedBlob, as retention does), so a put of the same
+ * Each removal locks its note (removeUnreferencedBlobs, as retention does), so a put of the same
  * hash racing with it stores the bytes again rather than losing them, and
  * several processes sweeping at once take different notes.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/connect.js';
 import type { BlobStore } from './blob-store.js';
-import { forgetReferencedUploads, removeUnreferencedBlob, staleUploads } from './blob-uploads.repository.js';
+import { forgetReferencedUploads, removeUnreferencedBlobs, staleUploads } from './blob-uploads.repository.js';
 
 /** How old a note must be before its bytes may go: far beyond any commit and any agent's resend. */
 export const ORPHAN_GRACE_MS = 6 * 60 * 60 * 1000;
@@ -49,12 +49,11 @@ export async function sweepOrphanBlobs(deps: OrphanSweepDeps): Promise<OrphanSwe
       (sha256) => !tried.has(sha256),
     );
     if (candidates.length === 0) break;
-    for (const sha256 of candidates) {
-      tried.add(sha256);
-      if (await removeUnreferencedBlob(deps.db, sha256, before, () => deps.blobs.delete(sha256))) {
-        report.removed++;
-      }
-    }
+    for (const sha256 of candidates) tried.add(sha256);
+    const removed = await removeUnreferencedBlobs(deps.db, candidates, before, (sha256) =>
+      deps.blobs.delete(sha256),
+    );
+    report.removed += removed.length;
   }
   report.leftovers = (await deps.blobs.removeLeftovers?.(before)) ?? 0;
   return report;

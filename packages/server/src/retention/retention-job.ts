@@ -21,7 +21,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { recordAudit } from '../audit/audit-log.js';
 import type { BlobStore } from '../blobs/blob-store.js';
-import { removeUnreferencedBlob } from '../blobs/blob-uploads.repository.js';
+import { removeUnreferencedBlobs } from '../blobs/blob-uploads.repository.js';
 import { ORPHAN_GRACE_MS } from '../blobs/orphan-sweep.js';
 import { refreshAllCaseHolds } from '../cases/legal-hold.js';
 import type { Database, Db, Executor } from '../db/connect.js';
@@ -74,10 +74,13 @@ export interface RetentionReport {
 
 const TABLES: RetainedTable[] = ['events', 'activity_spans', 'device_events', 'signed_frames'];
 
+/** Hashes a retention run hands to one transaction of removeUnreferencedBlobs. */
+const BLOB_BATCH = 500;
+
 /**
  * Of these blob hashes (screenshots and thumbnails whose rows were just
  * deleted), deletes the bytes no screenshot row refers to any more; returns how many.
- * Each hash is removed under its upload note's lock (removeUnreferencedBlob): an agent may be
+ * Each hash is removed under its upload note's lock (removeUnreferencedBlobs): an agent may be
  * sending the same bytes again right now (the same screen, captured again), and its put must
  * not lose them to this deletion. Puts that began within ORPHAN_GRACE_MS keep their bytes.
  */
@@ -88,10 +91,12 @@ export async function deleteUnreferencedBlobs(
   now: number,
 ): Promise<number> {
   const before = new Date(now - ORPHAN_GRACE_MS);
-  let deleted = 0;
   // A hash can be named by many rows (the same screen captured again, an image and its thumbnail).
-  for (const sha256 of new Set(hashes)) {
-    if (await removeUnreferencedBlob(db, sha256, before, () => blobs.delete(sha256))) deleted++;
+  const unique = [...new Set(hashes)];
+  let deleted = 0;
+  for (let i = 0; i < unique.length; i += BLOB_BATCH) {
+    const batch = unique.slice(i, i + BLOB_BATCH);
+    deleted += (await removeUnreferencedBlobs(db, batch, before, (sha256) => blobs.delete(sha256))).length;
   }
   return deleted;
 }

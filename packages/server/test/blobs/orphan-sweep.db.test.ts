@@ -188,13 +188,16 @@ describe.each(DB_KINDS)('orphan blob sweep on %s', (kind) => {
 
   // A second session holding a row lock: PostgreSQL only (test/README.md, PGlite gaps).
   if (kind === 'postgres')
-    it('leaves a note a put holds to that put', async () => {
+    it('leaves a note a put holds to that put, and sweeps the rest of its batch', async () => {
       const store = createFilesystemBlobStore(join(folder, 'blobs-held'), randomBytes(32));
       let clock = Date.UTC(2026, 11, 2, 8);
       const journaled = createJournaledBlobStore(store, db.database.db, () => clock);
       const bytes = randomBytes(1000);
       const sha256 = sha256Hex(bytes);
       await journaled.put(sha256, bytes);
+      // An orphan as old, swept in the same batch (one transaction) as the held note.
+      const orphan = randomBytes(1000);
+      await journaled.put(sha256Hex(orphan), orphan);
       clock += ORPHAN_GRACE_MS + HOUR;
       // A put of the same hash beginning: its note's upsert holds the row, not yet committed.
       const put = await db.database.pool!.connect();
@@ -205,8 +208,10 @@ describe.each(DB_KINDS)('orphan blob sweep on %s', (kind) => {
           new Date(clock),
         ]);
         const report = await sweepOrphanBlobs({ db: db.database.db, blobs: store, now: () => clock });
-        expect(report).toEqual({ removed: 0, referenced: 0, leftovers: 0 });
+        expect(report).toEqual({ removed: 1, referenced: 0, leftovers: 0 });
         expect(await store.has(sha256)).toBe(true);
+        expect(await store.has(sha256Hex(orphan))).toBe(false);
+        expect(await noteCount(sha256Hex(orphan))).toBe(0);
         await put.query('commit');
       } finally {
         put.release();

@@ -7,8 +7,7 @@
  * once it is queued for commit; the ack follows the commit. Too many frames
  * waiting (to be handled or committed) pause the socket, so a flood is held
  * by TCP instead of memory; so does a commit backlog across all agents
- * (GroupCommitter.room()). Data frames also wait while this process handles
- * hellos (hello-first.ts), so a connect storm's handshakes come first.
+ * (GroupCommitter.room()).
  */
 
 import type { Duplex } from 'node:stream';
@@ -54,7 +53,6 @@ import {
   readHello,
   verifyHello,
 } from './hello.js';
-import type { HelloFirst } from './hello-first.js';
 
 /** The hello's (database, verifier, login records, metrics, clock, ids) and the session's. */
 export interface ConnectionDeps extends HelloDeps {
@@ -72,8 +70,6 @@ export interface ConnectionDeps extends HelloDeps {
   randomBytes: (size: number) => Uint8Array;
   handshakeTimeoutMs: number;
   maxPendingFrames: number;
-  /** This process's hellos in flight, which data frames wait for. */
-  helloFirst: HelloFirst;
   /** Called once the hello is accepted; returns the connection this one replaces, if any. */
   register: (connection: AgentConnection) => AgentConnection | undefined;
   /**
@@ -123,8 +119,6 @@ export class AgentConnection {
   /** Messages received but not yet handled. */
   #inbox = 0;
   #paused = false;
-  /** This connection's hello in HelloFirst: not yet arrived, being handled, or done with. */
-  #helloCount: 'none' | 'counted' | 'ended' = 'none';
   #chain: Promise<void> = Promise.resolve();
   #handshakeTimer: NodeJS.Timeout | null = null;
   /** A message arrived since the last heartbeat: the agent is evidently there, no ping needed. */
@@ -263,10 +257,6 @@ export class AgentConnection {
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#state === 'closing' || this.#draining) return;
     this.#heard = true;
-    if (this.#helloCount === 'none') {
-      this.#helloCount = 'counted';
-      this.deps.helloFirst.helloStarted();
-    }
     const receivedAt = this.deps.now();
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.#inbox++;
@@ -304,20 +294,13 @@ export class AgentConnection {
   }
 
   async #handle(bytes: Uint8Array, isBinary: boolean, receivedAt: number): Promise<void> {
-    if (this.#state === 'challenged') {
-      try {
-        return await this.#hello(bytes, isBinary, receivedAt);
-      } finally {
-        this.#helloHandled();
-      }
-    }
+    if (this.#state === 'challenged') return this.#hello(bytes, isBinary, receivedAt);
     if (this.#state !== 'open') return;
-    // Hellos first, then room in the commit backlog; the socket pauses once maxPendingFrames wait behind.
-    for (const room of [() => this.deps.helloFirst.room(), () => this.deps.committer.room()]) {
-      const wait = room();
-      if (!wait) continue;
+    const room = this.deps.committer.room();
+    if (room) {
+      // Overloaded: the frame waits unread; the socket pauses once maxPendingFrames are waiting behind it.
       this.deps.metrics.heldConnections.inc();
-      await wait;
+      await room;
       this.deps.metrics.heldConnections.dec();
       if (this.#state !== 'open') return;
     }
@@ -351,13 +334,6 @@ export class AgentConnection {
     this.#announceConnected(opened);
     // Nearly every hello has none: the claim is a round trip saved per hello in a connect storm.
     if (opened.commandsPending) await this.#deliverCommands();
-  }
-
-  /** Once per connection: its hello was answered, or the connection closed before (then it never will be). */
-  #helloHandled(): void {
-    if (this.#helloCount !== 'counted') return;
-    this.#helloCount = 'ended';
-    this.deps.helloFirst.helloEnded();
   }
 
   /** From here on frames are data: they verify with the agent's key and resume after its stored seq. */
@@ -569,8 +545,6 @@ export class AgentConnection {
   #onClose(code: number, reason: string): void {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#state = 'closing';
-    // A hello not handled yet never will be (#enqueue skips tasks once closing).
-    this.#helloHandled();
     const agent = this.#agent;
     if (agent) {
       this.deps.unregister(this);

@@ -14,18 +14,10 @@ import { clientIp, type IpPredicate } from '../domain/client-ip.js';
 import type { Notification, NotificationPort } from '../notifications/notification-port.js';
 import { refuseUpgrade, type UpgradeRouter } from '../upgrades/upgrade-router.js';
 import { AgentConnection, type ConnectionDeps } from './agent-connection.js';
-import { createHelloFirst } from './hello-first.js';
 
 export const AGENT_WS_PATH = '/api/v1/agent/ws';
 
-/**
- * The longest a data frame waits for this process's hellos (hello-first.ts): a connect storm's
- * hellos are through in a few seconds, and the handshake timeout is 10 s.
- */
-const HELLO_FIRST_MAX_HOLD_MS = 5000;
-
-export interface GatewayDeps
-  extends Omit<ConnectionDeps, 'register' | 'unregister' | 'opening' | 'helloFirst'> {
+export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister' | 'opening'> {
   upgrades: UpgradeRouter;
   isTrustedProxy: IpPredicate;
   pingIntervalMs: number;
@@ -59,7 +51,6 @@ export function createAgentGateway(deps: GatewayDeps): AgentGateway {
 
   const connectionDeps: ConnectionDeps = {
     ...deps,
-    helloFirst: createHelloFirst(HELLO_FIRST_MAX_HOLD_MS),
     register(connection) {
       const id = connection.agentId!;
       const previous = byAgent.get(id);

@@ -93,7 +93,7 @@ export function createServerMetrics(options: { defaultMetrics: boolean }): Serve
     }),
     heldConnections: new Gauge({
       name: 'seatwatch_ingest_held_connections',
-      help: "Agent connections whose next frame waits for the group-commit backlog to shrink, or for this process's hellos",
+      help: 'Agent connections whose next frame waits for the group-commit backlog to shrink',
       registers,
     }),
     commitQueue: new Gauge({

@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type AgentProgress, mapBatch, mergeSpans, openDatabase, storeIngestRows } from '@seatwatch/server';
+import { agentProgress, mapBatch, mergeSpans, openDatabase, storeIngestRows } from '@seatwatch/server';
 import { SeatWorkload, seatIdentity } from './seat-workload.js';
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -93,29 +93,13 @@ async function main(): Promise<void> {
   const pgBefore = backendCpuMs(pid);
   const nodeBefore = processCpuMs();
   for (const group of built) {
-    const progress = new Map<string, AgentProgress>();
-    for (const frame of group) {
-      const seen = progress.get(frame.agentId) ?? {
-        agentId: frame.agentId,
-        seq: 0,
-        seenAt: 0,
-        state: null,
-        noticeAcked: null,
-        osUser: null,
-      };
-      if (frame.seq > seen.seq) seen.osUser = frame.rows.osUserAfter;
-      seen.seq = Math.max(seen.seq, frame.seq);
-      seen.seenAt = Math.max(seen.seenAt, frame.receivedAt);
-      if (frame.rows.state) seen.state = frame.rows.state;
-      progress.set(frame.agentId, seen);
-    }
     await storeIngestRows(db, {
       events: group.flatMap((f) => f.rows.events),
       spans: mergeSpans(group.flatMap((f) => f.rows.spans)),
       devices: group.flatMap((f) => f.rows.devices),
       screenshots: [],
       commandResults: [],
-      progress: [...progress.values()],
+      progress: agentProgress(group),
       signedFrames: [],
     });
   }

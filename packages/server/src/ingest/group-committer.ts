@@ -39,7 +39,7 @@ import { type FrameRows, mergeSpans } from '../domain/ingest-mapping.js';
 import type { SequenceGap } from '../domain/sequencing.js';
 import type { GatewayAnomalies } from './anomaly-port.js';
 import { recordDesktopSessions } from './desktop-sessions.repository.js';
-import { type AgentProgress, storeIngestRows } from './ingest.repository.js';
+import { agentProgress, storeIngestRows } from './ingest.repository.js';
 import type { AgentSession, CommittedFrame } from './ingest-hub.js';
 
 export interface FrameStream {
@@ -282,33 +282,20 @@ async function writeFrames(
   now: () => number,
   anomalies: GatewayAnomalies,
 ): Promise<CommittedFrame[]> {
-  const progress = new Map<string, AgentProgress>();
-  for (const frame of frames) {
-    const id = frame.stream.agent.agentId;
-    const seen = progress.get(id) ?? {
-      agentId: id,
-      seq: 0,
-      seenAt: 0,
-      state: null,
-      noticeAcked: null,
-      osUser: null,
-    };
-    if (frame.seq > seen.seq) seen.osUser = frame.rows.osUserAfter;
-    seen.seq = Math.max(seen.seq, frame.seq);
-    seen.seenAt = Math.max(seen.seenAt, frame.receivedAt);
-    const state = frame.rows.state;
-    if (state && (!seen.state || state.at >= seen.state.at)) seen.state = state;
-    if (frame.rows.noticeAcked !== null)
-      seen.noticeAcked = Math.max(seen.noticeAcked ?? 0, frame.rows.noticeAcked);
-    progress.set(id, seen);
-  }
   const stored = await storeIngestRows(ex, {
     events: frames.flatMap((f) => f.rows.events),
     spans: mergeSpans(frames.flatMap((f) => f.rows.spans)),
     devices: frames.flatMap((f) => f.rows.devices),
     screenshots: frames.flatMap((f) => (f.rows.screenshot ? [f.rows.screenshot] : [])),
     commandResults: frames.flatMap((f) => f.rows.commandResults),
-    progress: [...progress.values()],
+    progress: agentProgress(
+      frames.map((frame) => ({
+        agentId: frame.stream.agent.agentId,
+        seq: frame.seq,
+        receivedAt: frame.receivedAt,
+        rows: frame.rows,
+      })),
+    ),
     signedFrames: frames.flatMap((f) =>
       f.envelope === null
         ? []

@@ -31,6 +31,7 @@ import type {
   CommandResultRow,
   DeviceRow,
   EventRow,
+  FrameRows,
   ScreenshotRow,
   SpanRow,
 } from '../domain/ingest-mapping.js';
@@ -62,6 +63,32 @@ export interface AgentProgress {
   noticeAcked: number | null;
   /** The OS account in force after the highest frame of this write (FrameRows.osUserAfter). */
   osUser: string | null;
+}
+
+/** What each agent's row learns from a group of its frames (in seq order per agent): advanceAgents's input. */
+export function agentProgress(
+  frames: Iterable<{ agentId: string; seq: number; receivedAt: number; rows: FrameRows }>,
+): AgentProgress[] {
+  const progress = new Map<string, AgentProgress>();
+  for (const frame of frames) {
+    const seen = progress.get(frame.agentId) ?? {
+      agentId: frame.agentId,
+      seq: 0,
+      seenAt: 0,
+      state: null,
+      noticeAcked: null,
+      osUser: null,
+    };
+    if (frame.seq > seen.seq) seen.osUser = frame.rows.osUserAfter;
+    seen.seq = Math.max(seen.seq, frame.seq);
+    seen.seenAt = Math.max(seen.seenAt, frame.receivedAt);
+    const state = frame.rows.state;
+    if (state && (!seen.state || state.at >= seen.state.at)) seen.state = state;
+    if (frame.rows.noticeAcked !== null)
+      seen.noticeAcked = Math.max(seen.noticeAcked ?? 0, frame.rows.noticeAcked);
+    progress.set(frame.agentId, seen);
+  }
+  return [...progress.values()];
 }
 
 /** A frame of a seat under legal hold, kept as it arrived (signed_frames). */

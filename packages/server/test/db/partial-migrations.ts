@@ -6,7 +6,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Database } from '../../src/db/connect.js';
+import { createPostgresDatabase, type DbKind } from '@seatwatch/testkit/server';
+import { type Database, openDatabase } from '../../src/db/connect.js';
 import { MIGRATIONS_FOLDER } from '../../src/db/migrate.js';
 
 /** Applies the migrations whose journal idx is at most `lastIdx`, through drizzle's migrator as the server does. */
@@ -28,4 +29,23 @@ export async function migrateUpTo(database: Database, lastIdx: number): Promise<
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/** An empty database of this kind (nothing migrated); `close` closes it, and drops PostgreSQL's. */
+export async function openEmptyDatabase(
+  kind: DbKind,
+): Promise<{ database: Database; close: () => Promise<void> }> {
+  if (kind === 'pglite') {
+    const database = await openDatabase({});
+    return { database, close: () => database.close() };
+  }
+  const { url, drop } = await createPostgresDatabase();
+  const database = await openDatabase({ databaseUrl: url, poolSize: 2 });
+  return {
+    database,
+    close: async () => {
+      await database.close();
+      await drop();
+    },
+  };
 }

@@ -4,12 +4,12 @@
  * hello read from events before, now kept on the row by the ingest
  * statement), and null when it has none.
  */
-import { createPostgresDatabase, DB_KINDS } from '@seatwatch/testkit/server';
+import { DB_KINDS } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Database, openDatabase, queryRows } from '../../src/db/connect.js';
+import { queryRows } from '../../src/db/connect.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { migrateUpTo } from '../db/partial-migrations.js';
+import { migrateUpTo, openEmptyDatabase } from '../db/partial-migrations.js';
 
 describe.each(DB_KINDS)('migration 0023 on a %s database with data', (kind) => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -18,14 +18,8 @@ describe.each(DB_KINDS)('migration 0023 on a %s database with data', (kind) => {
   });
 
   it('gives each agent row the account of its latest stored event, by seq then idx', async () => {
-    let database: Database;
-    if (kind === 'pglite') database = await openDatabase({});
-    else {
-      const { url, drop } = await createPostgresDatabase();
-      cleanups.push(drop);
-      database = await openDatabase({ databaseUrl: url, poolSize: 2 });
-    }
-    cleanups.push(() => database.close());
+    const { database, close } = await openEmptyDatabase(kind);
+    cleanups.push(close);
     const { db } = database;
     await migrateUpTo(database, 22);
 

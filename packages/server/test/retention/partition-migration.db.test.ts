@@ -7,13 +7,13 @@
  * had are there again (those later migrations keep), and the foreign keys
  * to agents are gone (0022).
  */
-import { createPostgresDatabase, DB_KINDS } from '@seatwatch/testkit/server';
+import { DB_KINDS } from '@seatwatch/testkit/server';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Database, openDatabase, queryRows } from '../../src/db/connect.js';
+import { queryRows } from '../../src/db/connect.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { utcDay } from '../../src/partitions/partition-maintenance.js';
-import { migrateUpTo } from '../db/partial-migrations.js';
+import { migrateUpTo, openEmptyDatabase } from '../db/partial-migrations.js';
 
 const DAY = 86_400_000;
 
@@ -24,14 +24,8 @@ describe.each(DB_KINDS)('migration 0015 on a %s database with data', (kind) => {
   });
 
   it('partitions the telemetry tables in place, keeping rows, ids, keys and indexes', async () => {
-    let database: Database;
-    if (kind === 'pglite') database = await openDatabase({});
-    else {
-      const { url, drop } = await createPostgresDatabase();
-      cleanups.push(drop);
-      database = await openDatabase({ databaseUrl: url, poolSize: 2 });
-    }
-    cleanups.push(() => database.close());
+    const { database, close } = await openEmptyDatabase(kind);
+    cleanups.push(close);
     const { db } = database;
     // 0014: the last migration before partitions.
     await migrateUpTo(database, 14);

@@ -15,8 +15,8 @@ export { type Database, type Db, openDatabase } from './db/connect.js';
 export { MIGRATIONS_FOLDER, migrateDatabase } from './db/migrate.js';
 export * as schema from './db/schema/index.js';
 /** The group commit's mapping and statement on their own, for bench/load/ingest-cost.ts. */
-export { mapBatch, mergeSpans } from './domain/ingest-mapping.js';
-export { type AgentProgress, agentProgress, storeIngestRows } from './ingest/ingest.repository.js';
+export { type AgentProgress, agentProgress, mapBatch, mergeSpans } from './domain/ingest-mapping.js';
+export { storeIngestRows } from './ingest/ingest.repository.js';
 export type {
   AgentSession,
   CommittedEvent,

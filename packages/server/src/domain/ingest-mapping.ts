@@ -365,3 +365,43 @@ export function mergeSpans(rows: readonly SpanRow[]): SpanRow[] {
   }
   return [...byKey.values()];
 }
+
+/** What a write moves forward on one agent's row (the ingest statement's update of agents). */
+export interface AgentProgress {
+  agentId: string;
+  /** Highest seq stored by this write. */
+  seq: number;
+  /** When the server last heard from the agent (ms). */
+  seenAt: number;
+  state: { state: string; at: number } | null;
+  /** The highest notice version acknowledged by this write, if any. */
+  noticeAcked: number | null;
+  /** The OS account in force after the highest frame of this write (FrameRows.osUserAfter). */
+  osUser: string | null;
+}
+
+/** What each agent's row learns from a group of its frames (in seq order per agent): advanceAgents's input. */
+export function agentProgress(
+  frames: Iterable<{ agentId: string; seq: number; receivedAt: number; rows: FrameRows }>,
+): AgentProgress[] {
+  const progress = new Map<string, AgentProgress>();
+  for (const frame of frames) {
+    const seen = progress.get(frame.agentId) ?? {
+      agentId: frame.agentId,
+      seq: 0,
+      seenAt: 0,
+      state: null,
+      noticeAcked: null,
+      osUser: null,
+    };
+    if (frame.seq > seen.seq) seen.osUser = frame.rows.osUserAfter;
+    seen.seq = Math.max(seen.seq, frame.seq);
+    seen.seenAt = Math.max(seen.seenAt, frame.receivedAt);
+    const state = frame.rows.state;
+    if (state && (!seen.state || state.at >= seen.state.at)) seen.state = state;
+    if (frame.rows.noticeAcked !== null)
+      seen.noticeAcked = Math.max(seen.noticeAcked ?? 0, frame.rows.noticeAcked);
+    progress.set(frame.agentId, seen);
+  }
+  return [...progress.values()];
+}

@@ -35,11 +35,11 @@
 
 import type { Db, Executor } from '../db/connect.js';
 import { desktopSessionChanges } from '../domain/desktop-sessions.js';
-import { type FrameRows, mergeSpans } from '../domain/ingest-mapping.js';
+import { agentProgress, type FrameRows, mergeSpans } from '../domain/ingest-mapping.js';
 import type { SequenceGap } from '../domain/sequencing.js';
 import type { GatewayAnomalies } from './anomaly-port.js';
 import { recordDesktopSessions } from './desktop-sessions.repository.js';
-import { agentProgress, storeIngestRows } from './ingest.repository.js';
+import { storeIngestRows } from './ingest.repository.js';
 import type { AgentSession, CommittedFrame } from './ingest-hub.js';
 
 export interface FrameStream {

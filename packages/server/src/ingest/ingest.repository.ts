@@ -28,10 +28,10 @@ import type { Executor } from '../db/connect.js';
 import type { events } from '../db/schema/index.js';
 import { executeStatement, type Statement } from '../db/statement.js';
 import type {
+  AgentProgress,
   CommandResultRow,
   DeviceRow,
   EventRow,
-  FrameRows,
   ScreenshotRow,
   SpanRow,
 } from '../domain/ingest-mapping.js';
@@ -50,45 +50,6 @@ interface StoredRow {
   agent_id: EventRecord['agentId'];
   seq: EventRecord['seq'] | string;
   idx: EventRecord['idx'];
-}
-
-export interface AgentProgress {
-  agentId: string;
-  /** Highest seq stored by this write. */
-  seq: number;
-  /** When the server last heard from the agent (ms). */
-  seenAt: number;
-  state: { state: string; at: number } | null;
-  /** The highest notice version acknowledged by this write, if any. */
-  noticeAcked: number | null;
-  /** The OS account in force after the highest frame of this write (FrameRows.osUserAfter). */
-  osUser: string | null;
-}
-
-/** What each agent's row learns from a group of its frames (in seq order per agent): advanceAgents's input. */
-export function agentProgress(
-  frames: Iterable<{ agentId: string; seq: number; receivedAt: number; rows: FrameRows }>,
-): AgentProgress[] {
-  const progress = new Map<string, AgentProgress>();
-  for (const frame of frames) {
-    const seen = progress.get(frame.agentId) ?? {
-      agentId: frame.agentId,
-      seq: 0,
-      seenAt: 0,
-      state: null,
-      noticeAcked: null,
-      osUser: null,
-    };
-    if (frame.seq > seen.seq) seen.osUser = frame.rows.osUserAfter;
-    seen.seq = Math.max(seen.seq, frame.seq);
-    seen.seenAt = Math.max(seen.seenAt, frame.receivedAt);
-    const state = frame.rows.state;
-    if (state && (!seen.state || state.at >= seen.state.at)) seen.state = state;
-    if (frame.rows.noticeAcked !== null)
-      seen.noticeAcked = Math.max(seen.noticeAcked ?? 0, frame.rows.noticeAcked);
-    progress.set(frame.agentId, seen);
-  }
-  return [...progress.values()];
 }
 
 /** A frame of a seat under legal hold, kept as it arrived (signed_frames). */

@@ -13,8 +13,8 @@ import { createTestDatabase, DB_KINDS, type TestDatabase } from '@seatwatch/test
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../../src/db/connect.js';
-import type { EventRow, SpanRow } from '../../src/domain/ingest-mapping.js';
-import { type AgentProgress, type IngestRows, storeIngestRows } from '../../src/ingest/ingest.repository.js';
+import type { AgentProgress, EventRow, SpanRow } from '../../src/domain/ingest-mapping.js';
+import { type IngestRows, storeIngestRows } from '../../src/ingest/ingest.repository.js';
 
 const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
 /** Quotes, a backslash, braces, a comma, NULL spelled out and non-ASCII: each must survive an array literal. */

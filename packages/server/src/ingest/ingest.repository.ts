@@ -96,20 +96,26 @@ type Column<R> = readonly [name: string, type: string, value: (row: R) => unknow
 const parameters: Array<(rows: IngestRows) => string> = [];
 
 /**
- * A PostgreSQL array literal. Built here rather than by the driver: pg's
- * own runs two regular expressions over every element, which at ingest rate
- * cost the server more than the JSON document this replaced.
+ * A PostgreSQL array literal of `value` over `rows`. Built here rather than by the driver: pg's own
+ * runs two regular expressions over every element, which at ingest rate cost the server more than
+ * the JSON document this replaced. One pass with no intermediate arrays, and the escaping replace
+ * only for the rare string that holds a quote or a backslash: this runs for every column of every
+ * stored row.
  */
-function arrayLiteral(values: readonly unknown[]): string {
-  const elements = values.map((value) =>
-    value === null
-      ? 'NULL'
-      : typeof value === 'string'
-        ? `"${value.replace(/["\\]/g, '\\$&')}"`
-        : String(value),
-  );
-  return `{${elements.join(',')}}`;
+function arrayLiteral<R>(rows: readonly R[], value: (row: R) => unknown): string {
+  let literal = '{';
+  for (let i = 0; i < rows.length; i++) {
+    const element = value(rows[i]!);
+    if (i > 0) literal += ',';
+    if (element === null) literal += 'NULL';
+    else if (typeof element !== 'string') literal += String(element);
+    else if (NEEDS_ESCAPE.test(element)) literal += `"${element.replace(ESCAPED, '\\$&')}"`;
+    else literal += `"${element}"`;
+  }
+  return `${literal}}`;
 }
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
 
 /** ms since the epoch -> timestamptz, exactly (no float rounding). */
 const ts = (column: string) => `(timestamptz 'epoch' + ${column} * interval '1 millisecond')`;
@@ -125,7 +131,7 @@ function fromRows<R>(pick: (rows: IngestRows) => readonly R[], columns: readonly
       parameters.push((rows) => JSON.stringify(pick(rows).map(value)));
       return `jsonb_array_elements($${parameters.length}::jsonb)`;
     }
-    parameters.push((rows) => arrayLiteral(pick(rows).map(value)));
+    parameters.push((rows) => arrayLiteral(pick(rows), value));
     return `unnest($${parameters.length}::${type === 'ms' ? 'bigint' : type}[])`;
   });
   const names = columns.map(([name]) => name);

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readStatusFile } from '@seatwatch/agent';
 import type { SessionClose } from '@seatwatch/server';
+import { sha256Hex } from '@seatwatch/shared/node-crypto';
 import { Children, until } from '@seatwatch/testkit';
 import { type AgentProcess, enrollWithCli, startAgentProcess } from '@seatwatch/testkit/agent';
 import { type SeatDesktop, startSeatDesktop } from '@seatwatch/testkit/desktop';
@@ -140,13 +141,23 @@ describe('a seat agent against the collector (CLI, Xvfb, PostgreSQL)', () => {
     expect(shot!.time).toBeGreaterThanOrEqual(ack.time);
     expect((await storedAgent(collector!, agentId)).noticeVersion).toBe(project.notice.version);
 
-    // The screenshot: a real 1280×800 JPEG of the Xvfb screen, stored under its hash, with a thumbnail.
+    // The screenshot: a real 1280×800 JPEG of the Xvfb screen, stored under its hash; its thumbnail
+    // is made when first viewed, and stored under its own.
     expect(shot).toMatchObject({ mime: 'image/jpeg', width: 1280, height: 800, trigger: 'schedule' });
     const bytes = await screenshotBytes(collector!, shot!.sha256);
     expect(bytes.length).toBe(shot!.size);
     expect(Array.from(bytes.subarray(0, 3))).toEqual(JPEG_MAGIC);
-    expect(shot!.thumbSha256).not.toBeNull();
-    await screenshotBytes(collector!, shot!.thumbSha256!);
+    expect(shot!.thumbSha256).toBeNull();
+    const viewed = await fetch(`${server.url}/api/v1/screenshots/${shot!.id}/thumbnail`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    expect(viewed.status).toBe(200);
+    expect(viewed.headers.get('content-type')).toBe('image/webp');
+    const thumbnail = new Uint8Array(await viewed.arrayBuffer());
+    expect(await screenshotBytes(collector!, sha256Hex(thumbnail))).toEqual(thumbnail);
+    expect((await storedScreenshots(collector!, agentId)).find((s) => s.seq === shot!.seq)?.thumbSha256).toBe(
+      sha256Hex(thumbnail),
+    );
     const captureEvent = events.find((e) => e.seq === shot!.seq);
     expect(captureEvent?.body).toMatchObject({ type: 'capture', outcome: 'captured', trigger: 'schedule' });
   }, 240_000);

@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createFilesystemBlobStore,
-  createSharpThumbnailMaker,
   type Database,
   ORPHAN_GRACE_MS,
   openDatabase,
@@ -85,6 +84,13 @@ describe('the collector killed with SIGKILL under load', () => {
     running.push(server);
     current = server;
     return server;
+  };
+
+  const blobsDir = () => join(env.SEATWATCH_DATA_DIR!, 'blobs');
+  /** The collector's own files store, opened with the key it keeps in its data folder. */
+  const dataFolderBlobs = async () => {
+    const key = await readFile(join(env.SEATWATCH_DATA_DIR!, 'blob-key'), 'utf8');
+    return createFilesystemBlobStore(blobsDir(), Buffer.from(key.trim(), 'base64'));
   };
 
   /** The highest ack a client has received. */
@@ -178,15 +184,17 @@ describe('the collector killed with SIGKILL under load', () => {
       // put right after) and its frame waits for a commit slot, so no statement of it reaches PostgreSQL.
       const victim = await connectAgent(first, doomed);
       victim.sendBlob(1, doomedImage);
-      // The collector makes the same thumbnail (sharp is deterministic); its note comes after the
-      // image's bytes, so once it is there both are orphans to be.
-      const doomedThumbnail = sha256Hex((await createSharpThumbnailMaker()(doomedImage))!.bytes);
-      await until('the doomed screenshot and its thumbnail noted', async () => {
-        const { rows } = await pool.query('select 1 from blob_uploads where sha256 = any($1)', [
-          [sha256Hex(doomedImage), doomedThumbnail],
+      // Its note comes first, then its bytes: once the note is there, they are an orphan to be
+      // (no thumbnail is made at ingest).
+      await until('the doomed screenshot noted', async () => {
+        const { rows } = await pool.query('select 1 from blob_uploads where sha256 = $1', [
+          sha256Hex(doomedImage),
         ]);
-        return rows.length === 2;
+        return rows.length === 1;
       });
+      await until('the doomed screenshot stored', async () =>
+        (await dataFolderBlobs()).has(sha256Hex(doomedImage)),
+      );
       for (const s of seen) ackedBeforeKill.push(Math.max(s.acked, ackedBy(s.client)));
       first.child.kill('SIGKILL');
       expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
@@ -226,32 +234,27 @@ describe('the collector killed with SIGKILL under load', () => {
     const doomedRows = await pool.query('select 1 from screenshots where agent_id = $1', [doomed.agentId]);
     expect(doomedRows.rows).toEqual([]);
 
-    // The sweep, once the grace period is over: the doomed screenshot and its thumbnail go.
+    // The sweep, once the grace period is over: the doomed screenshot goes.
     current!.child.kill('SIGTERM');
     expect((await current!.exited).code).toBe(0);
-    const blobKey = Buffer.from(
-      (await readFile(join(env.SEATWATCH_DATA_DIR!, 'blob-key'), 'utf8')).trim(),
-      'base64',
-    );
-    const blobsDir = join(env.SEATWATCH_DATA_DIR!, 'blobs');
-    const store = createFilesystemBlobStore(blobsDir, blobKey);
+    const store = await dataFolderBlobs();
     expect(await store.has(sha256Hex(doomedImage))).toBe(true);
     const report = await sweepOrphanBlobs({
       db: database.db,
       blobs: store,
       now: () => Date.now() + ORPHAN_GRACE_MS + 60_000,
     });
-    expect(report.removed).toBe(2);
+    expect(report.removed).toBe(1);
     expect(await store.has(sha256Hex(doomedImage))).toBe(false);
 
     // What is left is exactly what the rows refer to: every referenced blob, and no other file.
     const { rows: referenced } = await pool.query<{ sha: string }>(
       `select sha256 as sha from screenshots union select thumb_sha256 from screenshots where thumb_sha256 is not null`,
     );
-    expect(referenced).toHaveLength(STREAMING * Math.floor(FRAMES / BLOB_EVERY) * 2);
+    expect(referenced).toHaveLength(STREAMING * Math.floor(FRAMES / BLOB_EVERY));
     for (const { sha } of referenced) expect(await store.has(sha), sha).toBe(true);
     const files = [];
-    for (const folder of await readdir(blobsDir)) files.push(...(await readdir(join(blobsDir, folder))));
+    for (const folder of await readdir(blobsDir())) files.push(...(await readdir(join(blobsDir(), folder))));
     expect(files).toHaveLength(referenced.length);
   }, 300_000);
 });

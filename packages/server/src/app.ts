@@ -25,6 +25,7 @@ import { type AnomalyOptions, createAnomalyCore, registerAnomalies } from './ano
 import { auditRoutes } from './audit/audit.routes.js';
 import { registerAuditTrail } from './audit/audit-trail.plugin.js';
 import type { BlobStore } from './blobs/blob-store.js';
+import { createThumbnailSource } from './blobs/screenshot-thumbnails.js';
 import { createSharpThumbnailMaker, type ThumbnailMaker } from './blobs/thumbnails.sharp.js';
 import { caseRoutes } from './cases/cases.routes.js';
 import { createHeldSeatsCache } from './cases/held-seats.js';
@@ -131,6 +132,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const log = app.log;
 
   const metrics = createServerMetrics({ defaultMetrics: deps.processMetrics ?? false });
+  // Made when first viewed, for the board, seat pages, timelines and the self-view alike.
+  const thumbnails = createThumbnailSource({
+    db: database.db,
+    blobs: deps.blobs,
+    make: deps.thumbnails ?? createSharpThumbnailMaker(),
+  });
   const hub = new IngestHub((error, hook) => log.error({ err: error, hook }, 'ingest observer failed'));
   // The gateway raises anomalies itself (refused access, sequence gaps) through the same recorder as the rules.
   const anomalyCore = createAnomalyCore({
@@ -189,7 +196,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     hub,
     logins,
     blobs: deps.blobs,
-    thumbnails: deps.thumbnails ?? createSharpThumbnailMaker(),
     notifications: deps.notifications,
     heldSeats,
     metrics,
@@ -281,7 +287,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     guard,
     notifications: deps.notifications,
     ingest: hub,
-    blobs: deps.blobs,
+    thumbnails,
     commands,
     access: accessRecorder,
     now,
@@ -337,6 +343,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(investigationRoutes, {
     db: database.db,
     blobs: deps.blobs,
+    thumbnails,
     access: accessRecorder,
     now,
     publicUrl: config.publicUrl,

@@ -122,6 +122,7 @@ export interface StoredEvent {
 }
 
 export interface StoredScreenshot {
+  id: number;
   seq: number;
   time: number;
   sha256: string;
@@ -155,7 +156,7 @@ export function storedEvents(collector: Collector, agentId: string): Promise<Sto
 
 export function storedScreenshots(collector: Collector, agentId: string): Promise<StoredScreenshot[]> {
   return collector.sql<StoredScreenshot>(
-    `select seq::float8 as seq, ${ms('time')} as time, sha256, size, mime, width, height, trigger,
+    `select id::float8 as id, seq::float8 as seq, ${ms('time')} as time, sha256, size, mime, width, height, trigger,
             command_id as "commandId", thumb_sha256 as "thumbSha256", ${ms('received_at')} as "receivedAt"
        from screenshots where agent_id = $1 order by seq`,
     [agentId],

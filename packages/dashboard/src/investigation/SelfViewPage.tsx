@@ -116,9 +116,7 @@ export function SelfViewPage() {
       <div className="shots">
         {view.screenshots.map((shot) => (
           <figure key={shot.id}>
-            {shot.hasThumbnail ? (
-              <img src={selfView.thumbnailUrl(shot.id)} alt={dateTime(shot.time)} loading="lazy" />
-            ) : null}
+            <img src={selfView.thumbnailUrl(shot.id)} alt={dateTime(shot.time)} loading="lazy" />
             <figcaption>{dateTime(shot.time)}</figcaption>
           </figure>
         ))}

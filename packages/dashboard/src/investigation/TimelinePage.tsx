@@ -308,9 +308,7 @@ export function TimelinePage() {
           <div className="shots">
             {timeline.screenshots?.items.map((shot) => (
               <figure key={shot.id}>
-                {shot.hasThumbnail ? (
-                  <img src={investigation.thumbnailUrl(shot.id)} alt={dateTime(shot.time)} loading="lazy" />
-                ) : null}
+                <img src={investigation.thumbnailUrl(shot.id)} alt={dateTime(shot.time)} loading="lazy" />
                 <figcaption>
                   {dateTime(shot.time)} · <UntrustedText value={seatName(shot.seatId)} />
                   {shot.osUser ? ' · ' : ''}

@@ -99,9 +99,7 @@ function DetailPanel({
       body = (
         <>
           <p>{dateTime(detail.shot.time)}</p>
-          {detail.shot.hasThumbnail ? (
-            <img src={investigation.thumbnailUrl(detail.shot.id)} alt={dateTime(detail.shot.time)} />
-          ) : null}
+          <img src={investigation.thumbnailUrl(detail.shot.id)} alt={dateTime(detail.shot.time)} />
           <button type="button" onClick={() => onViewScreenshot(detail.shot.id)}>
             {t('investigation.viewFull')}
           </button>

@@ -34,7 +34,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
 import { markAgentDisconnected } from '../agents/agents.repository.js';
 import type { BlobStore } from '../blobs/blob-store.js';
-import type { ThumbnailMaker } from '../blobs/thumbnails.sharp.js';
 import { claimPendingCommands, releaseCommand } from '../commands/commands.repository.js';
 import { type FrameRows, mapBatch, mapBlob, sanitizeField } from '../domain/ingest-mapping.js';
 import { decideFrame, isGapAnnounced } from '../domain/sequencing.js';
@@ -62,7 +61,6 @@ export interface ConnectionDeps extends HelloDeps {
   committer: GroupCommitter;
   hub: IngestHub;
   blobs: BlobStore;
-  thumbnails: ThumbnailMaker;
   notifications: NotificationPort;
   /** Seats under legal hold: their frames are kept verbatim. */
   heldSeats: HeldSeats;
@@ -396,17 +394,12 @@ export class AgentConnection {
       this.#acceptResend(payload.seq);
       return;
     }
+    // No thumbnail here: it is made when first viewed (blobs/screenshot-thumbnails.ts), as most never are.
     await this.deps.blobs.put(payload.sha256, blob);
-    const thumbnail = await this.deps.thumbnails(blob);
-    let thumbSha256: string | null = null;
-    if (thumbnail) {
-      thumbSha256 = sha256Hex(thumbnail.bytes);
-      await this.deps.blobs.put(thumbSha256, thumbnail.bytes);
-    }
     this.#accept(
       payload,
       receivedAt,
-      (ctx) => mapBlob(ctx, payload, receivedAt, thumbSha256, this.#osUser),
+      (ctx) => mapBlob(ctx, payload, receivedAt, this.#osUser),
       'blob',
       bytes.subarray(4, bytes.length - blob.length),
     );

@@ -152,7 +152,6 @@ export interface ScreenshotRow extends Owned {
   monitor: number;
   trigger: CaptureEvent['trigger'];
   commandId: string | null;
-  thumbSha256: string | null;
   receivedAt: number;
 }
 
@@ -315,7 +314,6 @@ export function mapBlob(
   ctx: AgentContext,
   payload: BlobPayload,
   receivedAt: number,
-  thumbSha256: string | null,
   account: string | null,
 ): FrameRows {
   const rows = mapEvents(ctx, payload.seq, [payload.event], receivedAt, account);
@@ -335,7 +333,6 @@ export function mapBlob(
     monitor: capture.monitor,
     trigger: capture.trigger,
     commandId: capture.commandId,
-    thumbSha256,
     receivedAt,
   };
   return rows;

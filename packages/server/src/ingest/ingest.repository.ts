@@ -283,7 +283,6 @@ const insertScreenshots = insertRows<ScreenshotRow>(
     ['monitor', 'integer', (r) => r.monitor],
     ['trigger', 'text', (r) => r.trigger],
     ['command_id', 'text', (r) => r.commandId],
-    ['thumb_sha256', 'text', (r) => r.thumbSha256],
     ['received_at', 'ms', (r) => r.receivedAt],
     osUser<ScreenshotRow>(),
   ],

@@ -17,7 +17,13 @@ export interface InvestigationDeps extends InvestigationServiceDeps {
 }
 
 export async function investigationRoutes(app: FastifyInstance, deps: InvestigationDeps): Promise<void> {
-  const services = { db: deps.db, blobs: deps.blobs, access: deps.access, now: deps.now };
+  const services = {
+    db: deps.db,
+    blobs: deps.blobs,
+    thumbnails: deps.thumbnails,
+    access: deps.access,
+    now: deps.now,
+  };
   await app.register(timelineRoutes, { timeline: createTimelineService(services) });
   await app.register(selfViewRoutes, {
     selfView: createSelfViewService(services),

@@ -11,6 +11,7 @@ import type {
   TimelineSpan,
 } from '@seatwatch/shared/dashboard-api';
 import { and, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
+import type { ThumbnailSubject } from '../blobs/screenshot-thumbnails.js';
 import type { Executor } from '../db/connect.js';
 import { nullable, rowsOf } from '../db/raw-rows.js';
 import { rowOperator } from '../db/row-operator.js';
@@ -160,15 +161,24 @@ export async function collectedCounts(ex: Executor, rows: OperatorRows) {
   return row ?? null;
 }
 
-/** The thumbnail hash of one of the operator's screenshots at the seat, or null. */
-export async function seatThumbnail(ex: Executor, rows: OperatorRows, screenshotId: number) {
+/** One of the operator's screenshots at the seat (its image and thumbnail hashes), or null. */
+export async function seatScreenshot(
+  ex: Executor,
+  rows: OperatorRows,
+  screenshotId: number,
+): Promise<ThumbnailSubject | null> {
   const [row] = await rowsOf(
     ex,
-    sql`select t.thumb_sha256 from screenshots t
+    sql`select t.id, t.time, t.sha256, t.thumb_sha256 from screenshots t
         where t.id = ${screenshotId} and t.seat_id = ${rows.seatId} and ${ofOperator(rows, 'time')}`,
-    { thumb_sha256: screenshots.thumbSha256 },
+    {
+      id: screenshots.id,
+      time: screenshots.time,
+      sha256: screenshots.sha256,
+      thumb_sha256: screenshots.thumbSha256,
+    },
   );
-  return row?.thumb_sha256 ?? null;
+  return row ? { id: row.id, time: row.time, sha256: row.sha256, thumbSha256: row.thumb_sha256 } : null;
 }
 
 /** A login record is the operator's when it names their account. */
@@ -197,7 +207,7 @@ export async function latestScreenshots(
   const found = await rowsOf(
     ex,
     sql`select t.id, t.seat_id, t.time, t.width, t.height, t.monitor, t.trigger,
-               (t.thumb_sha256 is not null) as has_thumb, t.os_user
+               t.os_user
         from screenshots t where t.seat_id = ${rows.seatId} and ${ofOperator(rows, 'time')}
         order by t.time desc, t.id desc limit ${limit}`,
     SCREENSHOT_ROW,

@@ -27,7 +27,7 @@ import {
   linkAgent,
   type OperatorRows,
   seatInfo,
-  seatThumbnail,
+  seatScreenshot,
   sessionLink,
   useLink,
 } from './self-view.repository.js';
@@ -237,11 +237,12 @@ export function createSelfViewService(deps: InvestigationServiceDeps) {
 
     /** A thumbnail of one of the session operator's screenshots at the seat. */
     async thumbnail(seat: SelfViewSession, screenshotId: string): Promise<Uint8Array> {
-      const thumb = await seatThumbnail(db, operatorRows(seat), Number(screenshotId));
-      if (!thumb) throw new SeatwatchError('not_found', 'no such screenshot of yours at this seat');
-      const bytes = await deps.blobs.get(thumb);
-      if (!bytes) throw new SeatwatchError('not_found', 'the screenshot is gone (retention)');
-      return bytes;
+      const shot = await seatScreenshot(db, operatorRows(seat), Number(screenshotId));
+      if (!shot) throw new SeatwatchError('not_found', 'no such screenshot of yours at this seat');
+      const thumbnail = await deps.thumbnails(shot);
+      if (!thumbnail)
+        throw new SeatwatchError('not_found', 'the screenshot is gone (retention) or unreadable');
+      return thumbnail.bytes;
     },
   };
 }

@@ -269,7 +269,7 @@ function timeBounded(column: string, window: TimelineWindow, after: TimelineCurs
     and ${after ? sql`(${t}, t.id) > (${iso(after.time)}::timestamptz, ${after.id}::bigint)` : sql`true`}`;
 }
 
-/** A screenshot's columns as the timeline and the self-view read them (`has_thumb`: a thumbnail is stored). */
+/** A screenshot's columns as the timeline and the self-view read them (each has a thumbnail, made on first view). */
 export const SCREENSHOT_ROW = {
   id: screenshots.id,
   seat_id: screenshots.seatId,
@@ -278,7 +278,6 @@ export const SCREENSHOT_ROW = {
   height: screenshots.height,
   monitor: screenshots.monitor,
   trigger: screenshots.trigger,
-  has_thumb: Boolean,
   os_user: screenshots.osUser,
 };
 
@@ -290,7 +289,6 @@ export const screenshotFromRow = (row: RowOf<typeof SCREENSHOT_ROW>): TimelineSc
   height: row.height,
   monitor: row.monitor,
   trigger: row.trigger,
-  hasThumbnail: row.has_thumb,
   osUser: row.os_user,
 });
 
@@ -304,7 +302,7 @@ export async function screenshotPage(
   const rows = await rowsOf(
     ex,
     sql`
-      select t.id, t.seat_id, t.time, t.width, t.height, t.monitor, t.trigger, (t.thumb_sha256 is not null) as has_thumb,
+      select t.id, t.seat_id, t.time, t.width, t.height, t.monitor, t.trigger,
              t.os_user
       from screenshots t where ${timeBounded('time', window, after)}
       order by ${orderBy(order, 't.time')} limit ${limit + 1}`,

@@ -56,7 +56,7 @@ export function publishBoardChanges(
         if (frame.events.some((event) => event.type === 'lifecycle')) {
           void publish({ topic: 'seat.changed', projectId, seatId, agentId, reason: 'operators' });
         }
-        if (frame.screenshot?.thumbSha256) {
+        if (frame.screenshot) {
           void publish({ topic: 'seat.changed', projectId, seatId, agentId, reason: 'screenshot' });
         }
       }

@@ -11,7 +11,7 @@ import { SeatwatchError } from '@seatwatch/shared';
 import type { Board, SeatDetail } from '@seatwatch/shared/dashboard-api';
 import type { AccessRecorder } from '../access-records/access-recorder.js';
 import type { RequestActor } from '../audit/request-actor.js';
-import type { BlobStore } from '../blobs/blob-store.js';
+import type { ThumbnailSource } from '../blobs/screenshot-thumbnails.js';
 import type { CommandService } from '../commands/command.service.js';
 import type { Db } from '../db/connect.js';
 import { can, type Principal, type Resource, type Scope, thumbnailBlurred } from '../domain/authz-policy.js';
@@ -32,11 +32,11 @@ const MAX_WINDOW_MS = 3 * 86_400_000;
 
 export interface SeatServiceDeps {
   db: Db;
-  blobs: BlobStore;
   commands: CommandService;
   /** Whether a project shows its thumbnails clear to supervisors (a dashboard setting of accounts/). */
   projectSettings: (projectId: string) => Promise<{ clearThumbnails: boolean }>;
   blur: ThumbnailBlur;
+  thumbnails: ThumbnailSource;
   access: AccessRecorder;
   now: () => number;
 }
@@ -163,9 +163,9 @@ export function createSeatService(deps: SeatServiceDeps) {
     /** A screenshot's thumbnail, blurred unless the viewer may see it clear. */
     async thumbnail(principal: Principal, viewer: Viewer, screenshotId: string) {
       const shot = await screenshot(screenshotId);
-      if (!shot.thumbSha256) throw new SeatwatchError('not_found', 'this screenshot has no thumbnail');
-      const bytes = await deps.blobs.get(shot.thumbSha256);
-      if (!bytes) throw new SeatwatchError('not_found', 'the thumbnail is gone (retention)');
+      const thumbnail = await deps.thumbnails(shot);
+      if (!thumbnail)
+        throw new SeatwatchError('not_found', 'no thumbnail: the image is gone (retention) or unreadable');
       const { clearThumbnails } = await deps.projectSettings(shot.projectId);
       const blurred = thumbnailBlurred(principal, teamResource(shot), clearThumbnails);
       // A board refreshes thumbnails every few seconds: folded per viewer, seat, operator and minute.
@@ -179,7 +179,8 @@ export function createSeatService(deps: SeatServiceDeps) {
         target: { kind: 'screenshot', id: screenshotId },
         details: { purpose: SUPERVISION, blurred },
       });
-      return { blurred, bytes: blurred ? await deps.blur(shot.thumbSha256, bytes) : bytes };
+      const { sha256, bytes } = thumbnail;
+      return { blurred, bytes: blurred ? await deps.blur(sha256, bytes) : bytes };
     },
   };
 }

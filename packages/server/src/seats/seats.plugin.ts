@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessRecorder } from '../access-records/access-recorder.js';
 import type { AccountService } from '../accounts/account.service.js';
 import type { RouteGuard } from '../accounts/route-guard.js';
-import type { BlobStore } from '../blobs/blob-store.js';
+import type { ThumbnailSource } from '../blobs/screenshot-thumbnails.js';
 import type { CommandService } from '../commands/command.service.js';
 import type { Db } from '../db/connect.js';
 import type { IngestHub } from '../ingest/ingest-hub.js';
@@ -23,7 +23,8 @@ export interface SeatsDeps {
   guard: RouteGuard;
   notifications: NotificationPort;
   ingest: IngestHub;
-  blobs: BlobStore;
+  /** Thumbnails of screenshots, made on first view. */
+  thumbnails: ThumbnailSource;
   commands: CommandService;
   /** Every look at a seat's data is recorded (issue #11). */
   access: AccessRecorder;
@@ -41,10 +42,10 @@ export async function registerSeats(app: FastifyInstance, deps: SeatsDeps): Prom
   });
   const seats = createSeatService({
     db: deps.db,
-    blobs: deps.blobs,
     commands: deps.commands,
     projectSettings: (projectId) => deps.accounts.projectSettings(projectId),
     blur: createSharpThumbnailBlur(),
+    thumbnails: deps.thumbnails,
     access: deps.access,
     now: deps.now,
   });

@@ -29,7 +29,8 @@ import type { Scope } from '../domain/authz-policy.js';
 
 export type AnomalyRow = typeof anomalies.$inferSelect;
 export type SeatPlace = Pick<typeof seats.$inferSelect, 'projectId' | 'teamId'>;
-export type ScreenshotPlace = SeatPlace & Pick<typeof screenshots.$inferSelect, 'seatId' | 'thumbSha256'>;
+export type ScreenshotPlace = SeatPlace &
+  Pick<typeof screenshots.$inferSelect, 'id' | 'time' | 'seatId' | 'sha256' | 'thumbSha256'>;
 export type TeamRow = Pick<typeof teams.$inferSelect, 'id' | 'projectId' | 'siteId' | 'name'>;
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
@@ -121,7 +122,7 @@ export async function boardSeats(
       ) pol on true
       left join lateral (
         select screenshots.id, screenshots.time from screenshots
-        where screenshots.seat_id = s.id and screenshots.thumb_sha256 is not null
+        where screenshots.seat_id = s.id
         order by screenshots.time desc limit 1
       ) sh on true
       left join lateral (
@@ -224,21 +225,32 @@ export async function seatPlace(ex: Executor, seatId: string): Promise<SeatPlace
   return row ? { projectId: row.project_id, teamId: row.team_id } : null;
 }
 
-/** project and team of a screenshot's seat, and its thumbnail, or null. */
+/** project and team of a screenshot's seat, and its image and thumbnail (if made yet), or null. */
 export async function screenshotPlace(ex: Executor, screenshotId: number): Promise<ScreenshotPlace | null> {
   const [row] = await rowsOf(
     ex,
-    sql`select sh.project_id, sh.seat_id, s.team_id, sh.thumb_sha256 from screenshots sh
+    sql`select sh.id, sh.time, sh.project_id, sh.seat_id, s.team_id, sh.sha256, sh.thumb_sha256 from screenshots sh
         join seats s on s.id = sh.seat_id where sh.id = ${screenshotId}`,
     {
+      id: screenshots.id,
+      time: screenshots.time,
       project_id: screenshots.projectId,
       seat_id: screenshots.seatId,
       team_id: seats.teamId,
+      sha256: screenshots.sha256,
       thumb_sha256: screenshots.thumbSha256,
     },
   );
   return row
-    ? { projectId: row.project_id, seatId: row.seat_id, teamId: row.team_id, thumbSha256: row.thumb_sha256 }
+    ? {
+        id: row.id,
+        time: row.time,
+        projectId: row.project_id,
+        seatId: row.seat_id,
+        teamId: row.team_id,
+        sha256: row.sha256,
+        thumbSha256: row.thumb_sha256,
+      }
     : null;
 }
 
@@ -304,7 +316,7 @@ export async function seatDetail(
   const shots = await rowsOf(
     ex,
     sql`select id, time, width, height, trigger, command_id, os_user from screenshots
-        where seat_id = ${seat.id} and thumb_sha256 is not null and time >= ${from} and time < ${to}
+        where seat_id = ${seat.id} and time >= ${from} and time < ${to}
         order by time desc limit 12`,
     {
       id: screenshots.id,

@@ -146,7 +146,7 @@ describe('mapBatch and mapBlob', () => {
         commandId: 'cmd-1',
       },
     };
-    const rows = mapBlob(ctx, payload, 11, 'b'.repeat(64), 'ada');
+    const rows = mapBlob(ctx, payload, 11, 'ada');
     expect(rows.events).toHaveLength(1);
     expect(rows.screenshot).toMatchObject({
       seq: 4,
@@ -157,7 +157,6 @@ describe('mapBatch and mapBlob', () => {
       monitor: 1,
       trigger: 'command',
       commandId: 'cmd-1',
-      thumbSha256: 'b'.repeat(64),
       receivedAt: 11,
       osUser: 'ada',
     });

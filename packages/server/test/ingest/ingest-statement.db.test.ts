@@ -135,7 +135,6 @@ describe.each(DB_KINDS)('the ingest statement on %s', (kind) => {
           monitor: 0,
           trigger: 'schedule',
           commandId: null,
-          thumbSha256: null,
           receivedAt: T0 + 10,
         },
       ],

@@ -92,11 +92,12 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
   }
 
   async function shaOfProject(projectId: string): Promise<string[]> {
-    const rows = await queryRows<{ sha256: string; thumb_sha256: string }>(
+    const rows = await queryRows<{ sha256: string; thumb_sha256: string | null }>(
       db.database.db,
       sql`select sha256, thumb_sha256 from screenshots where project_id = ${projectId}`,
     );
-    return rows.flatMap((row) => [row.sha256, row.thumb_sha256]);
+    // A thumbnail exists once someone has viewed the screenshot.
+    return rows.flatMap((row) => (row.thumb_sha256 ? [row.sha256, row.thumb_sha256] : [row.sha256]));
   }
 
   beforeAll(async () => {
@@ -212,6 +213,13 @@ describe.each(DB_KINDS)('offboarding on %s', (kind) => {
       await seat.ack(3);
       await seat.close();
       for (const client of [world.seats.a1.client, world.seats.a2.client]) await client.close();
+      // Both screenshots were viewed, so each has a thumbnail to purge too.
+      for (const shot of [world.seats.a1.screenshotId, world.seats.a2.screenshotId]) {
+        const viewed = await fetch(`${server.url}/api/v1/screenshots/${shot}/thumbnail`, {
+          headers: { authorization: `Bearer ${server.adminToken}` },
+        });
+        expect(viewed.status).toBe(200);
+      }
       const shasA = await shaOfProject(world.projects.A);
       const shasB = await shaOfProject(world.projects.B);
       const auditBefore = await count('audit_log', world.projects.A);

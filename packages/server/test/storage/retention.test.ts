@@ -97,6 +97,13 @@ describe.each(DB_KINDS)('retention on %s', (kind) => {
       .select()
       .from(screenshots)
       .where(eq(screenshots.sha256, sha256Hex(oldImage)));
+    // Someone looked at the old screenshot: its thumbnail was made then, and goes with it.
+    const viewed = await fetch(`${server.url}/api/v1/screenshots/${oldShot[0]!.id}/thumbnail`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    expect(viewed.status).toBe(200);
+    const oldThumb = sha256Hex(new Uint8Array(await viewed.arrayBuffer()));
+    expect(await server.blobs.has(oldThumb)).toBe(true);
     const report = await server.app.seatwatch.runRetention();
     expect(report).toMatchObject({
       ran: true,
@@ -115,7 +122,7 @@ describe.each(DB_KINDS)('retention on %s', (kind) => {
     expect(await rowsOf(events, heldAgent.agentId)).toBe(3);
 
     expect(await server.blobs.has(sha256Hex(oldImage))).toBe(false);
-    expect(await server.blobs.has(oldShot[0]!.thumbSha256!)).toBe(false);
+    expect(await server.blobs.has(oldThumb)).toBe(false);
     expect(await server.blobs.has(sha256Hex(sharedImage))).toBe(true);
     expect(await server.blobs.has(sha256Hex(newImage))).toBe(true);
 

@@ -116,7 +116,6 @@ export const TimelineScreenshot = Type.Object(
     height: Type.Integer(),
     monitor: Type.Integer(),
     trigger: Type.String(),
-    hasThumbnail: Type.Boolean(),
     /** The OS account of the session it came from (issue #14); null for rows from before accounts were kept. */
     osUser: Type.Optional(Nullable(Type.String({ description: 'from the seat' }))),
   },

@@ -155,10 +155,11 @@ export class AgentConnection {
     });
     this.ws.on('error', (error) => this.deps.logger.debug({ err: error, ip: this.ip }, 'agent socket error'));
     this.ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
+    // The deadline is the agent's: to send its hello. One that arrived in time is answered however long
+    // the lookups take, as after a collector restart, when thousands wait for the database at once:
+    // closing them threw their work away and sent each agent into its backoff, back into the crowd.
     this.#handshakeTimer = setTimeout(() => {
-      if (this.#state === 'challenged' || this.#state === 'authenticating') {
-        this.#fail(new SeatwatchError('handshake_timeout'));
-      }
+      if (this.#state === 'challenged') this.#fail(new SeatwatchError('handshake_timeout'));
     }, this.deps.handshakeTimeoutMs);
     this.#send({ t: 'challenge', v: 1, nonce: this.#nonce, time: this.deps.now() });
   }

@@ -75,6 +75,20 @@ const TILE = {
   silent_since: nullable(anomalies.firstAt),
 };
 
+/**
+ * The latest row of seat `s` in a telemetry table (its columns `columns`). The tables have a
+ * partition a day, and a seat's latest row looked for in all of them is an index probe in each (60
+ * and more on a floor's database: issue #15). Nearly every seat on a board has one from the last
+ * three days (a weekend included), so those are looked in first; the second query, over every
+ * partition, runs only for a seat with none there. Names are this file's constants.
+ */
+const latestOfSeat = (table: string, time: string, columns: string) =>
+  sql.raw(`(select ${columns} from ${table} where seat_id = s.id and ${time} >= now() - interval '3 days'
+             order by ${time} desc limit 1)
+           union all
+           (select ${columns} from ${table} where seat_id = s.id order by ${time} desc limit 1)
+           limit 1`);
+
 /** Tiles for the seats in scope (and, when given, only these seat ids). */
 export async function boardSeats(
   ex: Executor,
@@ -110,34 +124,14 @@ export async function boardSeats(
         select * from agents where agents.seat_id = s.id and agents.status = 'active'
         order by agents.last_seen_at desc nulls last limit 1
       ) a on true
-      -- The seat's latest span and screenshot. The telemetry tables have a partition a day, and a seat's
-      -- latest row looked for in all of them is an index probe in each (60 and more on a floor's
-      -- database: issue #15). Nearly every seat on a board has one from the last three days (a weekend
-      -- included), so those are looked in first; only a seat without one reaches back further.
-      left join lateral (
-        (select activity_spans.app, activity_spans.title from activity_spans
-          where activity_spans.seat_id = s.id and activity_spans.started_at >= now() - interval '3 days'
-          order by activity_spans.started_at desc limit 1)
-        union all
-        (select activity_spans.app, activity_spans.title from activity_spans where activity_spans.seat_id = s.id
-          order by activity_spans.started_at desc limit 1)
-        limit 1
-      ) sp on true
+      left join lateral (${latestOfSeat('activity_spans', 'started_at', 'app, title')}) sp on true
       -- The seat's policy: its site's if the site has one, else its project's (as tenancy reads it).
       left join lateral (
         select policies.settings->>'showWindowTitles' as show_titles from policies
         where policies.project_id = s.project_id and (policies.site_id is null or policies.site_id = s.site_id)
         order by policies.site_id nulls last limit 1
       ) pol on true
-      left join lateral (
-        (select screenshots.id, screenshots.time from screenshots
-          where screenshots.seat_id = s.id and screenshots.time >= now() - interval '3 days'
-          order by screenshots.time desc limit 1)
-        union all
-        (select screenshots.id, screenshots.time from screenshots where screenshots.seat_id = s.id
-          order by screenshots.time desc limit 1)
-        limit 1
-      ) sh on true
+      left join lateral (${latestOfSeat('screenshots', 'time', 'id, time')}) sh on true
       left join lateral (
         select count(*)::int as open_alerts, max(${severityRank}) as max_rank
         from anomalies where anomalies.seat_id = s.id and anomalies.status = 'open'

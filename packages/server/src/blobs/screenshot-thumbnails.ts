@@ -1,7 +1,7 @@
 /**
  * Screenshot thumbnails, made when first viewed (issue #15). Making one at
  * ingest cost about 6 ms of CPU per screenshot (decoding a 1280x720 JPEG and
- * encoding WebP), a fifth of the collector's CPU per frame at 5,000 seats,
+ * encoding WebP), about a sixth of the collector's CPU per frame at 5,000 seats,
  * for pictures nobody looks at: the board shows each visible seat's latest,
  * a timeline the few an investigator opens. The first view makes it, stores
  * its bytes (a noted put, as at ingest, so bytes whose row is gone are swept)

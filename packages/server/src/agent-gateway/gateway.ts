@@ -10,17 +10,14 @@ import type { Duplex } from 'node:stream';
 import { MAX_BINARY_FRAME_BYTES } from '@seatwatch/shared';
 import { WebSocketServer } from 'ws';
 import { findAgentSession } from '../agents/agents.repository.js';
-import { coalesce, MAX_AGENTS_PER_STATEMENT } from '../db/coalesced-read.js';
 import { clientIp, type IpPredicate } from '../domain/client-ip.js';
 import type { Notification, NotificationPort } from '../notifications/notification-port.js';
 import { refuseUpgrade, type UpgradeRouter } from '../upgrades/upgrade-router.js';
 import { AgentConnection, type ConnectionDeps } from './agent-connection.js';
-import { readHelloContexts } from './hello.repository.js';
 
 export const AGENT_WS_PATH = '/api/v1/agent/ws';
 
-export interface GatewayDeps
-  extends Omit<ConnectionDeps, 'register' | 'unregister' | 'opening' | 'helloContext'> {
+export interface GatewayDeps extends Omit<ConnectionDeps, 'register' | 'unregister' | 'opening'> {
   upgrades: UpgradeRouter;
   isTrustedProxy: IpPredicate;
   pingIntervalMs: number;
@@ -54,8 +51,6 @@ export function createAgentGateway(deps: GatewayDeps): AgentGateway {
 
   const connectionDeps: ConnectionDeps = {
     ...deps,
-    // After a restart thousands of hellos arrive at once: their lookups go together.
-    helloContext: coalesce((agentIds) => readHelloContexts(deps.db, agentIds), MAX_AGENTS_PER_STATEMENT),
     register(connection) {
       const id = connection.agentId!;
       const previous = byAgent.get(id);

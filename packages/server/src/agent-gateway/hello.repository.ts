@@ -1,8 +1,7 @@
 /**
  * What a hello reads and writes, in two statements (issue #15, the connect
  * storm): one read of everything the checks and the welcome need (the agent
- * and its seat, the project's allowlist, the policy of the seat's site; one
- * statement for the hellos of a turn), and
+ * and its seat, the project's allowlist, the policy of the seat's site), and
  * one write that opens the session (the allowed login record, the agent row
  * naming the session, the account the next frame starts with, and whether
  * commands are pending: the claim of pending commands, a third round trip
@@ -17,7 +16,6 @@ import { eq, sql } from 'drizzle-orm';
 import type { NewLogin } from '../access/logins.repository.js';
 import { type Executor, queryRows } from '../db/connect.js';
 import { agents, logins } from '../db/schema/index.js';
-import { valueList } from '../db/sql-lists.js';
 import type { AllowlistRange } from '../domain/allowlist.js';
 
 /** The claimed agent, as the hello checks it. */
@@ -51,17 +49,9 @@ interface HelloContextRow {
 /** json columns arrive parsed from pg and PGlite; parse a string anyway rather than trust one driver. */
 const parsed = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
 
-/**
- * Everything a hello checks and answers with, for many agents in one statement (the hellos of a turn:
- * db/coalesced-read.ts); answer i is for agentIds[i], null when there is no such agent. One parameter
- * an id, so the planner walks agents' primary key however many there are (never none: the
- * coalescer calls with at least one).
- */
-export async function readHelloContexts(
-  ex: Executor,
-  agentIds: readonly string[],
-): Promise<(HelloAgent | null)[]> {
-  const rows = await queryRows<HelloContextRow>(
+/** Everything a hello checks and answers with, in one statement; null when there is no such agent. */
+export async function readHelloContext(ex: Executor, agentId: string): Promise<HelloAgent | null> {
+  const [row] = await queryRows<HelloContextRow>(
     ex,
     sql`select a.id, a.project_id, a.seat_id, a.status, a.public_key, s.site_id, s.team_id,
           (select coalesce(json_agg(json_build_object('cidr', e.cidr, 'siteId', e.site_id)), '[]'::json)
@@ -72,13 +62,9 @@ export async function readHelloContexts(
             where p.project_id = a.project_id and (p.site_id is null or p.site_id = s.site_id)
             order by p.site_id nulls last limit 1) as policy
         from agents a join seats s on s.id = a.seat_id
-        where a.id in ${valueList(agentIds)}`,
+        where a.id = ${agentId}`,
   );
-  const byId = new Map(rows.map((row) => [row.id, helloAgent(row)]));
-  return agentIds.map((id) => byId.get(id) ?? null);
-}
-
-function helloAgent(row: HelloContextRow): HelloAgent {
+  if (!row) return null;
   const policy = row.policy === null ? null : parsed(row.policy);
   return {
     id: row.id,

@@ -33,12 +33,10 @@ import { applicableRanges, decideIp } from '../domain/allowlist.js';
 import { sanitizeField } from '../domain/ingest-mapping.js';
 import type { AgentSession } from '../ingest/ingest-hub.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
-import { type HelloAgent, openSessionRows } from './hello.repository.js';
+import { type HelloAgent, openSessionRows, readHelloContext } from './hello.repository.js';
 
 export interface HelloDeps {
   db: Db;
-  /** The claimed agent's row, seat, allowlist and policy (one statement for the hellos of a turn). */
-  helloContext: (agentId: string) => Promise<HelloAgent | null>;
   verifier: Ed25519Verifier;
   logins: LoginRecorder;
   metrics: ServerMetrics;
@@ -135,7 +133,7 @@ export async function lookUpAgent(
   // Agent ids are ours (UUIDs): anything else cannot name an agent, and must not reach a query
   // (a NUL would make PostgreSQL refuse the statement instead of the hello). The allowlist and the
   // policy come with the agent (one round trip), read now as before: other processes edit them.
-  const found = AGENT_ID.test(claim.claimed) ? await deps.helloContext(claim.claimed) : null;
+  const found = AGENT_ID.test(claim.claimed) ? await readHelloContext(deps.db, claim.claimed) : null;
   const login = refusedLogin(arrival, claim.claimed, found);
   if (!found) return refuse(deps, 'unknown_agent', login);
   if (found.status !== 'active') return refuse(deps, 'agent_revoked', login);

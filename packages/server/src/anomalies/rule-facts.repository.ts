@@ -25,7 +25,7 @@ export interface StoredSeat {
 
 /*
  * The first three reads below answer for many agents in one statement (the rules engine gathers the
- * questions of many hellos: db/coalesced-read.ts); answer i is for key i. Keys travel as one
+ * questions of many hellos: engine/coalesced-read.ts); answer i is for key i. Keys travel as one
  * JSON parameter, as ingest's rows do.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Hellos at once (issue #15, the connect storm): the rules engine asks its
- * questions of many hellos in one statement (db/coalesced-read.ts), and
+ * questions of many hellos in one statement (engine/coalesced-read.ts), and
  * each agent must still get its own answer: the other seats of its own OS
  * user, in its own project, and the anomalies of its own absence resolved.
  */

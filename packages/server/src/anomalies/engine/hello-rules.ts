@@ -3,12 +3,11 @@
  * state and the agent's previous hello, then the rules on the hello and on
  * the operator being at the seat.
  */
-
-import { coalesce, MAX_AGENTS_PER_STATEMENT } from '../../db/coalesced-read.js';
 import type { Db } from '../../db/connect.js';
 import { evaluateRules } from '../../domain/rules/rule-dispatch.js';
 import { storedSeats } from '../rule-facts.repository.js';
 import type { AnomalyRaiser } from './anomaly-raiser.js';
+import { coalesce, MAX_AGENTS_PER_STATEMENT } from './coalesced-read.js';
 import { contextOf, type LiveAgent } from './connections.js';
 import type { HeartbeatLookup } from './heartbeats.js';
 import type { SeatActivity } from './seat-activity.js';

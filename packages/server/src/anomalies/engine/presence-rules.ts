@@ -3,13 +3,12 @@
  * (silence, a long idle), a connection closed for good, and closing what
  * its return ends (the agent reconnected, or frames arrived again).
  */
-
-import { coalesce, MAX_AGENTS_PER_STATEMENT } from '../../db/coalesced-read.js';
 import type { RuleId } from '../../domain/rules/anomaly.js';
 import { evaluateRules } from '../../domain/rules/rule-dispatch.js';
 import type { SessionClose } from '../../ingest/ingest-hub.js';
 import type { AnomalyService } from '../anomaly.service.js';
 import type { AnomalyRaiser } from './anomaly-raiser.js';
+import { coalesce, MAX_AGENTS_PER_STATEMENT } from './coalesced-read.js';
 import { contextOf, type LiveAgent } from './connections.js';
 import type { AnomalySettings } from './settings-cache.js';
 

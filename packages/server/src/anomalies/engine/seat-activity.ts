@@ -7,8 +7,6 @@
  * names that account, and shared seats where that account has a desktop
  * session open.
  */
-
-import { coalesce, MAX_AGENTS_PER_STATEMENT } from '../../db/coalesced-read.js';
 import type { Db } from '../../db/connect.js';
 import type { AnomalyCandidate, EvidenceRef } from '../../domain/rules/anomaly.js';
 import { normalizeOsUser, otherSeatsOf } from '../../domain/rules/concurrent-login.rule.js';
@@ -16,6 +14,7 @@ import type { RuleSettings } from '../../domain/rules/rule-catalog.js';
 import { evaluateRules, listens } from '../../domain/rules/rule-dispatch.js';
 import type { AgentSession } from '../../ingest/ingest-hub.js';
 import { otherSeatsOfUsers, otherSessionsOfUsers, type SeatsOfUserKey } from '../rule-facts.repository.js';
+import { coalesce, MAX_AGENTS_PER_STATEMENT } from './coalesced-read.js';
 
 export type SeatActivity = (
   session: AgentSession,

@@ -1,6 +1,6 @@
 /** The rules engine's coalesced statements: what a turn asks goes together, each caller gets its own answer. */
 import { describe, expect, it } from 'vitest';
-import { coalesce } from '../../src/db/coalesced-read.js';
+import { coalesce } from '../../../src/anomalies/engine/coalesced-read.js';
 
 /** A statement the test answers by hand: the keys of each call, and the call's settlement. */
 function statement() {

@@ -1,21 +1,19 @@
 /**
  * One statement for the same question asked about many agents (issue #15,
  * the connect storm). After a collector restart thousands of hellos each
- * asked their questions in statements of their own: the hello's lookup of
- * its agent (agent-gateway/hello.repository.ts) and the rules engine's
- * (the seat's stored state and last hellos, the OS user's other seats and
- * desktop sessions, the anomalies its return ends), each a round trip
- * waiting for the same pool as the group commits. As in the anomaly
- * engine's occurrence-batcher.ts, a lone call goes after the current turn
- * of the event loop (which gathers what one turn's hellos asked), and
- * calls made while a statement is in flight wait for it and then go
- * together.
+ * asked the rules engine's questions (the seat's stored state and last
+ * hellos, the OS user's other seats and desktop sessions, the anomalies
+ * its return ends) in statements of their own: five round trips a hello,
+ * more than the hello itself made. As in occurrence-batcher.ts, a lone
+ * call goes after the current turn of the event loop (which gathers what
+ * one turn's hellos asked), and calls made while a statement is in flight
+ * wait for it and then go together.
  *
  * A failed statement fails every call it answered: each is a read or an
  * idempotent write that the caller's own error path handles, as before.
  */
 
-/** What a coalesced statement takes at most: agents' ids or questions, in one JSON parameter. */
+/** What the engine's coalesced statements take at most: agents' ids or questions, in one JSON parameter. */
 export const MAX_AGENTS_PER_STATEMENT = 500;
 
 /** `many(keys)` answers keys[i] at index i. */

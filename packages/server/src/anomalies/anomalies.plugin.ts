@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import type { Ed25519Signer } from '@seatwatch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../blobs/blob-store.js';
+import { createSharpThumbnailMaker } from '../blobs/thumbnails.sharp.js';
 import type { Db } from '../db/connect.js';
 import type { IngestHub } from '../ingest/ingest-hub.js';
 import type { NotificationPort } from '../notifications/notification-port.js';
@@ -144,7 +145,7 @@ export async function registerAnomalies(
           scheduler,
           logger: log,
           heartbeatMs: createHeartbeatLookup(db, scheduler.now),
-          isBlank: options.isBlank ?? createSharpBlankDetector(deps.blobs),
+          isBlank: options.isBlank ?? createSharpBlankDetector(deps.blobs, createSharpThumbnailMaker()),
           options: { ...DEFAULT_ENGINE_OPTIONS, ...options.engine },
         });
 

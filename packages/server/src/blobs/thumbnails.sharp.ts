@@ -13,7 +13,7 @@ export type ThumbnailMaker = (image: Uint8Array) => Promise<Thumbnail | null>;
 
 export const THUMBNAIL_WIDTH = 320;
 // A 16 MiB frame can hold a highly compressed image that decodes to gigabytes; refuse beyond 8K x 5K.
-export const MAX_INPUT_PIXELS = 7680 * 5120;
+const MAX_INPUT_PIXELS = 7680 * 5120;
 
 export function createSharpThumbnailMaker(width = THUMBNAIL_WIDTH): ThumbnailMaker {
   return async (image) => {

@@ -12,6 +12,7 @@ import {
 } from '../../../src/anomalies/engine/screenshot-blankness.sharp.js';
 import { createFilesystemBlobStore } from '../../../src/blobs/blob-store.filesystem.js';
 import type { BlobStore } from '../../../src/blobs/blob-store.js';
+import { createSharpThumbnailMaker } from '../../../src/blobs/thumbnails.sharp.js';
 
 describe('blank screenshots', () => {
   let dir: string;
@@ -31,7 +32,7 @@ describe('blank screenshots', () => {
   };
 
   it('finds a flat full-HD screen blank and a real picture not', async () => {
-    const detect = createSharpBlankDetector(blobs);
+    const detect = createSharpBlankDetector(blobs, createSharpThumbnailMaker());
     const black = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#000000' } })
       .jpeg({ quality: 90 })
       .toBuffer();

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { type Db, type Executor, queryRows } from '../db/connect.js';
+import { databaseErrorCode, UNIQUE_VIOLATION } from '../db/database-error-code.js';
 import {
   type AnomalySeverity,
   type AnomalyStatus,
@@ -201,16 +202,9 @@ export async function setAnomalyStatus(
       return row;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) return 'conflict';
+    if (databaseErrorCode(error) === UNIQUE_VIOLATION) return 'conflict';
     throw error;
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
 }
 
 export type ResolvedRow = Pick<AnomalyRow, 'id' | 'projectId' | 'status'>;

@@ -7,19 +7,10 @@
  */
 import { ERROR_CATALOG, type ErrorCode, SeatwatchError } from '@seatwatch/shared';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { databaseErrorCode, FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION } from '../db/database-error-code.js';
 
-const UNIQUE_VIOLATION = '23505';
-const FOREIGN_KEY_VIOLATION = '23503';
 // Text PostgreSQL cannot store (a NUL character, an unencodable one): the caller's input, not our fault.
 const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
-
-function databaseCode(error: unknown): string | null {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return null;
-}
 
 function body(code: ErrorCode, message?: string) {
   return { error: code, message: message ?? ERROR_CATALOG[code].message };
@@ -33,7 +24,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
         .status(400)
         .send(body('bad_request', `${ERROR_CATALOG.bad_request.message}: ${error.message}`));
     }
-    const dbCode = databaseCode(error);
+    const dbCode = databaseErrorCode(error);
     if (dbCode === UNIQUE_VIOLATION)
       return reply.status(409).send(body('conflict', 'That name or value exists already'));
     if (dbCode && UNSTORABLE_TEXT.has(dbCode)) {

@@ -106,8 +106,8 @@ export interface SessionOpening {
   osUser: string;
   agentVersion: string;
   noticeVersion: number;
-  /** The collector process opening the session; null when it keeps no registry row. */
-  collectorId?: string | null;
+  /** The collector process opening the session (its registry row). */
+  collectorId: string;
 }
 
 /**
@@ -130,7 +130,7 @@ export async function openSessionRows(ex: Executor, opening: SessionOpening): Pr
       osUser: opening.osUser,
       agentVersion: opening.agentVersion,
       noticeVersion: opening.noticeVersion,
-      collectorId: opening.collectorId ?? null,
+      collectorId: opening.collectorId,
     })
     .where(eq(agents.id, opening.agentId))
     .returning({ ackedSeq: agents.ackedSeq, latestOsUser: agents.latestOsUser });

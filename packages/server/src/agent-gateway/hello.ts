@@ -43,7 +43,7 @@ export interface HelloDeps {
   now: () => number;
   newId: () => string;
   /** This process in the collector registry, named on each session it opens (issue #15). */
-  collectorId?: string;
+  collectorId: string;
 }
 
 /** Where and when the hello arrived, and the challenge it must answer. */
@@ -191,7 +191,7 @@ export async function openSession(deps: HelloDeps, verified: VerifiedHello): Pro
     at: new Date(arrival.receivedAt),
     ...info,
     noticeVersion: hello.info.noticeVersion,
-    collectorId: deps.collectorId ?? null,
+    collectorId: deps.collectorId,
   });
   const { ackedSeq } = opened;
   const osUser = opened.latestOsUser ?? info.osUser;

@@ -18,6 +18,7 @@ import {
   type ReapedAgent,
   readBeats,
   reapCollector,
+  reapSessionsWithoutCollector,
   registerCollector,
   removeCollector,
 } from './collectors.repository.js';
@@ -59,6 +60,15 @@ export function createCollectorRegistry(deps: {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
 
+  async function announce(reaped: ReapedAgent[]): Promise<void> {
+    deps.onReaped?.(reaped);
+    for (const agent of reaped) {
+      await deps.notifications
+        .publish({ topic: 'seat.changed', ...agent, reason: 'disconnected' })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not announce a disconnected seat'));
+    }
+  }
+
   async function reapDead(): Promise<void> {
     const { now, beats } = await readBeats(db);
     const dead = staleCollectors(beats, now, id, options.staleAfterMs);
@@ -69,12 +79,7 @@ export function createCollectorRegistry(deps: {
         { collector: stale.id, lastBeat: new Date(stale.heartbeatAt).toISOString(), agents: reaped.length },
         'a collector process stopped beating: its agents are marked disconnected',
       );
-      deps.onReaped?.(reaped);
-      for (const agent of reaped) {
-        await deps.notifications
-          .publish({ topic: 'seat.changed', ...agent, reason: 'disconnected' })
-          .catch((error: unknown) => logger.warn({ err: error }, 'could not announce a disconnected seat'));
-      }
+      await announce(reaped);
     }
   }
 
@@ -101,6 +106,17 @@ export function createCollectorRegistry(deps: {
     id,
     async start() {
       await registerCollector(db, self);
+      // Every process opens its sessions under its own id, so sessions without one were left by a version
+      // from before the registry. (Collectors across that version are upgraded together: an older one
+      // still running would have its live sessions ended here, until its agents' next hello.)
+      const leftovers = await reapSessionsWithoutCollector(db);
+      if (leftovers.length > 0) {
+        logger.warn(
+          { agents: leftovers.length },
+          'sessions left open by a collector from before the registry: their agents are marked disconnected',
+        );
+        await announce(leftovers);
+      }
       timer = setInterval(runTick, options.heartbeatMs);
       timer.unref();
       runTick();

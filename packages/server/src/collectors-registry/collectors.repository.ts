@@ -101,3 +101,18 @@ export async function reapCollector(
     .filter((row) => row.id !== null)
     .map((row) => ({ agentId: row.id!, projectId: row.project_id, seatId: row.seat_id }));
 }
+
+/**
+ * Ends the sessions that name no process (collector_id null): only a version from before the registry
+ * (migration 0021) opened those, and one killed outright left them open, so no process would ever end
+ * them. Each is ended as a close would have, at the agent's last sign of life.
+ */
+export async function reapSessionsWithoutCollector(ex: Executor): Promise<ReapedAgent[]> {
+  const rows = await queryRows<{ id: string; project_id: string; seat_id: string }>(
+    ex,
+    sql`update agents set session = null, disconnected_at = coalesce(last_seen_at, connected_at, now())
+        where session is not null and collector_id is null
+        returning id, project_id, seat_id`,
+  );
+  return rows.map((row) => ({ agentId: row.id, projectId: row.project_id, seatId: row.seat_id }));
+}

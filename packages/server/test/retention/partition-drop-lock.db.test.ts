@@ -43,15 +43,41 @@ describe('dropping a day on postgres while the floor writes', () => {
     await db?.close();
   });
 
+  /** An old day's events partition, made for the test. */
+  async function oldEventsDay(daysAgo: number) {
+    const start = startOfUtcDay(Date.now() - daysAgo * DAY);
+    await createPartitions(db.database.db, utcDay(start), utcDay(start));
+    return { start, partition: `events_p${utcDay(start).replaceAll('-', '')}` };
+  }
+
+  /** Starts dropping the day, and says whether the drop has settled and whether it waits for `holder`. */
+  async function startDrop(day: { start: number; partition: string }, holder: pg.Client) {
+    const [{ pid }] = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows as [
+      { pid: number },
+    ];
+    const drop = {
+      settled: false,
+      result: dropPartition(db.database.db, day.partition, new Date(day.start + DAY)).finally(() => {
+        drop.settled = true;
+      }),
+      async waits() {
+        const { rows } = await holder.query(
+          'select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+          [pid],
+        );
+        return rows.length > 0;
+      },
+    };
+    return drop;
+  }
+
   it("acknowledges today's frames while the drop waits for a writer of the old day, then drops the day with that writer's row", async () => {
     const agent = await enrollTestAgent(server);
     const [owner] = await queryRows<{ project_id: string; seat_id: string }>(
       db.database.db,
       sql`select project_id, seat_id from agents where id = ${agent.agentId}`,
     );
-    const oldDay = startOfUtcDay(Date.now() - 100 * DAY);
-    await createPartitions(db.database.db, utcDay(oldDay), utcDay(oldDay));
-    const partition = `events_p${utcDay(oldDay).replaceAll('-', '')}`;
+    const day = await oldEventsDay(100);
 
     const writer = new pg.Client({ connectionString: db.url! });
     await writer.connect();
@@ -60,37 +86,24 @@ describe('dropping a day on postgres while the floor writes', () => {
       await writer.query(
         `insert into events (project_id, agent_id, seat_id, seq, idx, type, time, body, received_at)
          values ($1, $2, $3, 9000, 0, 'status', $4::timestamptz, '{"state":"active"}'::jsonb, now())`,
-        [owner!.project_id, agent.agentId, owner!.seat_id, new Date(oldDay + 3_600_000).toISOString()],
+        [owner!.project_id, agent.agentId, owner!.seat_id, new Date(day.start + 3_600_000).toISOString()],
       );
-      const [{ pid }] = (await writer.query<{ pid: number }>('select pg_backend_pid() as pid')).rows as [
-        { pid: number },
-      ];
-      let dropSettled = false;
-      const dropping = dropPartition(db.database.db, partition, new Date(oldDay + DAY)).finally(() => {
-        dropSettled = true;
-      });
-      const dropWaits = async () => {
-        const { rows } = await writer.query(
-          'select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
-          [pid],
-        );
-        return rows.length > 0;
-      };
-      await until('the drop waiting for the writer of the old day', dropWaits);
+      const drop = await startDrop(day, writer);
+      await until('the drop waiting for the writer of the old day', drop.waits);
 
       // Today's frames, through the gateway, while the drop waits.
       const client = await TestAgentClient.connect(server, agent);
       await client.hello();
       client.sendBatch(1, sampleEvents(3));
       await client.ack(1);
-      expect({ dropSettled, dropWaits: await dropWaits() }).toEqual({ dropSettled: false, dropWaits: true });
+      expect({ settled: drop.settled, waits: await drop.waits() }).toEqual({ settled: false, waits: true });
       await client.close();
 
       await writer.query('commit');
-      expect(await dropping).toEqual([{ projectId: owner!.project_id, deleted: 1, hashes: [] }]);
+      expect(await drop.result).toEqual([{ projectId: owner!.project_id, deleted: 1, hashes: [] }]);
       const [left] = await queryRows<{ gone: boolean; today: number }>(
         db.database.db,
-        sql`select to_regclass(${partition}) is null as gone,
+        sql`select to_regclass(${day.partition}) is null as gone,
                    (select count(*)::int from events where agent_id = ${agent.agentId} and seq = 1
                       and time >= ${new Date(startOfUtcDay(Date.now()) - DAY).toISOString()}::timestamptz) as today`,
       );
@@ -103,29 +116,15 @@ describe('dropping a day on postgres while the floor writes', () => {
 
   it('lets writes through while it waits for a long reader of the table, and drops the day once the reader is done', async () => {
     const agent = await enrollTestAgent(server);
-    const oldDay = startOfUtcDay(Date.now() - 101 * DAY);
-    await createPartitions(db.database.db, utcDay(oldDay), utcDay(oldDay));
-    const partition = `events_p${utcDay(oldDay).replaceAll('-', '')}`;
+    const day = await oldEventsDay(101);
     const reader = new pg.Client({ connectionString: db.url! });
     await reader.connect();
     try {
       // A long query of the table (a 60-day timeline, say) that the drop must wait out.
       await reader.query('begin');
       await reader.query('select count(*) from events');
-      const [{ pid }] = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows as [
-        { pid: number },
-      ];
-      let dropSettled = false;
-      const dropping = dropPartition(db.database.db, partition, new Date(oldDay + DAY)).finally(() => {
-        dropSettled = true;
-      });
-      await until('the drop waiting for the reader', async () => {
-        const { rows } = await reader.query(
-          'select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
-          [pid],
-        );
-        return rows.length > 0;
-      });
+      const drop = await startDrop(day, reader);
+      await until('the drop waiting for the reader', drop.waits);
 
       // Frames sent while the drop is queued for the table wait at most for one of its tries, not for the reader.
       const client = await TestAgentClient.connect(server, agent);
@@ -134,14 +133,14 @@ describe('dropping a day on postgres while the floor writes', () => {
         client.sendBatch(seq, sampleEvents(2));
         await client.ack(seq);
       }
-      expect(dropSettled).toBe(false);
+      expect(drop.settled).toBe(false);
       await client.close();
 
       await reader.query('commit');
-      expect(await dropping).toEqual([]);
+      expect(await drop.result).toEqual([]);
       const [left] = await queryRows<{ gone: boolean }>(
         db.database.db,
-        sql`select to_regclass(${partition}) is null as gone`,
+        sql`select to_regclass(${day.partition}) is null as gone`,
       );
       expect(left).toEqual({ gone: true });
     } finally {

@@ -17,37 +17,28 @@
  *     screenshot bytes are extra, in the blob store).
  *
  * Run: pnpm --filter @seatwatch/bench sixty-days   (JSON in bench/results/sixty-days-*.json)
+ * BENCH_ROW_BY_ROW=0 leaves out the row-by-row delete (a measurement of
+ * the job before partitions, not of today's code).
  * BENCH_KEEP_DB=1 keeps the database and prints its URL, so bench/load (or a
  * server: SEATWATCH_DATABASE_URL) can start on it; drop it afterwards.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { Timeline } from '@seatwatch/shared/dashboard-api';
-import { asUser, createSignedInUser } from '@seatwatch/testkit/dashboard-session';
 import { createTestDatabase, createTestProject, startTestServer } from '@seatwatch/testkit/server';
+import { round, timeViews } from './view-timings.js';
 
 const SEATS = Number(process.env.BENCH_SEATS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const KEEP = process.env.BENCH_KEEP_DB === '1';
+/** BENCH_ROW_BY_ROW=0 skips the old row-by-row delete of a day (about half an hour at 1,000 seats). */
+const ROW_BY_ROW = process.env.BENCH_ROW_BY_ROW !== '0';
 const DAYS = 60;
 /** Days generated before the 60 kept ones: one deleted row by row, one dropped. */
 const EXPIRED_DAYS = 2;
 const DAY = 86_400_000;
 const BATCH = 5000;
 const TABLES = ['events', 'activity_spans', 'device_events', 'screenshots'] as const;
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-const round = (value: number) => Math.round(value * 10) / 10;
-const stats = (times: number[]) => ({
-  p50: round(percentile(times, 50)),
-  p95: round(percentile(times, 95)),
-  max: round(Math.max(...times)),
-  runs: times.length,
-});
 
 async function main() {
   const loadAtStart = loadavg()[0]!;
@@ -175,7 +166,7 @@ async function main() {
     };
     let rowByRowRows = 0;
     const rowByRowStarted = performance.now();
-    for (const table of TABLES) {
+    for (const table of ROW_BY_ROW ? TABLES : []) {
       for (;;) {
         const deleted = await query<{ sha256?: string; thumb_sha256?: string }>(
           `delete from ${table} where id in (
@@ -212,57 +203,11 @@ async function main() {
     const droppedRows = Object.values(retention.rows).reduce((sum, n) => sum + n, 0);
     const after = await partitionSizes();
 
-    const investigator = await createSignedInUser(server, 'bench-investigator', [
-      { role: 'investigator', projectId, teamId: null },
-    ]);
-    const target = 'seat-00001';
-    const kept = first + EXPIRED_DAYS * DAY;
-    const timelineShapes: Record<string, () => { from: number; to: number }> = {
-      day: () => {
-        const from = kept + Math.floor(Math.random() * DAYS) * DAY;
-        return { from, to: from + DAY };
-      },
-      week: () => {
-        const from = kept + Math.floor(Math.random() * (DAYS - 7)) * DAY;
-        return { from, to: from + 7 * DAY };
-      },
-      all60days: () => ({ from: kept, to: today + DAY }),
-    };
-    const timeline: Record<string, ReturnType<typeof stats>> = {};
-    for (const [shape, window] of Object.entries(timelineShapes)) {
-      const times: number[] = [];
-      for (let run = 0; run < RUNS + 3; run++) {
-        const started = performance.now();
-        const answer = await asUser<Timeline>(
-          server,
-          investigator,
-          'POST',
-          '/api/v1/investigation/timeline',
-          {
-            seatIds: [target],
-            ...window(),
-            reason: 'benchmark of the timeline on 60 days of a floor',
-          },
-        );
-        const ms = performance.now() - started;
-        if (answer.status !== 200)
-          throw new Error(`timeline answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-        if (run >= 3) times.push(ms);
-      }
-      timeline[shape] = stats(times);
-    }
-    const admin = await createSignedInUser(server, 'bench-admin', [
-      { role: 'administrator', projectId, teamId: null },
-    ]);
-    const boardTimes: number[] = [];
-    for (let run = 0; run < RUNS + 3; run++) {
-      const started = performance.now();
-      const response = await fetch(`${server.url}/api/v1/board`, { headers: { cookie: admin.cookie } });
-      await response.arrayBuffer();
-      const ms = performance.now() - started;
-      if (response.status !== 200) throw new Error(`board answered ${response.status}`);
-      if (run >= 3) boardTimes.push(ms);
-    }
+    const views = await timeViews(
+      server,
+      { projectId, seatId: 'seat-00001', firstDay: first + EXPIRED_DAYS * DAY, days: DAYS },
+      RUNS,
+    );
 
     const seatDays = SEATS * (DAYS + EXPIRED_DAYS);
     const report = {
@@ -279,12 +224,11 @@ async function main() {
         afterRetentionBytes: after.bytes,
       },
       retention: {
-        rowByRow: { rows: rowByRowRows, ms: round(rowByRowMs) },
+        rowByRow: ROW_BY_ROW ? { rows: rowByRowRows, ms: round(rowByRowMs) } : null,
         partitionDrop: { rows: droppedRows, ms: round(dropMs), partitions: retention.partitions },
-        rowByRowOverDrop: round(rowByRowMs / dropMs),
+        rowByRowOverDrop: ROW_BY_ROW ? round(rowByRowMs / dropMs) : null,
       },
-      timeline,
-      board: stats(boardTimes),
+      ...views,
       loadAverage: { start: round(loadAtStart), end: round(loadavg()[0]!) },
       database: KEEP ? db.url : null,
     };

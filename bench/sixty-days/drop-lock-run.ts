@@ -23,9 +23,9 @@ import { round, stats } from './view-timings.js';
 function dropFunction(migration: string): string {
   const text = readFileSync(join(MIGRATIONS_FOLDER, migration), 'utf8');
   const start = text.search(/CREATE (OR REPLACE )?FUNCTION "seatwatch_drop_partition"/);
-  const end = text.indexOf('$$;', text.indexOf('$$', text.indexOf('AS $$', start) + 5)) + 3;
-  if (start < 0 || end < 3) throw new Error(`no seatwatch_drop_partition in ${migration}`);
-  return text.slice(start, end).replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION');
+  const end = text.indexOf('\n$$;', start);
+  if (start < 0 || end < 0) throw new Error(`no seatwatch_drop_partition in ${migration}`);
+  return text.slice(start, end + 4).replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION');
 }
 
 async function main() {
@@ -33,6 +33,7 @@ async function main() {
   if (!url) throw new Error('BENCH_DATABASE_URL must name the database the sixty-days bench kept');
   const which = process.env.BENCH_DROP_FUNCTION ?? '0024';
   if (which !== '0015' && which !== '0024') throw new Error('BENCH_DROP_FUNCTION is 0015 or 0024');
+  let writing = false;
   const admin = new pg.Client({ connectionString: url });
   const writer = new pg.Client({ connectionString: url });
   await Promise.all([admin.connect(), writer.connect()]);
@@ -57,7 +58,7 @@ async function main() {
     ).rows;
     if (which === '0015') await admin.query(dropFunction('0015_telemetry_partitions.sql'));
 
-    let writing = true;
+    writing = true;
     const latencies: number[] = [];
     let seq = 2_000_000_000 + Math.floor(Math.random() * 100_000_000);
     const writes = (async () => {
@@ -83,7 +84,6 @@ async function main() {
     const during = latencies.slice(before);
     writing = false;
     await writes;
-    if (which === '0015') await admin.query(dropFunction('0024_partition_drop_lock.sql'));
     process.stdout.write(
       `${JSON.stringify(
         {
@@ -100,6 +100,9 @@ async function main() {
       )}\n`,
     );
   } finally {
+    writing = false;
+    // 0024's function back, also when the drop failed.
+    if (which === '0015') await admin.query(dropFunction('0024_partition_drop_lock.sql'));
     await Promise.all([admin.end(), writer.end()]);
   }
 }

@@ -78,6 +78,9 @@ describe('dropping a day on postgres while the floor writes', () => {
       sql`select project_id, seat_id from agents where id = ${agent.agentId}`,
     );
     const day = await oldEventsDay(100);
+    // Connected first: only the frame's ack has to fit inside the drop's wait (its lock_timeout is 5 s).
+    const client = await TestAgentClient.connect(server, agent);
+    await client.hello();
 
     const writer = new pg.Client({ connectionString: db.url! });
     await writer.connect();
@@ -92,8 +95,6 @@ describe('dropping a day on postgres while the floor writes', () => {
       await until('the drop waiting for the writer of the old day', drop.waits);
 
       // Today's frames, through the gateway, while the drop waits.
-      const client = await TestAgentClient.connect(server, agent);
-      await client.hello();
       client.sendBatch(1, sampleEvents(3));
       await client.ack(1);
       expect({ settled: drop.settled, waits: await drop.waits() }).toEqual({ settled: false, waits: true });
@@ -117,6 +118,8 @@ describe('dropping a day on postgres while the floor writes', () => {
   it('lets writes through while it waits for a long reader of the table, and drops the day once the reader is done', async () => {
     const agent = await enrollTestAgent(server);
     const day = await oldEventsDay(101);
+    const client = await TestAgentClient.connect(server, agent);
+    await client.hello();
     const reader = new pg.Client({ connectionString: db.url! });
     await reader.connect();
     try {
@@ -127,8 +130,6 @@ describe('dropping a day on postgres while the floor writes', () => {
       await until('the drop waiting for the reader', drop.waits);
 
       // Frames sent while the drop is queued for the table wait at most for one of its tries, not for the reader.
-      const client = await TestAgentClient.connect(server, agent);
-      await client.hello();
       for (let seq = 1; seq <= 3; seq++) {
         client.sendBatch(seq, sampleEvents(2));
         await client.ack(seq);

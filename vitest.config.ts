@@ -93,6 +93,10 @@ export default defineConfig({
     maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll's own default (1 s) is shorter than a page's first load and query on a CI machine
+    // running three files against one PostgreSQL: the self-view test failed so once, its page still
+    // loading. A poll that passes returns at once, so the longer limit costs only a failing test.
+    expect: { poll: { timeout: 15_000 } },
     // One report for every project that ran: .ci/run reads its totals.
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-results.json' }]],
     // `extends: true`: each project keeps the settings above (pool, timeouts, resolve conditions).

@@ -31,8 +31,15 @@ import { createSignedInUser } from '@seatwatch/testkit/dashboard-session';
 import { createTestDatabase, startTestServer, testJpeg } from '@seatwatch/testkit/server';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
+import { percentile, round } from '../timings/percentiles.js';
 
 const SEATS = Number(process.env.BENCH_SEATS ?? 1000);
+/** The first seats carry the alerts; state changes go to the seats after them. */
+const ALERT_SEATS = 50;
+if (!Number.isInteger(SEATS) || SEATS <= ALERT_SEATS)
+  throw new Error(
+    `BENCH_SEATS must be a whole number above ${ALERT_SEATS} (the seats with alerts), got ${SEATS}`,
+  );
 const SITES = 10;
 const TEAMS_PER_SITE = 5;
 const DRIVE_S = Number(process.env.BENCH_DRIVE_S ?? 30);
@@ -40,12 +47,6 @@ const CHANGES_PER_S = Number(process.env.BENCH_CHANGES_PER_S ?? 100);
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 60);
 const APPS = ['CRM', 'Mail', 'Softphone', 'Knowledge base', 'Ticketing', 'Chat', 'Browser', 'Spreadsheet'];
 const STATES = ['active', 'idle', 'locked'] as const;
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-const round = (value: number) => Math.round(value * 10) / 10;
 
 /** PostgreSQL takes at most 65,535 parameters a statement: 5,000 seats' rows go in chunks. */
 async function inChunks<T, R>(rows: readonly T[], insert: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
@@ -204,7 +205,7 @@ async function main() {
       (chunk) => ex.insert(schema.screenshots).values(chunk).returning({ id: schema.screenshots.id }),
     );
     await ex.insert(schema.anomalies).values(
-      agents.slice(0, 50).map((agent, i) => ({
+      agents.slice(0, ALERT_SEATS).map((agent, i) => ({
         projectId,
         seatId: agent.seatId,
         agentId: agent.id,
@@ -306,7 +307,7 @@ async function main() {
         });
       } else {
         // A state change on a seat without alerts (an alert outranks the state in a tile's colour).
-        const agent = agents[50 + (((n - 1) / 2) % (agents.length - 50))]!;
+        const agent = agents[ALERT_SEATS + (((n - 1) / 2) % (agents.length - ALERT_SEATS))]!;
         const state = STATES[(STATES.indexOf(stateOf.get(agent.id)!) + 1) % 3]!;
         stateOf.set(agent.id, state);
         // What ingest does for a status event: the agent's state and its time, then the notification.

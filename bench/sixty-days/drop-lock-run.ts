@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS_FOLDER } from '@seatwatch/server';
 import pg from 'pg';
-import { round, stats } from './view-timings.js';
+import { round, timingStats } from '../timings/percentiles.js';
 
 /** The CREATE of seatwatch_drop_partition in a migration, as CREATE OR REPLACE. */
 function dropFunction(migration: string): string {
@@ -92,8 +92,8 @@ async function main() {
           partition: oldest.name,
           rows: partitionRows,
           dropMs: round(dropMs),
-          writesBefore: stats(latencies.slice(0, before)),
-          writesDuringDrop: stats(during),
+          writesBefore: timingStats(latencies.slice(0, before)),
+          writesDuringDrop: timingStats(during),
         },
         null,
         2,

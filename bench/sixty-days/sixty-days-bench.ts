@@ -26,7 +26,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, createTestProject, startTestServer } from '@seatwatch/testkit/server';
-import { round, timeViews } from './view-timings.js';
+import { round } from '../timings/percentiles.js';
+import { timeViews } from './view-timings.js';
 
 const SEATS = Number(process.env.BENCH_SEATS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);

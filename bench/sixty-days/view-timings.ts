@@ -8,20 +8,9 @@
 import type { Timeline } from '@seatwatch/shared/dashboard-api';
 import { asUser, createSignedInUser } from '@seatwatch/testkit/dashboard-session';
 import type { TestServer } from '@seatwatch/testkit/server';
+import { timingStats } from '../timings/percentiles.js';
 
 const DAY = 86_400_000;
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-export const round = (value: number) => Math.round(value * 10) / 10;
-export const stats = (times: number[]) => ({
-  p50: round(percentile(times, 50)),
-  p95: round(percentile(times, 95)),
-  max: round(Math.max(...times)),
-  runs: times.length,
-});
 
 export interface ViewWindow {
   projectId: string;
@@ -48,7 +37,7 @@ export async function timeViews(server: TestServer, window: ViewWindow, runs: nu
     },
     all60days: () => ({ from: firstDay, to: firstDay + (days + 1) * DAY }),
   };
-  const timeline: Record<string, ReturnType<typeof stats>> = {};
+  const timeline: Record<string, ReturnType<typeof timingStats>> = {};
   for (const [shape, range] of Object.entries(shapes)) {
     const times: number[] = [];
     for (let run = 0; run < runs + 3; run++) {
@@ -63,7 +52,7 @@ export async function timeViews(server: TestServer, window: ViewWindow, runs: nu
         throw new Error(`timeline answered ${answer.status}: ${JSON.stringify(answer.body)}`);
       if (run >= 3) times.push(ms);
     }
-    timeline[shape] = stats(times);
+    timeline[shape] = timingStats(times);
   }
   const admin = await createSignedInUser(server, `bench-admin-${Date.now()}`, [
     { role: 'administrator', projectId, teamId: null },
@@ -77,5 +66,5 @@ export async function timeViews(server: TestServer, window: ViewWindow, runs: nu
     if (response.status !== 200) throw new Error(`board answered ${response.status}`);
     if (run >= 3) boardTimes.push(ms);
   }
-  return { timeline, board: stats(boardTimes) };
+  return { timeline, board: timingStats(boardTimes) };
 }

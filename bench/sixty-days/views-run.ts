@@ -8,8 +8,9 @@
  * (BENCH_RUNS calls each, default 30; JSON on stdout)
  */
 import { loadavg } from 'node:os';
+import { round } from '../timings/percentiles.js';
 import { runOnKeptDatabase } from './kept-database.js';
-import { round, timeViews } from './view-timings.js';
+import { timeViews } from './view-timings.js';
 
 const DAY = 86_400_000;
 const DAYS = 60;

@@ -29,17 +29,12 @@ import {
   enrollTestAgent,
   startTestServer,
 } from '@seatwatch/testkit/server';
+import { percentile, round, timingStats } from '../timings/percentiles.js';
 
 const SEATS = Number(process.env.BENCH_SEATS ?? 21);
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 const DAYS = 60;
 const DAY = 86_400_000;
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-const round = (value: number) => Math.round(value * 10) / 10;
 
 async function main() {
   const loadAtStart = loadavg()[0]!;
@@ -180,12 +175,7 @@ async function main() {
         times.push(ms);
         all.push(ms);
       }
-      results[shape] = {
-        p50: round(percentile(times, 50)),
-        p95: round(percentile(times, 95)),
-        max: round(Math.max(...times)),
-        runs: times.length,
-      };
+      results[shape] = timingStats(times);
     }
     const [counts] = await query(
       `select

@@ -35,17 +35,13 @@ import {
   startTestServer,
 } from '@seatwatch/testkit/server';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { percentile, round } from '../timings/percentiles.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ZOOMS = Number(process.env.BENCH_ZOOMS ?? 20);
 const TEAM = 50;
 const DAY = 86_400_000;
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-const round = (value: number) => Math.round(value * 10) / 10;
 const localInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
 /**
